@@ -1,0 +1,40 @@
+//! Domain errors: what went wrong in terms a receptionist would understand. The web layer maps
+//! each kind to one HTTP status and problem type, in one place.
+
+use thiserror::Error;
+
+/// A decision the domain refused, or input it could not accept.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    /// Input that is well-formed but not acceptable; names the offending field.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The requested time is not a slot this practitioner offers for this service.
+    #[error("{0}")]
+    SlotNotOffered(String),
+    /// The slot exists but is already taken up to its capacity.
+    #[error("this slot is no longer available")]
+    SlotTaken,
+    /// A hold is unknown, expired, or does not match the booking.
+    #[error("{0}")]
+    HoldInvalid(String),
+    /// The change is too close to the appointment for a patient to make it themselves.
+    #[error("{0}")]
+    CutOffPassed(String),
+    /// A status change the transition table does not allow.
+    #[error("an appointment cannot go from {from} to {to}")]
+    IllegalTransition {
+        from: &'static str,
+        to: &'static str,
+    },
+}
+
+impl DomainError {
+    /// Shorthand for [`DomainError::Invalid`].
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Nobat's scheduling domain.
+//!
+//! Everything here is pure: no I/O, no async, no clock. Callers pass `now` in, so every rule can
+//! be tested exhaustively and deterministically. The store applies these decisions inside its
+//! write transaction; the web layer only translates.
+//!
+//! * [`ids`] — typed identifiers (UUIDv7).
+//! * [`service`] — appointment types and their booking policy.
+//! * [`schedule`] — weekly rules, breaks and dated exceptions, turned into open intervals.
+//! * [`availability`] — slots = open intervals − busy intervals, on a local wall-clock grid.
+//! * [`booking`] — the decision to hold, book, cancel or reschedule one slot.
+//! * [`status`] — appointment statuses and their transition table (FHIR R4).
+
+pub mod availability;
+pub mod booking;
+pub mod error;
+pub mod ids;
+pub mod minutes;
+pub mod patient;
+pub mod schedule;
+pub mod service;
+pub mod status;
+
+pub use availability::{Busy, BusyKind, Slot, SlotQuery, slots};
+pub use error::DomainError;
+pub use ids::*;
+pub use minutes::DayMinutes;
+pub use patient::PatientContact;
+pub use schedule::{Exception, ExceptionKind, LocationZone, Weekdays, WeeklyRule};
+pub use service::Service;
+pub use status::AppointmentStatus;

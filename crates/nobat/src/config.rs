@@ -1,0 +1,174 @@
+//! Configuration: defaults < TOML file < `NOBAT_*` environment variables < command-line flags.
+//! Unknown keys in the file are rejected, so a typo never silently falls back to a default.
+//! Secrets (the password in a database URL) are redacted whenever the config is printed.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// What `serve` runs with, after every layer is merged.
+#[derive(Clone)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and, later, generated secrets and backups.
+    pub data_dir: PathBuf,
+    /// `sqlite:...` or `postgres://...`; defaults to `nobat.sqlite3` in the data directory.
+    pub database_url: String,
+    /// How long a hold reserves a slot.
+    pub hold_ttl_seconds: u32,
+    /// `text` (for people) or `json` (for log collectors).
+    pub log_format: LogFormat,
+    /// Read connections in the pool.
+    pub read_pool_size: u32,
+    /// Most writes committed together.
+    pub max_batch: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The TOML file; every key optional, unknown keys are an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub hold_ttl_seconds: Option<u32>,
+    pub log_format: Option<LogFormat>,
+    pub read_pool_size: Option<u32>,
+    pub max_batch: Option<usize>,
+}
+
+/// Values given as flags or environment variables (clap reads both).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// TOML configuration file.
+    #[arg(long, env = "NOBAT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "NOBAT_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Data directory [default: ./nobat-data].
+    #[arg(long, env = "NOBAT_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://… [default: SQLite in the data directory].
+    #[arg(long, env = "NOBAT_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Seconds a hold reserves a slot [default: 600].
+    #[arg(long, env = "NOBAT_HOLD_TTL_SECONDS", global = true)]
+    pub hold_ttl_seconds: Option<u32>,
+    /// Log format [default: text].
+    #[arg(long, env = "NOBAT_LOG_FORMAT", global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Merges the layers and validates the result.
+    pub fn load(o: &Overrides) -> anyhow::Result<Config> {
+        let file = match &o.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = o.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("nobat-data"));
+        let database_url = o
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| nobat_store::sqlite_url_in(&data_dir));
+        let cfg = Config {
+            listen: o.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database_url,
+            hold_ttl_seconds: o.hold_ttl_seconds.or(file.hold_ttl_seconds).unwrap_or(600),
+            log_format: o.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            read_pool_size: file.read_pool_size.unwrap_or(8),
+            max_batch: file.max_batch.unwrap_or(128),
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        nobat_store::Engine::from_url(&self.database_url).map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
+        if !(10..=86_400).contains(&self.hold_ttl_seconds) {
+            bail!("hold_ttl_seconds must be between 10 and 86400");
+        }
+        if !(1..=256).contains(&self.read_pool_size) {
+            bail!("read_pool_size must be between 1 and 256");
+        }
+        if !(1..=10_000).contains(&self.max_batch) {
+            bail!("max_batch must be between 1 and 10000");
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((auth, host)) = rest.split_once('@') else { return url.to_owned() };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("hold_ttl_seconds", &self.hold_ttl_seconds)
+            .field("log_format", &self.log_format)
+            .field("read_pool_size", &self.read_pool_size)
+            .field("max_batch", &self.max_batch)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = toml::from_str::<FileConfig>("listen = \"127.0.0.1:1\"\nlisten_adress = \"x\"").err();
+        assert!(err.is_some_and(|e| e.to_string().contains("listen_adress")));
+    }
+
+    #[test]
+    fn flags_beat_file_and_secrets_are_redacted() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("nobat.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nhold_ttl_seconds = 120\ndatabase_url = \"postgres://nobat:hunter2@db/nobat\"\n")?;
+        let o = Overrides { config: Some(path), listen: Some("127.0.0.1:9001".parse()?), ..Default::default() };
+        let cfg = Config::load(&o)?;
+        assert_eq!(cfg.listen.port(), 9001);
+        assert_eq!(cfg.hold_ttl_seconds, 120);
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("nobat:***@db"), "{shown}");
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let o = Overrides { database_url: Some("mysql://x".into()), ..Default::default() };
+        assert!(Config::load(&o).is_err());
+        let o = Overrides { hold_ttl_seconds: Some(1), ..Default::default() };
+        assert!(Config::load(&o).is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! The `nobat` binary as a library: build the application from a [`Config`] and a listener,
+//! run it until a shutdown signal. Tests start the real application on port 0.
+
+pub mod config;
+pub mod demo;
+
+pub use config::Config;
+
+use anyhow::Context;
+use jiff::SignedDuration;
+use nobat_store::{Command, Store, StoreOptions};
+use nobat_web::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A built, not yet running, Nobat server.
+pub struct Application {
+    listener: TcpListener,
+    store: Store,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens (and migrates) the database, binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        if config.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        }
+        let options = StoreOptions { read_pool_size: config.read_pool_size, max_batch: config.max_batch, migrate: true };
+        let store = Store::open(&config.database_url, options)
+            .await
+            .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+        let state = AppState { store: store.clone(), hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)) };
+        Ok(Self { listener, store, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    /// Serves until `shutdown` completes, then stops taking requests, lets in-flight ones
+    /// finish, commits queued writes and closes the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let sweeper = tokio::spawn(expire_holds(self.store.clone()));
+        let app = nobat_web::app(self.state);
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+        sweeper.abort();
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Deletes expired holds every few seconds. Expired holds already stop counting the moment
+/// they expire (every read checks `expires_at`); this only tidies up and announces the freed
+/// slot. On PostgreSQL several processes may run it: the DELETE is idempotent.
+async fn expire_holds(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match store.execute(Command::ExpireHolds).await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "hold expiry failed; will retry"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

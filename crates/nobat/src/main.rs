@@ -1,0 +1,106 @@
+//! `nobat`: the command line. A thin shell over the library.
+
+use clap::{Parser, Subcommand};
+use nobat::config::{Config, LogFormat, Overrides, redact_url};
+use nobat::{Application, demo, shutdown_signal};
+use std::process::ExitCode;
+
+/// Nobat — self-hosted clinic booking, waiting-room queues and earlier-slot watching.
+#[derive(Parser)]
+#[command(name = "nobat", version = version(), about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    overrides: Overrides,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server.
+    Serve {
+        /// Create the demo clinic (slug `demo`) if it does not exist yet, and print its URLs.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets redacted) and exit.
+    Config,
+}
+
+/// `0.1.0 (schema 1)`: the binary and the newest database schema it understands.
+fn version() -> &'static str {
+    let v = format!("{} (schema {})", env!("CARGO_PKG_VERSION"), nobat_store::migrate::current_version());
+    Box::leak(v.into_boxed_str())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli.overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nobat: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nobat: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("nobat: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Serve { demo } => {
+            tracing::info!(?config, "starting");
+            let app = Application::build(&config).await?;
+            let addr = app.local_addr();
+            if demo {
+                demo::ensure(&app.store()).await?;
+                demo::print_urls(addr);
+            }
+            println!("Nobat is listening on http://{addr}  (health: http://{addr}/healthz)");
+            app.run_until(shutdown_signal()).await
+        }
+        Cmd::Migrate => {
+            if config.database_url.starts_with("sqlite:") {
+                std::fs::create_dir_all(&config.data_dir)?;
+            }
+            let applied = nobat_store::Store::migrate(&config.database_url).await?;
+            println!(
+                "{}: schema at version {} ({} migration(s) applied)",
+                redact_url(&config.database_url),
+                nobat_store::migrate::current_version(),
+                applied.len()
+            );
+            Ok(())
+        }
+        Cmd::Config => {
+            println!("{config:#?}");
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("NOBAT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

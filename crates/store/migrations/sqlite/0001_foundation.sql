@@ -1,0 +1,196 @@
+-- Nobat foundation schema (SQLite). Kept in lockstep with ../postgres/0001_foundation.sql:
+-- same tables, same columns, same keys; only types and engine-only guards differ.
+-- Instants are INTEGER microseconds since the Unix epoch (UTC); local dates are TEXT
+-- 'YYYY-MM-DD'; ids are UUIDv7 TEXT. Every tenant-owned table leads with clinic_id and every
+-- unique key includes it.
+
+CREATE TABLE clinics (
+    id              TEXT    NOT NULL PRIMARY KEY,
+    slug            TEXT    NOT NULL UNIQUE,
+    name            TEXT    NOT NULL,
+    default_language TEXT   NOT NULL,
+    created_at_us   INTEGER NOT NULL,
+    updated_at_us   INTEGER NOT NULL
+);
+
+CREATE TABLE locations (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    time_zone       TEXT    NOT NULL,
+    address         TEXT    NOT NULL,
+    latitude        REAL,
+    longitude       REAL,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+);
+
+CREATE TABLE practitioners (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    specialties     TEXT    NOT NULL,   -- JSON array of strings
+    languages       TEXT    NOT NULL,   -- JSON array of BCP 47 tags
+    active          INTEGER NOT NULL,
+    -- Bumped by every booking change of this practitioner: the UPDATE that bumps it is the
+    -- per-practitioner write lock on PostgreSQL (a row lock) and a version for read caches.
+    booking_seq     INTEGER NOT NULL,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+);
+
+CREATE TABLE services (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    duration_min    INTEGER NOT NULL,
+    buffer_before_min INTEGER NOT NULL,
+    buffer_after_min INTEGER NOT NULL,
+    capacity        INTEGER NOT NULL,
+    slot_step_min   INTEGER NOT NULL,
+    min_notice_min  INTEGER NOT NULL,
+    horizon_days    INTEGER NOT NULL,
+    cancel_cutoff_min INTEGER NOT NULL,
+    reschedule_cutoff_min INTEGER NOT NULL,
+    active          INTEGER NOT NULL,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+);
+
+CREATE TABLE schedule_rules (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    practitioner_id TEXT    NOT NULL,
+    location_id     TEXT    NOT NULL,
+    weekdays        INTEGER NOT NULL,   -- bit 0 = Monday … bit 6 = Sunday
+    start_min       INTEGER NOT NULL,   -- local minutes since midnight
+    end_min         INTEGER NOT NULL,
+    breaks          TEXT    NOT NULL,   -- JSON [[start_min, end_min], …]
+    valid_from      TEXT    NOT NULL,
+    valid_until     TEXT,
+    services        TEXT    NOT NULL,   -- JSON array of service ids; empty = all
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id),
+    FOREIGN KEY (clinic_id, practitioner_id) REFERENCES practitioners (clinic_id, id),
+    FOREIGN KEY (clinic_id, location_id) REFERENCES locations (clinic_id, id)
+);
+CREATE INDEX schedule_rules_by_practitioner ON schedule_rules (clinic_id, practitioner_id);
+
+CREATE TABLE schedule_exceptions (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    practitioner_id TEXT,               -- NULL: everyone (a holiday)
+    location_id     TEXT,               -- NULL: every location
+    date            TEXT    NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('closed', 'extra')),
+    start_min       INTEGER,
+    end_min         INTEGER,
+    note            TEXT    NOT NULL,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+);
+CREATE INDEX schedule_exceptions_by_date ON schedule_exceptions (clinic_id, date);
+
+CREATE TABLE patients (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    name            TEXT    NOT NULL,
+    phone           TEXT,
+    email           TEXT,
+    language        TEXT,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+);
+CREATE INDEX patients_by_phone ON patients (clinic_id, phone);
+CREATE INDEX patients_by_email ON patients (clinic_id, email);
+
+CREATE TABLE appointments (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    location_id     TEXT    NOT NULL,
+    practitioner_id TEXT    NOT NULL,
+    service_id      TEXT    NOT NULL,
+    patient_id      TEXT    NOT NULL,
+    start_us        INTEGER NOT NULL,
+    end_us          INTEGER NOT NULL,
+    block_start_us  INTEGER NOT NULL,   -- start minus the service's buffer before
+    block_end_us    INTEGER NOT NULL,   -- end plus the buffer after
+    capacity        INTEGER NOT NULL,   -- the service's capacity when booked
+    status          TEXT    NOT NULL,
+    occupies        INTEGER NOT NULL,   -- 1 while the status holds the practitioner's time
+    note            TEXT,
+    cancel_reason   TEXT,
+    override_note   TEXT,               -- set when staff overrode a patient rule
+    rescheduled_from TEXT,
+    rescheduled_to  TEXT,
+    created_at_us   INTEGER NOT NULL,
+    updated_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id),
+    FOREIGN KEY (clinic_id, practitioner_id) REFERENCES practitioners (clinic_id, id),
+    FOREIGN KEY (clinic_id, service_id) REFERENCES services (clinic_id, id),
+    FOREIGN KEY (clinic_id, location_id) REFERENCES locations (clinic_id, id),
+    FOREIGN KEY (clinic_id, patient_id) REFERENCES patients (clinic_id, id)
+);
+CREATE INDEX appointments_busy ON appointments (clinic_id, practitioner_id, block_start_us) WHERE occupies = 1;
+CREATE INDEX appointments_by_start ON appointments (clinic_id, start_us);
+CREATE INDEX appointments_by_patient ON appointments (clinic_id, patient_id);
+
+CREATE TABLE holds (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    location_id     TEXT    NOT NULL,
+    practitioner_id TEXT    NOT NULL,
+    service_id      TEXT    NOT NULL,
+    start_us        INTEGER NOT NULL,
+    end_us          INTEGER NOT NULL,
+    block_start_us  INTEGER NOT NULL,
+    block_end_us    INTEGER NOT NULL,
+    expires_at_us   INTEGER NOT NULL,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+);
+CREATE INDEX holds_busy ON holds (clinic_id, practitioner_id, block_start_us);
+CREATE INDEX holds_expiry ON holds (expires_at_us);
+
+-- Answers to POSTs that carried an Idempotency-Key, kept so a retry gets the same answer.
+CREATE TABLE idempotency_keys (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    key             TEXT    NOT NULL,
+    request_hash    TEXT    NOT NULL,
+    status_code     INTEGER NOT NULL,
+    response        TEXT    NOT NULL,
+    created_at_us   INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, key)
+);
+
+-- Domain events written in the same transaction as the change that caused them; the
+-- notification dispatcher and other consumers lease rows from here.
+CREATE TABLE outbox (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    topic           TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,   -- JSON
+    created_at_us   INTEGER NOT NULL,
+    available_at_us INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL,
+    leased_until_us INTEGER,
+    done_at_us      INTEGER,
+    PRIMARY KEY (clinic_id, id)
+);
+CREATE INDEX outbox_pending ON outbox (available_at_us) WHERE done_at_us IS NULL;
+
+-- Who changed what, when, before and after; one row per change, same transaction.
+CREATE TABLE audit_events (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    at_us           INTEGER NOT NULL,
+    actor           TEXT    NOT NULL,
+    action          TEXT    NOT NULL,
+    entity          TEXT    NOT NULL,
+    entity_id       TEXT    NOT NULL,
+    before          TEXT,               -- JSON
+    after           TEXT,               -- JSON
+    note            TEXT,
+    PRIMARY KEY (clinic_id, id)
+);
+CREATE INDEX audit_by_entity ON audit_events (clinic_id, entity, entity_id);

@@ -1,0 +1,124 @@
+//! Loading what the slot engine needs — rules, exceptions, zones, busy time — from either a
+//! write transaction or a read connection. The booking command and the availability read use
+//! these same functions, so "what is offered" and "what can be booked" cannot drift apart.
+
+use crate::error::{StoreError, StoreResult};
+use crate::rows;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use nobat_core::{
+    AppointmentId, Busy, BusyKind, ClinicId, Exception, HoldId, LocationZone, PractitionerId, WeeklyRule,
+};
+use sqlx::AnyConnection;
+
+/// Every weekly rule of the clinic, or of one practitioner.
+pub(crate) async fn rules(
+    conn: &mut AnyConnection,
+    clinic: ClinicId,
+    practitioner: Option<PractitionerId>,
+) -> StoreResult<Vec<WeeklyRule>> {
+    let sql = format!(
+        "SELECT {} FROM schedule_rules WHERE clinic_id = $1 AND ($2 IS NULL OR practitioner_id = $2) ORDER BY id",
+        rows::RULE_COLS
+    );
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(practitioner.map(|p| p.to_string()))
+        .fetch_all(&mut *conn)
+        .await?;
+    found.iter().map(rows::rule).collect()
+}
+
+/// The clinic's exceptions dated within `[from, to]`.
+pub(crate) async fn exceptions(
+    conn: &mut AnyConnection,
+    clinic: ClinicId,
+    from: Date,
+    to: Date,
+) -> StoreResult<Vec<Exception>> {
+    let sql = format!(
+        "SELECT {} FROM schedule_exceptions WHERE clinic_id = $1 AND date >= $2 AND date <= $3 ORDER BY date, id",
+        rows::EXCEPTION_COLS
+    );
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    found.iter().map(rows::exception).collect()
+}
+
+/// The clinic's locations with their parsed time zones.
+pub(crate) async fn zones(conn: &mut AnyConnection, clinic: ClinicId) -> StoreResult<Vec<LocationZone>> {
+    let found = sqlx::query("SELECT id, time_zone FROM locations WHERE clinic_id = $1 ORDER BY id")
+        .bind(clinic.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    found
+        .iter()
+        .map(|r| {
+            let name = rows::text(r, "time_zone")?;
+            let tz = TimeZone::get(&name).map_err(|e| StoreError::Corrupt(format!("time zone {name}: {e}")))?;
+            Ok(LocationZone { id: rows::parse(r, "id")?, tz })
+        })
+        .collect()
+}
+
+/// What to leave out of the busy time: the hold a booking converts, the appointment a
+/// reschedule moves.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Excluding {
+    pub hold: Option<HoldId>,
+    pub appointment: Option<AppointmentId>,
+}
+
+/// Busy time — time-occupying appointments and unexpired holds — whose blocks overlap
+/// `[from_us, to_us)`, for the clinic or one practitioner, sorted by block start.
+pub(crate) async fn busy(
+    conn: &mut AnyConnection,
+    clinic: ClinicId,
+    practitioner: Option<PractitionerId>,
+    (from_us, to_us): (i64, i64),
+    now_us: i64,
+    excluding: Excluding,
+) -> StoreResult<Vec<(PractitionerId, Busy)>> {
+    let found = sqlx::query(
+        "SELECT practitioner_id, id, 'a' AS kind, service_id, start_us, block_start_us, block_end_us
+           FROM appointments
+          WHERE clinic_id = $1 AND occupies = 1 AND ($2 IS NULL OR practitioner_id = $2)
+            AND block_start_us < $4 AND block_end_us > $3 AND ($6 IS NULL OR id <> $6)
+         UNION ALL
+         SELECT practitioner_id, id, 'h' AS kind, service_id, start_us, block_start_us, block_end_us
+           FROM holds
+          WHERE clinic_id = $1 AND ($2 IS NULL OR practitioner_id = $2)
+            AND block_start_us < $4 AND block_end_us > $3 AND expires_at_us > $5 AND ($7 IS NULL OR id <> $7)
+         ORDER BY block_start_us",
+    )
+    .bind(clinic.to_string())
+    .bind(practitioner.map(|p| p.to_string()))
+    .bind(from_us)
+    .bind(to_us)
+    .bind(now_us)
+    .bind(excluding.appointment.map(|a| a.to_string()))
+    .bind(excluding.hold.map(|h| h.to_string()))
+    .fetch_all(&mut *conn)
+    .await?;
+    found
+        .iter()
+        .map(|r| {
+            let kind = if rows::text(r, "kind")? == "a" { BusyKind::Appointment } else { BusyKind::Hold };
+            Ok((
+                rows::parse(r, "practitioner_id")?,
+                Busy {
+                    id: rows::parse(r, "id")?,
+                    kind,
+                    service: rows::parse(r, "service_id")?,
+                    start: rows::ts(r, "start_us")?,
+                    block_start: rows::ts(r, "block_start_us")?,
+                    block_end: rows::ts(r, "block_end_us")?,
+                },
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,493 @@
+//! Hold, book, cancel, reschedule, status changes, hold expiry.
+//!
+//! The double-booking rule lives here and only here: inside the write transaction the
+//! practitioner's row is locked (the `booking_seq` bump), the busy time is read, the core
+//! decides, and the appointment is written — all before commit. No handler checks first.
+
+use super::idempotency::{self, Idempotency};
+use crate::calendar::{self, Excluding};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Appointment, Hold};
+use crate::rows;
+use crate::tx::{AuditActor, WriteTx};
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use nobat_core::availability::{PractitionerCalendar, block};
+use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff, decide_slot};
+use nobat_core::{
+    AppointmentId, AppointmentStatus, ClinicId, DomainError, HoldId, LocationId, PatientContact, PatientId,
+    PractitionerId, Service, ServiceId, Slot,
+};
+use serde_json::json;
+
+/// A request to reserve a slot for a few minutes.
+#[derive(Debug, Clone)]
+pub struct HoldRequest {
+    pub clinic: ClinicId,
+    pub service: ServiceId,
+    pub practitioner: PractitionerId,
+    pub location: Option<LocationId>,
+    pub start: Timestamp,
+    pub ttl: SignedDuration,
+    pub actor: Actor,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// A request to book a slot for a patient, optionally converting a hold.
+#[derive(Debug, Clone)]
+pub struct BookRequest {
+    pub clinic: ClinicId,
+    pub service: ServiceId,
+    pub practitioner: PractitionerId,
+    pub location: Option<LocationId>,
+    pub start: Timestamp,
+    pub patient: PatientContact,
+    pub hold: Option<HoldId>,
+    pub note: Option<String>,
+    pub actor: Actor,
+    pub audit_actor: AuditActor,
+    pub idempotency: Option<Idempotency>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CancelRequest {
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub reason: Option<String>,
+    pub actor: Actor,
+    pub audit_actor: AuditActor,
+}
+
+/// Move an appointment: the new one is booked and the old one cancelled, atomically.
+#[derive(Debug, Clone)]
+pub struct RescheduleRequest {
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub start: Timestamp,
+    /// Another practitioner, if the patient switches.
+    pub practitioner: Option<PractitionerId>,
+    pub location: Option<LocationId>,
+    pub actor: Actor,
+    pub audit_actor: AuditActor,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// A staff status change (arrived, checked-in, fulfilled, noshow, entered-in-error, …).
+#[derive(Debug, Clone)]
+pub struct StatusRequest {
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub status: AppointmentStatus,
+    pub audit_actor: AuditActor,
+}
+
+pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<super::Output> {
+    if let Some(hold) = idempotency::replay::<Hold>(tx, r.clinic, r.idempotency.as_ref()).await? {
+        return Ok(super::Output::Hold { hold, replayed: true });
+    }
+    if r.ttl <= SignedDuration::ZERO || r.ttl > SignedDuration::from_hours(24) {
+        return Err(DomainError::invalid("ttl", "a hold lasts between 1 second and 24 hours").into());
+    }
+    let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
+    let (service, slot, _) = decide(tx, r.clinic, &req, Excluding::default(), r.actor).await?;
+    let (bs, be) = block(&service, slot.start, slot.end);
+    let hold = Hold {
+        id: HoldId::new(),
+        clinic: r.clinic,
+        location: slot.location,
+        practitioner: slot.practitioner,
+        service: slot.service,
+        start: slot.start,
+        end: slot.end,
+        expires_at: tx.now.checked_add(r.ttl).map_err(|e| DomainError::invalid("ttl", e.to_string()))?,
+    };
+    sqlx::query(
+        "INSERT INTO holds (clinic_id, id, location_id, practitioner_id, service_id, start_us, end_us, \
+         block_start_us, block_end_us, expires_at_us, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(r.clinic.to_string())
+    .bind(hold.id.to_string())
+    .bind(hold.location.to_string())
+    .bind(hold.practitioner.to_string())
+    .bind(hold.service.to_string())
+    .bind(hold.start.as_microsecond())
+    .bind(hold.end.as_microsecond())
+    .bind(bs.as_microsecond())
+    .bind(be.as_microsecond())
+    .bind(hold.expires_at.as_microsecond())
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    tx.emit(r.clinic, "hold.created", json!({ "hold": hold.id, "practitioner": hold.practitioner, "start": hold.start }))
+        .await?;
+    idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &hold).await?;
+    Ok(super::Output::Hold { hold, replayed: false })
+}
+
+pub(crate) async fn release_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreResult<super::Output> {
+    let done = sqlx::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx.conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("hold"));
+    }
+    tx.emit(clinic, "hold.released", json!({ "hold": id })).await?;
+    Ok(super::Output::Done)
+}
+
+pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<super::Output> {
+    if let Some(appointment) = idempotency::replay::<Appointment>(tx, r.clinic, r.idempotency.as_ref()).await? {
+        return Ok(super::Output::Appointment { appointment, replayed: true });
+    }
+    let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
+    let mut excluding = Excluding::default();
+    if let Some(hold_id) = r.hold {
+        let hold = load_hold(tx, r.clinic, hold_id).await?;
+        let matches = hold.service == r.service
+            && hold.practitioner == r.practitioner
+            && hold.start == r.start
+            && r.location.is_none_or(|l| l == hold.location);
+        if !matches {
+            return Err(DomainError::HoldInvalid("the hold is for another slot".into()).into());
+        }
+        if hold.expires_at <= tx.now {
+            return Err(DomainError::HoldInvalid("the hold has expired; choose the slot again".into()).into());
+        }
+        excluding.hold = Some(hold_id);
+    }
+    let (service, slot, overridden) = decide(tx, r.clinic, &req, excluding, r.actor).await?;
+    if let Some(hold_id) = r.hold {
+        sqlx::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
+            .bind(r.clinic.to_string())
+            .bind(hold_id.to_string())
+            .execute(&mut *tx.conn)
+            .await?;
+    }
+    let patient = find_or_create_patient(tx, r.clinic, &r.patient).await?;
+    let override_note = (overridden == Overridden::Yes).then(|| "booked by staff outside the patient notice or horizon".to_owned());
+    let appointment = Appointment {
+        id: AppointmentId::new(),
+        clinic: r.clinic,
+        location: slot.location,
+        practitioner: slot.practitioner,
+        service: slot.service,
+        patient,
+        start: slot.start,
+        end: slot.end,
+        status: AppointmentStatus::Booked,
+        note: r.note.clone(),
+        cancel_reason: None,
+        override_note,
+        rescheduled_from: None,
+        rescheduled_to: None,
+        created_at: tx.now,
+        updated_at: tx.now,
+    };
+    insert_appointment(tx, &appointment, &service).await?;
+    tx.emit(r.clinic, "appointment.booked", event_payload(&appointment)).await?;
+    tx.audit(r.clinic, &r.audit_actor, "book", "appointment", &appointment.id.to_string(), None::<&()>, Some(&appointment), appointment.override_note.as_deref())
+        .await?;
+    idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &appointment).await?;
+    Ok(super::Output::Appointment { appointment, replayed: false })
+}
+
+pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResult<super::Output> {
+    let before = load_appointment(tx, r.clinic, r.appointment).await?;
+    lock_practitioner(tx, r.clinic, before.practitioner).await?;
+    let status = before.status.transition(AppointmentStatus::Cancelled)?;
+    let service = load_service(tx, r.clinic, before.service).await?;
+    let overridden = check_cutoff(Change::Cancel, before.start, &service, tx.now, r.actor)?;
+    let override_note = (overridden == Overridden::Yes).then(|| "cancelled by staff inside the patient cut-off".to_owned());
+    let after = Appointment {
+        status,
+        cancel_reason: r.reason.clone(),
+        override_note: override_note.or(before.override_note.clone()),
+        updated_at: tx.now,
+        ..before.clone()
+    };
+    update_status(tx, &after).await?;
+    tx.emit(r.clinic, "appointment.cancelled", event_payload(&after)).await?;
+    tx.audit(r.clinic, &r.audit_actor, "cancel", "appointment", &after.id.to_string(), Some(&before), Some(&after), r.reason.as_deref())
+        .await?;
+    Ok(super::Output::Appointment { appointment: after, replayed: false })
+}
+
+pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> StoreResult<super::Output> {
+    if let Some(appointment) = idempotency::replay::<Appointment>(tx, r.clinic, r.idempotency.as_ref()).await? {
+        return Ok(super::Output::Appointment { appointment, replayed: true });
+    }
+    let old = load_appointment(tx, r.clinic, r.appointment).await?;
+    if !matches!(old.status, AppointmentStatus::Booked | AppointmentStatus::Pending) {
+        return Err(DomainError::IllegalTransition { from: old.status.as_str(), to: "rescheduled" }.into());
+    }
+    let practitioner = r.practitioner.unwrap_or(old.practitioner);
+    // Lock both practitioners in a fixed order so two reschedules crossing each other cannot deadlock.
+    let mut locks = [old.practitioner, practitioner];
+    locks.sort();
+    for p in locks.iter().copied().collect::<std::collections::BTreeSet<_>>() {
+        lock_practitioner(tx, r.clinic, p).await?;
+    }
+    let service = load_service(tx, r.clinic, old.service).await?;
+    let cut = check_cutoff(Change::Reschedule, old.start, &service, tx.now, r.actor)?;
+    let req = SlotRequest { service: old.service, practitioner, start: r.start, location: r.location };
+    let excluding = Excluding { appointment: Some(old.id), hold: None };
+    let (slot, notice) = decide_locked(tx, r.clinic, &req, &service, excluding, r.actor).await?;
+    let override_note = (cut == Overridden::Yes || notice == Overridden::Yes)
+        .then(|| "rescheduled by staff inside the patient cut-off, notice or horizon".to_owned());
+    let new = Appointment {
+        id: AppointmentId::new(),
+        location: slot.location,
+        practitioner: slot.practitioner,
+        start: slot.start,
+        end: slot.end,
+        status: AppointmentStatus::Booked,
+        cancel_reason: None,
+        override_note: override_note.clone(),
+        rescheduled_from: Some(old.id),
+        rescheduled_to: None,
+        created_at: tx.now,
+        updated_at: tx.now,
+        ..old.clone()
+    };
+    let old_after = Appointment {
+        status: AppointmentStatus::Cancelled,
+        cancel_reason: Some("rescheduled".into()),
+        rescheduled_to: Some(new.id),
+        updated_at: tx.now,
+        ..old.clone()
+    };
+    // Free the old time first: PostgreSQL's exclusion constraint checks each statement.
+    update_status(tx, &old_after).await?;
+    insert_appointment(tx, &new, &service).await?;
+    tx.emit(r.clinic, "appointment.rescheduled", json!({ "from": event_payload(&old_after), "to": event_payload(&new) }))
+        .await?;
+    tx.audit(r.clinic, &r.audit_actor, "reschedule", "appointment", &old.id.to_string(), Some(&old), Some(&new), override_note.as_deref())
+        .await?;
+    idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &new).await?;
+    Ok(super::Output::Appointment { appointment: new, replayed: false })
+}
+
+pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> StoreResult<super::Output> {
+    let before = load_appointment(tx, r.clinic, r.appointment).await?;
+    let status = before.status.transition(r.status)?;
+    if status.occupies_time() && !before.status.occupies_time() {
+        // Taking time back needs the capacity check of a booking.
+        return Err(DomainError::IllegalTransition { from: before.status.as_str(), to: status.as_str() }.into());
+    }
+    lock_practitioner(tx, r.clinic, before.practitioner).await?;
+    let after = Appointment { status, updated_at: tx.now, ..before.clone() };
+    update_status(tx, &after).await?;
+    tx.emit(r.clinic, "appointment.status_changed", event_payload(&after)).await?;
+    tx.audit(r.clinic, &r.audit_actor, "set_status", "appointment", &after.id.to_string(), Some(&before), Some(&after), None)
+        .await?;
+    Ok(super::Output::Appointment { appointment: after, replayed: false })
+}
+
+pub(crate) async fn expire_holds(tx: &mut WriteTx<'_>) -> StoreResult<super::Output> {
+    let expired = sqlx::query(
+        "DELETE FROM holds WHERE expires_at_us <= $1 RETURNING clinic_id, id, practitioner_id, service_id, start_us",
+    )
+    .bind(tx.now.as_microsecond())
+    .fetch_all(&mut *tx.conn)
+    .await?;
+    let count = expired.len() as u64;
+    for row in &expired {
+        let clinic: ClinicId = rows::parse(row, "clinic_id")?;
+        let payload = json!({
+            "hold": rows::text(row, "id")?,
+            "practitioner": rows::text(row, "practitioner_id")?,
+            "service": rows::text(row, "service_id")?,
+            "start": rows::ts(row, "start_us")?,
+        });
+        tx.emit(clinic, "hold.expired", payload).await?;
+    }
+    Ok(super::Output::Count(count))
+}
+
+/// Locks the practitioner, loads the service and decides the slot.
+async fn decide(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    req: &SlotRequest,
+    excluding: Excluding,
+    actor: Actor,
+) -> StoreResult<(Service, Slot, Overridden)> {
+    lock_practitioner(tx, clinic, req.practitioner).await?;
+    let service = load_service(tx, clinic, req.service).await?;
+    let (slot, overridden) = decide_locked(tx, clinic, req, &service, excluding, actor).await?;
+    Ok((service, slot, overridden))
+}
+
+/// Reads the practitioner's calendar around the requested start and asks the core. The
+/// caller must already hold the practitioner's lock.
+async fn decide_locked(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    req: &SlotRequest,
+    service: &Service,
+    excluding: Excluding,
+    actor: Actor,
+) -> StoreResult<(Slot, Overridden)> {
+    let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let (from, to) = (day.checked_sub(2.days()).unwrap_or(day), day.checked_add(2.days()).unwrap_or(day));
+    let rules = calendar::rules(tx.conn, clinic, Some(req.practitioner)).await?;
+    let exceptions = calendar::exceptions(tx.conn, clinic, from, to).await?;
+    let zones = calendar::zones(tx.conn, clinic).await?;
+    let window = (
+        req.start.as_microsecond() - 2 * 86_400_000_000,
+        req.start.as_microsecond() + 2 * 86_400_000_000,
+    );
+    let busy: Vec<_> =
+        calendar::busy(tx.conn, clinic, Some(req.practitioner), window, tx.now.as_microsecond(), excluding)
+            .await?
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect();
+    let cal = PractitionerCalendar { practitioner: req.practitioner, rules: &rules, exceptions: &exceptions, busy: &busy };
+    Ok(decide_slot(req, service, &cal, &zones, tx.now, actor)?)
+}
+
+/// Takes the practitioner's write lock: a row lock on PostgreSQL (held to commit, so other
+/// processes' bookings for this practitioner wait), a no-op beyond the version bump on SQLite
+/// where the writer already runs alone.
+async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND active = 1")
+        .bind(clinic.to_string())
+        .bind(p.to_string())
+        .execute(&mut *tx.conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("practitioner"));
+    }
+    Ok(())
+}
+
+async fn load_service(tx: &mut WriteTx<'_>, clinic: ClinicId, id: ServiceId) -> StoreResult<Service> {
+    let sql = format!("SELECT {} FROM services WHERE clinic_id = $1 AND id = $2 AND active = 1", rows::SERVICE_COLS);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .ok_or(StoreError::NotFound("service"))?;
+    rows::service(&row)
+}
+
+async fn load_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreResult<Hold> {
+    let sql = format!("SELECT {} FROM holds WHERE clinic_id = $1 AND id = $2", rows::HOLD_COLS);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .ok_or_else(|| DomainError::HoldInvalid("the hold does not exist or has expired; choose the slot again".into()))?;
+    rows::hold(&row)
+}
+
+async fn load_appointment(tx: &mut WriteTx<'_>, clinic: ClinicId, id: AppointmentId) -> StoreResult<Appointment> {
+    let sql = format!("SELECT {} FROM appointments WHERE clinic_id = $1 AND id = $2", rows::APPOINTMENT_COLS);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .ok_or(StoreError::NotFound("appointment"))?;
+    rows::appointment(&row)
+}
+
+async fn insert_appointment(tx: &mut WriteTx<'_>, a: &Appointment, service: &Service) -> StoreResult<()> {
+    let (bs, be) = block(service, a.start, a.end);
+    sqlx::query(
+        "INSERT INTO appointments (clinic_id, id, location_id, practitioner_id, service_id, patient_id, start_us, end_us, \
+         block_start_us, block_end_us, capacity, status, occupies, note, cancel_reason, override_note, rescheduled_from, \
+         rescheduled_to, created_at_us, updated_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+    )
+    .bind(a.clinic.to_string())
+    .bind(a.id.to_string())
+    .bind(a.location.to_string())
+    .bind(a.practitioner.to_string())
+    .bind(a.service.to_string())
+    .bind(a.patient.to_string())
+    .bind(a.start.as_microsecond())
+    .bind(a.end.as_microsecond())
+    .bind(bs.as_microsecond())
+    .bind(be.as_microsecond())
+    .bind(i64::from(service.capacity))
+    .bind(a.status.as_str())
+    .bind(i64::from(a.status.occupies_time()))
+    .bind(a.note.as_deref())
+    .bind(a.cancel_reason.as_deref())
+    .bind(a.override_note.as_deref())
+    .bind(a.rescheduled_from.map(|x| x.to_string()))
+    .bind(a.rescheduled_to.map(|x| x.to_string()))
+    .bind(a.created_at.as_microsecond())
+    .bind(a.updated_at.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    Ok(())
+}
+
+async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE appointments SET status = $3, occupies = $4, cancel_reason = $5, override_note = $6, \
+         rescheduled_to = $7, updated_at_us = $8 WHERE clinic_id = $1 AND id = $2",
+    )
+    .bind(a.clinic.to_string())
+    .bind(a.id.to_string())
+    .bind(a.status.as_str())
+    .bind(i64::from(a.status.occupies_time()))
+    .bind(a.cancel_reason.as_deref())
+    .bind(a.override_note.as_deref())
+    .bind(a.rescheduled_to.map(|x| x.to_string()))
+    .bind(a.updated_at.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    Ok(())
+}
+
+/// The clinic's patient with this phone (or, failing that, email), created if new.
+async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &PatientContact) -> StoreResult<PatientId> {
+    let (col, value) = match (&c.phone, &c.email) {
+        (Some(p), _) => ("phone", p),
+        (None, Some(e)) => ("email", e),
+        (None, None) => return Err(DomainError::invalid("patient.phone", "give a phone number or an email address").into()),
+    };
+    let sql = format!("SELECT id FROM patients WHERE clinic_id = $1 AND {col} = $2 ORDER BY id LIMIT 1");
+    if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(value)
+        .fetch_optional(&mut *tx.conn)
+        .await?
+    {
+        return rows::parse(&row, "id");
+    }
+    let id = PatientId::new();
+    sqlx::query(
+        "INSERT INTO patients (clinic_id, id, name, phone, email, language, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(clinic.to_string())
+    .bind(id.to_string())
+    .bind(&c.name)
+    .bind(c.phone.as_deref())
+    .bind(c.email.as_deref())
+    .bind(c.language.as_deref())
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    Ok(id)
+}
+
+/// What listeners learn about an appointment change: ids and times, no personal data.
+fn event_payload(a: &Appointment) -> serde_json::Value {
+    json!({
+        "appointment": a.id,
+        "practitioner": a.practitioner,
+        "service": a.service,
+        "location": a.location,
+        "start": a.start,
+        "end": a.end,
+        "status": a.status,
+    })
+}

@@ -1,0 +1,230 @@
+//! Clinics, locations, practitioners and services: create and update, with an audit row each.
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::{Clinic, Location, Practitioner};
+use crate::tx::{AuditActor, WriteTx};
+use nobat_core::{DomainError, Service};
+use serde_json::json;
+
+/// A new clinic and who creates it.
+#[derive(Debug, Clone)]
+pub struct NewClinic {
+    pub clinic: Clinic,
+    pub actor: AuditActor,
+}
+
+/// Slugs appear in URLs: lower-case letters, digits and dashes.
+fn validate_slug(slug: &str) -> Result<(), DomainError> {
+    let ok = (2..=63).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok { Ok(()) } else { Err(DomainError::invalid("slug", "use 2–63 lower-case letters, digits and dashes")) }
+}
+
+fn validate_name(name: &str) -> Result<(), DomainError> {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Err(DomainError::invalid("name", "must be 1 to 200 characters"));
+    }
+    Ok(())
+}
+
+fn validate_location(l: &Location) -> Result<(), DomainError> {
+    validate_name(&l.name)?;
+    jiff::tz::TimeZone::get(&l.time_zone)
+        .map_err(|_| DomainError::invalid("time_zone", format!("`{}` is not an IANA time zone such as Asia/Tehran", l.time_zone)))?;
+    if l.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+        return Err(DomainError::invalid("latitude", "must be between -90 and 90"));
+    }
+    if l.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+        return Err(DomainError::invalid("longitude", "must be between -180 and 180"));
+    }
+    Ok(())
+}
+
+pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreResult<super::Output> {
+    let clinic = &c.clinic;
+    validate_slug(&clinic.slug)?;
+    validate_name(&clinic.name)?;
+    let taken = sqlx::query("SELECT 1 FROM clinics WHERE slug = $1")
+        .bind(&clinic.slug)
+        .fetch_optional(&mut *tx.conn)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::AlreadyExists(format!("a clinic with slug `{}` already exists", clinic.slug)));
+    }
+    let now = tx.now.as_microsecond();
+    sqlx::query("INSERT INTO clinics (id, slug, name, default_language, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $5)")
+        .bind(clinic.id.to_string())
+        .bind(&clinic.slug)
+        .bind(&clinic.name)
+        .bind(&clinic.default_language)
+        .bind(now)
+        .execute(&mut *tx.conn)
+        .await?;
+    tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None).await?;
+    Ok(super::Output::Clinic(clinic.clone()))
+}
+
+pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &AuditActor) -> StoreResult<super::Output> {
+    validate_name(&c.name)?;
+    let done = sqlx::query("UPDATE clinics SET name = $2, default_language = $3, updated_at_us = $4 WHERE id = $1")
+        .bind(c.id.to_string())
+        .bind(&c.name)
+        .bind(&c.default_language)
+        .bind(tx.now.as_microsecond())
+        .execute(&mut *tx.conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("clinic"));
+    }
+    tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None).await?;
+    Ok(super::Output::Clinic(c.clone()))
+}
+
+pub(crate) async fn create_location(tx: &mut WriteTx<'_>, l: &Location, actor: &AuditActor) -> StoreResult<super::Output> {
+    validate_location(l)?;
+    sqlx::query(
+        "INSERT INTO locations (clinic_id, id, name, time_zone, address, latitude, longitude, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(l.clinic.to_string())
+    .bind(l.id.to_string())
+    .bind(&l.name)
+    .bind(&l.time_zone)
+    .bind(&l.address)
+    .bind(l.latitude)
+    .bind(l.longitude)
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
+    Ok(super::Output::Location(l.clone()))
+}
+
+pub(crate) async fn update_location(tx: &mut WriteTx<'_>, l: &Location, actor: &AuditActor) -> StoreResult<super::Output> {
+    validate_location(l)?;
+    let done = sqlx::query(
+        "UPDATE locations SET name = $3, time_zone = $4, address = $5, latitude = $6, longitude = $7 \
+         WHERE clinic_id = $1 AND id = $2",
+    )
+    .bind(l.clinic.to_string())
+    .bind(l.id.to_string())
+    .bind(&l.name)
+    .bind(&l.time_zone)
+    .bind(&l.address)
+    .bind(l.latitude)
+    .bind(l.longitude)
+    .execute(&mut *tx.conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("location"));
+    }
+    tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
+    Ok(super::Output::Location(l.clone()))
+}
+
+fn validate_practitioner(p: &Practitioner) -> Result<(), DomainError> {
+    validate_name(&p.name)?;
+    if p.specialties.len() > 20 || p.specialties.iter().any(|s| s.trim().is_empty() || s.len() > 100) {
+        return Err(DomainError::invalid("specialties", "up to 20 non-empty names"));
+    }
+    if p.languages.len() > 20 || p.languages.iter().any(|s| s.is_empty() || s.len() > 35) {
+        return Err(DomainError::invalid("languages", "up to 20 language tags"));
+    }
+    Ok(())
+}
+
+pub(crate) async fn create_practitioner(tx: &mut WriteTx<'_>, p: &Practitioner, actor: &AuditActor) -> StoreResult<super::Output> {
+    validate_practitioner(p)?;
+    sqlx::query(
+        "INSERT INTO practitioners (clinic_id, id, name, specialties, languages, active, booking_seq, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+    )
+    .bind(p.clinic.to_string())
+    .bind(p.id.to_string())
+    .bind(&p.name)
+    .bind(json!(p.specialties).to_string())
+    .bind(json!(p.languages).to_string())
+    .bind(i64::from(p.active))
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    tx.audit(p.clinic, actor, "create", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None).await?;
+    Ok(super::Output::Practitioner(p.clone()))
+}
+
+pub(crate) async fn update_practitioner(tx: &mut WriteTx<'_>, p: &Practitioner, actor: &AuditActor) -> StoreResult<super::Output> {
+    validate_practitioner(p)?;
+    let done = sqlx::query(
+        "UPDATE practitioners SET name = $3, specialties = $4, languages = $5, active = $6, booking_seq = booking_seq + 1 \
+         WHERE clinic_id = $1 AND id = $2",
+    )
+    .bind(p.clinic.to_string())
+    .bind(p.id.to_string())
+    .bind(&p.name)
+    .bind(json!(p.specialties).to_string())
+    .bind(json!(p.languages).to_string())
+    .bind(i64::from(p.active))
+    .execute(&mut *tx.conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("practitioner"));
+    }
+    tx.audit(p.clinic, actor, "update", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None).await?;
+    Ok(super::Output::Practitioner(p.clone()))
+}
+
+pub(crate) async fn create_service(tx: &mut WriteTx<'_>, s: &Service, actor: &AuditActor) -> StoreResult<super::Output> {
+    s.validate()?;
+    sqlx::query(
+        "INSERT INTO services (clinic_id, id, name, duration_min, buffer_before_min, buffer_after_min, capacity, \
+         slot_step_min, min_notice_min, horizon_days, cancel_cutoff_min, reschedule_cutoff_min, active, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13)",
+    )
+    .bind(s.clinic.to_string())
+    .bind(s.id.to_string())
+    .bind(&s.name)
+    .bind(i64::from(s.duration_min))
+    .bind(i64::from(s.buffer_before_min))
+    .bind(i64::from(s.buffer_after_min))
+    .bind(i64::from(s.capacity))
+    .bind(i64::from(s.slot_step_min))
+    .bind(i64::from(s.min_notice_min))
+    .bind(i64::from(s.horizon_days))
+    .bind(i64::from(s.cancel_cutoff_min))
+    .bind(i64::from(s.reschedule_cutoff_min))
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
+    Ok(super::Output::Service(s.clone()))
+}
+
+pub(crate) async fn update_service(tx: &mut WriteTx<'_>, s: &Service, actor: &AuditActor) -> StoreResult<super::Output> {
+    s.validate()?;
+    let done = sqlx::query(
+        "UPDATE services SET name = $3, duration_min = $4, buffer_before_min = $5, buffer_after_min = $6, capacity = $7, \
+         slot_step_min = $8, min_notice_min = $9, horizon_days = $10, cancel_cutoff_min = $11, reschedule_cutoff_min = $12 \
+         WHERE clinic_id = $1 AND id = $2",
+    )
+    .bind(s.clinic.to_string())
+    .bind(s.id.to_string())
+    .bind(&s.name)
+    .bind(i64::from(s.duration_min))
+    .bind(i64::from(s.buffer_before_min))
+    .bind(i64::from(s.buffer_after_min))
+    .bind(i64::from(s.capacity))
+    .bind(i64::from(s.slot_step_min))
+    .bind(i64::from(s.min_notice_min))
+    .bind(i64::from(s.horizon_days))
+    .bind(i64::from(s.cancel_cutoff_min))
+    .bind(i64::from(s.reschedule_cutoff_min))
+    .execute(&mut *tx.conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("service"));
+    }
+    tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
+    Ok(super::Output::Service(s.clone()))
+}

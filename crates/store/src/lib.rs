@@ -1,0 +1,153 @@
+//! Nobat's persistence: one sqlx code path for SQLite and PostgreSQL.
+//!
+//! * Writes go through [`Store::execute`] as [`Command`]s to the single writer task
+//!   ([`writer`]), which batches them into group commits.
+//! * Reads ([`reads`]) use a pool of read connections and never wait for the writer.
+//! * Committed changes are published as [`Event`]s ([`Store::subscribe`]).
+//!
+//! SQL is written once, in the common dialect (`$1` placeholders, `RETURNING`, integer
+//! microsecond instants, TEXT ids); [`Engine`] is matched only where the engines truly differ
+//! (transaction start, connection settings, the PostgreSQL-only exclusion constraint).
+
+mod calendar;
+pub mod commands;
+mod engine;
+mod error;
+pub mod migrate;
+pub mod model;
+pub mod reads;
+mod rows;
+mod tx;
+mod writer;
+
+pub use commands::{Command, Output};
+pub use engine::{Engine, sqlite_url_in};
+pub use error::{StoreError, StoreResult};
+pub use tx::{AuditActor, Event};
+
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// Tuning knobs; the defaults suit one small server.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Read connections in the pool.
+    pub read_pool_size: u32,
+    /// Most commands committed together in one transaction.
+    pub max_batch: usize,
+    /// Apply pending migrations when opening (the server does; `nobat migrate` does it alone).
+    pub migrate: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { read_pool_size: 8, max_batch: 128, migrate: true }
+    }
+}
+
+/// The handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    readers: sqlx::AnyPool,
+    writer: mpsc::Sender<writer::Job>,
+    events: broadcast::Sender<Event>,
+    shutdown: watch::Sender<bool>,
+    writer_task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Store {
+    /// Connects, migrates (unless told not to), checks the schema version and starts the writer.
+    pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Store> {
+        engine::install_drivers();
+        let engine = Engine::from_url(url)?;
+        let mut conn = engine::connect_writer(engine, url).await?;
+        if options.migrate {
+            migrate::run(&mut conn, engine).await?;
+        }
+        let version = migrate::version(&mut conn).await?;
+        if version != migrate::current_version() {
+            return Err(StoreError::SchemaTooNew(format!(
+                "the database is at schema version {version}, this nobat needs {}; run `nobat migrate`",
+                migrate::current_version()
+            )));
+        }
+        let readers = engine::connect_readers(engine, url, options.read_pool_size).await?;
+        let (events, _) = broadcast::channel(4096);
+        let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let writer = writer::Writer {
+            conn,
+            engine,
+            url: url.to_owned(),
+            max_batch: options.max_batch.max(1),
+            events: events.clone(),
+        };
+        let task = tokio::spawn(writer.run(rx, shutdown_rx));
+        Ok(Store {
+            inner: Arc::new(Inner {
+                engine,
+                readers,
+                writer: tx,
+                events,
+                shutdown,
+                writer_task: Mutex::new(Some(task)),
+            }),
+        })
+    }
+
+    /// Applies pending migrations and returns the versions applied, without starting anything.
+    pub async fn migrate(url: &str) -> StoreResult<Vec<i64>> {
+        engine::install_drivers();
+        let engine = Engine::from_url(url)?;
+        let mut conn = engine::connect_writer(engine, url).await?;
+        let applied = migrate::run(&mut conn, engine).await;
+        engine::close(conn).await;
+        applied
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.inner.engine
+    }
+
+    /// Sends a command to the writer and waits until it is committed (or refused).
+    pub async fn execute(&self, cmd: Command) -> StoreResult<Output> {
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .writer
+            .send(writer::Job { cmd, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the server is shutting down".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+    }
+
+    /// Committed events, in commit order, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// Checks that a read connection answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.inner.readers).await?;
+        Ok(())
+    }
+
+    /// Finishes queued writes, stops the writer and closes the pool. Later writes are refused.
+    pub async fn close(&self) {
+        let _ = self.inner.shutdown.send(true);
+        let task = self.inner.writer_task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        self.inner.readers.close().await;
+    }
+
+    pub(crate) async fn reader(&self) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.inner.readers.acquire().await?)
+    }
+}

@@ -1,0 +1,166 @@
+//! Forward-only schema migrations, embedded in the binary, one folder per engine.
+//!
+//! Each migration runs in its own transaction together with the row that records it, so a
+//! crash leaves either the old or the new schema. A database whose schema is newer than this
+//! binary knows is refused with a clear message instead of being misread.
+
+use crate::engine::Engine;
+use crate::error::{StoreError, StoreResult};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Executor, Row};
+
+/// One embedded migration.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+/// Every migration, oldest first. Add new ones at the end, for both engines at once; the
+/// `migrations_are_in_lockstep` test keeps the two folders aligned.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// The schema version this binary expects.
+pub fn current_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+impl Migration {
+    fn sql(&self, engine: Engine) -> &'static str {
+        match engine {
+            Engine::Sqlite => self.sqlite,
+            Engine::Postgres => self.postgres,
+        }
+    }
+    fn checksum(&self, engine: Engine) -> String {
+        hex::encode(Sha256::digest(self.sql(engine).as_bytes()))
+    }
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub async fn run(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i64>> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            applied_at_us BIGINT NOT NULL)",
+    )
+    .await?;
+    let applied = applied(conn).await?;
+    if let Some((newest, _)) = applied.last()
+        && *newest > current_version()
+    {
+        return Err(StoreError::SchemaTooNew(format!(
+            "the database has schema version {newest} but this nobat understands up to {}; \
+             run a newer nobat (downgrades are not supported)",
+            current_version()
+        )));
+    }
+    let mut done = Vec::new();
+    for m in MIGRATIONS {
+        if let Some((_, sum)) = applied.iter().find(|(v, _)| *v == m.version) {
+            if *sum != m.checksum(engine) {
+                tracing::warn!(version = m.version, "migration changed after it was applied");
+            }
+            continue;
+        }
+        conn.execute(engine.begin_write()).await?;
+        let result = async {
+            conn.execute(sqlx::raw_sql(m.sql(engine))).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at_us) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(m.checksum(engine))
+                .bind(jiff::Timestamp::now().as_microsecond())
+                .execute(&mut *conn)
+                .await?;
+            Ok::<_, sqlx::Error>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                conn.execute("COMMIT").await?;
+                tracing::info!(version = m.version, name = m.name, "applied migration");
+                done.push(m.version);
+            }
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK").await;
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// The schema version a database is at (0 when empty).
+pub async fn version(conn: &mut AnyConnection) -> StoreResult<i64> {
+    let exists = sqlx::query("SELECT 1 FROM schema_migrations LIMIT 1").fetch_optional(&mut *conn).await;
+    if exists.is_err() {
+        return Ok(0);
+    }
+    Ok(applied(conn).await?.last().map_or(0, |(v, _)| *v))
+}
+
+async fn applied(conn: &mut AnyConnection) -> StoreResult<Vec<(i64, String)>> {
+    let rows = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Normalises the type spellings that legitimately differ, so what remains must match.
+    fn shape(sql: &str) -> Vec<String> {
+        sql.lines()
+            .map(|l| l.split("--").next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .map(|l| l.replace("BIGINT", "INTEGER").replace("DOUBLE PRECISION", "REAL"))
+            .collect()
+    }
+
+    #[test]
+    fn migrations_are_in_lockstep() {
+        let mut last = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > last, "versions must increase");
+            last = m.version;
+            let sqlite = shape(m.sqlite);
+            let postgres = shape(m.postgres);
+            // PostgreSQL may append engine-only guards (the exclusion constraint) after the
+            // shared part; everything SQLite has must appear identically, in order.
+            assert!(postgres.len() >= sqlite.len(), "{}: postgres lost statements", m.name);
+            for (i, (a, b)) in sqlite.iter().zip(&postgres).enumerate() {
+                assert_eq!(a, b, "{}: line {} differs between engines", m.name, i + 1);
+            }
+            for extra in &postgres[sqlite.len()..] {
+                assert!(
+                    !extra.starts_with("CREATE TABLE"),
+                    "{}: a table exists only on PostgreSQL: {extra}",
+                    m.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn migration_files_on_disk_are_all_embedded() {
+        for engine in ["sqlite", "postgres"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+            let count = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+            assert_eq!(count, MIGRATIONS.len(), "{engine}: every file in {} must be listed", dir.display());
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The writer: one task that owns the write connection and applies commands in batches.
+//!
+//! It takes whatever commands are waiting (up to `max_batch`), opens one transaction, applies
+//! each in its own savepoint — a failed command rolls back alone — commits once, and only then
+//! answers each caller and publishes the committed events in order. One fsync serves the whole
+//! batch; with a single waiting command there is no savepoint and latency is one commit.
+//!
+//! Commands are sorted by the practitioner they lock before they are applied, so on PostgreSQL
+//! two processes' batches take row locks in the same order. Serialization failures, deadlocks
+//! and unique-key races between processes roll back to the savepoint and are retried.
+
+use crate::commands::{self, Command, Output};
+use crate::engine::{self, Engine};
+use crate::error::{StoreError, StoreResult};
+use crate::tx::{Event, WriteTx};
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Connection, Executor};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+const RETRIES: usize = 3;
+
+pub(crate) struct Job {
+    pub cmd: Command,
+    pub reply: oneshot::Sender<StoreResult<Output>>,
+}
+
+pub(crate) struct Writer {
+    pub conn: AnyConnection,
+    pub engine: Engine,
+    pub url: String,
+    pub max_batch: usize,
+    pub events: broadcast::Sender<Event>,
+}
+
+impl Writer {
+    /// Runs until `shutdown` turns true, then finishes every command already queued.
+    pub(crate) async fn run(mut self, mut rx: mpsc::Receiver<Job>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let stopping = tokio::select! {
+                biased;
+                job = rx.recv() => Err(job),
+                res = shutdown.wait_for(|stop| *stop) => Ok(res.is_ok()),
+            };
+            let first = match stopping {
+                Err(job) => job,
+                Ok(_) => {
+                    // Refuse new commands, finish the ones already queued.
+                    rx.close();
+                    rx.recv().await
+                }
+            };
+            let Some(first) = first else { break };
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.run_batch(batch).await;
+        }
+        engine::close(self.conn).await;
+        tracing::info!("writer stopped");
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(size = batch.len()))]
+    async fn run_batch(&mut self, mut batch: Vec<Job>) {
+        batch.sort_by_cached_key(|j| j.cmd.lock_key());
+        let outcome = if batch.len() == 1 {
+            self.apply_single(&batch[0].cmd).await.map(|(r, ev)| (vec![r], ev))
+        } else {
+            self.apply_batch(&batch).await
+        };
+        match outcome {
+            Ok((results, events)) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+                for event in events {
+                    // Nobody listening is fine; listeners that lag re-sync from the database.
+                    let _ = self.events.send(event);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "write transaction failed; nothing in this batch was committed");
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Unavailable("the write did not commit; try again".into())));
+                }
+                self.recover().await;
+            }
+        }
+    }
+
+    /// One command, no savepoint: commit on success, roll back on error.
+    async fn apply_single(&mut self, cmd: &Command) -> Result<(StoreResult<Output>, Vec<Event>), sqlx::Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.conn.execute(self.engine.begin_write()).await?;
+            let mut tx = WriteTx { conn: &mut self.conn, now: Timestamp::now(), events: Vec::new() };
+            let result = commands::apply(&mut tx, cmd).await;
+            let events = std::mem::take(&mut tx.events);
+            match result {
+                Ok(out) => {
+                    self.conn.execute("COMMIT").await?;
+                    return Ok((Ok(out), events));
+                }
+                Err(e) => {
+                    self.conn.execute("ROLLBACK").await?;
+                    if e.is_retriable() && attempt < RETRIES {
+                        tracing::debug!(command = cmd.name(), error = %e, "retrying");
+                        continue;
+                    }
+                    log_failure(cmd, &e);
+                    return Ok((Err(e), Vec::new()));
+                }
+            }
+        }
+    }
+
+    /// Several commands in one transaction, each in a savepoint.
+    async fn apply_batch(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), sqlx::Error> {
+        let now = Timestamp::now();
+        self.conn.execute(self.engine.begin_write()).await?;
+        let mut results = Vec::with_capacity(batch.len());
+        let mut events = Vec::new();
+        let inner = async {
+            for job in batch {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    self.conn.execute("SAVEPOINT cmd").await?;
+                    let mut tx = WriteTx { conn: &mut self.conn, now, events: Vec::new() };
+                    let result = commands::apply(&mut tx, &job.cmd).await;
+                    let job_events = std::mem::take(&mut tx.events);
+                    match result {
+                        Ok(out) => {
+                            self.conn.execute("RELEASE SAVEPOINT cmd").await?;
+                            events.extend(job_events);
+                            results.push(Ok(out));
+                            break;
+                        }
+                        Err(e) => {
+                            self.conn.execute("ROLLBACK TO SAVEPOINT cmd").await?;
+                            self.conn.execute("RELEASE SAVEPOINT cmd").await?;
+                            if e.is_retriable() && attempt < RETRIES {
+                                continue;
+                            }
+                            log_failure(&job.cmd, &e);
+                            results.push(Err(e));
+                            break;
+                        }
+                    }
+                }
+            }
+            self.conn.execute("COMMIT").await?;
+            Ok::<_, sqlx::Error>(())
+        }
+        .await;
+        match inner {
+            Ok(()) => Ok((results, events)),
+            Err(e) => {
+                let _ = self.conn.execute("ROLLBACK").await;
+                Err(e)
+            }
+        }
+    }
+
+    /// After a failed transaction: keep the connection if it still answers, else reconnect
+    /// with backoff until it does.
+    async fn recover(&mut self) {
+        if self.conn.ping().await.is_ok() {
+            let _ = self.conn.execute("ROLLBACK").await;
+            return;
+        }
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match engine::connect_writer(self.engine, &self.url).await {
+                Ok(conn) => {
+                    self.conn = conn;
+                    tracing::warn!("writer reconnected to the database");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, retry_in_ms = delay.as_millis() as u64, "writer cannot reach the database");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+fn log_failure(cmd: &Command, e: &StoreError) {
+    match e {
+        StoreError::Database(cause) => tracing::error!(command = cmd.name(), error = %cause, "command failed"),
+        StoreError::Corrupt(what) => tracing::error!(command = cmd.name(), %what, "command read corrupt data"),
+        other => tracing::debug!(command = cmd.name(), error = %other, "command refused"),
+    }
+}

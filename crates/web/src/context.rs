@@ -1,0 +1,53 @@
+//! Per-request context: the clinic named in the path (by id or slug) and its locations' zones.
+
+use crate::problem::{ApiError, ApiResult};
+use crate::AppState;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use nobat_core::LocationId;
+use nobat_store::model::{Clinic, Location};
+
+/// The clinic a request is about.
+pub struct ClinicCtx {
+    pub clinic: Clinic,
+    pub locations: Vec<Location>,
+}
+
+impl ClinicCtx {
+    pub async fn load(state: &AppState, key: &str) -> ApiResult<Self> {
+        let clinic = state.store.clinic(key).await?;
+        let locations = state.store.locations(clinic.id).await?;
+        Ok(Self { clinic, locations })
+    }
+
+    /// The time zone of one of the clinic's locations (UTC if unknown, which cannot happen for
+    /// rows the store wrote: the zone was validated on the way in).
+    pub fn tz(&self, location: LocationId) -> TimeZone {
+        self.locations
+            .iter()
+            .find(|l| l.id == location)
+            .and_then(|l| TimeZone::get(&l.time_zone).ok())
+            .unwrap_or(TimeZone::UTC)
+    }
+}
+
+/// Parses an id given in a request body or query; a bad one is a 422 naming the field.
+pub fn body_id<T: std::str::FromStr>(field: &str, raw: &str) -> ApiResult<T> {
+    raw.trim().parse().map_err(|_| ApiError::invalid(field, format!("`{raw}` is not a valid id")))
+}
+
+/// Parses an RFC 3339 instant that must carry an offset (`Z` or `+03:30`).
+pub fn instant(field: &str, raw: &str) -> ApiResult<Timestamp> {
+    raw.trim().parse().map_err(|_| {
+        ApiError::invalid(field, format!("`{raw}` is not an RFC 3339 time with an offset, e.g. 2026-03-10T09:00:00+03:30"))
+    })
+}
+
+/// Parses a local date `YYYY-MM-DD`.
+pub fn date(field: &str, raw: &str) -> ApiResult<jiff::civil::Date> {
+    let bad = || ApiError::invalid(field, format!("`{raw}` is not a date like 2026-03-10"));
+    if raw.len() != 10 {
+        return Err(bad());
+    }
+    raw.parse().map_err(|_| bad())
+}

@@ -1,0 +1,126 @@
+//! Extractors that turn bad input into *our* problem+json, naming the field at fault, instead
+//! of axum's plain-text rejections.
+
+use crate::problem::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+/// A JSON body, parsed with the path of the failing field reported (`patient.phone`).
+/// Also remembers a hash of the raw request for `Idempotency-Key` checks.
+pub struct ApiJson<T> {
+    pub value: T,
+    /// SHA-256 of method, path and body.
+    pub request_hash: String,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                let mime = ct.split(';').next().unwrap_or("").trim();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send JSON",
+                "the body must be JSON with Content-Type: application/json",
+            ));
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(req.method().as_str());
+        hasher.update(b" ");
+        hasher.update(req.uri().path());
+        hasher.update(b"\n");
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        hasher.update(&bytes);
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let detail = strip_position(&inner.to_string());
+            let err = ApiError::bad_request(if path == "." { detail } else { format!("{path}: {detail}") });
+            match missing_field(&inner.to_string()) {
+                Some(name) if path == "." => err.with_field(name),
+                Some(name) => err.with_field(format!("{path}.{name}")),
+                None if path != "." => err.with_field(path),
+                None => err,
+            }
+        })?;
+        Ok(ApiJson { value, request_hash: hex::encode(hasher.finalize()) })
+    }
+}
+
+/// serde_json appends " at line 1 column 7", which helps nobody reading a problem+json.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+/// "missing field `start`" → `start`.
+fn missing_field(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// A query string, parsed with the failing parameter named.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            let field = missing_field(&msg).or((path != ".").then_some(path));
+            let err = ApiError::bad_request(format!("query string: {msg}"));
+            match field {
+                Some(f) => err.with_field(f),
+                None => err,
+            }
+        })
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        idempotency_key(&parts.headers).map(IdempotencyKey)
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let s = v.to_str().ok().map(str::trim).unwrap_or("");
+    // RFC draft-ietf-httpapi-idempotency-key: a quoted or bare string; accept both.
+    let s = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(s);
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid("Idempotency-Key", "use 1 to 255 visible ASCII characters, e.g. a UUID"));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// Parses an id from a path segment, naming the segment when it is not an id.
+pub fn parse_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(field))
+}

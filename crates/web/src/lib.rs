@@ -1,0 +1,86 @@
+//! Nobat's HTTP face: the REST API under `/api/v1`, RFC 9457 errors, the OpenAPI document.
+//!
+//! Handlers parse and translate only; decisions are in `nobat_core`, applied atomically by
+//! `nobat_store`. Errors become problem+json in exactly one place ([`problem`]).
+
+pub mod context;
+pub mod dto;
+pub mod extract;
+pub mod problem;
+pub mod routes;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use jiff::SignedDuration;
+use nobat_store::Store;
+use problem::ApiError;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// How long a hold lasts.
+    pub hold_ttl: SignedDuration,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Nobat API",
+        description = "Clinic availability, booking and appointments. Errors are RFC 9457 \
+                       application/problem+json with a stable `type` per kind of error.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "directory", description = "Clinics, services, practitioners, locations"),
+        (name = "booking", description = "Availability, holds and appointments"),
+        (name = "staff", description = "Clinic management; will require a staff account"),
+        (name = "operations", description = "Health")
+    )
+)]
+struct ApiDoc;
+
+/// The API routes and their OpenAPI document, built together so no route can be missing from
+/// the document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::health::healthz))
+        .merge(routes::public())
+        .merge(routes::staff())
+        .split_for_parts()
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api();
+    let doc = Arc::new(doc);
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "this endpoint does not accept that method")
+    })
+    .with_state(state)
+    .layer(RequestBodyLimitLayer::new(64 * 1024))
+    .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+    .layer(CatchPanicLayer::custom(|_| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side").into_response()
+    }))
+    .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,139 @@
+//! RFC 9457 problem details: every error the API returns, and the one place where store and
+//! domain errors become HTTP statuses. Each kind of error has a stable `type` URN so clients
+//! can branch on it; `detail` is for people; causes are logged, never shown.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nobat_core::DomainError;
+use nobat_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem details object (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `urn:nobat:problem:slot-taken`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, in words a person can act on.
+    pub detail: String,
+    /// The request field at fault, when there is one (e.g. `patient.phone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error on its way to becoming a problem+json response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    title: &'static str,
+    detail: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, kind, title, detail: detail.into(), field: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// A malformed request (unparseable JSON, wrong type, missing field): 400.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "The request is malformed", detail)
+    }
+
+    /// A well-formed request with an unacceptable value: 422.
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", "A value is not acceptable", detail).with_field(field)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{what} not found"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("urn:nobat:problem:{}", self.kind),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            field: self.field.clone(),
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        use StatusCode as S;
+        let detail = e.to_string();
+        match e {
+            DomainError::Invalid { field, message } => ApiError::invalid(field, message),
+            DomainError::SlotNotOffered(_) => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "slot-not-offered", "This time is not offered", detail).with_field("start")
+            }
+            DomainError::SlotTaken => ApiError::new(S::CONFLICT, "slot-taken", "The slot is taken", detail),
+            DomainError::HoldInvalid(_) => {
+                ApiError::new(S::CONFLICT, "hold-invalid", "The hold cannot be used", detail).with_field("hold")
+            }
+            DomainError::CutOffPassed(_) => ApiError::new(S::CONFLICT, "cut-off-passed", "Too late to change online", detail),
+            DomainError::IllegalTransition { .. } => {
+                ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        use StatusCode as S;
+        match e {
+            StoreError::Domain(d) => d.into(),
+            StoreError::NotFound(what) => ApiError::not_found(what),
+            StoreError::AlreadyExists(detail) => ApiError::new(S::CONFLICT, "already-exists", "Already exists", detail),
+            StoreError::IdempotencyMismatch => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key reused with another request",
+                "this Idempotency-Key was already used with a different request; use a new key for a new request",
+            )
+            .with_field("Idempotency-Key"),
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "the service is busy or restarting; nothing was changed, please try again")
+            }
+            StoreError::SchemaTooNew(detail) => {
+                tracing::error!(%detail, "schema mismatch");
+                ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "the server is being upgraded")
+            }
+            other => {
+                tracing::error!(error = ?other, "internal error");
+                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side; nothing was changed")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = (self.status, body).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res
+    }
+}
+
+/// Result type of every handler.
+pub type ApiResult<T> = Result<T, ApiError>;

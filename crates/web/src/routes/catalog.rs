@@ -1,0 +1,287 @@
+//! Staff: create and change the clinic, its locations, practitioners and services.
+
+use crate::AppState;
+use crate::context::ClinicCtx;
+use crate::dto::*;
+use crate::extract::{ApiJson, parse_id};
+use crate::problem::{ApiError, ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use nobat_core::{ClinicId, LocationId, PractitionerId, Service, ServiceId};
+use nobat_store::commands::NewClinic;
+use nobat_store::model::{Clinic, Location, Practitioner};
+use nobat_store::{AuditActor, Command, Output};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+fn staff() -> AuditActor {
+    // Replaced by the signed-in user once accounts exist.
+    AuditActor("api:staff".into())
+}
+
+fn unexpected() -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "unexpected answer from the store")
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicInput {
+    /// URL name: lower-case letters, digits, dashes.
+    pub slug: String,
+    pub name: String,
+    /// Default language for patients (BCP 47), `en` if absent.
+    pub default_language: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicPatch {
+    pub name: Option<String>,
+    pub default_language: Option<String>,
+}
+
+/// Create a clinic (an instance operator's job once accounts exist).
+#[utoipa::path(post, path = "/api/v1/clinics", tag = "staff", request_body = ClinicInput,
+    responses((status = 201, body = ClinicDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_clinic(State(state): State<AppState>, body: ApiJson<ClinicInput>) -> ApiResult<(StatusCode, Json<ClinicDto>)> {
+    let i = body.value;
+    let clinic = Clinic {
+        id: ClinicId::new(),
+        slug: i.slug.trim().to_lowercase(),
+        name: i.name.trim().to_owned(),
+        default_language: i.default_language.unwrap_or_else(|| "en".into()),
+    };
+    match state.store.execute(Command::CreateClinic(NewClinic { clinic, actor: staff() })).await? {
+        Output::Clinic(c) => Ok((StatusCode::CREATED, Json(ClinicDto::new(&c, &[])))),
+        _ => Err(unexpected()),
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ClinicPatch,
+    responses((status = 200, body = ClinicDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_clinic(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<ClinicPatch>) -> ApiResult<Json<ClinicDto>> {
+    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let p = body.value;
+    let clinic = Clinic {
+        name: p.name.map(|n| n.trim().to_owned()).unwrap_or(ctx.clinic.name.clone()),
+        default_language: p.default_language.unwrap_or(ctx.clinic.default_language.clone()),
+        ..ctx.clinic.clone()
+    };
+    match state.store.execute(Command::UpdateClinic(clinic, staff())).await? {
+        Output::Clinic(c) => Ok(Json(ClinicDto::new(&c, &ctx.locations))),
+        _ => Err(unexpected()),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    pub name: String,
+    /// IANA time zone, e.g. `Africa/Casablanca`.
+    pub time_zone: String,
+    #[serde(default)]
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationPatch {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/locations", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug")), request_body = LocationInput,
+    responses((status = 201, body = LocationDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_location(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<LocationInput>) -> ApiResult<(StatusCode, Json<LocationDto>)> {
+    let clinic = state.store.clinic(&clinic).await?;
+    let i = body.value;
+    let location = Location {
+        id: LocationId::new(),
+        clinic: clinic.id,
+        name: i.name.trim().to_owned(),
+        time_zone: i.time_zone.trim().to_owned(),
+        address: i.address,
+        latitude: i.latitude,
+        longitude: i.longitude,
+    };
+    match state.store.execute(Command::CreateLocation(location, staff())).await? {
+        Output::Location(l) => Ok((StatusCode::CREATED, Json(LocationDto::from(&l)))),
+        _ => Err(unexpected()),
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/locations/{id}", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = LocationPatch,
+    responses((status = 200, body = LocationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_location(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<LocationPatch>) -> ApiResult<Json<LocationDto>> {
+    let clinic = state.store.clinic(&clinic).await?;
+    let id: LocationId = parse_id("location", &id)?;
+    let cur = state.store.location(clinic.id, id).await?;
+    let p = body.value;
+    let location = Location {
+        name: p.name.map(|n| n.trim().to_owned()).unwrap_or(cur.name.clone()),
+        time_zone: p.time_zone.map(|n| n.trim().to_owned()).unwrap_or(cur.time_zone.clone()),
+        address: p.address.unwrap_or(cur.address.clone()),
+        latitude: p.latitude.or(cur.latitude),
+        longitude: p.longitude.or(cur.longitude),
+        ..cur
+    };
+    match state.store.execute(Command::UpdateLocation(location, staff())).await? {
+        Output::Location(l) => Ok(Json(LocationDto::from(&l))),
+        _ => Err(unexpected()),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PractitionerInput {
+    pub name: String,
+    #[serde(default)]
+    pub specialties: Vec<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PractitionerPatch {
+    pub name: Option<String>,
+    pub specialties: Option<Vec<String>>,
+    pub languages: Option<Vec<String>>,
+    /// An inactive practitioner offers no slots and takes no bookings.
+    pub active: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/practitioners", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug")), request_body = PractitionerInput,
+    responses((status = 201, body = PractitionerDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_practitioner(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<PractitionerInput>) -> ApiResult<(StatusCode, Json<PractitionerDto>)> {
+    let clinic = state.store.clinic(&clinic).await?;
+    let i = body.value;
+    let p = Practitioner {
+        id: PractitionerId::new(),
+        clinic: clinic.id,
+        name: i.name.trim().to_owned(),
+        specialties: i.specialties,
+        languages: i.languages,
+        active: true,
+    };
+    match state.store.execute(Command::CreatePractitioner(p, staff())).await? {
+        Output::Practitioner(p) => Ok((StatusCode::CREATED, Json(PractitionerDto::from(&p)))),
+        _ => Err(unexpected()),
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/practitioners/{id}", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = PractitionerPatch,
+    responses((status = 200, body = PractitionerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_practitioner(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<PractitionerPatch>) -> ApiResult<Json<PractitionerDto>> {
+    let clinic = state.store.clinic(&clinic).await?;
+    let id: PractitionerId = parse_id("practitioner", &id)?;
+    let cur = state.store.practitioner(clinic.id, id).await?;
+    let p = body.value;
+    let next = Practitioner {
+        name: p.name.map(|n| n.trim().to_owned()).unwrap_or(cur.name.clone()),
+        specialties: p.specialties.unwrap_or(cur.specialties.clone()),
+        languages: p.languages.unwrap_or(cur.languages.clone()),
+        active: p.active.unwrap_or(cur.active),
+        ..cur
+    };
+    match state.store.execute(Command::UpdatePractitioner(next, staff())).await? {
+        Output::Practitioner(p) => Ok(Json(PractitionerDto::from(&p))),
+        _ => Err(unexpected()),
+    }
+}
+
+/// A service definition; omitted fields take sensible defaults on create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceInput {
+    pub name: Option<String>,
+    pub duration_min: Option<u32>,
+    pub buffer_before_min: Option<u32>,
+    pub buffer_after_min: Option<u32>,
+    pub capacity: Option<u32>,
+    /// Grid step; defaults to the duration plus buffers.
+    pub slot_step_min: Option<u32>,
+    pub min_notice_min: Option<u32>,
+    pub horizon_days: Option<u32>,
+    pub cancel_cutoff_min: Option<u32>,
+    pub reschedule_cutoff_min: Option<u32>,
+}
+
+impl ServiceInput {
+    fn apply(self, base: Service) -> Service {
+        let duration_min = self.duration_min.unwrap_or(base.duration_min);
+        let before = self.buffer_before_min.unwrap_or(base.buffer_before_min);
+        let after = self.buffer_after_min.unwrap_or(base.buffer_after_min);
+        Service {
+            name: self.name.map(|n| n.trim().to_owned()).unwrap_or(base.name),
+            duration_min,
+            buffer_before_min: before,
+            buffer_after_min: after,
+            capacity: self.capacity.unwrap_or(base.capacity),
+            slot_step_min: self.slot_step_min.unwrap_or(if base.slot_step_min == 0 { duration_min + before + after } else { base.slot_step_min }),
+            min_notice_min: self.min_notice_min.unwrap_or(base.min_notice_min),
+            horizon_days: self.horizon_days.unwrap_or(base.horizon_days),
+            cancel_cutoff_min: self.cancel_cutoff_min.unwrap_or(base.cancel_cutoff_min),
+            reschedule_cutoff_min: self.reschedule_cutoff_min.unwrap_or(base.reschedule_cutoff_min),
+            ..base
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/services", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ServiceInput,
+    responses((status = 201, body = ServiceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_service(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<ServiceInput>) -> ApiResult<(StatusCode, Json<ServiceDto>)> {
+    let clinic = state.store.clinic(&clinic).await?;
+    let i = body.value;
+    if i.name.is_none() {
+        return Err(ApiError::invalid("name", "give the service a name"));
+    }
+    if i.duration_min.is_none() {
+        return Err(ApiError::invalid("duration_min", "give the service a duration in minutes"));
+    }
+    let base = Service {
+        id: ServiceId::new(),
+        clinic: clinic.id,
+        name: String::new(),
+        duration_min: 0,
+        buffer_before_min: 0,
+        buffer_after_min: 0,
+        capacity: 1,
+        slot_step_min: 0,
+        min_notice_min: 60,
+        horizon_days: 90,
+        cancel_cutoff_min: 24 * 60,
+        reschedule_cutoff_min: 24 * 60,
+    };
+    match state.store.execute(Command::CreateService(i.apply(base), staff())).await? {
+        Output::Service(s) => Ok((StatusCode::CREATED, Json(ServiceDto::from(&s)))),
+        _ => Err(unexpected()),
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/services/{id}", tag = "staff",
+    params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = ServiceInput,
+    responses((status = 200, body = ServiceDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_service(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<ServiceInput>) -> ApiResult<Json<ServiceDto>> {
+    let clinic = state.store.clinic(&clinic).await?;
+    let id: ServiceId = parse_id("service", &id)?;
+    let cur = state.store.service(clinic.id, id).await?;
+    match state.store.execute(Command::UpdateService(body.value.apply(cur), staff())).await? {
+        Output::Service(s) => Ok(Json(ServiceDto::from(&s))),
+        _ => Err(unexpected()),
+    }
+}
