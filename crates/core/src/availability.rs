@@ -73,10 +73,7 @@ impl SlotQuery<'_> {
         }
         let days = (self.to - self.from).get_days();
         if days >= MAX_QUERY_DAYS {
-            return Err(DomainError::invalid(
-                "to",
-                format!("a query covers at most {MAX_QUERY_DAYS} days"),
-            ));
+            return Err(DomainError::invalid("to", format!("a query covers at most {MAX_QUERY_DAYS} days")));
         }
         Ok(())
     }
@@ -107,47 +104,28 @@ pub struct Slot {
 ///
 /// `locations` must hold every location the practitioner's rules refer to; rules at unknown
 /// locations are ignored.
-pub fn slots(
-    query: &SlotQuery<'_>,
-    cal: &PractitionerCalendar<'_>,
-    locations: &[LocationZone],
-) -> Vec<Slot> {
+pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &[LocationZone]) -> Vec<Slot> {
     let service = query.service;
     let duration = service.duration();
     let step = i64::from(service.slot_step_min.max(1));
     let busy = BusyIndex::new(cal.busy);
     let earliest = match query.audience {
-        Audience::Patient => query
-            .now
-            .checked_add(service.min_notice())
-            .unwrap_or(Timestamp::MAX),
+        Audience::Patient => query.now.checked_add(service.min_notice()).unwrap_or(Timestamp::MAX),
         Audience::Staff => query.now,
     };
     let latest = match query.audience {
-        Audience::Patient => query
-            .now
-            .checked_add(service.horizon())
-            .unwrap_or(Timestamp::MAX),
+        Audience::Patient => query.now.checked_add(service.horizon()).unwrap_or(Timestamp::MAX),
         Audience::Staff => Timestamp::MAX,
     };
 
     let mut out = Vec::new();
-    for loc in locations
-        .iter()
-        .filter(|l| query.location.is_none_or(|q| q == l.id))
-    {
+    for loc in locations.iter().filter(|l| query.location.is_none_or(|q| q == l.id)) {
         let mut date = query.from;
         while date <= query.to {
-            for (open_s, open_e) in open_intervals(
-                cal.rules,
-                cal.exceptions,
-                cal.practitioner,
-                loc.id,
-                service.id,
-                date,
-            ) {
-                let (Some(open_start), Some(open_end)) =
-                    (wall(date, i64::from(open_s)), wall(date, i64::from(open_e)))
+            for (open_s, open_e) in
+                open_intervals(cal.rules, cal.exceptions, cal.practitioner, loc.id, service.id, date)
+            {
+                let (Some(open_start), Some(open_end)) = (wall(date, i64::from(open_s)), wall(date, i64::from(open_e)))
                 else {
                     continue;
                 };
@@ -157,9 +135,7 @@ pub fn slots(
                         let Ok(end) = start.checked_add(duration) else {
                             continue;
                         };
-                        if start < earliest
-                            || start > latest
-                            || !within_wall(&loc.tz, start, end, open_start, open_end)
+                        if start < earliest || start > latest || !within_wall(&loc.tz, start, end, open_start, open_end)
                         {
                             continue;
                         }
@@ -190,11 +166,8 @@ pub fn slots(
 /// The occupied block of an appointment of `service` starting at `start`: buffers included.
 pub fn block(service: &Service, start: Timestamp, end: Timestamp) -> (Timestamp, Timestamp) {
     (
-        start
-            .checked_sub(service.buffer_before())
-            .unwrap_or(Timestamp::MIN),
-        end.checked_add(service.buffer_after())
-            .unwrap_or(Timestamp::MAX),
+        start.checked_sub(service.buffer_before()).unwrap_or(Timestamp::MIN),
+        end.checked_add(service.buffer_after()).unwrap_or(Timestamp::MAX),
     )
 }
 
@@ -207,16 +180,8 @@ struct BusyIndex<'a> {
 
 impl<'a> BusyIndex<'a> {
     fn new(busy: &'a [Busy]) -> Self {
-        debug_assert!(
-            busy.windows(2)
-                .all(|w| w[0].block_start <= w[1].block_start),
-            "busy must be sorted"
-        );
-        let longest = busy
-            .iter()
-            .map(|b| b.block_end.duration_since(b.block_start))
-            .max()
-            .unwrap_or_default();
+        debug_assert!(busy.windows(2).all(|w| w[0].block_start <= w[1].block_start), "busy must be sorted");
+        let longest = busy.iter().map(|b| b.block_end.duration_since(b.block_start)).max().unwrap_or_default();
         Self { busy, longest }
     }
 
@@ -247,24 +212,13 @@ impl<'a> BusyIndex<'a> {
 /// constant-offset piece's first and last wall-clock time is enough. This keeps breaks, closures
 /// and rule ends intact on transition nights: an appointment may not run into a closed wall-clock
 /// time, whichever pass of a fold it falls in, nor past an end hidden in a gap.
-fn within_wall(
-    tz: &TimeZone,
-    start: Timestamp,
-    end: Timestamp,
-    open_start: DateTime,
-    open_end: DateTime,
-) -> bool {
+fn within_wall(tz: &TimeZone, start: Timestamp, end: Timestamp, open_start: DateTime, open_end: DateTime) -> bool {
     let mut piece_start = start;
     loop {
-        let next = tz
-            .following(piece_start)
-            .next()
-            .map(|t| t.timestamp())
-            .filter(|t| *t < end);
+        let next = tz.following(piece_start).next().map(|t| t.timestamp()).filter(|t| *t < end);
         let piece_end = next.unwrap_or(end);
         let offset = tz.to_offset(piece_start);
-        if offset.to_datetime(piece_start) < open_start || offset.to_datetime(piece_end) > open_end
-        {
+        if offset.to_datetime(piece_start) < open_start || offset.to_datetime(piece_end) > open_end {
             return false;
         }
         match next {
@@ -281,9 +235,7 @@ fn wall_instants(tz: &TimeZone, date: Date, m: i64) -> impl Iterator<Item = Time
         Some(dt) => match tz.to_ambiguous_timestamp(dt).offset() {
             AmbiguousOffset::Unambiguous { offset } => [offset.to_timestamp(dt).ok(), None],
             AmbiguousOffset::Gap { .. } => [None, None],
-            AmbiguousOffset::Fold { before, after } => {
-                [before.to_timestamp(dt).ok(), after.to_timestamp(dt).ok()]
-            }
+            AmbiguousOffset::Fold { before, after } => [before.to_timestamp(dt).ok(), after.to_timestamp(dt).ok()],
         },
     };
     found.into_iter().flatten()
@@ -291,7 +243,5 @@ fn wall_instants(tz: &TimeZone, date: Date, m: i64) -> impl Iterator<Item = Time
 
 /// Local date-time at minute `m` (0..=1440) of `date`; 1440 is midnight of the next day.
 fn wall(date: Date, m: i64) -> Option<DateTime> {
-    date.to_datetime(jiff::civil::Time::midnight())
-        .checked_add(Span::new().minutes(m))
-        .ok()
+    date.to_datetime(jiff::civil::Time::midnight()).checked_add(Span::new().minutes(m)).ok()
 }

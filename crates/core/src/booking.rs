@@ -47,23 +47,11 @@ pub fn decide_slot(
 ) -> Result<(Slot, Overridden), DomainError> {
     let find = |busy: &[Busy], audience: Audience| -> Option<Slot> {
         let cal = PractitionerCalendar { busy, ..*cal };
-        locations
-            .iter()
-            .filter(|l| req.location.is_none_or(|q| q == l.id))
-            .find_map(|loc| {
-                let date = req.start.to_zoned(loc.tz.clone()).date();
-                let query = SlotQuery {
-                    service,
-                    from: date,
-                    to: date,
-                    now,
-                    audience,
-                    location: Some(loc.id),
-                };
-                slots(&query, &cal, std::slice::from_ref(loc))
-                    .into_iter()
-                    .find(|s| s.start == req.start)
-            })
+        locations.iter().filter(|l| req.location.is_none_or(|q| q == l.id)).find_map(|loc| {
+            let date = req.start.to_zoned(loc.tz.clone()).date();
+            let query = SlotQuery { service, from: date, to: date, now, audience, location: Some(loc.id) };
+            slots(&query, &cal, std::slice::from_ref(loc)).into_iter().find(|s| s.start == req.start)
+        })
     };
     if let Some(slot) = find(cal.busy, Audience::Patient) {
         return Ok((slot, Overridden::No));
@@ -74,40 +62,23 @@ pub fn decide_slot(
         return Ok((slot, Overridden::Yes));
     }
     // Not bookable: explain why, most specific reason first.
-    let audience = if actor == Actor::Staff {
-        Audience::Staff
-    } else {
-        Audience::Patient
-    };
+    let audience = if actor == Actor::Staff { Audience::Staff } else { Audience::Patient };
     if find(&[], audience).is_some() {
         return Err(DomainError::SlotTaken);
     }
     if req.start < now {
-        return Err(DomainError::SlotNotOffered(
-            "this time is in the past".into(),
-        ));
+        return Err(DomainError::SlotNotOffered("this time is in the past".into()));
     }
     if find(&[], Audience::Staff).is_some() {
-        let message = if req.start
-            < now
-                .checked_add(service.min_notice())
-                .unwrap_or(Timestamp::MAX)
-        {
-            format!(
-                "this service must be booked at least {} minutes ahead",
-                service.min_notice_min
-            )
+        let message = if req.start < now.checked_add(service.min_notice()).unwrap_or(Timestamp::MAX) {
+            format!("this service must be booked at least {} minutes ahead", service.min_notice_min)
         } else {
-            format!(
-                "this service can be booked at most {} days ahead",
-                service.horizon_days
-            )
+            format!("this service can be booked at most {} days ahead", service.horizon_days)
         };
         return Err(DomainError::SlotNotOffered(message));
     }
     Err(DomainError::SlotNotOffered(
-        "the practitioner does not offer this service at this time; ask for availability first"
-            .into(),
+        "the practitioner does not offer this service at this time; ask for availability first".into(),
     ))
 }
 
@@ -128,20 +99,10 @@ pub fn check_cutoff(
     actor: Actor,
 ) -> Result<Overridden, DomainError> {
     let (cutoff, minutes, verb) = match change {
-        Change::Cancel => (
-            service.cancel_cutoff(),
-            service.cancel_cutoff_min,
-            "cancelled",
-        ),
-        Change::Reschedule => (
-            service.reschedule_cutoff(),
-            service.reschedule_cutoff_min,
-            "rescheduled",
-        ),
+        Change::Cancel => (service.cancel_cutoff(), service.cancel_cutoff_min, "cancelled"),
+        Change::Reschedule => (service.reschedule_cutoff(), service.reschedule_cutoff_min, "rescheduled"),
     };
-    let deadline = appointment_start
-        .checked_sub(cutoff)
-        .unwrap_or(Timestamp::MIN);
+    let deadline = appointment_start.checked_sub(cutoff).unwrap_or(Timestamp::MIN);
     if now <= deadline {
         return Ok(Overridden::No);
     }

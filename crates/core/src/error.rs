@@ -23,18 +23,12 @@ pub enum DomainError {
     CutOffPassed(String),
     /// A status change the transition table does not allow.
     #[error("an appointment cannot go from {from} to {to}")]
-    IllegalTransition {
-        from: &'static str,
-        to: &'static str,
-    },
+    IllegalTransition { from: &'static str, to: &'static str },
 }
 
 impl DomainError {
     /// Shorthand for [`DomainError::Invalid`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::Invalid { field: field.into(), message: message.into() }
     }
 }

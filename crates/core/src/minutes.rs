@@ -18,10 +18,7 @@ impl DayMinutes {
     /// Minutes since midnight, `0..=1440`.
     pub fn new(minutes: u16) -> Result<Self, DomainError> {
         if minutes > 1440 {
-            return Err(DomainError::invalid(
-                "time",
-                "a time of day must be between 00:00 and 24:00",
-            ));
+            return Err(DomainError::invalid("time", "a time of day must be between 00:00 and 24:00"));
         }
         Ok(Self(minutes))
     }
@@ -87,10 +84,7 @@ mod tests {
     fn parses_and_prints() {
         assert_eq!(DayMinutes::parse("09:30").map(|m| m.get()).ok(), Some(570));
         assert_eq!(DayMinutes::parse("24:00").map(|m| m.get()).ok(), Some(1440));
-        assert_eq!(
-            DayMinutes::new(75).map(|m| m.to_string()).ok().as_deref(),
-            Some("01:15")
-        );
+        assert_eq!(DayMinutes::new(75).map(|m| m.to_string()).ok().as_deref(), Some("01:15"));
         for bad in ["9:30", "24:01", "12:60", "ab:cd", "", "1230", "-1:00"] {
             assert!(DayMinutes::parse(bad).is_err(), "{bad} should be rejected");
         }

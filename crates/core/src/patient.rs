@@ -26,55 +26,25 @@ impl PatientContact {
     ) -> Result<Self, DomainError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "patient.name",
-                "give the patient's name (1 to 200 characters)",
-            ));
+            return Err(DomainError::invalid("patient.name", "give the patient's name (1 to 200 characters)"));
         }
-        let phone = phone
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(normalise_phone)
-            .transpose()?;
-        let email = email
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(normalise_email)
-            .transpose()?;
+        let phone = phone.map(str::trim).filter(|p| !p.is_empty()).map(normalise_phone).transpose()?;
+        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(normalise_email).transpose()?;
         if phone.is_none() && email.is_none() {
-            return Err(DomainError::invalid(
-                "patient.phone",
-                "give a phone number or an email address",
-            ));
+            return Err(DomainError::invalid("patient.phone", "give a phone number or an email address"));
         }
-        let language = language
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned);
+        let language = language.map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
         if let Some(l) = &language
             && (l.len() > 35 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         {
-            return Err(DomainError::invalid(
-                "patient.language",
-                "use a language tag such as fa or ar-MA",
-            ));
+            return Err(DomainError::invalid("patient.language", "use a language tag such as fa or ar-MA"));
         }
-        Ok(Self {
-            name: name.to_owned(),
-            phone,
-            email,
-            language,
-        })
+        Ok(Self { name: name.to_owned(), phone, email, language })
     }
 }
 
 fn normalise_phone(raw: &str) -> Result<String, DomainError> {
-    let bad = || {
-        DomainError::invalid(
-            "patient.phone",
-            "use digits, optionally starting with + (e.g. +212 600 123456)",
-        )
-    };
+    let bad = || DomainError::invalid("patient.phone", "use digits, optionally starting with + (e.g. +212 600 123456)");
     let mut out = String::with_capacity(raw.len());
     for (i, c) in raw.chars().enumerate() {
         match c {
@@ -111,8 +81,7 @@ mod tests {
 
     #[test]
     fn normalises_and_rejects() {
-        let p = PatientContact::parse(" Amina ", Some("+212 600-12.34(56)"), None, Some("ar-MA"))
-            .expect("valid");
+        let p = PatientContact::parse(" Amina ", Some("+212 600-12.34(56)"), None, Some("ar-MA")).expect("valid");
         assert_eq!(p.name, "Amina");
         assert_eq!(p.phone.as_deref(), Some("+212600123456"));
         let p = PatientContact::parse("Reza", None, Some("Reza@Example.IR"), None).expect("valid");
@@ -121,34 +90,11 @@ mod tests {
             Err(DomainError::Invalid { field, .. }) => field,
             other => panic!("expected an error, got {other:?}"),
         };
-        assert_eq!(
-            field(PatientContact::parse("", Some("+33612345678"), None, None)),
-            "patient.name"
-        );
-        assert_eq!(
-            field(PatientContact::parse("A", None, None, None)),
-            "patient.phone"
-        );
-        assert_eq!(
-            field(PatientContact::parse("A", Some("12ab"), None, None)),
-            "patient.phone"
-        );
-        assert_eq!(
-            field(PatientContact::parse("A", Some("1+2345678"), None, None)),
-            "patient.phone"
-        );
-        assert_eq!(
-            field(PatientContact::parse("A", None, Some("no-at-sign"), None)),
-            "patient.email"
-        );
-        assert_eq!(
-            field(PatientContact::parse(
-                "A",
-                None,
-                Some("x@y.z"),
-                Some("fa IR")
-            )),
-            "patient.language"
-        );
+        assert_eq!(field(PatientContact::parse("", Some("+33612345678"), None, None)), "patient.name");
+        assert_eq!(field(PatientContact::parse("A", None, None, None)), "patient.phone");
+        assert_eq!(field(PatientContact::parse("A", Some("12ab"), None, None)), "patient.phone");
+        assert_eq!(field(PatientContact::parse("A", Some("1+2345678"), None, None)), "patient.phone");
+        assert_eq!(field(PatientContact::parse("A", None, Some("no-at-sign"), None)), "patient.email");
+        assert_eq!(field(PatientContact::parse("A", None, Some("x@y.z"), Some("fa IR"))), "patient.language");
     }
 }

@@ -17,10 +17,7 @@ impl Weekdays {
     /// From a bit mask (bit 0 = Monday). Bits above 6 are rejected.
     pub fn from_bits(bits: u8) -> Result<Self, DomainError> {
         if bits == 0 || bits > 0x7f {
-            return Err(DomainError::invalid(
-                "weekdays",
-                "name at least one weekday",
-            ));
+            return Err(DomainError::invalid("weekdays", "name at least one weekday"));
         }
         Ok(Self(bits))
     }
@@ -28,18 +25,12 @@ impl Weekdays {
     pub fn from_names<S: AsRef<str>>(names: &[S]) -> Result<Self, DomainError> {
         let mut bits = 0u8;
         for n in names {
-            let i = NAMES
-                .iter()
-                .position(|x| x.eq_ignore_ascii_case(n.as_ref()))
-                .ok_or_else(|| {
-                    DomainError::invalid(
-                        "weekdays",
-                        format!(
-                            "`{}` is not one of mon, tue, wed, thu, fri, sat, sun",
-                            n.as_ref()
-                        ),
-                    )
-                })?;
+            let i = NAMES.iter().position(|x| x.eq_ignore_ascii_case(n.as_ref())).ok_or_else(|| {
+                DomainError::invalid(
+                    "weekdays",
+                    format!("`{}` is not one of mon, tue, wed, thu, fri, sat, sun", n.as_ref()),
+                )
+            })?;
             bits |= 1 << i;
         }
         Self::from_bits(bits)
@@ -52,10 +43,7 @@ impl Weekdays {
     }
     /// The names of the days in the set, Monday first.
     pub fn names(self) -> Vec<&'static str> {
-        (0..7)
-            .filter(|i| self.0 & (1 << i) != 0)
-            .map(|i| NAMES[i])
-            .collect()
+        (0..7).filter(|i| self.0 & (1 << i) != 0).map(|i| NAMES[i]).collect()
     }
 }
 
@@ -90,10 +78,7 @@ impl WeeklyRule {
         if let Some(until) = self.valid_until
             && until < self.valid_from
         {
-            return Err(DomainError::invalid(
-                "valid_until",
-                "must not be before valid_from",
-            ));
+            return Err(DomainError::invalid("valid_until", "must not be before valid_from"));
         }
         for (i, (bs, be)) in self.breaks.iter().enumerate() {
             if bs >= be || *bs < self.start || *be > self.end {
@@ -146,37 +131,22 @@ impl Exception {
                 return Err(DomainError::invalid("end", "must be after start"));
             }
             (Some(_), None) => {
-                return Err(DomainError::invalid(
-                    "end",
-                    "give both start and end, or neither",
-                ));
+                return Err(DomainError::invalid("end", "give both start and end, or neither"));
             }
             (None, Some(_)) => {
-                return Err(DomainError::invalid(
-                    "start",
-                    "give both start and end, or neither",
-                ));
+                return Err(DomainError::invalid("start", "give both start and end, or neither"));
             }
             _ => {}
         }
         if self.kind == ExceptionKind::Extra {
             if self.start.is_none() {
-                return Err(DomainError::invalid(
-                    "start",
-                    "extra hours need a start and an end",
-                ));
+                return Err(DomainError::invalid("start", "extra hours need a start and an end"));
             }
             if self.practitioner.is_none() {
-                return Err(DomainError::invalid(
-                    "practitioner",
-                    "extra hours belong to one practitioner",
-                ));
+                return Err(DomainError::invalid("practitioner", "extra hours belong to one practitioner"));
             }
             if self.location.is_none() {
-                return Err(DomainError::invalid(
-                    "location",
-                    "extra hours happen at one location",
-                ));
+                return Err(DomainError::invalid("location", "extra hours happen at one location"));
             }
         }
         Ok(())
@@ -189,10 +159,7 @@ impl Exception {
     }
 
     fn interval(&self) -> (u16, u16) {
-        (
-            self.start.map_or(0, DayMinutes::get),
-            self.end.map_or(1440, DayMinutes::get),
-        )
+        (self.start.map_or(0, DayMinutes::get), self.end.map_or(1440, DayMinutes::get))
     }
 }
 
@@ -215,19 +182,14 @@ pub fn open_intervals(
     date: Date,
 ) -> Vec<(u16, u16)> {
     let mut open: Vec<(u16, u16)> = Vec::new();
-    for rule in rules
-        .iter()
-        .filter(|r| r.practitioner == practitioner && r.applies(date, location, service))
-    {
+    for rule in rules.iter().filter(|r| r.practitioner == practitioner && r.applies(date, location, service)) {
         let mut pieces = vec![(rule.start.get(), rule.end.get())];
         for (bs, be) in &rule.breaks {
             pieces = subtract(&pieces, (bs.get(), be.get()));
         }
         open.extend(pieces);
     }
-    let relevant = exceptions
-        .iter()
-        .filter(|e| e.concerns(date, practitioner, location));
+    let relevant = exceptions.iter().filter(|e| e.concerns(date, practitioner, location));
     for extra in relevant.clone().filter(|e| e.kind == ExceptionKind::Extra) {
         open.push(extra.interval());
     }
@@ -311,10 +273,7 @@ mod tests {
         let (p, l, s) = (PractitionerId::new(), LocationId::new(), ServiceId::new());
         let rules = [rule(p, l)];
         // Monday 2026-03-02: 09–12, 13–17.
-        assert_eq!(
-            open_intervals(&rules, &[], p, l, s, date(2026, 3, 2)),
-            vec![(540, 720), (780, 1020)]
-        );
+        assert_eq!(open_intervals(&rules, &[], p, l, s, date(2026, 3, 2)), vec![(540, 720), (780, 1020)]);
         // Saturday: closed.
         assert!(open_intervals(&rules, &[], p, l, s, date(2026, 3, 7)).is_empty());
         // Outside the effective range.
@@ -338,29 +297,9 @@ mod tests {
             start: Some(m("10:00")),
             end: Some(m("12:00")),
         };
-        assert_eq!(
-            open_intervals(
-                &rules,
-                std::slice::from_ref(&extra),
-                p,
-                l,
-                s,
-                date(2026, 3, 7)
-            ),
-            vec![(600, 720)]
-        );
+        assert_eq!(open_intervals(&rules, std::slice::from_ref(&extra), p, l, s, date(2026, 3, 7)), vec![(600, 720)]);
         // Extra hours for another practitioner do not open this one.
-        assert!(
-            open_intervals(
-                &rules,
-                &[extra],
-                PractitionerId::new(),
-                l,
-                s,
-                date(2026, 3, 7)
-            )
-            .is_empty()
-        );
+        assert!(open_intervals(&rules, &[extra], PractitionerId::new(), l, s, date(2026, 3, 7)).is_empty());
         let afternoon_off = Exception {
             id: ExceptionId::new(),
             practitioner: Some(p),
@@ -370,30 +309,19 @@ mod tests {
             start: Some(m("14:00")),
             end: Some(m("24:00")),
         };
-        assert_eq!(
-            open_intervals(&rules, &[afternoon_off], p, l, s, date(2026, 3, 2)),
-            vec![(540, 720), (780, 840)]
-        );
+        assert_eq!(open_intervals(&rules, &[afternoon_off], p, l, s, date(2026, 3, 2)), vec![(540, 720), (780, 840)]);
     }
 
     #[test]
     fn service_restriction_and_overlapping_rules_merge() {
-        let (p, l, s, other) = (
-            PractitionerId::new(),
-            LocationId::new(),
-            ServiceId::new(),
-            ServiceId::new(),
-        );
+        let (p, l, s, other) = (PractitionerId::new(), LocationId::new(), ServiceId::new(), ServiceId::new());
         let mut a = rule(p, l);
         a.breaks.clear();
         a.services = vec![s];
         let mut b = a.clone();
         b.start = m("16:00");
         b.end = m("19:00");
-        assert_eq!(
-            open_intervals(&[a.clone(), b], &[], p, l, s, date(2026, 3, 2)),
-            vec![(540, 1140)]
-        );
+        assert_eq!(open_intervals(&[a.clone(), b], &[], p, l, s, date(2026, 3, 2)), vec![(540, 1140)]);
         assert!(open_intervals(&[a], &[], p, l, other, date(2026, 3, 2)).is_empty());
     }
 
@@ -402,9 +330,7 @@ mod tests {
         let (p, l) = (PractitionerId::new(), LocationId::new());
         let mut r = rule(p, l);
         r.breaks = vec![(m("08:00"), m("10:00"))];
-        assert!(
-            matches!(r.validate(), Err(DomainError::Invalid { field, .. }) if field == "breaks[0]")
-        );
+        assert!(matches!(r.validate(), Err(DomainError::Invalid { field, .. }) if field == "breaks[0]"));
         let mut r = rule(p, l);
         r.end = m("08:00");
         assert!(matches!(r.validate(), Err(DomainError::Invalid { field, .. }) if field == "end"));

@@ -49,46 +49,25 @@ impl Service {
             return Err(DomainError::invalid("name", "must be 1 to 200 characters"));
         }
         if self.duration_min == 0 || self.duration_min > MAX_DURATION_MIN {
-            return Err(DomainError::invalid(
-                "duration_min",
-                "must be between 1 and 1440 minutes",
-            ));
+            return Err(DomainError::invalid("duration_min", "must be between 1 and 1440 minutes"));
         }
         if self.buffer_before_min > MAX_BUFFER_MIN {
-            return Err(DomainError::invalid(
-                "buffer_before_min",
-                "must be at most 720 minutes",
-            ));
+            return Err(DomainError::invalid("buffer_before_min", "must be at most 720 minutes"));
         }
         if self.buffer_after_min > MAX_BUFFER_MIN {
-            return Err(DomainError::invalid(
-                "buffer_after_min",
-                "must be at most 720 minutes",
-            ));
+            return Err(DomainError::invalid("buffer_after_min", "must be at most 720 minutes"));
         }
         if self.capacity == 0 || self.capacity > MAX_CAPACITY {
-            return Err(DomainError::invalid(
-                "capacity",
-                "must be between 1 and 10000",
-            ));
+            return Err(DomainError::invalid("capacity", "must be between 1 and 10000"));
         }
         if self.slot_step_min < MIN_STEP_MIN || self.slot_step_min > MAX_DURATION_MIN {
-            return Err(DomainError::invalid(
-                "slot_step_min",
-                "must be between 5 and 1440 minutes",
-            ));
+            return Err(DomainError::invalid("slot_step_min", "must be between 5 and 1440 minutes"));
         }
         if self.horizon_days == 0 || self.horizon_days > MAX_HORIZON_DAYS {
-            return Err(DomainError::invalid(
-                "horizon_days",
-                "must be between 1 and 732 days",
-            ));
+            return Err(DomainError::invalid("horizon_days", "must be between 1 and 732 days"));
         }
         if self.min_notice_min > MAX_HORIZON_DAYS * 24 * 60 {
-            return Err(DomainError::invalid(
-                "min_notice_min",
-                "is longer than any horizon",
-            ));
+            return Err(DomainError::invalid("min_notice_min", "is longer than any horizon"));
         }
         Ok(())
     }
@@ -147,13 +126,9 @@ pub(crate) mod tests {
         let mut s = consult();
         assert!(s.validate().is_ok());
         s.capacity = 0;
-        assert!(
-            matches!(s.validate(), Err(DomainError::Invalid { field, .. }) if field == "capacity")
-        );
+        assert!(matches!(s.validate(), Err(DomainError::Invalid { field, .. }) if field == "capacity"));
         let mut s = consult();
         s.slot_step_min = 1;
-        assert!(
-            matches!(s.validate(), Err(DomainError::Invalid { field, .. }) if field == "slot_step_min")
-        );
+        assert!(matches!(s.validate(), Err(DomainError::Invalid { field, .. }) if field == "slot_step_min"));
     }
 }

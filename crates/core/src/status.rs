@@ -27,18 +27,8 @@ pub enum AppointmentStatus {
 use AppointmentStatus::*;
 
 impl AppointmentStatus {
-    pub const ALL: [AppointmentStatus; 10] = [
-        Proposed,
-        Pending,
-        Booked,
-        Arrived,
-        Fulfilled,
-        Cancelled,
-        Noshow,
-        EnteredInError,
-        CheckedIn,
-        Waitlist,
-    ];
+    pub const ALL: [AppointmentStatus; 10] =
+        [Proposed, Pending, Booked, Arrived, Fulfilled, Cancelled, Noshow, EnteredInError, CheckedIn, Waitlist];
 
     /// The FHIR code.
     pub fn as_str(self) -> &'static str {
@@ -87,10 +77,7 @@ impl AppointmentStatus {
         if self.can_become(to) {
             Ok(to)
         } else {
-            Err(DomainError::IllegalTransition {
-                from: self.as_str(),
-                to: to.as_str(),
-            })
+            Err(DomainError::IllegalTransition { from: self.as_str(), to: to.as_str() })
         }
     }
 }
@@ -101,9 +88,7 @@ impl FromStr for AppointmentStatus {
         Self::ALL
             .into_iter()
             .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::invalid("status", format!("`{s}` is not an appointment status"))
-            })
+            .ok_or_else(|| DomainError::invalid("status", format!("`{s}` is not an appointment status")))
     }
 }
 
@@ -135,11 +120,7 @@ mod tests {
         for from in AppointmentStatus::ALL.into_iter().filter(|s| s.is_final()) {
             for to in AppointmentStatus::ALL {
                 let allowed = from.can_become(to);
-                assert_eq!(
-                    allowed,
-                    to == EnteredInError && from != EnteredInError,
-                    "{from} -> {to}"
-                );
+                assert_eq!(allowed, to == EnteredInError && from != EnteredInError, "{from} -> {to}");
             }
         }
     }
@@ -165,13 +146,7 @@ mod tests {
             (Booked, Booked),
             (CheckedIn, Noshow),
         ] {
-            assert_eq!(
-                a.transition(b),
-                Err(DomainError::IllegalTransition {
-                    from: a.as_str(),
-                    to: b.as_str()
-                })
-            );
+            assert_eq!(a.transition(b), Err(DomainError::IllegalTransition { from: a.as_str(), to: b.as_str() }));
         }
     }
 }

@@ -14,9 +14,8 @@ use jiff::{SignedDuration, Span, Timestamp};
 use nobat_core::availability::{Audience, PractitionerCalendar, SlotQuery, block};
 use nobat_core::booking::{Actor, Overridden, SlotRequest, decide_slot};
 use nobat_core::{
-    Busy, BusyKind, ClinicId, DayMinutes, DomainError, Exception, ExceptionId, ExceptionKind,
-    LocationId, LocationZone, PractitionerId, RuleId, Service, ServiceId, Slot, Weekdays,
-    WeeklyRule, slots,
+    Busy, BusyKind, ClinicId, DayMinutes, DomainError, Exception, ExceptionId, ExceptionKind, LocationId, LocationZone,
+    PractitionerId, RuleId, Service, ServiceId, Slot, Weekdays, WeeklyRule, slots,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -24,14 +23,8 @@ use proptest::test_runner::TestCaseError;
 
 /// Zones with one-hour DST (Paris, New York), a Ramadan switch (Casablanca), none at all
 /// (Tehran since 2022), a half-hour offset (Kolkata) and a half-hour DST (Lord Howe).
-const ZONES: [&str; 6] = [
-    "Europe/Paris",
-    "America/New_York",
-    "Africa/Casablanca",
-    "Asia/Tehran",
-    "Asia/Kolkata",
-    "Australia/Lord_Howe",
-];
+const ZONES: [&str; 6] =
+    ["Europe/Paris", "America/New_York", "Africa/Casablanca", "Asia/Tehran", "Asia/Kolkata", "Australia/Lord_Howe"];
 
 // ---------------------------------------------------------------------------------------------
 // Generated input.
@@ -122,43 +115,31 @@ fn rule_spec() -> impl Strategy<Value = RuleSpec> {
                 prop_oneof![6 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)],
             )
         })
-        .prop_map(
-            |(weekdays, start, end, raw_breaks, valid_from_shift, valid_days, services)| RuleSpec {
-                weekdays,
-                start,
-                end,
-                breaks: raw_breaks
-                    .into_iter()
-                    .map(|(a, b)| {
-                        let bs = start + a * 5;
-                        (bs, (bs + b * 5).min(end))
-                    })
-                    .collect(),
-                valid_from_shift,
-                valid_days,
-                services,
-            },
-        )
+        .prop_map(|(weekdays, start, end, raw_breaks, valid_from_shift, valid_days, services)| RuleSpec {
+            weekdays,
+            start,
+            end,
+            breaks: raw_breaks
+                .into_iter()
+                .map(|(a, b)| {
+                    let bs = start + a * 5;
+                    (bs, (bs + b * 5).min(end))
+                })
+                .collect(),
+            valid_from_shift,
+            valid_days,
+            services,
+        })
 }
 
 fn exception_spec() -> impl Strategy<Value = ExceptionSpec> {
-    (
-        0i64..=5,
-        any::<bool>(),
-        prop::option::weighted(0.8, (time_of_day_units(), 1u16..=96)),
-        0u8..=2,
-        any::<bool>(),
-    )
+    (0i64..=5, any::<bool>(), prop::option::weighted(0.8, (time_of_day_units(), 1u16..=96)), 0u8..=2, any::<bool>())
         .prop_map(|(day, extra, interval, who, everywhere)| {
             let interval = interval.map(|(s, len)| (s * 5, ((s + len) * 5).min(1440)));
             ExceptionSpec {
                 day,
                 extra,
-                interval: if extra {
-                    interval.or(Some((540, 600)))
-                } else {
-                    interval
-                },
+                interval: if extra { interval.or(Some((540, 600))) } else { interval },
                 who,
                 everywhere,
             }
@@ -175,45 +156,23 @@ fn service_spec() -> impl Strategy<Value = ServiceSpec> {
         prop_oneof![3 => Just(0u32), 1 => (0u32..=576).prop_map(|units| units * 5)],
         prop_oneof![3 => 10u32..=60, 1 => 1u32..=10],
     )
-        .prop_map(
-            |(duration, buffer_before, buffer_after, capacity, step, min_notice, horizon_days)| {
-                ServiceSpec {
-                    duration,
-                    buffer_before,
-                    buffer_after,
-                    capacity,
-                    step,
-                    min_notice,
-                    horizon_days,
-                }
-            },
-        )
+        .prop_map(|(duration, buffer_before, buffer_after, capacity, step, min_notice, horizon_days)| {
+            ServiceSpec { duration, buffer_before, buffer_after, capacity, step, min_notice, horizon_days }
+        })
 }
 
 fn busy_spec() -> impl Strategy<Value = BusySpec> {
-    (-1i64..=5, 0u16..=287, 1u16..=36, any::<bool>()).prop_map(
-        |(day, minute, len, same_service)| BusySpec {
-            day,
-            minute: minute * 5,
-            len: len * 5,
-            same_service,
-        },
-    )
+    (-1i64..=5, 0u16..=287, 1u16..=36, any::<bool>()).prop_map(|(day, minute, len, same_service)| BusySpec {
+        day,
+        minute: minute * 5,
+        len: len * 5,
+        same_service,
+    })
 }
 
-fn scenario_with(
-    service: impl Strategy<Value = ServiceSpec>,
-    busy: usize,
-) -> impl Strategy<Value = Scenario> {
+fn scenario_with(service: impl Strategy<Value = ServiceSpec>, busy: usize) -> impl Strategy<Value = Scenario> {
     (
-        (
-            prop::sample::select(&ZONES[..]),
-            prop::bool::weighted(0.8),
-            0usize..4,
-            0i64..365,
-            0i64..=4,
-            0i64..=4,
-        ),
+        (prop::sample::select(&ZONES[..]), prop::bool::weighted(0.8), 0usize..4, 0i64..365, 0i64..=4, 0i64..=4),
         prop::collection::vec(rule_spec(), 1..=3),
         prop::collection::vec(exception_spec(), 0..=3),
         service,
@@ -271,11 +230,7 @@ struct Clock {
 impl Clock {
     fn new(tz: &TimeZone, from: Timestamp, to: Timestamp) -> Self {
         let mut changes = vec![(Timestamp::MIN, tz.to_offset(from))];
-        changes.extend(
-            tz.following(from)
-                .take_while(|t| t.timestamp() <= to)
-                .map(|t| (t.timestamp(), t.offset())),
-        );
+        changes.extend(tz.following(from).take_while(|t| t.timestamp() <= to).map(|t| (t.timestamp(), t.offset())));
         Self { changes }
     }
 
@@ -359,17 +314,10 @@ impl World {
         let from = add_days(anchor, -sc.back);
         let to = add_days(from, sc.days);
         let utc_midnight = |d: Date| d.to_zoned(TimeZone::UTC).expect("utc").timestamp();
-        let clock = Clock::new(
-            &tz,
-            utc_midnight(add_days(from, -3)),
-            utc_midnight(add_days(to, 4)),
-        );
+        let clock = Clock::new(&tz, utc_midnight(add_days(from, -3)), utc_midnight(add_days(to, 4)));
 
         let practitioner = PractitionerId::new();
-        let location = LocationZone {
-            id: LocationId::new(),
-            tz: tz.clone(),
-        };
+        let location = LocationZone { id: LocationId::new(), tz: tz.clone() };
         let service = make_service(&sc.service);
         let other_service = ServiceId::new();
 
@@ -410,17 +358,9 @@ impl World {
                         (1, false) => None,
                         _ => Some(practitioner),
                     },
-                    location: if e.everywhere && !e.extra {
-                        None
-                    } else {
-                        Some(location.id)
-                    },
+                    location: if e.everywhere && !e.extra { None } else { Some(location.id) },
                     date: add_days(from, e.day),
-                    kind: if e.extra {
-                        ExceptionKind::Extra
-                    } else {
-                        ExceptionKind::Closed
-                    },
+                    kind: if e.extra { ExceptionKind::Extra } else { ExceptionKind::Closed },
                     start: e.interval.map(|(s, _)| dm(s)),
                     end: e.interval.map(|(_, x)| dm(x)),
                 };
@@ -472,29 +412,12 @@ impl World {
             .collect();
         busy.sort_by_key(|b| b.block_start);
 
-        let now = from.to_zoned(tz).expect("midnight").timestamp()
-            + SignedDuration::from_mins(sc.now_shift);
-        World {
-            practitioner,
-            location,
-            clock,
-            rules,
-            exceptions,
-            service,
-            busy,
-            from,
-            to,
-            now,
-        }
+        let now = from.to_zoned(tz).expect("midnight").timestamp() + SignedDuration::from_mins(sc.now_shift);
+        World { practitioner, location, clock, rules, exceptions, service, busy, from, to, now }
     }
 
     fn calendar<'a>(&'a self, busy: &'a [Busy]) -> PractitionerCalendar<'a> {
-        PractitionerCalendar {
-            practitioner: self.practitioner,
-            rules: &self.rules,
-            exceptions: &self.exceptions,
-            busy,
-        }
+        PractitionerCalendar { practitioner: self.practitioner, rules: &self.rules, exceptions: &self.exceptions, busy }
     }
 
     fn slots_of(&self, service: &Service, busy: &[Busy]) -> Vec<Slot> {
@@ -502,19 +425,9 @@ impl World {
     }
 
     fn slots_seen_at(&self, service: &Service, busy: &[Busy], now: Timestamp) -> Vec<Slot> {
-        let query = SlotQuery {
-            service,
-            from: self.from,
-            to: self.to,
-            now,
-            audience: Audience::Patient,
-            location: None,
-        };
-        slots(
-            &query,
-            &self.calendar(busy),
-            std::slice::from_ref(&self.location),
-        )
+        let query =
+            SlotQuery { service, from: self.from, to: self.to, now, audience: Audience::Patient, location: None };
+        slots(&query, &self.calendar(busy), std::slice::from_ref(&self.location))
     }
 
     fn slots(&self) -> Vec<Slot> {
@@ -528,20 +441,8 @@ impl World {
         start: Timestamp,
         location: Option<LocationId>,
     ) -> Result<(Slot, Overridden), DomainError> {
-        let req = SlotRequest {
-            service: service.id,
-            practitioner: self.practitioner,
-            start,
-            location,
-        };
-        decide_slot(
-            &req,
-            service,
-            &self.calendar(busy),
-            std::slice::from_ref(&self.location),
-            self.now,
-            Actor::Patient,
-        )
+        let req = SlotRequest { service: service.id, practitioner: self.practitioner, start, location };
+        decide_slot(&req, service, &self.calendar(busy), std::slice::from_ref(&self.location), self.now, Actor::Patient)
     }
 
     /// Which minutes of local `date` are open for `service`, from the raw rules: each rule's
@@ -556,16 +457,9 @@ impl World {
             if !applies {
                 continue;
             }
-            for (m, slot) in open
-                .iter_mut()
-                .enumerate()
-                .take(usize::from(r.end.get()))
-                .skip(usize::from(r.start.get()))
+            for (m, slot) in open.iter_mut().enumerate().take(usize::from(r.end.get())).skip(usize::from(r.start.get()))
             {
-                let in_break = r
-                    .breaks
-                    .iter()
-                    .any(|(bs, be)| usize::from(bs.get()) <= m && m < usize::from(be.get()));
+                let in_break = r.breaks.iter().any(|(bs, be)| usize::from(bs.get()) <= m && m < usize::from(be.get()));
                 *slot |= !in_break;
             }
         }
@@ -575,26 +469,13 @@ impl World {
                 && e.location.is_none_or(|l| l == self.location.id)
         };
         let span = |e: &Exception| {
-            (
-                usize::from(e.start.map_or(0, DayMinutes::get)),
-                usize::from(e.end.map_or(1440, DayMinutes::get)),
-            )
+            (usize::from(e.start.map_or(0, DayMinutes::get)), usize::from(e.end.map_or(1440, DayMinutes::get)))
         };
-        for e in self
-            .exceptions
-            .iter()
-            .filter(concerns)
-            .filter(|e| e.kind == ExceptionKind::Extra)
-        {
+        for e in self.exceptions.iter().filter(concerns).filter(|e| e.kind == ExceptionKind::Extra) {
             let (s, x) = span(e);
             open[s..x].iter_mut().for_each(|o| *o = true);
         }
-        for e in self
-            .exceptions
-            .iter()
-            .filter(concerns)
-            .filter(|e| e.kind == ExceptionKind::Closed)
-        {
+        for e in self.exceptions.iter().filter(concerns).filter(|e| e.kind == ExceptionKind::Closed) {
             let (s, x) = span(e);
             open[s..x].iter_mut().for_each(|o| *o = false);
         }
@@ -640,21 +521,10 @@ impl World {
 
     /// Places left at `[start, end)` given `busy`, computed by brute force: `None` if anything
     /// but the same group session overlaps the buffered block, or if the session is full.
-    fn places_left(
-        service: &Service,
-        busy: &[Busy],
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Option<u32> {
-        let (bs, be) = (
-            start - service.buffer_before(),
-            end + service.buffer_after(),
-        );
+    fn places_left(service: &Service, busy: &[Busy], start: Timestamp, end: Timestamp) -> Option<u32> {
+        let (bs, be) = (start - service.buffer_before(), end + service.buffer_after());
         let mut taken = 0;
-        for b in busy
-            .iter()
-            .filter(|b| b.block_start < be && bs < b.block_end)
-        {
+        for b in busy.iter().filter(|b| b.block_start < be && bs < b.block_end) {
             if !(service.capacity > 1 && b.service == service.id && b.start == start) {
                 return None;
             }
@@ -679,11 +549,7 @@ fn check_slots_are_sound(w: &World) -> Result<(), TestCaseError> {
     for s in &offered {
         let start_wall = w.clock.local(s.start);
         let date = start_wall.date();
-        prop_assert!(
-            w.from <= date && date <= w.to,
-            "slot {} on {date} outside the query",
-            s.start
-        );
+        prop_assert!(w.from <= date && date <= w.to, "slot {} on {date} outside the query", s.start);
         prop_assert_eq!(s.end.duration_since(s.start), w.service.duration());
 
         // Every minute it covers reads, on the wall clock, an open minute of its own date: so no
@@ -697,23 +563,12 @@ fn check_slots_are_sound(w: &World) -> Result<(), TestCaseError> {
         }
 
         // Patient rules: notice and horizon, in real time.
-        prop_assert!(
-            s.start >= w.earliest(&w.service),
-            "{} is sooner than the notice allows",
-            s.start
-        );
-        prop_assert!(
-            s.start <= w.latest(&w.service),
-            "{} is beyond the horizon",
-            s.start
-        );
+        prop_assert!(s.start >= w.earliest(&w.service), "{} is sooner than the notice allows", s.start);
+        prop_assert!(s.start <= w.latest(&w.service), "{} is beyond the horizon", s.start);
 
         // On the grid of the open interval it starts in.
         let m = minute_of_day(start_wall);
-        let (run_start, _) = World::runs(&open)
-            .into_iter()
-            .find(|&(a, b)| a <= m && m < b)
-            .expect("start is open");
+        let (run_start, _) = World::runs(&open).into_iter().find(|&(a, b)| a <= m && m < b).expect("start is open");
         prop_assert_eq!(
             (m - run_start) % usize::try_from(w.service.slot_step_min).expect("step"),
             0,
@@ -728,16 +583,10 @@ fn check_slots_are_sound(w: &World) -> Result<(), TestCaseError> {
             "at {}",
             start_wall
         );
-        prop_assert_eq!(
-            (s.practitioner, s.location, s.service),
-            (w.practitioner, w.location.id, w.service.id)
-        );
+        prop_assert_eq!((s.practitioner, s.location, s.service), (w.practitioner, w.location.id, w.service.id));
     }
     for pair in offered.windows(2) {
-        prop_assert!(
-            pair[0].start < pair[1].start,
-            "sorted, and no instant offered twice"
-        );
+        prop_assert!(pair[0].start < pair[1].start, "sorted, and no instant offered twice");
     }
     Ok(())
 }
@@ -756,10 +605,8 @@ fn check_slots_match_model(w: &World) -> Result<(), TestCaseError> {
                     + SignedDuration::from_mins(i64::try_from(m).expect("minute"));
                 for start in w.clock.instants(wall) {
                     let end = start + w.service.duration();
-                    let inside = w
-                        .covered(start, end)
-                        .iter()
-                        .all(|c| c.date() == date && (a..b).contains(&minute_of_day(*c)));
+                    let inside =
+                        w.covered(start, end).iter().all(|c| c.date() == date && (a..b).contains(&minute_of_day(*c)));
                     if !inside || start < w.earliest(&w.service) || start > w.latest(&w.service) {
                         continue;
                     }
@@ -771,11 +618,7 @@ fn check_slots_match_model(w: &World) -> Result<(), TestCaseError> {
         }
     }
     expected.sort();
-    let actual: Vec<(Timestamp, u32)> = w
-        .slots()
-        .iter()
-        .map(|s| (s.start, s.capacity_left))
-        .collect();
+    let actual: Vec<(Timestamp, u32)> = w.slots().iter().map(|s| (s.start, s.capacity_left)).collect();
     prop_assert_eq!(actual, expected);
     Ok(())
 }
@@ -807,33 +650,13 @@ fn check_notice_and_horizon_edges(w: &World, pick: &Index) -> Result<(), TestCas
     }
     let s = pick.get(&offered);
     let second = SignedDuration::from_secs(1);
-    let offered_at = |now: Timestamp| {
-        w.slots_seen_at(&w.service, &w.busy, now)
-            .iter()
-            .any(|o| o.start == s.start)
-    };
+    let offered_at = |now: Timestamp| w.slots_seen_at(&w.service, &w.busy, now).iter().any(|o| o.start == s.start);
     let at_notice = s.start - w.service.min_notice();
-    prop_assert!(
-        offered_at(at_notice),
-        "{} is exactly min_notice ahead",
-        w.clock.local(s.start)
-    );
-    prop_assert!(
-        !offered_at(at_notice + second),
-        "{} is a second short of min_notice",
-        w.clock.local(s.start)
-    );
+    prop_assert!(offered_at(at_notice), "{} is exactly min_notice ahead", w.clock.local(s.start));
+    prop_assert!(!offered_at(at_notice + second), "{} is a second short of min_notice", w.clock.local(s.start));
     let at_horizon = s.start - w.service.horizon();
-    prop_assert!(
-        offered_at(at_horizon),
-        "{} is exactly at the horizon",
-        w.clock.local(s.start)
-    );
-    prop_assert!(
-        !offered_at(at_horizon - second),
-        "{} is a second beyond the horizon",
-        w.clock.local(s.start)
-    );
+    prop_assert!(offered_at(at_horizon), "{} is exactly at the horizon", w.clock.local(s.start));
+    prop_assert!(!offered_at(at_horizon - second), "{} is a second beyond the horizon", w.clock.local(s.start));
     Ok(())
 }
 
@@ -850,12 +673,7 @@ fn check_offered_slots_can_be_booked(w: &World, picks: &[Index]) -> Result<(), T
     for s in chosen {
         for location in [Some(w.location.id), None] {
             let decision = w.decide(&w.service, &w.busy, s.start, location);
-            prop_assert_eq!(
-                decision,
-                Ok((s.clone(), Overridden::No)),
-                "booking {}",
-                w.clock.local(s.start)
-            );
+            prop_assert_eq!(decision, Ok((s.clone(), Overridden::No)), "booking {}", w.clock.local(s.start));
         }
     }
     Ok(())
@@ -864,11 +682,7 @@ fn check_offered_slots_can_be_booked(w: &World, picks: &[Index]) -> Result<(), T
 /// Books random offered slots one after the other, for the scenario's service and a second,
 /// single-place service of the same practitioner, then checks nothing was overbooked and that
 /// slots which disappeared are reported as taken.
-fn check_greedy_booking(
-    w: &World,
-    other: &Service,
-    picks: &[(bool, Index)],
-) -> Result<(), TestCaseError> {
+fn check_greedy_booking(w: &World, other: &Service, picks: &[(bool, Index)]) -> Result<(), TestCaseError> {
     let services = [&w.service, other];
     let initial: Vec<Vec<Slot>> = services.iter().map(|s| w.slots_of(s, &w.busy)).collect();
     let mut busy = w.busy.clone();
@@ -882,12 +696,7 @@ fn check_greedy_booking(
         let slot = pick.get(&offered);
         let (decided, overridden) = w
             .decide(service, &busy, slot.start, Some(w.location.id))
-            .map_err(|e| {
-                TestCaseError::fail(format!(
-                    "offered slot {} refused: {e}",
-                    w.clock.local(slot.start)
-                ))
-            })?;
+            .map_err(|e| TestCaseError::fail(format!("offered slot {} refused: {e}", w.clock.local(slot.start))))?;
         prop_assert_eq!((&decided, overridden), (slot, Overridden::No));
         let (block_start, block_end) = block(service, decided.start, decided.end);
         let entry = Busy {
@@ -905,21 +714,13 @@ fn check_greedy_booking(
 
     // No overbooking: whatever overlaps a booked block (booked here or busy before) is the same
     // group session, and no session holds more than its capacity.
-    let capacity_of = |id: ServiceId| {
-        services
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(1, |s| s.capacity)
-    };
+    let capacity_of = |id: ServiceId| services.iter().find(|s| s.id == id).map_or(1, |s| s.capacity);
     for a in &booked {
-        let overlapping: Vec<&Busy> = busy
-            .iter()
-            .filter(|b| b.block_start < a.block_end && a.block_start < b.block_end)
-            .collect();
+        let overlapping: Vec<&Busy> =
+            busy.iter().filter(|b| b.block_start < a.block_end && a.block_start < b.block_end).collect();
         for b in &overlapping {
             prop_assert!(
-                b.id == a.id
-                    || (capacity_of(a.service) > 1 && b.service == a.service && b.start == a.start),
+                b.id == a.id || (capacity_of(a.service) > 1 && b.service == a.service && b.start == a.start),
                 "{} and {} overlap without being one group session",
                 w.clock.local(a.start),
                 w.clock.local(b.start)
@@ -937,9 +738,7 @@ fn check_greedy_booking(
     // Slots offered at first but gone now are "taken"; those still there can still be booked.
     for (service, before) in services.iter().zip(&initial) {
         let now_offered = w.slots_of(service, &busy);
-        let gone = before
-            .iter()
-            .filter(|s| !now_offered.iter().any(|n| n.start == s.start));
+        let gone = before.iter().filter(|s| !now_offered.iter().any(|n| n.start == s.start));
         for s in gone.take(24) {
             prop_assert_eq!(
                 w.decide(service, &busy, s.start, None),
@@ -949,10 +748,7 @@ fn check_greedy_booking(
             );
         }
         for s in now_offered.iter().step_by(now_offered.len() / 4 + 1) {
-            prop_assert_eq!(
-                w.decide(service, &busy, s.start, None),
-                Ok((s.clone(), Overridden::No))
-            );
+            prop_assert_eq!(w.decide(service, &busy, s.start, None), Ok((s.clone(), Overridden::No)));
         }
     }
     Ok(())
@@ -1019,32 +815,11 @@ fn the_model_sees_the_transitions_it_is_meant_to_test() {
     // The properties only mean something if the generated ranges really contain transitions:
     // check the clock finds Lord Howe's half-hour fold and Paris's one-hour gap.
     let lord_howe = common::tz("Australia/Lord_Howe");
-    let clock = Clock::new(
-        &lord_howe,
-        common::ts("2026-04-01T00:00:00Z"),
-        common::ts("2026-04-10T00:00:00Z"),
-    );
+    let clock = Clock::new(&lord_howe, common::ts("2026-04-01T00:00:00Z"), common::ts("2026-04-10T00:00:00Z"));
     let wall = jiff::civil::date(2026, 4, 5).at(1, 45, 0, 0);
-    assert_eq!(
-        clock.instants(wall).len(),
-        2,
-        "01:45 happens twice in Lord Howe on 5 April"
-    );
+    assert_eq!(clock.instants(wall).len(), 2, "01:45 happens twice in Lord Howe on 5 April");
     let paris = common::tz("Europe/Paris");
-    let clock = Clock::new(
-        &paris,
-        common::ts("2026-03-25T00:00:00Z"),
-        common::ts("2026-04-01T00:00:00Z"),
-    );
-    assert!(
-        clock
-            .instants(jiff::civil::date(2026, 3, 29).at(2, 30, 0, 0))
-            .is_empty()
-    );
-    assert_eq!(
-        clock
-            .instants(jiff::civil::date(2026, 3, 29).at(3, 30, 0, 0))
-            .len(),
-        1
-    );
+    let clock = Clock::new(&paris, common::ts("2026-03-25T00:00:00Z"), common::ts("2026-04-01T00:00:00Z"));
+    assert!(clock.instants(jiff::civil::date(2026, 3, 29).at(2, 30, 0, 0)).is_empty());
+    assert_eq!(clock.instants(jiff::civil::date(2026, 3, 29).at(3, 30, 0, 0)).len(), 1);
 }

@@ -78,11 +78,8 @@ impl Config {
             None => FileConfig::default(),
         };
         let data_dir = o.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("nobat-data"));
-        let database_url = o
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| nobat_store::sqlite_url_in(&data_dir));
+        let database_url =
+            o.database_url.clone().or(file.database_url).unwrap_or_else(|| nobat_store::sqlite_url_in(&data_dir));
         let cfg = Config {
             listen: o.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
@@ -154,7 +151,10 @@ mod tests {
     fn flags_beat_file_and_secrets_are_redacted() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("nobat.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nhold_ttl_seconds = 120\ndatabase_url = \"postgres://nobat:hunter2@db/nobat\"\n")?;
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nhold_ttl_seconds = 120\ndatabase_url = \"postgres://nobat:hunter2@db/nobat\"\n",
+        )?;
         let o = Overrides { config: Some(path), listen: Some("127.0.0.1:9001".parse()?), ..Default::default() };
         let cfg = Config::load(&o)?;
         assert_eq!(cfg.listen.port(), 9001);

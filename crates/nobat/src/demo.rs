@@ -11,7 +11,7 @@ use nobat_core::availability::Audience;
 use nobat_core::booking::Actor;
 use nobat_core::{
     ClinicId, DayMinutes, Exception, ExceptionId, ExceptionKind, LocationId, PatientContact, PractitionerId, RuleId,
-    Service, ServiceId, WeeklyRule, Weekdays,
+    Service, ServiceId, Weekdays, WeeklyRule,
 };
 use nobat_store::commands::{BookRequest, NewClinic, NewException};
 use nobat_store::model::{Clinic, Location, Practitioner};
@@ -41,15 +41,31 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
     }
     let clinic = ClinicId::new();
     let today = Timestamp::now().to_zoned(TimeZone::UTC).date();
-    run(store, Command::CreateClinic(NewClinic {
-        clinic: Clinic { id: clinic, slug: SLUG.into(), name: "Nobat Demo Clinic".into(), default_language: "en".into() },
-        actor: actor(),
-    }))
+    run(
+        store,
+        Command::CreateClinic(NewClinic {
+            clinic: Clinic {
+                id: clinic,
+                slug: SLUG.into(),
+                name: "Nobat Demo Clinic".into(),
+                default_language: "en".into(),
+            },
+            actor: actor(),
+        }),
+    )
     .await?;
 
-    let tehran = location(store, clinic, "Tehran — Vanak", "Asia/Tehran", "Vanak Square, Tehran", (35.7575, 51.4100)).await?;
-    let casablanca =
-        location(store, clinic, "Casablanca — Maârif", "Africa/Casablanca", "Bd Zerktouni, Maârif, Casablanca", (33.5850, -7.6320)).await?;
+    let tehran =
+        location(store, clinic, "Tehran — Vanak", "Asia/Tehran", "Vanak Square, Tehran", (35.7575, 51.4100)).await?;
+    let casablanca = location(
+        store,
+        clinic,
+        "Casablanca — Maârif",
+        "Africa/Casablanca",
+        "Bd Zerktouni, Maârif, Casablanca",
+        (33.5850, -7.6320),
+    )
+    .await?;
 
     let general = service(store, clinic, "General consultation", 20, (0, 0), 1, 60, 120).await?;
     let cardiology = service(store, clinic, "Cardiology consultation", 30, (0, 10), 1, 120, 24 * 60).await?;
@@ -59,25 +75,80 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
     let sara = practitioner(store, clinic, "Dr. Sara Ahmadi", &["cardiology"], &["fa", "en"]).await?;
     let nadia = practitioner(store, clinic, "Dr. Nadia Rahimi", &["psychotherapy"], &["fa", "ar", "fr"]).await?;
     let youssef = practitioner(store, clinic, "Dr. Youssef Benali", &["general practice"], &["ar", "fr"]).await?;
-    let ayse = practitioner(store, clinic, "Dr. Ayşe Demir", &["general practice", "dermatology"], &["tr", "en", "fr"]).await?;
+    let ayse = practitioner(store, clinic, "Dr. Ayşe Demir", &["general practice", "dermatology"], &["tr", "en", "fr"])
+        .await?;
 
     let from = today.checked_sub(30.days())?;
     let lunch_tehran = [(hm("12:30")?, hm("13:30")?)];
     let lunch_casa = [(hm("13:00")?, hm("14:00")?)];
     // Iran's week runs Saturday to Wednesday; Morocco's Monday to Friday.
-    rule(store, clinic, sara, tehran, &["sat", "sun", "mon", "tue", "wed"], ("09:00", "17:00"), &lunch_tehran, from, &[cardiology, general]).await?;
-    rule(store, clinic, nadia, tehran, &["sat", "sun", "mon"], ("10:00", "18:00"), &lunch_tehran, from, &[therapy]).await?;
+    rule(
+        store,
+        clinic,
+        sara,
+        tehran,
+        &["sat", "sun", "mon", "tue", "wed"],
+        ("09:00", "17:00"),
+        &lunch_tehran,
+        from,
+        &[cardiology, general],
+    )
+    .await?;
+    rule(store, clinic, nadia, tehran, &["sat", "sun", "mon"], ("10:00", "18:00"), &lunch_tehran, from, &[therapy])
+        .await?;
     rule(store, clinic, nadia, casablanca, &["wed", "thu"], ("09:00", "17:00"), &lunch_casa, from, &[therapy]).await?;
-    rule(store, clinic, youssef, casablanca, &["mon", "tue", "wed", "thu", "fri"], ("09:00", "18:00"), &lunch_casa, from, &[general]).await?;
+    rule(
+        store,
+        clinic,
+        youssef,
+        casablanca,
+        &["mon", "tue", "wed", "thu", "fri"],
+        ("09:00", "18:00"),
+        &lunch_casa,
+        from,
+        &[general],
+    )
+    .await?;
     rule(store, clinic, youssef, casablanca, &["sat"], ("09:00", "12:00"), &[], from, &[vaccination]).await?;
-    rule(store, clinic, ayse, casablanca, &["mon", "tue", "thu", "fri"], ("10:00", "19:00"), &lunch_casa, from, &[general]).await?;
+    rule(
+        store,
+        clinic,
+        ayse,
+        casablanca,
+        &["mon", "tue", "thu", "fri"],
+        ("10:00", "19:00"),
+        &lunch_casa,
+        from,
+        &[general],
+    )
+    .await?;
 
     // A clinic-wide holiday on the next 1 January, and a training afternoon for Dr. Ahmadi.
     let new_year = Date::new(today.year() + 1, 1, 1)?;
     exception(store, clinic, None, None, new_year, ExceptionKind::Closed, None, "New Year's Day").await?;
     let next_week = today.checked_add(7.days())?;
-    exception(store, clinic, Some(sara), Some(tehran), next_week, ExceptionKind::Closed, Some(("13:30", "17:00")), "Training").await?;
-    exception(store, clinic, Some(ayse), Some(casablanca), next_week, ExceptionKind::Extra, Some(("08:00", "10:00")), "Early clinic").await?;
+    exception(
+        store,
+        clinic,
+        Some(sara),
+        Some(tehran),
+        next_week,
+        ExceptionKind::Closed,
+        Some(("13:30", "17:00")),
+        "Training",
+    )
+    .await?;
+    exception(
+        store,
+        clinic,
+        Some(ayse),
+        Some(casablanca),
+        next_week,
+        ExceptionKind::Extra,
+        Some(("08:00", "10:00")),
+        "Early clinic",
+    )
+    .await?;
 
     // Book some appointments through the normal booking path.
     let patients = [
@@ -89,9 +160,10 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
         ("Olga Petrova", "+79161234567"),
     ];
     let mut booked = 0;
-    for (i, (svc, who)) in [(general, youssef), (cardiology, sara), (therapy, nadia), (general, ayse), (vaccination, youssef)]
-        .into_iter()
-        .enumerate()
+    for (i, (svc, who)) in
+        [(general, youssef), (cardiology, sara), (therapy, nadia), (general, ayse), (vaccination, youssef)]
+            .into_iter()
+            .enumerate()
     {
         let service = store.service(clinic, svc).await?;
         let q = AvailabilityQuery {
@@ -134,7 +206,9 @@ pub fn print_urls(addr: SocketAddr) {
     println!("  directory:     {base}/api/v1/clinics");
     println!("  services:      {base}/api/v1/clinics/{SLUG}/services");
     println!("  practitioners: {base}/api/v1/clinics/{SLUG}/practitioners");
-    println!("  availability:  {base}/api/v1/clinics/{SLUG}/availability?service=SERVICE_ID&from=YYYY-MM-DD&to=YYYY-MM-DD");
+    println!(
+        "  availability:  {base}/api/v1/clinics/{SLUG}/availability?service=SERVICE_ID&from=YYYY-MM-DD&to=YYYY-MM-DD"
+    );
     println!("  API document:  {base}/api/v1/openapi.json");
 }
 
@@ -143,7 +217,14 @@ async fn run(store: &Store, cmd: Command) -> anyhow::Result<nobat_store::Output>
     store.execute(cmd).await.with_context(|| format!("demo: {name}"))
 }
 
-async fn location(store: &Store, clinic: ClinicId, name: &str, tz: &str, address: &str, (lat, lon): (f64, f64)) -> anyhow::Result<LocationId> {
+async fn location(
+    store: &Store,
+    clinic: ClinicId,
+    name: &str,
+    tz: &str,
+    address: &str,
+    (lat, lon): (f64, f64),
+) -> anyhow::Result<LocationId> {
     let id = LocationId::new();
     let l = Location {
         id,
@@ -188,7 +269,13 @@ async fn service(
     Ok(id)
 }
 
-async fn practitioner(store: &Store, clinic: ClinicId, name: &str, specialties: &[&str], languages: &[&str]) -> anyhow::Result<PractitionerId> {
+async fn practitioner(
+    store: &Store,
+    clinic: ClinicId,
+    name: &str,
+    specialties: &[&str],
+    languages: &[&str],
+) -> anyhow::Result<PractitionerId> {
     let id = PractitionerId::new();
     let p = Practitioner {
         id,
@@ -246,6 +333,7 @@ async fn exception(
         None => (None, None),
     };
     let e = Exception { id: ExceptionId::new(), practitioner, location, date, kind, start, end };
-    run(store, Command::CreateException(NewException { clinic, exception: e, note: note.into(), actor: actor() })).await?;
+    run(store, Command::CreateException(NewException { clinic, exception: e, note: note.into(), actor: actor() }))
+        .await?;
     Ok(())
 }

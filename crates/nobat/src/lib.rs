@@ -29,12 +29,15 @@ impl Application {
             std::fs::create_dir_all(&config.data_dir)
                 .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         }
-        let options = StoreOptions { read_pool_size: config.read_pool_size, max_batch: config.max_batch, migrate: true };
+        let options =
+            StoreOptions { read_pool_size: config.read_pool_size, max_batch: config.max_batch, migrate: true };
         let store = Store::open(&config.database_url, options)
             .await
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
-        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let state = AppState { store: store.clone(), hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)) };
+        let listener =
+            TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+        let state =
+            AppState { store: store.clone(), hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)) };
         Ok(Self { listener, store, state })
     }
 

@@ -23,9 +23,7 @@ impl Engine {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres)
         } else {
-            Err(StoreError::Unavailable(
-                "the database URL must start with sqlite: or postgres://".into(),
-            ))
+            Err(StoreError::Unavailable("the database URL must start with sqlite: or postgres://".into()))
         }
     }
 
@@ -56,8 +54,8 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
 fn options(url: &str) -> StoreResult<AnyConnectOptions> {
-    let opts = AnyConnectOptions::from_str(url)
-        .map_err(|e| StoreError::Unavailable(format!("bad database URL: {e}")))?;
+    let opts =
+        AnyConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable(format!("bad database URL: {e}")))?;
     Ok(opts)
 }
 

@@ -74,13 +74,15 @@ pub async fn run(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i6
         conn.execute(engine.begin_write()).await?;
         let result = async {
             conn.execute(sqlx::raw_sql(m.sql(engine))).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at_us) VALUES ($1, $2, $3, $4)")
-                .bind(m.version)
-                .bind(m.name)
-                .bind(m.checksum(engine))
-                .bind(jiff::Timestamp::now().as_microsecond())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at_us) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(m.checksum(engine))
+            .bind(jiff::Timestamp::now().as_microsecond())
+            .execute(&mut *conn)
+            .await?;
             Ok::<_, sqlx::Error>(())
         }
         .await;
@@ -109,9 +111,8 @@ pub async fn version(conn: &mut AnyConnection) -> StoreResult<i64> {
 }
 
 async fn applied(conn: &mut AnyConnection) -> StoreResult<Vec<(i64, String)>> {
-    let rows = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
         .collect::<Result<_, sqlx::Error>>()
@@ -146,11 +147,7 @@ mod tests {
                 assert_eq!(a, b, "{}: line {} differs between engines", m.name, i + 1);
             }
             for extra in &postgres[sqlite.len()..] {
-                assert!(
-                    !extra.starts_with("CREATE TABLE"),
-                    "{}: a table exists only on PostgreSQL: {extra}",
-                    m.name
-                );
+                assert!(!extra.starts_with("CREATE TABLE"), "{}: a table exists only on PostgreSQL: {extra}", m.name);
             }
         }
     }

@@ -5,9 +5,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{Appointment, Clinic, Hold, Location, Patient, Practitioner};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use nobat_core::{
-    DayMinutes, Exception, ExceptionKind, Service, WeeklyRule, Weekdays,
-};
+use nobat_core::{DayMinutes, Exception, ExceptionKind, Service, Weekdays, WeeklyRule};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::str::FromStr;

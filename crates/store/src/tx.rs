@@ -38,7 +38,12 @@ pub struct WriteTx<'c> {
 
 impl WriteTx<'_> {
     /// Writes an outbox row and queues the event for publication after commit.
-    pub(crate) async fn emit(&mut self, clinic: ClinicId, topic: &'static str, payload: serde_json::Value) -> StoreResult<()> {
+    pub(crate) async fn emit(
+        &mut self,
+        clinic: ClinicId,
+        topic: &'static str,
+        payload: serde_json::Value,
+    ) -> StoreResult<()> {
         let now = self.now.as_microsecond();
         sqlx::query(
             "INSERT INTO outbox (clinic_id, id, topic, payload, created_at_us, available_at_us, attempts) \

@@ -98,7 +98,7 @@ impl Writer {
         loop {
             attempt += 1;
             self.conn.execute(self.engine.begin_write()).await?;
-            let mut tx = WriteTx { conn: &mut self.conn, now: Timestamp::now(), events: Vec::new() };
+            let mut tx = WriteTx { conn: &mut self.conn, now: now_micros(), events: Vec::new() };
             let result = commands::apply(&mut tx, cmd).await;
             let events = std::mem::take(&mut tx.events);
             match result {
@@ -121,7 +121,7 @@ impl Writer {
 
     /// Several commands in one transaction, each in a savepoint.
     async fn apply_batch(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), sqlx::Error> {
-        let now = Timestamp::now();
+        let now = now_micros();
         self.conn.execute(self.engine.begin_write()).await?;
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
@@ -198,4 +198,11 @@ fn log_failure(cmd: &Command, e: &StoreError) {
         StoreError::Corrupt(what) => tracing::error!(command = cmd.name(), %what, "command read corrupt data"),
         other => tracing::debug!(command = cmd.name(), error = %other, "command refused"),
     }
+}
+
+/// The clock, truncated to what the database stores, so an answer given from memory and the
+/// same record read back later are identical.
+fn now_micros() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
 }

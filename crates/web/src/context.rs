@@ -1,7 +1,7 @@
 //! Per-request context: the clinic named in the path (by id or slug) and its locations' zones.
 
-use crate::problem::{ApiError, ApiResult};
 use crate::AppState;
+use crate::problem::{ApiError, ApiResult};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use nobat_core::LocationId;
@@ -39,7 +39,10 @@ pub fn body_id<T: std::str::FromStr>(field: &str, raw: &str) -> ApiResult<T> {
 /// Parses an RFC 3339 instant that must carry an offset (`Z` or `+03:30`).
 pub fn instant(field: &str, raw: &str) -> ApiResult<Timestamp> {
     raw.trim().parse().map_err(|_| {
-        ApiError::invalid(field, format!("`{raw}` is not an RFC 3339 time with an offset, e.g. 2026-03-10T09:00:00+03:30"))
+        ApiError::invalid(
+            field,
+            format!("`{raw}` is not an RFC 3339 time with an offset, e.g. 2026-03-10T09:00:00+03:30"),
+        )
     })
 }
 

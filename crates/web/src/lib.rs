@@ -74,13 +74,24 @@ pub fn app(state: AppState) -> Router {
     )
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint") })
     .method_not_allowed_fallback(|| async {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "this endpoint does not accept that method")
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "this endpoint does not accept that method",
+        )
     })
     .with_state(state)
     .layer(RequestBodyLimitLayer::new(64 * 1024))
     .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
     .layer(CatchPanicLayer::custom(|_| {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side").into_response()
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "something went wrong on our side",
+        )
+        .into_response()
     }))
     .layer(TraceLayer::new_for_http())
 }

@@ -53,7 +53,8 @@ impl ApiError {
 
     /// A well-formed request with an unacceptable value: 422.
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", "A value is not acceptable", detail).with_field(field)
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", "A value is not acceptable", detail)
+            .with_field(field)
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -82,13 +83,16 @@ impl From<DomainError> for ApiError {
         match e {
             DomainError::Invalid { field, message } => ApiError::invalid(field, message),
             DomainError::SlotNotOffered(_) => {
-                ApiError::new(S::UNPROCESSABLE_ENTITY, "slot-not-offered", "This time is not offered", detail).with_field("start")
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "slot-not-offered", "This time is not offered", detail)
+                    .with_field("start")
             }
             DomainError::SlotTaken => ApiError::new(S::CONFLICT, "slot-taken", "The slot is taken", detail),
             DomainError::HoldInvalid(_) => {
                 ApiError::new(S::CONFLICT, "hold-invalid", "The hold cannot be used", detail).with_field("hold")
             }
-            DomainError::CutOffPassed(_) => ApiError::new(S::CONFLICT, "cut-off-passed", "Too late to change online", detail),
+            DomainError::CutOffPassed(_) => {
+                ApiError::new(S::CONFLICT, "cut-off-passed", "Too late to change online", detail)
+            }
             DomainError::IllegalTransition { .. } => {
                 ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)
             }
@@ -112,15 +116,30 @@ impl From<StoreError> for ApiError {
             .with_field("Idempotency-Key"),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
-                ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "the service is busy or restarting; nothing was changed, please try again")
+                ApiError::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Temporarily unavailable",
+                    "the service is busy or restarting; nothing was changed, please try again",
+                )
             }
             StoreError::SchemaTooNew(detail) => {
                 tracing::error!(%detail, "schema mismatch");
-                ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", "the server is being upgraded")
+                ApiError::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Temporarily unavailable",
+                    "the server is being upgraded",
+                )
             }
             other => {
                 tracing::error!(error = ?other, "internal error");
-                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "Internal error", "something went wrong on our side; nothing was changed")
+                ApiError::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "something went wrong on our side; nothing was changed",
+                )
             }
         }
     }

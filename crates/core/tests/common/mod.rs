@@ -9,8 +9,8 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use nobat_core::availability::{Audience, PractitionerCalendar, SlotQuery};
 use nobat_core::{
-    Busy, ClinicId, DayMinutes, Exception, LocationId, LocationZone, PractitionerId, RuleId,
-    Service, ServiceId, Slot, Weekdays, WeeklyRule, slots,
+    Busy, ClinicId, DayMinutes, Exception, LocationId, LocationZone, PractitionerId, RuleId, Service, ServiceId, Slot,
+    Weekdays, WeeklyRule, slots,
 };
 
 /// A zone from jiff's bundled database; every name used by the tests must exist there.
@@ -74,10 +74,7 @@ impl Setup {
     pub fn new(zone: &str) -> Self {
         Self {
             practitioner: PractitionerId::new(),
-            location: LocationZone {
-                id: LocationId::new(),
-                tz: tz(zone),
-            },
+            location: LocationZone { id: LocationId::new(), tz: tz(zone) },
             rules: vec![],
             exceptions: vec![],
             busy: vec![],
@@ -105,19 +102,9 @@ impl Setup {
     /// Slots for the given local dates as staff see them from far in the past, so notice and
     /// horizon play no part: only rules, the grid and the zone shape the answer.
     pub fn staff_slots(&self, service: &Service, from: Date, to: Date) -> Vec<Slot> {
-        let query = SlotQuery {
-            service,
-            from,
-            to,
-            now: ts("2020-01-01T00:00:00Z"),
-            audience: Audience::Staff,
-            location: None,
-        };
-        slots(
-            &query,
-            &self.calendar(),
-            std::slice::from_ref(&self.location),
-        )
+        let query =
+            SlotQuery { service, from, to, now: ts("2020-01-01T00:00:00Z"), audience: Audience::Staff, location: None };
+        slots(&query, &self.calendar(), std::slice::from_ref(&self.location))
     }
 
     /// Slots on one local date, as staff see them.

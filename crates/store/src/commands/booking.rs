@@ -117,8 +117,12 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
-    tx.emit(r.clinic, "hold.created", json!({ "hold": hold.id, "practitioner": hold.practitioner, "start": hold.start }))
-        .await?;
+    tx.emit(
+        r.clinic,
+        "hold.created",
+        json!({ "hold": hold.id, "practitioner": hold.practitioner, "start": hold.start }),
+    )
+    .await?;
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &hold).await?;
     Ok(super::Output::Hold { hold, replayed: false })
 }
@@ -165,7 +169,8 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
             .await?;
     }
     let patient = find_or_create_patient(tx, r.clinic, &r.patient).await?;
-    let override_note = (overridden == Overridden::Yes).then(|| "booked by staff outside the patient notice or horizon".to_owned());
+    let override_note =
+        (overridden == Overridden::Yes).then(|| "booked by staff outside the patient notice or horizon".to_owned());
     let appointment = Appointment {
         id: AppointmentId::new(),
         clinic: r.clinic,
@@ -186,8 +191,17 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     };
     insert_appointment(tx, &appointment, &service).await?;
     tx.emit(r.clinic, "appointment.booked", event_payload(&appointment)).await?;
-    tx.audit(r.clinic, &r.audit_actor, "book", "appointment", &appointment.id.to_string(), None::<&()>, Some(&appointment), appointment.override_note.as_deref())
-        .await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "book",
+        "appointment",
+        &appointment.id.to_string(),
+        None::<&()>,
+        Some(&appointment),
+        appointment.override_note.as_deref(),
+    )
+    .await?;
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &appointment).await?;
     Ok(super::Output::Appointment { appointment, replayed: false })
 }
@@ -198,7 +212,8 @@ pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResu
     let status = before.status.transition(AppointmentStatus::Cancelled)?;
     let service = load_service(tx, r.clinic, before.service).await?;
     let overridden = check_cutoff(Change::Cancel, before.start, &service, tx.now, r.actor)?;
-    let override_note = (overridden == Overridden::Yes).then(|| "cancelled by staff inside the patient cut-off".to_owned());
+    let override_note =
+        (overridden == Overridden::Yes).then(|| "cancelled by staff inside the patient cut-off".to_owned());
     let after = Appointment {
         status,
         cancel_reason: r.reason.clone(),
@@ -208,8 +223,17 @@ pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResu
     };
     update_status(tx, &after).await?;
     tx.emit(r.clinic, "appointment.cancelled", event_payload(&after)).await?;
-    tx.audit(r.clinic, &r.audit_actor, "cancel", "appointment", &after.id.to_string(), Some(&before), Some(&after), r.reason.as_deref())
-        .await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "cancel",
+        "appointment",
+        &after.id.to_string(),
+        Some(&before),
+        Some(&after),
+        r.reason.as_deref(),
+    )
+    .await?;
     Ok(super::Output::Appointment { appointment: after, replayed: false })
 }
 
@@ -260,10 +284,23 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
     // Free the old time first: PostgreSQL's exclusion constraint checks each statement.
     update_status(tx, &old_after).await?;
     insert_appointment(tx, &new, &service).await?;
-    tx.emit(r.clinic, "appointment.rescheduled", json!({ "from": event_payload(&old_after), "to": event_payload(&new) }))
-        .await?;
-    tx.audit(r.clinic, &r.audit_actor, "reschedule", "appointment", &old.id.to_string(), Some(&old), Some(&new), override_note.as_deref())
-        .await?;
+    tx.emit(
+        r.clinic,
+        "appointment.rescheduled",
+        json!({ "from": event_payload(&old_after), "to": event_payload(&new) }),
+    )
+    .await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "reschedule",
+        "appointment",
+        &old.id.to_string(),
+        Some(&old),
+        Some(&new),
+        override_note.as_deref(),
+    )
+    .await?;
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &new).await?;
     Ok(super::Output::Appointment { appointment: new, replayed: false })
 }
@@ -279,8 +316,17 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
     let after = Appointment { status, updated_at: tx.now, ..before.clone() };
     update_status(tx, &after).await?;
     tx.emit(r.clinic, "appointment.status_changed", event_payload(&after)).await?;
-    tx.audit(r.clinic, &r.audit_actor, "set_status", "appointment", &after.id.to_string(), Some(&before), Some(&after), None)
-        .await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "set_status",
+        "appointment",
+        &after.id.to_string(),
+        Some(&before),
+        Some(&after),
+        None,
+    )
+    .await?;
     Ok(super::Output::Appointment { appointment: after, replayed: false })
 }
 
@@ -334,17 +380,15 @@ async fn decide_locked(
     let rules = calendar::rules(tx.conn, clinic, Some(req.practitioner)).await?;
     let exceptions = calendar::exceptions(tx.conn, clinic, from, to).await?;
     let zones = calendar::zones(tx.conn, clinic).await?;
-    let window = (
-        req.start.as_microsecond() - 2 * 86_400_000_000,
-        req.start.as_microsecond() + 2 * 86_400_000_000,
-    );
+    let window = (req.start.as_microsecond() - 2 * 86_400_000_000, req.start.as_microsecond() + 2 * 86_400_000_000);
     let busy: Vec<_> =
         calendar::busy(tx.conn, clinic, Some(req.practitioner), window, tx.now.as_microsecond(), excluding)
             .await?
             .into_iter()
             .map(|(_, b)| b)
             .collect();
-    let cal = PractitionerCalendar { practitioner: req.practitioner, rules: &rules, exceptions: &exceptions, busy: &busy };
+    let cal =
+        PractitionerCalendar { practitioner: req.practitioner, rules: &rules, exceptions: &exceptions, busy: &busy };
     Ok(decide_slot(req, service, &cal, &zones, tx.now, actor)?)
 }
 
@@ -352,11 +396,13 @@ async fn decide_locked(
 /// processes' bookings for this practitioner wait), a no-op beyond the version bump on SQLite
 /// where the writer already runs alone.
 async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND active = 1")
-        .bind(clinic.to_string())
-        .bind(p.to_string())
-        .execute(&mut *tx.conn)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND active = 1",
+    )
+    .bind(clinic.to_string())
+    .bind(p.to_string())
+    .execute(&mut *tx.conn)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("practitioner"));
     }
@@ -381,7 +427,9 @@ async fn load_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreR
         .bind(id.to_string())
         .fetch_optional(&mut *tx.conn)
         .await?
-        .ok_or_else(|| DomainError::HoldInvalid("the hold does not exist or has expired; choose the slot again".into()))?;
+        .ok_or_else(|| {
+            DomainError::HoldInvalid("the hold does not exist or has expired; choose the slot again".into())
+        })?;
     rows::hold(&row)
 }
 
@@ -452,14 +500,13 @@ async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &Pati
     let (col, value) = match (&c.phone, &c.email) {
         (Some(p), _) => ("phone", p),
         (None, Some(e)) => ("email", e),
-        (None, None) => return Err(DomainError::invalid("patient.phone", "give a phone number or an email address").into()),
+        (None, None) => {
+            return Err(DomainError::invalid("patient.phone", "give a phone number or an email address").into());
+        }
     };
     let sql = format!("SELECT id FROM patients WHERE clinic_id = $1 AND {col} = $2 ORDER BY id LIMIT 1");
-    if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(clinic.to_string())
-        .bind(value)
-        .fetch_optional(&mut *tx.conn)
-        .await?
+    if let Some(row) =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(clinic.to_string()).bind(value).fetch_optional(&mut *tx.conn).await?
     {
         return rows::parse(&row, "id");
     }

@@ -31,8 +31,9 @@ fn validate_name(name: &str) -> Result<(), DomainError> {
 
 fn validate_location(l: &Location) -> Result<(), DomainError> {
     validate_name(&l.name)?;
-    jiff::tz::TimeZone::get(&l.time_zone)
-        .map_err(|_| DomainError::invalid("time_zone", format!("`{}` is not an IANA time zone such as Asia/Tehran", l.time_zone)))?;
+    jiff::tz::TimeZone::get(&l.time_zone).map_err(|_| {
+        DomainError::invalid("time_zone", format!("`{}` is not an IANA time zone such as Asia/Tehran", l.time_zone))
+    })?;
     if l.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
         return Err(DomainError::invalid("latitude", "must be between -90 and 90"));
     }
@@ -46,10 +47,8 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
     let clinic = &c.clinic;
     validate_slug(&clinic.slug)?;
     validate_name(&clinic.name)?;
-    let taken = sqlx::query("SELECT 1 FROM clinics WHERE slug = $1")
-        .bind(&clinic.slug)
-        .fetch_optional(&mut *tx.conn)
-        .await?;
+    let taken =
+        sqlx::query("SELECT 1 FROM clinics WHERE slug = $1").bind(&clinic.slug).fetch_optional(&mut *tx.conn).await?;
     if taken.is_some() {
         return Err(StoreError::AlreadyExists(format!("a clinic with slug `{}` already exists", clinic.slug)));
     }
@@ -82,7 +81,11 @@ pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &Audi
     Ok(super::Output::Clinic(c.clone()))
 }
 
-pub(crate) async fn create_location(tx: &mut WriteTx<'_>, l: &Location, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn create_location(
+    tx: &mut WriteTx<'_>,
+    l: &Location,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     validate_location(l)?;
     sqlx::query(
         "INSERT INTO locations (clinic_id, id, name, time_zone, address, latitude, longitude, created_at_us) \
@@ -102,7 +105,11 @@ pub(crate) async fn create_location(tx: &mut WriteTx<'_>, l: &Location, actor: &
     Ok(super::Output::Location(l.clone()))
 }
 
-pub(crate) async fn update_location(tx: &mut WriteTx<'_>, l: &Location, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn update_location(
+    tx: &mut WriteTx<'_>,
+    l: &Location,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     validate_location(l)?;
     let done = sqlx::query(
         "UPDATE locations SET name = $3, time_zone = $4, address = $5, latitude = $6, longitude = $7 \
@@ -135,7 +142,11 @@ fn validate_practitioner(p: &Practitioner) -> Result<(), DomainError> {
     Ok(())
 }
 
-pub(crate) async fn create_practitioner(tx: &mut WriteTx<'_>, p: &Practitioner, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn create_practitioner(
+    tx: &mut WriteTx<'_>,
+    p: &Practitioner,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     validate_practitioner(p)?;
     sqlx::query(
         "INSERT INTO practitioners (clinic_id, id, name, specialties, languages, active, booking_seq, created_at_us) \
@@ -154,7 +165,11 @@ pub(crate) async fn create_practitioner(tx: &mut WriteTx<'_>, p: &Practitioner, 
     Ok(super::Output::Practitioner(p.clone()))
 }
 
-pub(crate) async fn update_practitioner(tx: &mut WriteTx<'_>, p: &Practitioner, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn update_practitioner(
+    tx: &mut WriteTx<'_>,
+    p: &Practitioner,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     validate_practitioner(p)?;
     let done = sqlx::query(
         "UPDATE practitioners SET name = $3, specialties = $4, languages = $5, active = $6, booking_seq = booking_seq + 1 \
@@ -175,7 +190,11 @@ pub(crate) async fn update_practitioner(tx: &mut WriteTx<'_>, p: &Practitioner, 
     Ok(super::Output::Practitioner(p.clone()))
 }
 
-pub(crate) async fn create_service(tx: &mut WriteTx<'_>, s: &Service, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn create_service(
+    tx: &mut WriteTx<'_>,
+    s: &Service,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     s.validate()?;
     sqlx::query(
         "INSERT INTO services (clinic_id, id, name, duration_min, buffer_before_min, buffer_after_min, capacity, \
@@ -201,7 +220,11 @@ pub(crate) async fn create_service(tx: &mut WriteTx<'_>, s: &Service, actor: &Au
     Ok(super::Output::Service(s.clone()))
 }
 
-pub(crate) async fn update_service(tx: &mut WriteTx<'_>, s: &Service, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn update_service(
+    tx: &mut WriteTx<'_>,
+    s: &Service,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     s.validate()?;
     let done = sqlx::query(
         "UPDATE services SET name = $3, duration_min = $4, buffer_before_min = $5, buffer_after_min = $6, capacity = $7, \

@@ -16,7 +16,13 @@ pub struct NewException {
 }
 
 /// Fails with not-found unless the row exists in this clinic.
-async fn ensure(tx: &mut WriteTx<'_>, table: &'static str, what: &'static str, clinic: ClinicId, id: String) -> StoreResult<()> {
+async fn ensure(
+    tx: &mut WriteTx<'_>,
+    table: &'static str,
+    what: &'static str,
+    clinic: ClinicId,
+    id: String,
+) -> StoreResult<()> {
     let sql = format!("SELECT 1 FROM {table} WHERE clinic_id = $1 AND id = $2");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(clinic.to_string())
@@ -28,15 +34,22 @@ async fn ensure(tx: &mut WriteTx<'_>, table: &'static str, what: &'static str, c
 }
 
 async fn touch_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: Option<PractitionerId>) -> StoreResult<()> {
-    sqlx::query("UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2)")
-        .bind(clinic.to_string())
-        .bind(p.map(|p| p.to_string()))
-        .execute(&mut *tx.conn)
-        .await?;
+    sqlx::query(
+        "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2)",
+    )
+    .bind(clinic.to_string())
+    .bind(p.map(|p| p.to_string()))
+    .execute(&mut *tx.conn)
+    .await?;
     Ok(())
 }
 
-pub(crate) async fn create_rule(tx: &mut WriteTx<'_>, clinic: ClinicId, r: &WeeklyRule, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn create_rule(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    r: &WeeklyRule,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     r.validate()?;
     ensure(tx, "practitioners", "practitioner", clinic, r.practitioner.to_string()).await?;
     ensure(tx, "locations", "location", clinic, r.location.to_string()).await?;
@@ -68,7 +81,12 @@ pub(crate) async fn create_rule(tx: &mut WriteTx<'_>, clinic: ClinicId, r: &Week
     Ok(super::Output::Rule(r.clone()))
 }
 
-pub(crate) async fn delete_rule(tx: &mut WriteTx<'_>, clinic: ClinicId, id: RuleId, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn delete_rule(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    id: RuleId,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     let row = sqlx::query("DELETE FROM schedule_rules WHERE clinic_id = $1 AND id = $2 RETURNING practitioner_id")
         .bind(clinic.to_string())
         .bind(id.to_string())
@@ -77,7 +95,8 @@ pub(crate) async fn delete_rule(tx: &mut WriteTx<'_>, clinic: ClinicId, id: Rule
         .ok_or(StoreError::NotFound("schedule rule"))?;
     let practitioner: PractitionerId = crate::rows::parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, Some(practitioner)).await?;
-    tx.audit(clinic, actor, "delete", "schedule_rule", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None).await?;
+    tx.audit(clinic, actor, "delete", "schedule_rule", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None)
+        .await?;
     tx.emit(clinic, "schedule.changed", json!({ "practitioner": practitioner })).await?;
     Ok(super::Output::Done)
 }
@@ -112,12 +131,27 @@ pub(crate) async fn create_exception(tx: &mut WriteTx<'_>, n: &NewException) -> 
     .execute(&mut *tx.conn)
     .await?;
     touch_practitioner(tx, n.clinic, e.practitioner).await?;
-    tx.audit(n.clinic, &n.actor, "create", "schedule_exception", &e.id.to_string(), None::<&()>, Some(e), Some(&n.note)).await?;
+    tx.audit(
+        n.clinic,
+        &n.actor,
+        "create",
+        "schedule_exception",
+        &e.id.to_string(),
+        None::<&()>,
+        Some(e),
+        Some(&n.note),
+    )
+    .await?;
     tx.emit(n.clinic, "schedule.changed", json!({ "practitioner": e.practitioner, "date": e.date })).await?;
     Ok(super::Output::Exception(e.clone()))
 }
 
-pub(crate) async fn delete_exception(tx: &mut WriteTx<'_>, clinic: ClinicId, id: ExceptionId, actor: &AuditActor) -> StoreResult<super::Output> {
+pub(crate) async fn delete_exception(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    id: ExceptionId,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     let row = sqlx::query("DELETE FROM schedule_exceptions WHERE clinic_id = $1 AND id = $2 RETURNING practitioner_id")
         .bind(clinic.to_string())
         .bind(id.to_string())
@@ -126,7 +160,17 @@ pub(crate) async fn delete_exception(tx: &mut WriteTx<'_>, clinic: ClinicId, id:
         .ok_or(StoreError::NotFound("schedule exception"))?;
     let practitioner: Option<PractitionerId> = crate::rows::opt_parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, practitioner).await?;
-    tx.audit(clinic, actor, "delete", "schedule_exception", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None).await?;
+    tx.audit(
+        clinic,
+        actor,
+        "delete",
+        "schedule_exception",
+        &id.to_string(),
+        Some(&json!({ "id": id })),
+        None::<&()>,
+        None,
+    )
+    .await?;
     tx.emit(clinic, "schedule.changed", json!({ "practitioner": practitioner })).await?;
     Ok(super::Output::Done)
 }

@@ -4,8 +4,8 @@
 use crate::calendar::{self, Excluding};
 use crate::error::StoreResult;
 use crate::{Store, rows};
-use jiff::{Timestamp, ToSpan};
 use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
 use nobat_core::availability::{Audience, PractitionerCalendar, SlotQuery, slots};
 use nobat_core::{ClinicId, LocationId, PractitionerId, Service, Slot};
 use std::collections::HashMap;
@@ -23,8 +23,14 @@ pub struct AvailabilityQuery {
 
 impl Store {
     /// Slots of `service` in the clinic, sorted by start, then practitioner.
-    pub async fn availability(&self, clinic: ClinicId, service: &Service, q: AvailabilityQuery) -> StoreResult<Vec<Slot>> {
-        let query = SlotQuery { service, from: q.from, to: q.to, now: q.now, audience: q.audience, location: q.location };
+    pub async fn availability(
+        &self,
+        clinic: ClinicId,
+        service: &Service,
+        q: AvailabilityQuery,
+    ) -> StoreResult<Vec<Slot>> {
+        let query =
+            SlotQuery { service, from: q.from, to: q.to, now: q.now, audience: q.audience, location: q.location };
         query.validate()?;
         let mut conn = self.reader().await?;
         let practitioners: Vec<PractitionerId> = {
@@ -43,8 +49,19 @@ impl Store {
         let zones = calendar::zones(&mut conn, clinic).await?;
         // Local dates span at most ±14 h around UTC; a day of margin each side covers every
         // zone, and buffers are far shorter than a day.
-        let start = q.from.checked_sub(2.days()).unwrap_or(q.from).to_zoned(jiff::tz::TimeZone::UTC).map_err(invalid_range)?.timestamp();
-        let end = q.to.checked_add(3.days()).unwrap_or(q.to).to_zoned(jiff::tz::TimeZone::UTC).map_err(invalid_range)?.timestamp();
+        let start = q
+            .from
+            .checked_sub(2.days())
+            .unwrap_or(q.from)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(invalid_range)?
+            .timestamp();
+        let end =
+            q.to.checked_add(3.days())
+                .unwrap_or(q.to)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(invalid_range)?
+                .timestamp();
         let busy = calendar::busy(
             &mut conn,
             clinic,

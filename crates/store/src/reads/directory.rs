@@ -11,11 +11,19 @@ impl Store {
     pub async fn clinics(&self) -> StoreResult<Vec<(Clinic, Vec<Location>)>> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {} FROM clinics ORDER BY name, id", rows::CLINIC_COLS);
-        let clinics: Vec<Clinic> =
-            sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await?.iter().map(rows::clinic).collect::<StoreResult<_>>()?;
+        let clinics: Vec<Clinic> = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(rows::clinic)
+            .collect::<StoreResult<_>>()?;
         let sql = format!("SELECT {} FROM locations ORDER BY name, id", rows::LOCATION_COLS);
-        let locations: Vec<Location> =
-            sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut *conn).await?.iter().map(rows::location).collect::<StoreResult<_>>()?;
+        let locations: Vec<Location> = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(rows::location)
+            .collect::<StoreResult<_>>()?;
         Ok(clinics
             .into_iter()
             .map(|c| {
@@ -29,11 +37,7 @@ impl Store {
     pub async fn clinic(&self, key: &str) -> StoreResult<Clinic> {
         let mut conn = self.reader().await?;
         let by_id = key.parse::<ClinicId>().is_ok();
-        let sql = format!(
-            "SELECT {} FROM clinics WHERE {} = $1",
-            rows::CLINIC_COLS,
-            if by_id { "id" } else { "slug" }
-        );
+        let sql = format!("SELECT {} FROM clinics WHERE {} = $1", rows::CLINIC_COLS, if by_id { "id" } else { "slug" });
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(key.to_lowercase())
             .fetch_optional(&mut *conn)
@@ -55,7 +59,8 @@ impl Store {
     }
 
     pub async fn practitioner(&self, clinic: ClinicId, id: PractitionerId) -> StoreResult<Practitioner> {
-        self.one(rows::PRACTITIONER_COLS, "practitioners", "practitioner", clinic, &id.to_string(), rows::practitioner).await
+        self.one(rows::PRACTITIONER_COLS, "practitioners", "practitioner", clinic, &id.to_string(), rows::practitioner)
+            .await
     }
 
     pub async fn services(&self, clinic: ClinicId) -> StoreResult<Vec<Service>> {
@@ -97,13 +102,7 @@ impl Store {
     ) -> StoreResult<Vec<T>> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {cols} FROM {table} WHERE clinic_id = $1 ORDER BY name, id");
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(clinic.to_string())
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(read)
-            .collect()
+        sqlx::query(AssertSqlSafe(sql)).bind(clinic.to_string()).fetch_all(&mut *conn).await?.iter().map(read).collect()
     }
 
     async fn one<T>(

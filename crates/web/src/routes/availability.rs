@@ -46,11 +46,19 @@ pub async fn availability(
     let service_id: ServiceId = body_id("service", &p.service)?;
     let from = date("from", &p.from)?;
     let to = date("to", &p.to)?;
-    let practitioner: Option<PractitionerId> = p.practitioner.as_deref().map(|x| body_id("practitioner", x)).transpose()?;
+    let practitioner: Option<PractitionerId> =
+        p.practitioner.as_deref().map(|x| body_id("practitioner", x)).transpose()?;
     let location: Option<LocationId> = p.location.as_deref().map(|x| body_id("location", x)).transpose()?;
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let service = state.store.service(ctx.clinic.id, service_id).await?;
-    let query = AvailabilityQuery { from, to, practitioner, location, now: jiff::Timestamp::now(), audience: Audience::Patient };
+    let query = AvailabilityQuery {
+        from,
+        to,
+        practitioner,
+        location,
+        now: jiff::Timestamp::now(),
+        audience: Audience::Patient,
+    };
     let slots = state.store.availability(ctx.clinic.id, &service, query).await?;
     let zones: Vec<_> = ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect();
     let tz = |id| zones.iter().find(|(l, _)| *l == id).map(|(_, tz)| tz.clone()).unwrap_or(jiff::tz::TimeZone::UTC);

@@ -82,7 +82,10 @@ pub async fn create_hold(
 #[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/holds/{id}", tag = "booking",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 204, description = "released"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn release_hold(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn release_hold(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: HoldId = parse_id("hold", &id)?;
     state.store.execute(Command::ReleaseHold(clinic.id, id)).await?;
@@ -141,7 +144,10 @@ pub async fn book(
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/appointments/{id}", tag = "booking",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 200, body = AppointmentDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_appointment(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>) -> ApiResult<Json<AppointmentDto>> {
+pub async fn get_appointment(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> ApiResult<Json<AppointmentDto>> {
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let id: AppointmentId = parse_id("appointment", &id)?;
     let a = state.store.appointment(ctx.clinic.id, id).await?;
@@ -177,7 +183,9 @@ pub async fn cancel(
         audit_actor: audit_actor(input.staff_override),
     };
     match state.store.execute(Command::Cancel(req)).await? {
-        Output::Appointment { appointment, .. } => Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location)))),
+        Output::Appointment { appointment, .. } => {
+            Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))))
+        }
         other => Err(unexpected(other)),
     }
 }

@@ -45,7 +45,10 @@ pub struct ClinicPatch {
 #[utoipa::path(post, path = "/api/v1/clinics", tag = "staff", request_body = ClinicInput,
     responses((status = 201, body = ClinicDto), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_clinic(State(state): State<AppState>, body: ApiJson<ClinicInput>) -> ApiResult<(StatusCode, Json<ClinicDto>)> {
+pub async fn create_clinic(
+    State(state): State<AppState>,
+    body: ApiJson<ClinicInput>,
+) -> ApiResult<(StatusCode, Json<ClinicDto>)> {
     let i = body.value;
     let clinic = Clinic {
         id: ClinicId::new(),
@@ -62,7 +65,11 @@ pub async fn create_clinic(State(state): State<AppState>, body: ApiJson<ClinicIn
 #[utoipa::path(patch, path = "/api/v1/clinics/{clinic}", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ClinicPatch,
     responses((status = 200, body = ClinicDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_clinic(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<ClinicPatch>) -> ApiResult<Json<ClinicDto>> {
+pub async fn update_clinic(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    body: ApiJson<ClinicPatch>,
+) -> ApiResult<Json<ClinicDto>> {
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let p = body.value;
     let clinic = Clinic {
@@ -101,7 +108,11 @@ pub struct LocationPatch {
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/locations", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = LocationInput,
     responses((status = 201, body = LocationDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_location(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<LocationInput>) -> ApiResult<(StatusCode, Json<LocationDto>)> {
+pub async fn create_location(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    body: ApiJson<LocationInput>,
+) -> ApiResult<(StatusCode, Json<LocationDto>)> {
     let clinic = state.store.clinic(&clinic).await?;
     let i = body.value;
     let location = Location {
@@ -122,7 +133,11 @@ pub async fn create_location(State(state): State<AppState>, Path(clinic): Path<S
 #[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/locations/{id}", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = LocationPatch,
     responses((status = 200, body = LocationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_location(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<LocationPatch>) -> ApiResult<Json<LocationDto>> {
+pub async fn update_location(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+    body: ApiJson<LocationPatch>,
+) -> ApiResult<Json<LocationDto>> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: LocationId = parse_id("location", &id)?;
     let cur = state.store.location(clinic.id, id).await?;
@@ -164,7 +179,11 @@ pub struct PractitionerPatch {
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/practitioners", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = PractitionerInput,
     responses((status = 201, body = PractitionerDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_practitioner(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<PractitionerInput>) -> ApiResult<(StatusCode, Json<PractitionerDto>)> {
+pub async fn create_practitioner(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    body: ApiJson<PractitionerInput>,
+) -> ApiResult<(StatusCode, Json<PractitionerDto>)> {
     let clinic = state.store.clinic(&clinic).await?;
     let i = body.value;
     let p = Practitioner {
@@ -184,7 +203,11 @@ pub async fn create_practitioner(State(state): State<AppState>, Path(clinic): Pa
 #[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/practitioners/{id}", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = PractitionerPatch,
     responses((status = 200, body = PractitionerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_practitioner(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<PractitionerPatch>) -> ApiResult<Json<PractitionerDto>> {
+pub async fn update_practitioner(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+    body: ApiJson<PractitionerPatch>,
+) -> ApiResult<Json<PractitionerDto>> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: PractitionerId = parse_id("practitioner", &id)?;
     let cur = state.store.practitioner(clinic.id, id).await?;
@@ -230,7 +253,11 @@ impl ServiceInput {
             buffer_before_min: before,
             buffer_after_min: after,
             capacity: self.capacity.unwrap_or(base.capacity),
-            slot_step_min: self.slot_step_min.unwrap_or(if base.slot_step_min == 0 { duration_min + before + after } else { base.slot_step_min }),
+            slot_step_min: self.slot_step_min.unwrap_or(if base.slot_step_min == 0 {
+                duration_min + before + after
+            } else {
+                base.slot_step_min
+            }),
             min_notice_min: self.min_notice_min.unwrap_or(base.min_notice_min),
             horizon_days: self.horizon_days.unwrap_or(base.horizon_days),
             cancel_cutoff_min: self.cancel_cutoff_min.unwrap_or(base.cancel_cutoff_min),
@@ -243,7 +270,11 @@ impl ServiceInput {
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/services", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ServiceInput,
     responses((status = 201, body = ServiceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_service(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<ServiceInput>) -> ApiResult<(StatusCode, Json<ServiceDto>)> {
+pub async fn create_service(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    body: ApiJson<ServiceInput>,
+) -> ApiResult<(StatusCode, Json<ServiceDto>)> {
     let clinic = state.store.clinic(&clinic).await?;
     let i = body.value;
     if i.name.is_none() {
@@ -276,7 +307,11 @@ pub async fn create_service(State(state): State<AppState>, Path(clinic): Path<St
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = ServiceInput,
     responses((status = 200, body = ServiceDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_service(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<ServiceInput>) -> ApiResult<Json<ServiceDto>> {
+pub async fn update_service(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+    body: ApiJson<ServiceInput>,
+) -> ApiResult<Json<ServiceDto>> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: ServiceId = parse_id("service", &id)?;
     let cur = state.store.service(clinic.id, id).await?;

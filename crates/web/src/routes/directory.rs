@@ -39,7 +39,10 @@ pub async fn list_services(State(state): State<AppState>, Path(clinic): Path<Str
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/services/{id}", tag = "directory",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 200, body = ServiceDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_service(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>) -> ApiResult<Json<ServiceDto>> {
+pub async fn get_service(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> ApiResult<Json<ServiceDto>> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: ServiceId = parse_id("service", &id)?;
     Ok(Json(ServiceDto::from(&state.store.service(clinic.id, id).await?)))
@@ -49,7 +52,10 @@ pub async fn get_service(State(state): State<AppState>, Path((clinic, id)): Path
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/practitioners", tag = "directory",
     params(("clinic" = String, Path, description = "clinic id or slug")),
     responses((status = 200, body = PractitionerList), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_practitioners(State(state): State<AppState>, Path(clinic): Path<String>) -> ApiResult<Json<PractitionerList>> {
+pub async fn list_practitioners(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+) -> ApiResult<Json<PractitionerList>> {
     let clinic = state.store.clinic(&clinic).await?;
     let list = state.store.practitioners(clinic.id).await?;
     Ok(Json(PractitionerList { practitioners: list.iter().map(PractitionerDto::from).collect() }))
@@ -58,7 +64,10 @@ pub async fn list_practitioners(State(state): State<AppState>, Path(clinic): Pat
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/practitioners/{id}", tag = "directory",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 200, body = PractitionerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_practitioner(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>) -> ApiResult<Json<PractitionerDto>> {
+pub async fn get_practitioner(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> ApiResult<Json<PractitionerDto>> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: PractitionerId = parse_id("practitioner", &id)?;
     Ok(Json(PractitionerDto::from(&state.store.practitioner(clinic.id, id).await?)))
@@ -68,7 +77,10 @@ pub async fn get_practitioner(State(state): State<AppState>, Path((clinic, id)):
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/locations", tag = "directory",
     params(("clinic" = String, Path, description = "clinic id or slug")),
     responses((status = 200, body = LocationList), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_locations(State(state): State<AppState>, Path(clinic): Path<String>) -> ApiResult<Json<LocationList>> {
+pub async fn list_locations(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+) -> ApiResult<Json<LocationList>> {
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     Ok(Json(LocationList { locations: ctx.locations.iter().map(LocationDto::from).collect() }))
 }

@@ -39,7 +39,11 @@ pub struct ListParams {
     params(("clinic" = String, Path, description = "clinic id or slug"), ListParams),
     responses((status = 200, body = AppointmentList), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_appointments(State(state): State<AppState>, Path(clinic): Path<String>, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult<Json<AppointmentList>> {
+pub async fn list_appointments(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> ApiResult<Json<AppointmentList>> {
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let after = match q.after.as_deref() {
         None => None,
@@ -69,7 +73,10 @@ pub async fn list_appointments(State(state): State<AppState>, Path(clinic): Path
     let next = (page.len() == limit as usize)
         .then(|| page.last().map(|a| format!("{}_{}", a.start.as_microsecond(), a.id)))
         .flatten();
-    Ok(Json(AppointmentList { appointments: page.iter().map(|a| AppointmentDto::new(a, &ctx.tz(a.location))).collect(), next }))
+    Ok(Json(AppointmentList {
+        appointments: page.iter().map(|a| AppointmentDto::new(a, &ctx.tz(a.location))).collect(),
+        next,
+    }))
 }
 
 /// Move an appointment along its status table (FHIR R4): `arrived`, `checked-in`,
@@ -79,13 +86,20 @@ pub async fn list_appointments(State(state): State<AppState>, Path(clinic): Path
     responses((status = 200, body = AppointmentDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn set_status(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>, body: ApiJson<StatusInput>) -> ApiResult<Json<AppointmentDto>> {
+pub async fn set_status(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+    body: ApiJson<StatusInput>,
+) -> ApiResult<Json<AppointmentDto>> {
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let id: AppointmentId = parse_id("appointment", &id)?;
     let status: AppointmentStatus = body.value.status.parse()?;
-    let req = StatusRequest { clinic: ctx.clinic.id, appointment: id, status, audit_actor: AuditActor("api:staff".into()) };
+    let req =
+        StatusRequest { clinic: ctx.clinic.id, appointment: id, status, audit_actor: AuditActor("api:staff".into()) };
     match state.store.execute(Command::SetStatus(req)).await? {
-        Output::Appointment { appointment, .. } => Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location)))),
+        Output::Appointment { appointment, .. } => {
+            Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))))
+        }
         _ => Err(ApiError::not_found("appointment")),
     }
 }

@@ -8,7 +8,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use nobat_core::{DayMinutes, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, WeeklyRule, Weekdays};
+use nobat_core::{DayMinutes, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, Weekdays, WeeklyRule};
 use nobat_store::commands::NewException;
 use nobat_store::model::DateRange;
 use nobat_store::{AuditActor, Command, Output};
@@ -34,9 +34,14 @@ pub struct RuleParams {
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/schedule/rules", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug"), RuleParams),
     responses((status = 200, body = RuleList), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_rules(State(state): State<AppState>, Path(clinic): Path<String>, ApiQuery(q): ApiQuery<RuleParams>) -> ApiResult<Json<RuleList>> {
+pub async fn list_rules(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    ApiQuery(q): ApiQuery<RuleParams>,
+) -> ApiResult<Json<RuleList>> {
     let clinic = state.store.clinic(&clinic).await?;
-    let practitioner: Option<PractitionerId> = q.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?;
+    let practitioner: Option<PractitionerId> =
+        q.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?;
     let rules = state.store.rules(clinic.id, practitioner).await?;
     Ok(Json(RuleList { rules: rules.iter().map(RuleDto::from).collect() }))
 }
@@ -68,7 +73,11 @@ pub struct RuleInput {
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = RuleInput,
     responses((status = 201, body = RuleDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_rule(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<RuleInput>) -> ApiResult<(StatusCode, Json<RuleDto>)> {
+pub async fn create_rule(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    body: ApiJson<RuleInput>,
+) -> ApiResult<(StatusCode, Json<RuleDto>)> {
     let clinic = state.store.clinic(&clinic).await?;
     let i = body.value;
     let rule = WeeklyRule {
@@ -82,7 +91,9 @@ pub async fn create_rule(State(state): State<AppState>, Path(clinic): Path<Strin
             .breaks
             .iter()
             .enumerate()
-            .map(|(n, b)| Ok((minutes(&format!("breaks[{n}].start"), &b.start)?, minutes(&format!("breaks[{n}].end"), &b.end)?)))
+            .map(|(n, b)| {
+                Ok((minutes(&format!("breaks[{n}].start"), &b.start)?, minutes(&format!("breaks[{n}].end"), &b.end)?))
+            })
             .collect::<ApiResult<_>>()?,
         valid_from: date("valid_from", &i.valid_from)?,
         valid_until: i.valid_until.as_deref().map(|d| date("valid_until", d)).transpose()?,
@@ -102,7 +113,10 @@ pub async fn create_rule(State(state): State<AppState>, Path(clinic): Path<Strin
 #[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/schedule/rules/{id}", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 204, description = "deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_rule(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: RuleId = parse_id("schedule rule", &id)?;
     state.store.execute(Command::DeleteRule(clinic.id, id, staff())).await?;
@@ -122,7 +136,11 @@ pub struct ExceptionParams {
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/schedule/exceptions", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug"), ExceptionParams),
     responses((status = 200, body = ExceptionList), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_exceptions(State(state): State<AppState>, Path(clinic): Path<String>, ApiQuery(q): ApiQuery<ExceptionParams>) -> ApiResult<Json<ExceptionList>> {
+pub async fn list_exceptions(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    ApiQuery(q): ApiQuery<ExceptionParams>,
+) -> ApiResult<Json<ExceptionList>> {
     let clinic = state.store.clinic(&clinic).await?;
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let from = q.from.as_deref().map(|d| date("from", d)).transpose()?.unwrap_or(today);
@@ -155,7 +173,11 @@ pub struct ExceptionInput {
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ExceptionInput,
     responses((status = 201, body = ExceptionDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_exception(State(state): State<AppState>, Path(clinic): Path<String>, body: ApiJson<ExceptionInput>) -> ApiResult<(StatusCode, Json<ExceptionDto>)> {
+pub async fn create_exception(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    body: ApiJson<ExceptionInput>,
+) -> ApiResult<(StatusCode, Json<ExceptionDto>)> {
     let clinic = state.store.clinic(&clinic).await?;
     let i = body.value;
     let kind = match i.kind.as_str() {
@@ -176,7 +198,8 @@ pub async fn create_exception(State(state): State<AppState>, Path(clinic): Path<
         end: i.end.as_deref().map(|m| minutes("end", m)).transpose()?,
     };
     let note = i.note.trim().to_owned();
-    let cmd = Command::CreateException(NewException { clinic: clinic.id, exception, note: note.clone(), actor: staff() });
+    let cmd =
+        Command::CreateException(NewException { clinic: clinic.id, exception, note: note.clone(), actor: staff() });
     match state.store.execute(cmd).await? {
         Output::Exception(e) => Ok((StatusCode::CREATED, Json(ExceptionDto::new(&e, &note)))),
         _ => Err(ApiError::not_found("exception")),
@@ -186,7 +209,10 @@ pub async fn create_exception(State(state): State<AppState>, Path(clinic): Path<
 #[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/schedule/exceptions/{id}", tag = "staff",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 204, description = "deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_exception(State(state): State<AppState>, Path((clinic, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete_exception(
+    State(state): State<AppState>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: ExceptionId = parse_id("schedule exception", &id)?;
     state.store.execute(Command::DeleteException(clinic.id, id, staff())).await?;

@@ -1,0 +1,238 @@
+//! Test harness: the real application on a free loopback port, on a fresh database — a SQLite
+//! file in a temp dir, or, when `NOBAT_TEST_POSTGRES_URL` is set (scripts/test does), a new
+//! PostgreSQL database on the throwaway cluster. Every test gets its own.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use nobat::config::LogFormat;
+use nobat::{Application, Config};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::{AnyPool, Executor};
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub api: String,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    pub engine: &'static str,
+    pub dir: TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A fresh database URL for one test (and the engine name).
+pub async fn fresh_database(dir: &std::path::Path) -> (String, &'static str) {
+    match std::env::var("NOBAT_TEST_POSTGRES_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            sqlx::any::install_default_drivers();
+            let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let pool = AnyPool::connect(&admin).await.expect("connect to the test PostgreSQL cluster");
+            pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
+            pool.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("admin url has a database");
+            (format!("{base}/{name}"), "postgres")
+        }
+        _ => (nobat_store::sqlite_url_in(dir), "sqlite"),
+    }
+}
+
+pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: PathBuf::from(dir),
+        database_url: db_url.to_owned(),
+        hold_ttl_seconds: 600,
+        log_format: LogFormat::Text,
+        read_pool_size: 8,
+        max_batch: 128,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, engine) = fresh_database(dir.path()).await;
+    let mut cfg = config(dir.path(), &db_url);
+    tweak(&mut cfg);
+    let app = Application::build(&cfg).await.expect("build app");
+    let addr = app.local_addr();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    let base = format!("http://{addr}");
+    TestApp {
+        api: format!("{base}/api/v1"),
+        base,
+        client: reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap(),
+        db_url,
+        engine,
+        dir,
+        shutdown: Some(tx),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let res = self.client.get(format!("{}{path}", self.api)).send().await.unwrap();
+        decode(res).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let res = self.client.post(format!("{}{path}", self.api)).json(&body).send().await.unwrap();
+        decode(res).await
+    }
+
+    pub async fn post_key(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.api))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        decode(res).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let res = self.client.patch(format!("{}{path}", self.api)).json(&body).send().await.unwrap();
+        decode(res).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        let res = self.client.delete(format!("{}{path}", self.api)).send().await.unwrap();
+        decode(res).await
+    }
+
+    /// A direct connection to the test database, to check invariants behind the API's back.
+    pub async fn db(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPool::connect(&self.db_url).await.unwrap()
+    }
+}
+
+pub async fn decode(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    let bytes = res.bytes().await.unwrap();
+    let value: Value =
+        if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    if status.is_client_error() || status.is_server_error() {
+        assert!(is_problem, "{status} must be problem+json, got {value}");
+        assert_eq!(value["status"].as_u64(), Some(u64::from(status.as_u16())), "problem status matches: {value}");
+        assert!(value["type"].as_str().is_some_and(|t| t.starts_with("urn:nobat:problem:")), "{value}");
+    }
+    (status, value)
+}
+
+/// A clinic built through the staff API: one location in Asia/Tehran, another in
+/// Africa/Casablanca, two practitioners working every day 08:00–20:00 with a 13:00–14:00 break,
+/// a 30-minute consultation (capacity 1) and a 30-minute group session (capacity 3).
+pub struct Seed {
+    pub slug: String,
+    pub clinic: String,
+    pub tehran: String,
+    pub casablanca: String,
+    pub doctors: Vec<String>,
+    pub consult: String,
+    pub group: String,
+}
+
+pub async fn seed(app: &TestApp) -> Seed {
+    let slug = format!("c{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let (s, clinic) = app.post("/clinics", json!({ "slug": slug, "name": "Test Clinic" })).await;
+    assert_eq!(s, StatusCode::CREATED, "{clinic}");
+    let path = format!("/clinics/{slug}");
+    let (s, tehran) =
+        app.post(&format!("{path}/locations"), json!({ "name": "Tehran", "time_zone": "Asia/Tehran" })).await;
+    assert_eq!(s, StatusCode::CREATED, "{tehran}");
+    let (s, casa) =
+        app.post(&format!("{path}/locations"), json!({ "name": "Casa", "time_zone": "Africa/Casablanca" })).await;
+    assert_eq!(s, StatusCode::CREATED, "{casa}");
+    let mut doctors = Vec::new();
+    for name in ["Dr. A", "Dr. B"] {
+        let (s, d) = app.post(&format!("{path}/practitioners"), json!({ "name": name })).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        doctors.push(d["id"].as_str().unwrap().to_owned());
+    }
+    let (s, consult) = app
+        .post(&format!("{path}/services"), json!({ "name": "Consult", "duration_min": 30, "min_notice_min": 0, "cancel_cutoff_min": 120, "reschedule_cutoff_min": 120 }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{consult}");
+    let (s, group) = app
+        .post(
+            &format!("{path}/services"),
+            json!({ "name": "Group", "duration_min": 30, "capacity": 3, "min_notice_min": 0 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{group}");
+    for d in &doctors {
+        let (s, r) = app
+            .post(
+                &format!("{path}/schedule/rules"),
+                json!({
+                    "practitioner": d, "location": tehran["id"],
+                    "weekdays": ["mon","tue","wed","thu","fri","sat","sun"],
+                    "start": "08:00", "end": "20:00", "breaks": [{ "start": "13:00", "end": "14:00" }],
+                    "valid_from": "2020-01-01"
+                }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    Seed {
+        slug,
+        clinic: clinic["id"].as_str().unwrap().to_owned(),
+        tehran: tehran["id"].as_str().unwrap().to_owned(),
+        casablanca: casa["id"].as_str().unwrap().to_owned(),
+        doctors,
+        consult: consult["id"].as_str().unwrap().to_owned(),
+        group: group["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A local date some days from today, as `YYYY-MM-DD`.
+pub fn day(offset: i64) -> String {
+    let d = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Tehran").unwrap()).date();
+    d.checked_add(jiff::Span::new().days(offset)).unwrap().to_string()
+}
+
+/// Slots of a service on one local date.
+pub async fn slots(app: &TestApp, seed: &Seed, service: &str, date: &str, practitioner: Option<&str>) -> Vec<Value> {
+    let mut q = format!("/clinics/{}/availability?service={service}&from={date}&to={date}", seed.slug);
+    if let Some(p) = practitioner {
+        q.push_str(&format!("&practitioner={p}"));
+    }
+    let (s, body) = app.get(&q).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    body["slots"].as_array().unwrap().clone()
+}
+
+pub fn booking(slot: &Value, name: &str) -> Value {
+    json!({
+        "service": slot["service"], "practitioner": slot["practitioner"], "start": slot["start"],
+        "patient": { "name": name, "phone": "+989121234567" }
+    })
+}
