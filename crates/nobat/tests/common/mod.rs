@@ -161,6 +161,12 @@ pub struct Seed {
 }
 
 pub async fn seed(app: &TestApp) -> Seed {
+    seed_at(&app.client, &app.api).await
+}
+
+/// Seeds through any server's API.
+pub async fn seed_at(client: &reqwest::Client, api: &str) -> Seed {
+    let app = Remote { client: client.clone(), api: api.to_owned() };
     let slug = format!("c{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let (s, clinic) = app.post("/clinics", json!({ "slug": slug, "name": "Test Clinic" })).await;
     assert_eq!(s, StatusCode::CREATED, "{clinic}");
@@ -210,6 +216,18 @@ pub async fn seed(app: &TestApp) -> Seed {
         doctors,
         consult: consult["id"].as_str().unwrap().to_owned(),
         group: group["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A client for a server the test did not spawn in-process.
+struct Remote {
+    client: reqwest::Client,
+    api: String,
+}
+
+impl Remote {
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        decode(self.client.post(format!("{}{path}", self.api)).json(&body).send().await.unwrap()).await
     }
 }
 

@@ -1,0 +1,83 @@
+//! The OpenAPI document covers every route the server answers, and the routes the issue
+//! promises exist.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn health_and_openapi_document() {
+    let app = spawn_app().await;
+    let res = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (s, doc) = app.get("/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "OpenAPI 3.1: {}", doc["openapi"]);
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/healthz", "get"),
+        ("/api/v1/clinics", "get"),
+        ("/api/v1/clinics/{clinic}/availability", "get"),
+        ("/api/v1/clinics/{clinic}/services", "get"),
+        ("/api/v1/clinics/{clinic}/practitioners", "get"),
+        ("/api/v1/clinics/{clinic}/holds", "post"),
+        ("/api/v1/clinics/{clinic}/appointments", "post"),
+        ("/api/v1/clinics/{clinic}/appointments", "get"),
+        ("/api/v1/clinics/{clinic}/appointments/{id}", "get"),
+        ("/api/v1/clinics/{clinic}/appointments/{id}/cancel", "post"),
+        ("/api/v1/clinics/{clinic}/appointments/{id}/reschedule", "post"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is documented");
+    }
+    app.stop().await;
+}
+
+/// Every documented operation is routed (never the "no such endpoint" fallback or a 405), and
+/// every error it gives is problem+json. Together with `api()` building the router and the
+/// document from the same list, no endpoint can exist undocumented.
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let (_, doc) = app.get("/openapi.json").await;
+    let mut count = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let url = format!("{}{}", app.base, path.replace("{clinic}", &seed.slug).replace("{id}", &uuid::Uuid::now_v7().to_string()));
+            let req = match method.as_str() {
+                "get" => app.client.get(&url),
+                "post" => app.client.post(&url).json(&serde_json::json!({})),
+                "patch" => app.client.patch(&url).json(&serde_json::json!({})),
+                "delete" => app.client.delete(&url),
+                other => panic!("unexpected method {other}"),
+            };
+            let (status, body) = decode(req.send().await.unwrap()).await;
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert_ne!(body["detail"].as_str(), Some("no such endpoint"), "{method} {path} is not routed");
+            assert!(!status.is_server_error(), "{method} {path}: {status} {body}");
+            count += 1;
+        }
+    }
+    assert!(count >= 30, "documented operations: {count}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn directory_lists_clinics_with_zones_by_id_or_slug() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let (_, list) = app.get("/clinics").await;
+    let clinic = list["clinics"].as_array().unwrap().iter().find(|c| c["slug"] == seed.slug.as_str()).unwrap().clone();
+    let zones: Vec<&str> = clinic["locations"].as_array().unwrap().iter().map(|l| l["time_zone"].as_str().unwrap()).collect();
+    assert!(zones.contains(&"Asia/Tehran") && zones.contains(&"Africa/Casablanca"));
+    let (s1, by_slug) = app.get(&format!("/clinics/{}/services", seed.slug)).await;
+    let (s2, by_id) = app.get(&format!("/clinics/{}/services", seed.clinic)).await;
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(by_slug, by_id);
+    assert_eq!(by_slug["services"].as_array().unwrap().len(), 2);
+    let (_, ps) = app.get(&format!("/clinics/{}/practitioners", seed.slug)).await;
+    assert_eq!(ps["practitioners"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}

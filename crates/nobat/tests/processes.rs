@@ -1,0 +1,152 @@
+//! The real binary as separate processes: kill -9 in the middle of a booking storm loses no
+//! acknowledged booking (invariant 2), and two servers on one PostgreSQL database never
+//! double-book (invariant 1 across processes).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    api: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `nobat serve` on a free port and waits for its "listening" line.
+fn start(db_url: &str, data_dir: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nobat"))
+        .args(["--listen", "127.0.0.1:0", "--database-url", db_url, "--data-dir"])
+        .arg(data_dir)
+        .arg("serve")
+        .env("NOBAT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start nobat");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let api = loop {
+        let line = lines.next().expect("nobat exited before listening").unwrap();
+        if let Some(rest) = line.strip_prefix("Nobat is listening on ") {
+            break format!("{}/api/v1", rest.split_whitespace().next().unwrap());
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, api }
+}
+
+/// Seeds a clinic through a temporary in-process app on the same database, then stops it.
+async fn seeded(db_url: &str, dir: &std::path::Path) -> (Seed, Vec<Value>) {
+    let app = {
+        let cfg = config(dir, db_url);
+        let built = nobat::Application::build(&cfg).await.unwrap();
+        let addr = built.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(built.run_until(async move {
+            let _ = rx.await;
+        }));
+        (addr, tx, task)
+    };
+    let (addr, tx, task) = app;
+    let api = format!("http://{addr}/api/v1");
+    let client = reqwest::Client::new();
+    let seed = seed_at(&client, &api).await;
+    let mut pool = Vec::new();
+    for d in &seed.doctors {
+        for date in (1..=10).map(day) {
+            let q = format!("{}/clinics/{}/availability?service={}&from={date}&to={date}&practitioner={d}", api, seed.slug, seed.consult);
+            let (_, body) = decode(client.get(q).send().await.unwrap()).await;
+            pool.extend(body["slots"].as_array().unwrap().iter().cloned());
+        }
+    }
+    tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    (seed, pool)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_dash_nine_loses_no_acknowledged_booking() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, _) = fresh_database(dir.path()).await;
+    let (seed, pool) = seeded(&db_url, dir.path()).await;
+    let server = start(&db_url, dir.path());
+    let client = reqwest::Client::new();
+    let url = format!("{}/clinics/{}/appointments", server.api, seed.slug);
+    // 32 clients book distinct slots as fast as they can; the server is killed mid-storm.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let storm = join_all((0..32).map(|w| {
+        let (client, url, pool, acked) = (client.clone(), url.clone(), pool.clone(), acknowledged.clone());
+        async move {
+            for slot in pool.iter().skip(w).step_by(32) {
+                let Ok(res) = client.post(&url).json(&booking(slot, "Durable")).send().await else { return };
+                if res.status() == StatusCode::CREATED {
+                    let Ok(body) = res.json::<Value>().await else { return };
+                    acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }));
+    let mut server = server;
+    let killer = async {
+        // Kill once the storm is well under way, so requests are in flight at that moment.
+        while acknowledged.lock().unwrap().len() < 40 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
+    };
+    tokio::join!(storm, killer);
+    let acked = acknowledged.lock().unwrap().clone();
+    assert!(acked.len() >= 40 && acked.len() < pool.len(), "killed mid-storm: {} of {}", acked.len(), pool.len());
+    // Restart on the same database: every acknowledged booking is there.
+    let again = start(&db_url, dir.path());
+    for id in &acked {
+        let res = client.get(format!("{}/clinics/{}/appointments/{id}", again.api, seed.slug)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "acknowledged booking {id} lost");
+    }
+    eprintln!("{} acknowledged bookings survived kill -9", acked.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_postgres_never_double_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, engine) = fresh_database(dir.path()).await;
+    if engine != "postgres" {
+        eprintln!("several processes share a database only on PostgreSQL; run with NOBAT_TEST_POSTGRES_URL");
+        return;
+    }
+    let (seed, pool) = seeded(&db_url, dir.path()).await;
+    let (a, b) = (start(&db_url, dir.path()), start(&db_url, dir.path()));
+    let client = reqwest::Client::new();
+    // 240 requests for 4 slots, alternating between the two servers.
+    let targets: Vec<&Value> = pool.iter().take(4).collect();
+    let results = join_all((0..240).map(|i| {
+        let api = if i % 2 == 0 { &a.api } else { &b.api };
+        let url = format!("{api}/clinics/{}/appointments", seed.slug);
+        let body = booking(targets[i % 4], &format!("P{i}"));
+        let client = client.clone();
+        async move { client.post(url).json(&body).send().await.unwrap().status() }
+    }))
+    .await;
+    let created = results.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let conflict = results.iter().filter(|s| **s == StatusCode::CONFLICT).count();
+    assert_eq!((created, conflict), (4, 236), "{results:?}");
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE occupies = 1").fetch_one(&db).await.unwrap();
+    assert_eq!(n, 4);
+}
