@@ -45,7 +45,11 @@ async fn every_documented_operation_is_routed() {
     let mut count = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            let url = format!("{}{}", app.base, path.replace("{clinic}", &seed.slug).replace("{id}", &uuid::Uuid::now_v7().to_string()));
+            let url = format!(
+                "{}{}",
+                app.base,
+                path.replace("{clinic}", &seed.slug).replace("{id}", &uuid::Uuid::now_v7().to_string())
+            );
             let req = match method.as_str() {
                 "get" => app.client.get(&url),
                 "post" => app.client.post(&url).json(&serde_json::json!({})),
@@ -70,7 +74,8 @@ async fn directory_lists_clinics_with_zones_by_id_or_slug() {
     let seed = seed(&app).await;
     let (_, list) = app.get("/clinics").await;
     let clinic = list["clinics"].as_array().unwrap().iter().find(|c| c["slug"] == seed.slug.as_str()).unwrap().clone();
-    let zones: Vec<&str> = clinic["locations"].as_array().unwrap().iter().map(|l| l["time_zone"].as_str().unwrap()).collect();
+    let zones: Vec<&str> =
+        clinic["locations"].as_array().unwrap().iter().map(|l| l["time_zone"].as_str().unwrap()).collect();
     assert!(zones.contains(&"Asia/Tehran") && zones.contains(&"Africa/Casablanca"));
     let (s1, by_slug) = app.get(&format!("/clinics/{}/services", seed.slug)).await;
     let (s2, by_id) = app.get(&format!("/clinics/{}/services", seed.clinic)).await;

@@ -50,7 +50,8 @@ async fn concurrent_booking_attack_sells_exactly_the_capacity() {
     let consult = slots(&app, &seed, &seed.consult, &date, Some(&seed.doctors[0])).await;
     let group = slots(&app, &seed, &seed.group, &date, Some(&seed.doctors[1])).await;
     // Three capacity-1 slots and two capacity-3 group slots: 3 + 6 = 9 places in all.
-    let targets: Vec<Value> = vec![consult[1].clone(), consult[2].clone(), consult[9].clone(), group[3].clone(), group[10].clone()];
+    let targets: Vec<Value> =
+        vec![consult[1].clone(), consult[2].clone(), consult[9].clone(), group[3].clone(), group[10].clone()];
     let url = format!("{}/clinics/{}/appointments", app.api, seed.slug);
     let requests = (0..250).map(|i| {
         let body = booking(&targets[i % targets.len()], &format!("Patient {i}"));
@@ -61,12 +62,21 @@ async fn concurrent_booking_attack_sells_exactly_the_capacity() {
     let created = results.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
     let conflicts = results.iter().filter(|(s, _)| *s == StatusCode::CONFLICT).count();
     assert_eq!(created, 9, "exactly the capacity is sold");
-    assert_eq!(conflicts, 250 - 9, "every loser gets 409: {:?}", results.iter().find(|(s, _)| *s != StatusCode::CREATED && *s != StatusCode::CONFLICT));
+    assert_eq!(
+        conflicts,
+        250 - 9,
+        "every loser gets 409: {:?}",
+        results.iter().find(|(s, _)| *s != StatusCode::CREATED && *s != StatusCode::CONFLICT)
+    );
     let db = app.db().await;
     assert_eq!(assert_no_overbooking(&db).await, 9);
     // Every winner's answer is in the database.
     for (_, body) in results.iter().filter(|(s, _)| *s == StatusCode::CREATED) {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE id = $1").bind(body["id"].as_str().unwrap()).fetch_one(&db).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE id = $1")
+            .bind(body["id"].as_str().unwrap())
+            .fetch_one(&db)
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     }
     app.stop().await;
@@ -79,11 +89,14 @@ async fn concurrent_retries_with_one_idempotency_key_book_once() {
     let slot = slots(&app, &seed, &seed.consult, &day(3), None).await[5].clone();
     let url = format!("{}/clinics/{}/appointments", app.api, seed.slug);
     let body = booking(&slot, "Retry");
-    let results = join_all((0..30).map(|_| {
-        let (client, url, body) = (app.client.clone(), url.clone(), body.clone());
-        async move { decode(client.post(url).header("Idempotency-Key", "same-key").json(&body).send().await.unwrap()).await }
-    }))
-    .await;
+    let results =
+        join_all((0..30).map(|_| {
+            let (client, url, body) = (app.client.clone(), url.clone(), body.clone());
+            async move {
+                decode(client.post(url).header("Idempotency-Key", "same-key").json(&body).send().await.unwrap()).await
+            }
+        }))
+        .await;
     assert!(results.iter().all(|(s, _)| *s == StatusCode::CREATED), "{results:?}");
     let first = &results[0].1;
     assert!(results.iter().all(|(_, b)| b == first), "every retry gets the same answer");
@@ -159,10 +172,17 @@ async fn random_concurrent_book_cancel_reschedule_keeps_the_invariant() {
     // Every reschedule is whole: an appointment pointing to a successor is cancelled and its
     // successor points back.
     let moved: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT id, status, rescheduled_to FROM appointments WHERE rescheduled_to IS NOT NULL").fetch_all(&db).await.unwrap();
+        sqlx::query_as("SELECT id, status, rescheduled_to FROM appointments WHERE rescheduled_to IS NOT NULL")
+            .fetch_all(&db)
+            .await
+            .unwrap();
     for (id, status, to) in moved {
         assert_eq!(status, "cancelled");
-        let (from,): (String,) = sqlx::query_as("SELECT rescheduled_from FROM appointments WHERE id = $1").bind(&to).fetch_one(&db).await.unwrap();
+        let (from,): (String,) = sqlx::query_as("SELECT rescheduled_from FROM appointments WHERE id = $1")
+            .bind(&to)
+            .fetch_one(&db)
+            .await
+            .unwrap();
         assert_eq!(from, id);
     }
     app.stop().await;

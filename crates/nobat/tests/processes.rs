@@ -68,7 +68,10 @@ async fn seeded(db_url: &str, dir: &std::path::Path) -> (Seed, Vec<Value>) {
     let mut pool = Vec::new();
     for d in &seed.doctors {
         for date in (1..=10).map(day) {
-            let q = format!("{}/clinics/{}/availability?service={}&from={date}&to={date}&practitioner={d}", api, seed.slug, seed.consult);
+            let q = format!(
+                "{}/clinics/{}/availability?service={}&from={date}&to={date}&practitioner={d}",
+                api, seed.slug, seed.consult
+            );
             let (_, body) = decode(client.get(q).send().await.unwrap()).await;
             pool.extend(body["slots"].as_array().unwrap().iter().cloned());
         }
@@ -147,6 +150,7 @@ async fn two_servers_on_one_postgres_never_double_book() {
     assert_eq!((created, conflict), (4, 236), "{results:?}");
     sqlx::any::install_default_drivers();
     let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE occupies = 1").fetch_one(&db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE occupies = 1").fetch_one(&db).await.unwrap();
     assert_eq!(n, 4);
 }
