@@ -23,7 +23,7 @@ pub struct Service {
     /// How many patients one slot takes (1, or more for group or vaccination sessions).
     pub capacity: u32,
     /// Distance between slot starts on the local wall-clock grid, counted from the start of
-    /// each open interval. Equal to the duration unless set.
+    /// each open interval. The API defaults it to duration + buffers, so slots do not overlap.
     pub slot_step_min: u32,
     /// A patient cannot book a slot starting sooner than this.
     pub min_notice_min: u32,

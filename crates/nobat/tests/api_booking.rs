@@ -312,3 +312,96 @@ async fn one_practitioner_two_zones_is_busy_across_both() {
     assert!(after.iter().all(|s| s["start"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap() != instant));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn idempotency_ignores_json_spelling_and_clinic_key_form() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let slot = slots(&app, &seed, &seed.consult, &day(4), None).await[3].clone();
+    let body = booking(&slot, "Reza");
+    let (s1, a1) = app.post_key(&format!("/clinics/{}/appointments", seed.slug), "k", body.clone()).await;
+    assert_eq!(s1, StatusCode::CREATED, "{a1}");
+    // The same request with keys in another order and whitespace, addressed by clinic id.
+    let text = format!(
+        "{{ \"patient\": {{\"phone\": \"+989121234567\", \"name\": \"Reza\"}},\n \"start\": {}, \"practitioner\": {}, \"service\": {} }}",
+        slot["start"], slot["practitioner"], slot["service"]
+    );
+    let res = app
+        .client
+        .post(format!("{}/clinics/{}/appointments", app.api, seed.clinic))
+        .header("content-type", "application/json")
+        .header("Idempotency-Key", "k")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    let (s2, a2) = decode(res).await;
+    assert_eq!((s2, a2), (StatusCode::CREATED, a1));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_departed_practitioners_appointments_can_still_be_changed() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let all = slots(&app, &seed, &seed.consult, &day(3), Some(&seed.doctors[0])).await;
+    let (_, a) = app.post(&format!("{c}/appointments"), booking(&all[0], "Kept")).await;
+    let (_, b) = app.post(&format!("{c}/appointments"), booking(&all[1], "Moved")).await;
+    let (s, _) = app.patch(&format!("{c}/practitioners/{}", seed.doctors[0]), json!({ "active": false })).await;
+    assert_eq!(s, StatusCode::OK);
+    // No new bookings and no slots for an inactive practitioner…
+    assert!(slots(&app, &seed, &seed.consult, &day(3), Some(&seed.doctors[0])).await.is_empty());
+    let (s, _) = app.post(&format!("{c}/appointments"), booking(&all[2], "New")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // …but the existing ones can be cancelled, marked, or moved to a colleague.
+    let (s, p) = app.post(&format!("{c}/appointments/{}/cancel", a["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let other = slots(&app, &seed, &seed.consult, &day(3), Some(&seed.doctors[1])).await;
+    let (s, p) = app
+        .post(
+            &format!("{c}/appointments/{}/reschedule", b["id"].as_str().unwrap()),
+            json!({ "start": other[0]["start"], "practitioner": seed.doctors[1] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(p["practitioner"].as_str(), Some(seed.doctors[1].as_str()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn changing_a_service_capacity_keeps_bookings_consistent() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let slot = slots(&app, &seed, &seed.consult, &day(2), Some(&seed.doctors[0])).await[6].clone();
+    let (s, _) = app.post(&format!("{c}/appointments"), booking(&slot, "First")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Capacity 1 → 3: the booked slot now has two places left, and they can be taken (on
+    // PostgreSQL too, where the exclusion constraint keys on the stored capacity).
+    let (s, p) = app.patch(&format!("{c}/services/{}", seed.consult), json!({ "capacity": 3 })).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let now = slots(&app, &seed, &seed.consult, &day(2), Some(&seed.doctors[0])).await;
+    assert_eq!(now.iter().find(|s| s["start"] == slot["start"]).map(|s| s["capacity_left"].clone()), Some(json!(2)));
+    let (s, p) = app.post(&format!("{c}/appointments"), booking(&slot, "Second")).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    // Back to 1 is refused while that session holds two patients.
+    let (s, p) = app.patch(&format!("{c}/services/{}", seed.consult), json!({ "capacity": 1 })).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("capacity")), "{p}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hold_accepts_the_booking_body() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let slot = slots(&app, &seed, &seed.consult, &day(2), None).await[0].clone();
+    let (s, h) = app.post(&format!("/clinics/{}/holds", seed.slug), booking(&slot, "Same Body")).await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    let mut bad = booking(&slot, "Bad");
+    bad["patient"]["phone"] = json!("call me");
+    let (s, p) = app.post(&format!("/clinics/{}/holds", seed.slug), bad).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("patient.phone")));
+    app.stop().await;
+}

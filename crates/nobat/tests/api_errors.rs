@@ -78,7 +78,7 @@ async fn malformed_requests_get_problem_json_naming_the_field() {
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_client_error());
+    assert_eq!(decode(res).await.0, StatusCode::PAYLOAD_TOO_LARGE, "refused as problem+json");
 
     // Nothing was written by any of these.
     let db = app.db().await;
@@ -170,6 +170,18 @@ async fn staff_inputs_are_validated() {
             json!({ "name": "Crowd", "duration_min": 10, "capacity": 0 }),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("capacity"),
+        ),
+        (
+            format!("{c}/services"),
+            json!({ "name": "Huge", "duration_min": 30, "buffer_before_min": u32::MAX }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("buffer_before_min"),
+        ),
+        (
+            "/clinics".to_owned(),
+            json!({ "slug": uuid::Uuid::now_v7().to_string(), "name": "Id-like" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("slug"),
         ),
         (
             format!("{c}/schedule/rules"),

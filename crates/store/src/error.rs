@@ -20,9 +20,9 @@ pub enum StoreError {
     /// The database is unreachable or the writer stopped; nothing was changed.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
-    /// The database schema is newer than this binary understands.
+    /// The database schema is not the one this binary was built for.
     #[error("{0}")]
-    SchemaTooNew(String),
+    SchemaMismatch(String),
     /// A database error we did not expect. Logged with its cause; shown as a 500.
     #[error("database error")]
     Database(#[source] sqlx::Error),
@@ -33,6 +33,13 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
+        // PostgreSQL's exclusion constraint is the second line of defence against overlap: if
+        // it ever fires, the answer is the same as the first line's.
+        if let sqlx::Error::Database(db) = &e
+            && db.code().as_deref() == Some("23P01")
+        {
+            return StoreError::Domain(DomainError::SlotTaken);
+        }
         match &e {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 StoreError::Unavailable(e.to_string())

@@ -72,7 +72,7 @@ impl Store {
         }
         let version = migrate::version(&mut conn).await?;
         if version != migrate::current_version() {
-            return Err(StoreError::SchemaTooNew(format!(
+            return Err(StoreError::SchemaMismatch(format!(
                 "the database is at schema version {version}, this nobat needs {}; run `nobat migrate`",
                 migrate::current_version()
             )));

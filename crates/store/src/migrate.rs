@@ -44,7 +44,21 @@ impl Migration {
 }
 
 /// Applies every pending migration; returns the versions applied.
+///
+/// On PostgreSQL several processes may start at once: a session advisory lock makes them take
+/// turns, and each finds the work done by the first.
 pub async fn run(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i64>> {
+    if engine == Engine::Postgres {
+        conn.execute("SELECT pg_advisory_lock(7315062)").await?;
+    }
+    let result = run_locked(conn, engine).await;
+    if engine == Engine::Postgres {
+        let _ = conn.execute("SELECT pg_advisory_unlock(7315062)").await;
+    }
+    result
+}
+
+async fn run_locked(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i64>> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT NOT NULL PRIMARY KEY,
@@ -57,7 +71,7 @@ pub async fn run(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i6
     if let Some((newest, _)) = applied.last()
         && *newest > current_version()
     {
-        return Err(StoreError::SchemaTooNew(format!(
+        return Err(StoreError::SchemaMismatch(format!(
             "the database has schema version {newest} but this nobat understands up to {}; \
              run a newer nobat (downgrades are not supported)",
             current_version()

@@ -5,9 +5,10 @@
 //! answers each caller and publishes the committed events in order. One fsync serves the whole
 //! batch; with a single waiting command there is no savepoint and latency is one commit.
 //!
-//! Commands are sorted by the practitioner they lock before they are applied, so on PostgreSQL
-//! two processes' batches take row locks in the same order. Serialization failures, deadlocks
-//! and unique-key races between processes roll back to the savepoint and are retried.
+//! Booking commands are sorted by the practitioner they lock before they are applied, so on
+//! PostgreSQL two processes' batches mostly take row locks in the same order. When a command
+//! still meets a deadlock, a serialization failure or a unique-key race with another process,
+//! the whole batch is rolled back and its commands rerun one transaction each, with retries.
 
 use crate::commands::{self, Command, Output};
 use crate::engine::{self, Engine};
@@ -70,7 +71,14 @@ impl Writer {
         let outcome = if batch.len() == 1 {
             self.apply_single(&batch[0].cmd).await.map(|(r, ev)| (vec![r], ev))
         } else {
-            self.apply_batch(&batch).await
+            match self.apply_batch(&batch).await {
+                Ok(Some(done)) => Ok(done),
+                // A deadlock or serialization failure cannot be cured inside the batch (earlier
+                // commands still hold their locks): the batch was rolled back; run each
+                // command in its own transaction instead.
+                Ok(None) => self.apply_each(&batch).await,
+                Err(e) => Err(e),
+            }
         };
         match outcome {
             Ok((results, events)) => {
@@ -85,7 +93,10 @@ impl Writer {
             Err(e) => {
                 tracing::error!(error = %e, "write transaction failed; nothing in this batch was committed");
                 for job in batch {
-                    let _ = job.reply.send(Err(StoreError::Unavailable("the write did not commit; try again".into())));
+                    let _ = job.reply.send(Err(StoreError::Unavailable(
+                        "the change may not have been saved; check before retrying, or retry with the same Idempotency-Key"
+                            .into(),
+                    )));
                 }
                 self.recover().await;
             }
@@ -119,38 +130,52 @@ impl Writer {
         }
     }
 
-    /// Several commands in one transaction, each in a savepoint.
-    async fn apply_batch(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), sqlx::Error> {
+    async fn apply_each(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), sqlx::Error> {
+        let mut results = Vec::with_capacity(batch.len());
+        let mut events = Vec::new();
+        for job in batch {
+            let (result, ev) = self.apply_single(&job.cmd).await?;
+            results.push(result);
+            events.extend(ev);
+        }
+        Ok((results, events))
+    }
+
+    /// Several commands in one transaction, each in a savepoint. `None` when a command hit a
+    /// retriable conflict and the whole batch was rolled back.
+    #[allow(clippy::type_complexity)]
+    async fn apply_batch(
+        &mut self,
+        batch: &[Job],
+    ) -> Result<Option<(Vec<StoreResult<Output>>, Vec<Event>)>, sqlx::Error> {
         let now = now_micros();
         self.conn.execute(self.engine.begin_write()).await?;
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
+        let mut aborted = false;
         let inner = async {
             for job in batch {
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    self.conn.execute("SAVEPOINT cmd").await?;
-                    let mut tx = WriteTx { conn: &mut self.conn, now, events: Vec::new() };
-                    let result = commands::apply(&mut tx, &job.cmd).await;
-                    let job_events = std::mem::take(&mut tx.events);
-                    match result {
-                        Ok(out) => {
-                            self.conn.execute("RELEASE SAVEPOINT cmd").await?;
-                            events.extend(job_events);
-                            results.push(Ok(out));
-                            break;
-                        }
-                        Err(e) => {
-                            self.conn.execute("ROLLBACK TO SAVEPOINT cmd").await?;
-                            self.conn.execute("RELEASE SAVEPOINT cmd").await?;
-                            if e.is_retriable() && attempt < RETRIES {
-                                continue;
-                            }
-                            log_failure(&job.cmd, &e);
-                            results.push(Err(e));
-                            break;
-                        }
+                self.conn.execute("SAVEPOINT cmd").await?;
+                let mut tx = WriteTx { conn: &mut self.conn, now, events: Vec::new() };
+                let result = commands::apply(&mut tx, &job.cmd).await;
+                let job_events = std::mem::take(&mut tx.events);
+                match result {
+                    Ok(out) => {
+                        self.conn.execute("RELEASE SAVEPOINT cmd").await?;
+                        events.extend(job_events);
+                        results.push(Ok(out));
+                    }
+                    Err(e) if e.is_retriable() => {
+                        tracing::debug!(command = job.cmd.name(), error = %e, "conflict in batch; rerunning one by one");
+                        aborted = true;
+                        self.conn.execute("ROLLBACK").await?;
+                        return Ok(());
+                    }
+                    Err(e) => {
+                        self.conn.execute("ROLLBACK TO SAVEPOINT cmd").await?;
+                        self.conn.execute("RELEASE SAVEPOINT cmd").await?;
+                        log_failure(&job.cmd, &e);
+                        results.push(Err(e));
                     }
                 }
             }
@@ -159,7 +184,8 @@ impl Writer {
         }
         .await;
         match inner {
-            Ok(()) => Ok((results, events)),
+            Ok(()) if aborted => Ok(None),
+            Ok(()) => Ok(Some((results, events))),
             Err(e) => {
                 let _ = self.conn.execute("ROLLBACK").await;
                 Err(e)

@@ -182,6 +182,8 @@ pub struct HoldInput {
     /// RFC 3339 instant with an offset, as returned by availability.
     pub start: String,
     pub location: Option<String>,
+    /// Optional: the patient the hold is for, checked but not stored (the booking carries it).
+    pub patient: Option<PatientInput>,
     /// Staff acting on purpose: ignore the patient notice and horizon. Recorded. (Will
     /// require a staff role once accounts exist.)
     #[serde(default)]

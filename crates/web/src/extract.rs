@@ -9,11 +9,22 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 /// A JSON body, parsed with the path of the failing field reported (`patient.phone`).
-/// Also remembers a hash of the raw request for `Idempotency-Key` checks.
+/// Also keeps the body in canonical form (keys sorted, no whitespace) so that an
+/// `Idempotency-Key` retry matches however the client spaced or ordered its JSON.
 pub struct ApiJson<T> {
     pub value: T,
-    /// SHA-256 of method, path and body.
-    pub request_hash: String,
+    pub canonical: String,
+}
+
+/// A stable fingerprint of a request for `Idempotency-Key` checks: the operation, the ids it
+/// targets (resolved, so a slug and an id give the same answer) and the canonical body.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for p in parts {
+        hasher.update(p.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(hasher.finalize())
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -32,17 +43,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "the body must be JSON with Content-Type: application/json",
             ));
         }
-        let mut hasher = Sha256::new();
-        hasher.update(req.method().as_str());
-        hasher.update(b" ");
-        hasher.update(req.uri().path());
-        hasher.update(b"\n");
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
-        hasher.update(&bytes);
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(de).map_err(|e| {
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            ApiError::new(status, "bad-request", "The body could not be read", e.body_text())
+        })?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(format!("the body is not valid JSON: {}", strip_position(&e.to_string())))
+        })?;
+        let canonical = json.to_string();
+        let value = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let detail = strip_position(&inner.to_string());
@@ -54,7 +63,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 None => err,
             }
         })?;
-        Ok(ApiJson { value, request_hash: hex::encode(hasher.finalize()) })
+        Ok(ApiJson { value, canonical })
     }
 }
 

@@ -93,5 +93,6 @@ pub fn app(state: AppState) -> Router {
         )
         .into_response()
     }))
+    .layer(axum::middleware::map_response(problem::ensure_problem_json))
     .layer(TraceLayer::new_for_http())
 }

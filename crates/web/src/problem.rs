@@ -123,7 +123,7 @@ impl From<StoreError> for ApiError {
                     "the service is busy or restarting; nothing was changed, please try again",
                 )
             }
-            StoreError::SchemaTooNew(detail) => {
+            StoreError::SchemaMismatch(detail) => {
                 tracing::error!(%detail, "schema mismatch");
                 ApiError::new(
                     S::SERVICE_UNAVAILABLE,
@@ -152,6 +152,32 @@ impl IntoResponse for ApiError {
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         res
     }
+}
+
+/// Turns any error response that is not already problem+json — a body-limit 413, a timeout,
+/// a rejection from a layer — into one, so clients see one error format everywhere.
+pub async fn ensure_problem_json(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem {
+        return res;
+    }
+    let (kind, title, detail) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "The body is too large", "send at most 64 KiB"),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
+            ("unavailable", "Temporarily unavailable", "the request took too long; please try again")
+        }
+        s if s.is_server_error() => ("internal", "Internal error", "something went wrong on our side"),
+        _ => ("bad-request", "The request is malformed", "the request could not be processed"),
+    };
+    ApiError::new(status, kind, title, detail).into_response()
 }
 
 /// Result type of every handler.

@@ -88,7 +88,9 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
         return Err(DomainError::invalid("ttl", "a hold lasts between 1 second and 24 hours").into());
     }
     let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
-    let (service, slot, _) = decide(tx, r.clinic, &req, Excluding::default(), r.actor).await?;
+    lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
+    let service = load_service(tx, r.clinic, r.service).await?;
+    let (slot, _) = decide_locked(tx, r.clinic, &req, &service, Excluding::default(), r.actor).await?;
     let (bs, be) = block(&service, slot.start, slot.end);
     let hold = Hold {
         id: HoldId::new(),
@@ -145,6 +147,8 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         return Ok(super::Output::Appointment { appointment, replayed: true });
     }
     let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
+    // Lock first, then read: what we decide on cannot change before we commit.
+    lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
     let mut excluding = Excluding::default();
     if let Some(hold_id) = r.hold {
         let hold = load_hold(tx, r.clinic, hold_id).await?;
@@ -160,13 +164,17 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         }
         excluding.hold = Some(hold_id);
     }
-    let (service, slot, overridden) = decide(tx, r.clinic, &req, excluding, r.actor).await?;
+    let service = load_service(tx, r.clinic, r.service).await?;
+    let (slot, overridden) = decide_locked(tx, r.clinic, &req, &service, excluding, r.actor).await?;
     if let Some(hold_id) = r.hold {
-        sqlx::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
+        let gone = sqlx::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
             .bind(r.clinic.to_string())
             .bind(hold_id.to_string())
             .execute(&mut *tx.conn)
             .await?;
+        if gone.rows_affected() != 1 {
+            return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
+        }
     }
     let patient = find_or_create_patient(tx, r.clinic, &r.patient).await?;
     let override_note =
@@ -207,8 +215,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
 }
 
 pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResult<super::Output> {
-    let before = load_appointment(tx, r.clinic, r.appointment).await?;
-    lock_practitioner(tx, r.clinic, before.practitioner).await?;
+    let before = locked_appointment(tx, r.clinic, r.appointment).await?;
     let status = before.status.transition(AppointmentStatus::Cancelled)?;
     let service = load_service(tx, r.clinic, before.service).await?;
     let overridden = check_cutoff(Change::Cancel, before.start, &service, tx.now, r.actor)?;
@@ -241,16 +248,26 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
     if let Some(appointment) = idempotency::replay::<Appointment>(tx, r.clinic, r.idempotency.as_ref()).await? {
         return Ok(super::Output::Appointment { appointment, replayed: true });
     }
+    let found = load_appointment(tx, r.clinic, r.appointment).await?;
+    let practitioner = r.practitioner.unwrap_or(found.practitioner);
+    // Lock both practitioners in a fixed order so two reschedules crossing each other cannot
+    // deadlock; the new one must be active, the old one may have left since.
+    let mut locks = vec![(found.practitioner, Must::Exist), (practitioner, Must::BeActive)];
+    locks.sort_by_key(|(p, _)| *p);
+    locks.dedup_by(|a, b| {
+        let same = a.0 == b.0;
+        if same {
+            b.1 = Must::BeActive;
+        }
+        same
+    });
+    for (p, must) in locks {
+        lock_practitioner(tx, r.clinic, p, must).await?;
+    }
+    // Read again under the lock: a concurrent change may have moved or cancelled it.
     let old = load_appointment(tx, r.clinic, r.appointment).await?;
     if !matches!(old.status, AppointmentStatus::Booked | AppointmentStatus::Pending) {
         return Err(DomainError::IllegalTransition { from: old.status.as_str(), to: "rescheduled" }.into());
-    }
-    let practitioner = r.practitioner.unwrap_or(old.practitioner);
-    // Lock both practitioners in a fixed order so two reschedules crossing each other cannot deadlock.
-    let mut locks = [old.practitioner, practitioner];
-    locks.sort();
-    for p in locks.iter().copied().collect::<std::collections::BTreeSet<_>>() {
-        lock_practitioner(tx, r.clinic, p).await?;
     }
     let service = load_service(tx, r.clinic, old.service).await?;
     let cut = check_cutoff(Change::Reschedule, old.start, &service, tx.now, r.actor)?;
@@ -306,13 +323,12 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
 }
 
 pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> StoreResult<super::Output> {
-    let before = load_appointment(tx, r.clinic, r.appointment).await?;
+    let before = locked_appointment(tx, r.clinic, r.appointment).await?;
     let status = before.status.transition(r.status)?;
     if status.occupies_time() && !before.status.occupies_time() {
         // Taking time back needs the capacity check of a booking.
         return Err(DomainError::IllegalTransition { from: before.status.as_str(), to: status.as_str() }.into());
     }
-    lock_practitioner(tx, r.clinic, before.practitioner).await?;
     let after = Appointment { status, updated_at: tx.now, ..before.clone() };
     update_status(tx, &after).await?;
     tx.emit(r.clinic, "appointment.status_changed", event_payload(&after)).await?;
@@ -351,20 +367,6 @@ pub(crate) async fn expire_holds(tx: &mut WriteTx<'_>) -> StoreResult<super::Out
     Ok(super::Output::Count(count))
 }
 
-/// Locks the practitioner, loads the service and decides the slot.
-async fn decide(
-    tx: &mut WriteTx<'_>,
-    clinic: ClinicId,
-    req: &SlotRequest,
-    excluding: Excluding,
-    actor: Actor,
-) -> StoreResult<(Service, Slot, Overridden)> {
-    lock_practitioner(tx, clinic, req.practitioner).await?;
-    let service = load_service(tx, clinic, req.service).await?;
-    let (slot, overridden) = decide_locked(tx, clinic, req, &service, excluding, actor).await?;
-    Ok((service, slot, overridden))
-}
-
 /// Reads the practitioner's calendar around the requested start and asks the core. The
 /// caller must already hold the practitioner's lock.
 async fn decide_locked(
@@ -392,21 +394,39 @@ async fn decide_locked(
     Ok(decide_slot(req, service, &cal, &zones, tx.now, actor)?)
 }
 
+/// What a lock requires of the practitioner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Must {
+    /// Bookable: new appointments need an active practitioner.
+    BeActive,
+    /// Existing appointments of a practitioner who has since left can still be changed.
+    Exist,
+}
+
 /// Takes the practitioner's write lock: a row lock on PostgreSQL (held to commit, so other
-/// processes' bookings for this practitioner wait), a no-op beyond the version bump on SQLite
-/// where the writer already runs alone.
-async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId) -> StoreResult<()> {
+/// processes' changes for this practitioner wait), a version bump on SQLite where the writer
+/// already runs alone. Every change to a practitioner's appointments or holds takes it first
+/// and reads afterwards.
+async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId, must: Must) -> StoreResult<()> {
     let done = sqlx::query(
-        "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND active = 1",
+        "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND (active = 1 OR $3 = 0)",
     )
     .bind(clinic.to_string())
     .bind(p.to_string())
+    .bind(i64::from(must == Must::BeActive))
     .execute(&mut *tx.conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("practitioner"));
     }
     Ok(())
+}
+
+/// Finds the appointment, locks its practitioner, and reads it again under the lock.
+async fn locked_appointment(tx: &mut WriteTx<'_>, clinic: ClinicId, id: AppointmentId) -> StoreResult<Appointment> {
+    let found = load_appointment(tx, clinic, id).await?;
+    lock_practitioner(tx, clinic, found.practitioner, Must::Exist).await?;
+    load_appointment(tx, clinic, id).await
 }
 
 async fn load_service(tx: &mut WriteTx<'_>, clinic: ClinicId, id: ServiceId) -> StoreResult<Service> {
@@ -495,7 +515,9 @@ async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()>
     Ok(())
 }
 
-/// The clinic's patient with this phone (or, failing that, email), created if new.
+/// The clinic's patient with this name and phone (or, failing a phone, email), created if new.
+/// The name is part of the match because families share a phone: a mother booking for her
+/// children must not merge them into one record.
 async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &PatientContact) -> StoreResult<PatientId> {
     let (col, value) = match (&c.phone, &c.email) {
         (Some(p), _) => ("phone", p),
@@ -504,9 +526,13 @@ async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &Pati
             return Err(DomainError::invalid("patient.phone", "give a phone number or an email address").into());
         }
     };
-    let sql = format!("SELECT id FROM patients WHERE clinic_id = $1 AND {col} = $2 ORDER BY id LIMIT 1");
-    if let Some(row) =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(clinic.to_string()).bind(value).fetch_optional(&mut *tx.conn).await?
+    let sql = format!("SELECT id FROM patients WHERE clinic_id = $1 AND {col} = $2 AND name = $3 ORDER BY id LIMIT 1");
+    if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clinic.to_string())
+        .bind(value)
+        .bind(&c.name)
+        .fetch_optional(&mut *tx.conn)
+        .await?
     {
         return rows::parse(&row, "id");
     }

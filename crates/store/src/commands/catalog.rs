@@ -15,7 +15,9 @@ pub struct NewClinic {
 
 /// Slugs appear in URLs: lower-case letters, digits and dashes.
 fn validate_slug(slug: &str) -> Result<(), DomainError> {
+    // A slug that reads as an id could never be reached: `{clinic}` in a path tries ids first.
     let ok = (2..=63).contains(&slug.len())
+        && slug.parse::<nobat_core::ClinicId>().is_err()
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-');
@@ -226,6 +228,32 @@ pub(crate) async fn update_service(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     s.validate()?;
+    // Appointments remember their service's capacity (PostgreSQL's exclusion constraint keys
+    // on it): a new capacity applies to them too, and may not fall below a session already
+    // booked fuller than that.
+    let row = sqlx::query(
+        "SELECT COALESCE(MAX(n), 0) AS fullest FROM (SELECT COUNT(*) AS n FROM appointments \
+         WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1 AND end_us > $3 GROUP BY practitioner_id, start_us) AS sessions",
+    )
+    .bind(s.clinic.to_string())
+    .bind(s.id.to_string())
+    .bind(tx.now.as_microsecond())
+    .fetch_one(&mut *tx.conn)
+    .await?;
+    let fullest = crate::rows::int(&row, "fullest")?;
+    if fullest > i64::from(s.capacity) {
+        return Err(DomainError::invalid(
+            "capacity",
+            format!("a coming session already has {fullest} patients; cancel some before lowering the capacity"),
+        )
+        .into());
+    }
+    sqlx::query("UPDATE appointments SET capacity = $3 WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1")
+        .bind(s.clinic.to_string())
+        .bind(s.id.to_string())
+        .bind(i64::from(s.capacity))
+        .execute(&mut *tx.conn)
+        .await?;
     let done = sqlx::query(
         "UPDATE services SET name = $3, duration_min = $4, buffer_before_min = $5, buffer_after_min = $6, capacity = $7, \
          slot_step_min = $8, min_notice_min = $9, horizon_days = $10, cancel_cutoff_min = $11, reschedule_cutoff_min = $12 \

@@ -1,6 +1,10 @@
 //! `Idempotency-Key` support: the first successful answer to a key is stored in the same
 //! transaction as the change, so a retry after a lost response gets the same answer and never
 //! a second booking. Failed attempts store nothing, so a retry after a 409 tries again.
+//!
+//! The key is *claimed* before anything else (a placeholder row): on PostgreSQL a concurrent
+//! request with the same key in another process then waits on that row, and when the first
+//! commits it fails with a unique violation, is retried by the writer, and replays the answer.
 
 use crate::error::{StoreError, StoreResult};
 use crate::rows;
@@ -17,7 +21,8 @@ pub struct Idempotency {
     pub request_hash: String,
 }
 
-/// The stored answer for this key, if any; an error if the key came with another request.
+/// The stored answer for this key, if any (an error if the key came with another request);
+/// otherwise claims the key for this transaction.
 pub(crate) async fn replay<T: DeserializeOwned>(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
@@ -29,14 +34,26 @@ pub(crate) async fn replay<T: DeserializeOwned>(
         .bind(&idem.key)
         .fetch_optional(&mut *tx.conn)
         .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = row else {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (clinic_id, key, request_hash, status_code, response, created_at_us) \
+             VALUES ($1, $2, $3, 0, '', $4)",
+        )
+        .bind(clinic.to_string())
+        .bind(&idem.key)
+        .bind(&idem.request_hash)
+        .bind(tx.now.as_microsecond())
+        .execute(&mut *tx.conn)
+        .await?;
+        return Ok(None);
+    };
     if rows::text(&row, "request_hash")? != idem.request_hash {
         return Err(StoreError::IdempotencyMismatch);
     }
     rows::json(&row, "response").map(Some)
 }
 
-/// Stores the answer for this key, in the transaction that made it.
+/// Stores the answer for the key claimed by [`replay`], in the transaction that made it.
 pub(crate) async fn remember<T: Serialize>(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
@@ -46,17 +63,12 @@ pub(crate) async fn remember<T: Serialize>(
 ) -> StoreResult<()> {
     let Some(idem) = idem else { return Ok(()) };
     let body = serde_json::to_string(response).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO idempotency_keys (clinic_id, key, request_hash, status_code, response, created_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(clinic.to_string())
-    .bind(&idem.key)
-    .bind(&idem.request_hash)
-    .bind(i64::from(status))
-    .bind(body)
-    .bind(tx.now.as_microsecond())
-    .execute(&mut *tx.conn)
-    .await?;
+    sqlx::query("UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE clinic_id = $1 AND key = $2")
+        .bind(clinic.to_string())
+        .bind(&idem.key)
+        .bind(i64::from(status))
+        .bind(body)
+        .execute(&mut *tx.conn)
+        .await?;
     Ok(())
 }

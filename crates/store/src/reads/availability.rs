@@ -54,13 +54,13 @@ impl Store {
             .checked_sub(2.days())
             .unwrap_or(q.from)
             .to_zoned(jiff::tz::TimeZone::UTC)
-            .map_err(invalid_range)?
+            .map_err(|e| invalid_range("from", e))?
             .timestamp();
         let end =
             q.to.checked_add(3.days())
                 .unwrap_or(q.to)
                 .to_zoned(jiff::tz::TimeZone::UTC)
-                .map_err(invalid_range)?
+                .map_err(|e| invalid_range("to", e))?
                 .timestamp();
         let busy = calendar::busy(
             &mut conn,
@@ -91,6 +91,6 @@ impl Store {
     }
 }
 
-fn invalid_range(e: jiff::Error) -> crate::StoreError {
-    nobat_core::DomainError::invalid("from", e.to_string()).into()
+fn invalid_range(field: &str, e: jiff::Error) -> crate::StoreError {
+    nobat_core::DomainError::invalid(field, format!("the date is out of range: {e}")).into()
 }

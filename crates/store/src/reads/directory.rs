@@ -36,10 +36,13 @@ impl Store {
     /// A clinic by id or by slug.
     pub async fn clinic(&self, key: &str) -> StoreResult<Clinic> {
         let mut conn = self.reader().await?;
-        let by_id = key.parse::<ClinicId>().is_ok();
-        let sql = format!("SELECT {} FROM clinics WHERE {} = $1", rows::CLINIC_COLS, if by_id { "id" } else { "slug" });
+        let (col, value) = match key.parse::<ClinicId>() {
+            Ok(id) => ("id", id.to_string()),
+            Err(_) => ("slug", key.to_lowercase()),
+        };
+        let sql = format!("SELECT {} FROM clinics WHERE {col} = $1", rows::CLINIC_COLS);
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(key.to_lowercase())
+            .bind(value)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound("clinic"))?;

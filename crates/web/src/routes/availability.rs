@@ -21,7 +21,7 @@ pub struct AvailabilityParams {
     pub service: String,
     /// First local date, `YYYY-MM-DD`.
     pub from: String,
-    /// Last local date (inclusive), at most 93 days after `from`.
+    /// Last local date (inclusive); a query covers at most 93 days.
     pub to: String,
     /// Only this practitioner.
     pub practitioner: Option<String>,

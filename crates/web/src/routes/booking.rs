@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::context::{ClinicCtx, body_id, instant};
 use crate::dto::*;
-use crate::extract::{ApiJson, IdempotencyKey, parse_id};
+use crate::extract::{ApiJson, IdempotencyKey, fingerprint, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -35,11 +35,6 @@ fn replay_headers(replayed: bool) -> HeaderMap {
     h
 }
 
-fn unexpected(out: Output) -> ApiError {
-    tracing::error!(?out, "writer answered with an unexpected output");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "unexpected answer from the store")
-}
-
 /// Reserve a slot for a few minutes. It counts against capacity until it is booked, released,
 /// or expires by itself.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/holds", tag = "booking",
@@ -59,6 +54,11 @@ pub async fn create_hold(
     body: ApiJson<HoldInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<HoldDto>)> {
     let input = body.value;
+    if let Some(p) = &input.patient {
+        // A hold needs no patient, but clients may send the booking's body as it is: check it
+        // now so the booking that follows will not fail on it.
+        PatientContact::parse(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
+    }
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let req = HoldRequest {
         clinic: ctx.clinic.id,
@@ -68,13 +68,13 @@ pub async fn create_hold(
         start: instant("start", &input.start)?,
         ttl: state.hold_ttl,
         actor: actor(input.staff_override),
-        idempotency: idempotency(key, body.request_hash),
+        idempotency: idempotency(key, fingerprint(&["hold", &ctx.clinic.id.to_string(), &body.canonical])),
     };
     match state.store.execute(Command::Hold(req)).await? {
         Output::Hold { hold, replayed } => {
             Ok((StatusCode::CREATED, replay_headers(replayed), Json(HoldDto::new(&hold, &ctx.tz(hold.location)))))
         }
-        other => Err(unexpected(other)),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -129,7 +129,7 @@ pub async fn book(
         note,
         actor: actor(input.staff_override),
         audit_actor: audit_actor(input.staff_override),
-        idempotency: idempotency(key, body.request_hash),
+        idempotency: idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &body.canonical])),
     };
     match state.store.execute(Command::Book(req)).await? {
         Output::Appointment { appointment, replayed } => Ok((
@@ -137,7 +137,7 @@ pub async fn book(
             replay_headers(replayed),
             Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))),
         )),
-        other => Err(unexpected(other)),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -186,7 +186,7 @@ pub async fn cancel(
         Output::Appointment { appointment, .. } => {
             Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))))
         }
-        other => Err(unexpected(other)),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -218,7 +218,10 @@ pub async fn reschedule(
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
         actor: actor(input.staff_override),
         audit_actor: audit_actor(input.staff_override),
-        idempotency: idempotency(key, body.request_hash),
+        idempotency: idempotency(
+            key,
+            fingerprint(&["reschedule", &ctx.clinic.id.to_string(), &id.to_string(), &body.canonical]),
+        ),
     };
     match state.store.execute(Command::Reschedule(req)).await? {
         Output::Appointment { appointment, replayed } => Ok((
@@ -226,6 +229,6 @@ pub async fn reschedule(
             replay_headers(replayed),
             Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))),
         )),
-        other => Err(unexpected(other)),
+        other => Err(super::unexpected(other)),
     }
 }

@@ -11,18 +11,9 @@ use axum::http::StatusCode;
 use nobat_core::{ClinicId, LocationId, PractitionerId, Service, ServiceId};
 use nobat_store::commands::NewClinic;
 use nobat_store::model::{Clinic, Location, Practitioner};
-use nobat_store::{AuditActor, Command, Output};
+use nobat_store::{Command, Output};
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-fn staff() -> AuditActor {
-    // Replaced by the signed-in user once accounts exist.
-    AuditActor("api:staff".into())
-}
-
-fn unexpected() -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "unexpected answer from the store")
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,9 +47,9 @@ pub async fn create_clinic(
         name: i.name.trim().to_owned(),
         default_language: i.default_language.unwrap_or_else(|| "en".into()),
     };
-    match state.store.execute(Command::CreateClinic(NewClinic { clinic, actor: staff() })).await? {
+    match state.store.execute(Command::CreateClinic(NewClinic { clinic, actor: super::staff_actor() })).await? {
         Output::Clinic(c) => Ok((StatusCode::CREATED, Json(ClinicDto::new(&c, &[])))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -77,9 +68,9 @@ pub async fn update_clinic(
         default_language: p.default_language.unwrap_or(ctx.clinic.default_language.clone()),
         ..ctx.clinic.clone()
     };
-    match state.store.execute(Command::UpdateClinic(clinic, staff())).await? {
+    match state.store.execute(Command::UpdateClinic(clinic, super::staff_actor())).await? {
         Output::Clinic(c) => Ok(Json(ClinicDto::new(&c, &ctx.locations))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -124,9 +115,9 @@ pub async fn create_location(
         latitude: i.latitude,
         longitude: i.longitude,
     };
-    match state.store.execute(Command::CreateLocation(location, staff())).await? {
+    match state.store.execute(Command::CreateLocation(location, super::staff_actor())).await? {
         Output::Location(l) => Ok((StatusCode::CREATED, Json(LocationDto::from(&l)))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -150,9 +141,9 @@ pub async fn update_location(
         longitude: p.longitude.or(cur.longitude),
         ..cur
     };
-    match state.store.execute(Command::UpdateLocation(location, staff())).await? {
+    match state.store.execute(Command::UpdateLocation(location, super::staff_actor())).await? {
         Output::Location(l) => Ok(Json(LocationDto::from(&l))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -194,9 +185,9 @@ pub async fn create_practitioner(
         languages: i.languages,
         active: true,
     };
-    match state.store.execute(Command::CreatePractitioner(p, staff())).await? {
+    match state.store.execute(Command::CreatePractitioner(p, super::staff_actor())).await? {
         Output::Practitioner(p) => Ok((StatusCode::CREATED, Json(PractitionerDto::from(&p)))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -219,9 +210,9 @@ pub async fn update_practitioner(
         active: p.active.unwrap_or(cur.active),
         ..cur
     };
-    match state.store.execute(Command::UpdatePractitioner(next, staff())).await? {
+    match state.store.execute(Command::UpdatePractitioner(next, super::staff_actor())).await? {
         Output::Practitioner(p) => Ok(Json(PractitionerDto::from(&p))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -254,7 +245,7 @@ impl ServiceInput {
             buffer_after_min: after,
             capacity: self.capacity.unwrap_or(base.capacity),
             slot_step_min: self.slot_step_min.unwrap_or(if base.slot_step_min == 0 {
-                duration_min + before + after
+                duration_min.saturating_add(before).saturating_add(after)
             } else {
                 base.slot_step_min
             }),
@@ -297,9 +288,9 @@ pub async fn create_service(
         cancel_cutoff_min: 24 * 60,
         reschedule_cutoff_min: 24 * 60,
     };
-    match state.store.execute(Command::CreateService(i.apply(base), staff())).await? {
+    match state.store.execute(Command::CreateService(i.apply(base), super::staff_actor())).await? {
         Output::Service(s) => Ok((StatusCode::CREATED, Json(ServiceDto::from(&s)))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -315,8 +306,8 @@ pub async fn update_service(
     let clinic = state.store.clinic(&clinic).await?;
     let id: ServiceId = parse_id("service", &id)?;
     let cur = state.store.service(clinic.id, id).await?;
-    match state.store.execute(Command::UpdateService(body.value.apply(cur), staff())).await? {
+    match state.store.execute(Command::UpdateService(body.value.apply(cur), super::staff_actor())).await? {
         Output::Service(s) => Ok(Json(ServiceDto::from(&s))),
-        _ => Err(unexpected()),
+        other => Err(super::unexpected(other)),
     }
 }

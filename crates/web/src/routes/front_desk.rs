@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use nobat_core::{AppointmentId, AppointmentStatus};
 use nobat_store::commands::StatusRequest;
 use nobat_store::model::AppointmentFilter;
-use nobat_store::{AuditActor, Command, Output};
+use nobat_store::{Command, Output};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -94,12 +94,11 @@ pub async fn set_status(
     let ctx = ClinicCtx::load(&state, &clinic).await?;
     let id: AppointmentId = parse_id("appointment", &id)?;
     let status: AppointmentStatus = body.value.status.parse()?;
-    let req =
-        StatusRequest { clinic: ctx.clinic.id, appointment: id, status, audit_actor: AuditActor("api:staff".into()) };
+    let req = StatusRequest { clinic: ctx.clinic.id, appointment: id, status, audit_actor: super::staff_actor() };
     match state.store.execute(Command::SetStatus(req)).await? {
         Output::Appointment { appointment, .. } => {
             Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))))
         }
-        _ => Err(ApiError::not_found("appointment")),
+        other => Err(super::unexpected(other)),
     }
 }

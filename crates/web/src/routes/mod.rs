@@ -11,6 +11,9 @@ pub mod health;
 pub mod schedule;
 
 use crate::AppState;
+use crate::problem::ApiError;
+use axum::http::StatusCode;
+use nobat_store::{AuditActor, Output};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -50,4 +53,15 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(schedule::delete_exception))
         .routes(routes!(front_desk::list_appointments))
         .routes(routes!(front_desk::set_status))
+}
+
+/// Who a staff change is recorded as. Replaced by the signed-in user once accounts exist.
+pub(crate) fn staff_actor() -> AuditActor {
+    AuditActor("api:staff".into())
+}
+
+/// The store answered a command with an output of the wrong kind: a bug, so a 500.
+pub(crate) fn unexpected(out: Output) -> ApiError {
+    tracing::error!(?out, "the store answered with an unexpected output");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "unexpected answer from the store")
 }

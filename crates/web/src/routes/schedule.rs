@@ -11,13 +11,9 @@ use axum::http::StatusCode;
 use nobat_core::{DayMinutes, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, Weekdays, WeeklyRule};
 use nobat_store::commands::NewException;
 use nobat_store::model::DateRange;
-use nobat_store::{AuditActor, Command, Output};
+use nobat_store::{Command, Output};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-
-fn staff() -> AuditActor {
-    AuditActor("api:staff".into())
-}
 
 fn minutes(field: &str, raw: &str) -> ApiResult<DayMinutes> {
     DayMinutes::parse(raw).map_err(|_| ApiError::invalid(field, format!("`{raw}` is not a time of day like 09:30")))
@@ -104,9 +100,9 @@ pub async fn create_rule(
             .map(|(n, s)| body_id(&format!("services[{n}]"), s))
             .collect::<ApiResult<_>>()?,
     };
-    match state.store.execute(Command::CreateRule(clinic.id, rule, staff())).await? {
+    match state.store.execute(Command::CreateRule(clinic.id, rule, super::staff_actor())).await? {
         Output::Rule(r) => Ok((StatusCode::CREATED, Json(RuleDto::from(&r)))),
-        _ => Err(ApiError::not_found("rule")),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -119,7 +115,7 @@ pub async fn delete_rule(
 ) -> ApiResult<StatusCode> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: RuleId = parse_id("schedule rule", &id)?;
-    state.store.execute(Command::DeleteRule(clinic.id, id, staff())).await?;
+    state.store.execute(Command::DeleteRule(clinic.id, id, super::staff_actor())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -198,11 +194,15 @@ pub async fn create_exception(
         end: i.end.as_deref().map(|m| minutes("end", m)).transpose()?,
     };
     let note = i.note.trim().to_owned();
-    let cmd =
-        Command::CreateException(NewException { clinic: clinic.id, exception, note: note.clone(), actor: staff() });
+    let cmd = Command::CreateException(NewException {
+        clinic: clinic.id,
+        exception,
+        note: note.clone(),
+        actor: super::staff_actor(),
+    });
     match state.store.execute(cmd).await? {
         Output::Exception(e) => Ok((StatusCode::CREATED, Json(ExceptionDto::new(&e, &note)))),
-        _ => Err(ApiError::not_found("exception")),
+        other => Err(super::unexpected(other)),
     }
 }
 
@@ -215,6 +215,6 @@ pub async fn delete_exception(
 ) -> ApiResult<StatusCode> {
     let clinic = state.store.clinic(&clinic).await?;
     let id: ExceptionId = parse_id("schedule exception", &id)?;
-    state.store.execute(Command::DeleteException(clinic.id, id, staff())).await?;
+    state.store.execute(Command::DeleteException(clinic.id, id, super::staff_actor())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
