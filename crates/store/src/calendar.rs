@@ -2,6 +2,7 @@
 //! write transaction or a read connection. The booking command and the availability read use
 //! these same functions, so "what is offered" and "what can be booked" cannot drift apart.
 
+use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::rows;
 use jiff::civil::Date;
@@ -9,11 +10,10 @@ use jiff::tz::TimeZone;
 use nobat_core::{
     AppointmentId, Busy, BusyKind, ClinicId, Exception, HoldId, LocationZone, PractitionerId, WeeklyRule,
 };
-use sqlx::AnyConnection;
 
 /// Every weekly rule of the clinic, or of one practitioner.
 pub(crate) async fn rules(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     clinic: ClinicId,
     practitioner: Option<PractitionerId>,
 ) -> StoreResult<Vec<WeeklyRule>> {
@@ -21,7 +21,7 @@ pub(crate) async fn rules(
         "SELECT {} FROM schedule_rules WHERE clinic_id = $1 AND ($2 IS NULL OR practitioner_id = $2) ORDER BY id",
         rows::RULE_COLS
     );
-    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let found = crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(practitioner.map(|p| p.to_string()))
         .fetch_all(&mut *conn)
@@ -30,17 +30,12 @@ pub(crate) async fn rules(
 }
 
 /// The clinic's exceptions dated within `[from, to]`.
-pub(crate) async fn exceptions(
-    conn: &mut AnyConnection,
-    clinic: ClinicId,
-    from: Date,
-    to: Date,
-) -> StoreResult<Vec<Exception>> {
+pub(crate) async fn exceptions(conn: &mut Conn, clinic: ClinicId, from: Date, to: Date) -> StoreResult<Vec<Exception>> {
     let sql = format!(
         "SELECT {} FROM schedule_exceptions WHERE clinic_id = $1 AND date >= $2 AND date <= $3 ORDER BY date, id",
         rows::EXCEPTION_COLS
     );
-    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let found = crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(from.to_string())
         .bind(to.to_string())
@@ -50,8 +45,8 @@ pub(crate) async fn exceptions(
 }
 
 /// The clinic's locations with their parsed time zones.
-pub(crate) async fn zones(conn: &mut AnyConnection, clinic: ClinicId) -> StoreResult<Vec<LocationZone>> {
-    let found = sqlx::query("SELECT id, time_zone FROM locations WHERE clinic_id = $1 ORDER BY id")
+pub(crate) async fn zones(conn: &mut Conn, clinic: ClinicId) -> StoreResult<Vec<LocationZone>> {
+    let found = crate::db::query("SELECT id, time_zone FROM locations WHERE clinic_id = $1 ORDER BY id")
         .bind(clinic.to_string())
         .fetch_all(&mut *conn)
         .await?;
@@ -76,14 +71,14 @@ pub(crate) struct Excluding {
 /// Busy time — time-occupying appointments and unexpired holds — whose blocks overlap
 /// `[from_us, to_us)`, for the clinic or one practitioner, sorted by block start.
 pub(crate) async fn busy(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     clinic: ClinicId,
     practitioner: Option<PractitionerId>,
     (from_us, to_us): (i64, i64),
     now_us: i64,
     excluding: Excluding,
 ) -> StoreResult<Vec<(PractitionerId, Busy)>> {
-    let found = sqlx::query(
+    let found = crate::db::query(
         "SELECT practitioner_id, id, 'a' AS kind, service_id, start_us, block_start_us, block_end_us
            FROM appointments
           WHERE clinic_id = $1 AND occupies = 1 AND ($2 IS NULL OR practitioner_id = $2)

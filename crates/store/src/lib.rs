@@ -1,4 +1,4 @@
-//! Nobat's persistence: one sqlx code path for SQLite and PostgreSQL.
+//! Nobat's persistence: one code path for SQLite and PostgreSQL.
 //!
 //! * Writes go through [`Store::execute`] as [`Command`]s to the single writer task
 //!   ([`writer`]), which batches them into group commits.
@@ -11,6 +11,7 @@
 
 mod calendar;
 pub mod commands;
+pub mod db;
 mod engine;
 mod error;
 pub mod migrate;
@@ -27,7 +28,6 @@ pub use tx::{AuditActor, Event};
 
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
 
 /// Tuning knobs; the defaults suit one small server.
 #[derive(Debug, Clone)]
@@ -54,41 +54,39 @@ pub struct Store {
 
 struct Inner {
     engine: Engine,
-    readers: sqlx::AnyPool,
+    readers: db::Readers,
     writer: mpsc::Sender<writer::Job>,
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
-    writer_task: Mutex<Option<JoinHandle<()>>>,
+    writer_done: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl Store {
     /// Connects, migrates (unless told not to), checks the schema version and starts the writer.
     pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Store> {
-        engine::install_drivers();
         let engine = Engine::from_url(url)?;
         let mut conn = engine::connect_writer(engine, url).await?;
-        if options.migrate {
-            migrate::run(&mut conn, engine).await?;
+        let checked = async {
+            if options.migrate {
+                migrate::run(&mut conn, engine).await?;
+            }
+            let version = migrate::version(&mut conn).await?;
+            if version != migrate::current_version() {
+                return Err(StoreError::SchemaMismatch(format!(
+                    "the database is at schema version {version}, this nobat needs {}; run `nobat migrate`",
+                    migrate::current_version()
+                )));
+            }
+            Ok(())
         }
-        let version = migrate::version(&mut conn).await?;
-        if version != migrate::current_version() {
-            return Err(StoreError::SchemaMismatch(format!(
-                "the database is at schema version {version}, this nobat needs {}; run `nobat migrate`",
-                migrate::current_version()
-            )));
-        }
+        .await;
+        conn.close().await;
+        checked?;
         let readers = engine::connect_readers(engine, url, options.read_pool_size).await?;
         let (events, _) = broadcast::channel(4096);
         let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let writer = writer::Writer {
-            conn,
-            engine,
-            url: url.to_owned(),
-            max_batch: options.max_batch.max(1),
-            events: events.clone(),
-        };
-        let task = tokio::spawn(writer.run(rx, shutdown_rx));
+        let writer_done = spawn_writer(engine, url, options.max_batch.max(1), events.clone(), rx, shutdown_rx).await?;
         Ok(Store {
             inner: Arc::new(Inner {
                 engine,
@@ -96,18 +94,17 @@ impl Store {
                 writer: tx,
                 events,
                 shutdown,
-                writer_task: Mutex::new(Some(task)),
+                writer_done: Mutex::new(Some(writer_done)),
             }),
         })
     }
 
     /// Applies pending migrations and returns the versions applied, without starting anything.
     pub async fn migrate(url: &str) -> StoreResult<Vec<i64>> {
-        engine::install_drivers();
         let engine = Engine::from_url(url)?;
         let mut conn = engine::connect_writer(engine, url).await?;
         let applied = migrate::run(&mut conn, engine).await;
-        engine::close(conn).await;
+        conn.close().await;
         applied
     }
 
@@ -133,21 +130,60 @@ impl Store {
 
     /// Checks that a read connection answers.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.inner.readers).await?;
-        Ok(())
+        self.reader().await?.ping().await
     }
 
     /// Finishes queued writes, stops the writer and closes the pool. Later writes are refused.
     pub async fn close(&self) {
         let _ = self.inner.shutdown.send(true);
-        let task = self.inner.writer_task.lock().ok().and_then(|mut t| t.take());
-        if let Some(task) = task {
-            let _ = task.await;
+        let done = self.inner.writer_done.lock().ok().and_then(|mut t| t.take());
+        if let Some(done) = done {
+            let _ = done.await;
         }
         self.inner.readers.close().await;
     }
 
-    pub(crate) async fn reader(&self) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-        Ok(self.inner.readers.acquire().await?)
+    pub(crate) async fn reader(&self) -> StoreResult<db::ReadConn> {
+        self.inner.readers.acquire().await
     }
+}
+
+/// Starts the writer on a thread of its own, with its own single-threaded runtime: SQLite's
+/// calls (and its fsync at every commit) block, and must never stall the request workers.
+/// Returns once the writer's connection is open; the receiver completes when it has stopped.
+async fn spawn_writer(
+    engine: Engine,
+    url: &str,
+    max_batch: usize,
+    events: broadcast::Sender<Event>,
+    rx: mpsc::Receiver<writer::Job>,
+    shutdown: watch::Receiver<bool>,
+) -> StoreResult<oneshot::Receiver<()>> {
+    let (ready_tx, ready_rx) = oneshot::channel::<StoreResult<()>>();
+    let (done_tx, done_rx) = oneshot::channel::<()>();
+    let url = url.to_owned();
+    std::thread::Builder::new()
+        .name("nobat-writer".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(async move {
+                    match engine::connect_writer(engine, &url).await {
+                        Ok(conn) => {
+                            let _ = ready_tx.send(Ok(()));
+                            writer::Writer { conn, engine, url, max_batch, events }.run(rx, shutdown).await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                }),
+                Err(e) => {
+                    let _ = ready_tx.send(Err(StoreError::Unavailable(format!("cannot start the writer: {e}"))));
+                }
+            }
+            let _ = done_tx.send(());
+        })
+        .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+    ready_rx.await.map_err(|_| StoreError::Unavailable("the writer thread stopped while starting".into()))??;
+    Ok(done_rx)
 }

@@ -4,10 +4,10 @@
 //! crash leaves either the old or the new schema. A database whose schema is newer than this
 //! binary knows is refused with a clear message instead of being misread.
 
+use crate::db::Conn;
 use crate::engine::Engine;
 use crate::error::{StoreError, StoreResult};
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Executor, Row};
 
 /// One embedded migration.
 pub struct Migration {
@@ -47,19 +47,19 @@ impl Migration {
 ///
 /// On PostgreSQL several processes may start at once: a session advisory lock makes them take
 /// turns, and each finds the work done by the first.
-pub async fn run(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i64>> {
+pub async fn run(conn: &mut Conn, engine: Engine) -> StoreResult<Vec<i64>> {
     if engine == Engine::Postgres {
-        conn.execute("SELECT pg_advisory_lock(7315062)").await?;
+        conn.run("SELECT pg_advisory_lock(7315062)").await?;
     }
     let result = run_locked(conn, engine).await;
     if engine == Engine::Postgres {
-        let _ = conn.execute("SELECT pg_advisory_unlock(7315062)").await;
+        let _ = conn.run("SELECT pg_advisory_unlock(7315062)").await;
     }
     result
 }
 
-async fn run_locked(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec<i64>> {
-    conn.execute(
+async fn run_locked(conn: &mut Conn, engine: Engine) -> StoreResult<Vec<i64>> {
+    conn.run(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT NOT NULL PRIMARY KEY,
             name TEXT NOT NULL,
@@ -85,10 +85,10 @@ async fn run_locked(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec
             }
             continue;
         }
-        conn.execute(engine.begin_write()).await?;
+        conn.run(engine.begin_write()).await?;
         let result = async {
-            conn.execute(sqlx::raw_sql(m.sql(engine))).await?;
-            sqlx::query(
+            conn.run(m.sql(engine)).await?;
+            crate::db::query(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at_us) VALUES ($1, $2, $3, $4)",
             )
             .bind(m.version)
@@ -97,18 +97,18 @@ async fn run_locked(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec
             .bind(jiff::Timestamp::now().as_microsecond())
             .execute(&mut *conn)
             .await?;
-            Ok::<_, sqlx::Error>(())
+            Ok::<_, StoreError>(())
         }
         .await;
         match result {
             Ok(()) => {
-                conn.execute("COMMIT").await?;
+                conn.run("COMMIT").await?;
                 tracing::info!(version = m.version, name = m.name, "applied migration");
                 done.push(m.version);
             }
             Err(e) => {
-                let _ = conn.execute("ROLLBACK").await;
-                return Err(e.into());
+                let _ = conn.run("ROLLBACK").await;
+                return Err(e);
             }
         }
     }
@@ -116,21 +116,19 @@ async fn run_locked(conn: &mut AnyConnection, engine: Engine) -> StoreResult<Vec
 }
 
 /// The schema version a database is at (0 when empty).
-pub async fn version(conn: &mut AnyConnection) -> StoreResult<i64> {
-    let exists = sqlx::query("SELECT 1 FROM schema_migrations LIMIT 1").fetch_optional(&mut *conn).await;
+pub async fn version(conn: &mut Conn) -> StoreResult<i64> {
+    let exists = crate::db::query("SELECT version FROM schema_migrations LIMIT 1").fetch_optional(&mut *conn).await;
     if exists.is_err() {
         return Ok(0);
     }
     Ok(applied(conn).await?.last().map_or(0, |(v, _)| *v))
 }
 
-async fn applied(conn: &mut AnyConnection) -> StoreResult<Vec<(i64, String)>> {
-    let rows =
-        sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+async fn applied(conn: &mut Conn) -> StoreResult<Vec<(i64, String)>> {
+    let rows = crate::db::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| Ok((r.int("version")?, r.text("checksum")?))).collect()
 }
 
 #[cfg(test)]

@@ -1,47 +1,46 @@
 //! Reading rows back into records, and the column lists that go with them. Instants are
 //! INTEGER microseconds, ids TEXT, lists JSON TEXT — the same on both engines.
 
+use crate::db::Row;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Appointment, Clinic, Hold, Location, Patient, Practitioner};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use nobat_core::{DayMinutes, Exception, ExceptionKind, Service, Weekdays, WeeklyRule};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::str::FromStr;
 
-pub(crate) fn text(row: &AnyRow, col: &str) -> StoreResult<String> {
-    row.try_get::<String, _>(col).map_err(Into::into)
+pub(crate) fn text(row: &Row, col: &str) -> StoreResult<String> {
+    row.text(col)
 }
 
-pub(crate) fn opt_text(row: &AnyRow, col: &str) -> StoreResult<Option<String>> {
-    row.try_get::<Option<String>, _>(col).map_err(Into::into)
+pub(crate) fn opt_text(row: &Row, col: &str) -> StoreResult<Option<String>> {
+    row.opt_text(col)
 }
 
-pub(crate) fn int(row: &AnyRow, col: &str) -> StoreResult<i64> {
-    row.try_get::<i64, _>(col).map_err(Into::into)
+pub(crate) fn int(row: &Row, col: &str) -> StoreResult<i64> {
+    row.int(col)
 }
 
-pub(crate) fn opt_int(row: &AnyRow, col: &str) -> StoreResult<Option<i64>> {
-    row.try_get::<Option<i64>, _>(col).map_err(Into::into)
+pub(crate) fn opt_int(row: &Row, col: &str) -> StoreResult<Option<i64>> {
+    row.opt_int(col)
 }
 
-pub(crate) fn u32_col(row: &AnyRow, col: &str) -> StoreResult<u32> {
+pub(crate) fn u32_col(row: &Row, col: &str) -> StoreResult<u32> {
     u32::try_from(int(row, col)?).map_err(|_| StoreError::Corrupt(format!("{col} out of range")))
 }
 
-pub(crate) fn parse<T: FromStr>(row: &AnyRow, col: &str) -> StoreResult<T> {
+pub(crate) fn parse<T: FromStr>(row: &Row, col: &str) -> StoreResult<T> {
     let s = text(row, col)?;
     s.parse().map_err(|_| StoreError::Corrupt(format!("{col}: cannot read `{s}`")))
 }
 
-pub(crate) fn opt_parse<T: FromStr>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
+pub(crate) fn opt_parse<T: FromStr>(row: &Row, col: &str) -> StoreResult<Option<T>> {
     opt_text(row, col)?
         .map(|s| s.parse().map_err(|_| StoreError::Corrupt(format!("{col}: cannot read `{s}`"))))
         .transpose()
 }
 
-pub(crate) fn ts(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
+pub(crate) fn ts(row: &Row, col: &str) -> StoreResult<Timestamp> {
     micros(int(row, col)?)
 }
 
@@ -49,7 +48,7 @@ pub(crate) fn micros(us: i64) -> StoreResult<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<T> {
+pub(crate) fn json<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> StoreResult<T> {
     serde_json::from_str(&text(row, col)?).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
@@ -62,7 +61,7 @@ fn minutes(v: i64, col: &str) -> StoreResult<DayMinutes> {
 
 pub(crate) const CLINIC_COLS: &str = "id, slug, name, default_language";
 
-pub(crate) fn clinic(row: &AnyRow) -> StoreResult<Clinic> {
+pub(crate) fn clinic(row: &Row) -> StoreResult<Clinic> {
     Ok(Clinic {
         id: parse(row, "id")?,
         slug: text(row, "slug")?,
@@ -73,21 +72,21 @@ pub(crate) fn clinic(row: &AnyRow) -> StoreResult<Clinic> {
 
 pub(crate) const LOCATION_COLS: &str = "clinic_id, id, name, time_zone, address, latitude, longitude";
 
-pub(crate) fn location(row: &AnyRow) -> StoreResult<Location> {
+pub(crate) fn location(row: &Row) -> StoreResult<Location> {
     Ok(Location {
         id: parse(row, "id")?,
         clinic: parse(row, "clinic_id")?,
         name: text(row, "name")?,
         time_zone: text(row, "time_zone")?,
         address: text(row, "address")?,
-        latitude: row.try_get::<Option<f64>, _>("latitude")?,
-        longitude: row.try_get::<Option<f64>, _>("longitude")?,
+        latitude: row.opt_real("latitude")?,
+        longitude: row.opt_real("longitude")?,
     })
 }
 
 pub(crate) const PRACTITIONER_COLS: &str = "clinic_id, id, name, specialties, languages, active";
 
-pub(crate) fn practitioner(row: &AnyRow) -> StoreResult<Practitioner> {
+pub(crate) fn practitioner(row: &Row) -> StoreResult<Practitioner> {
     Ok(Practitioner {
         id: parse(row, "id")?,
         clinic: parse(row, "clinic_id")?,
@@ -101,7 +100,7 @@ pub(crate) fn practitioner(row: &AnyRow) -> StoreResult<Practitioner> {
 pub(crate) const SERVICE_COLS: &str = "clinic_id, id, name, duration_min, buffer_before_min, buffer_after_min, \
      capacity, slot_step_min, min_notice_min, horizon_days, cancel_cutoff_min, reschedule_cutoff_min";
 
-pub(crate) fn service(row: &AnyRow) -> StoreResult<Service> {
+pub(crate) fn service(row: &Row) -> StoreResult<Service> {
     Ok(Service {
         id: parse(row, "id")?,
         clinic: parse(row, "clinic_id")?,
@@ -121,7 +120,7 @@ pub(crate) fn service(row: &AnyRow) -> StoreResult<Service> {
 pub(crate) const RULE_COLS: &str =
     "id, practitioner_id, location_id, weekdays, start_min, end_min, breaks, valid_from, valid_until, services";
 
-pub(crate) fn rule(row: &AnyRow) -> StoreResult<WeeklyRule> {
+pub(crate) fn rule(row: &Row) -> StoreResult<WeeklyRule> {
     let breaks: Vec<(i64, i64)> = json(row, "breaks")?;
     let bits = u8::try_from(int(row, "weekdays")?).map_err(|_| StoreError::Corrupt("weekdays".into()))?;
     Ok(WeeklyRule {
@@ -143,7 +142,7 @@ pub(crate) fn rule(row: &AnyRow) -> StoreResult<WeeklyRule> {
 
 pub(crate) const EXCEPTION_COLS: &str = "id, practitioner_id, location_id, date, kind, start_min, end_min";
 
-pub(crate) fn exception(row: &AnyRow) -> StoreResult<Exception> {
+pub(crate) fn exception(row: &Row) -> StoreResult<Exception> {
     let kind = match text(row, "kind")?.as_str() {
         "closed" => ExceptionKind::Closed,
         "extra" => ExceptionKind::Extra,
@@ -162,7 +161,7 @@ pub(crate) fn exception(row: &AnyRow) -> StoreResult<Exception> {
 
 pub(crate) const PATIENT_COLS: &str = "clinic_id, id, name, phone, email, language";
 
-pub(crate) fn patient(row: &AnyRow) -> StoreResult<Patient> {
+pub(crate) fn patient(row: &Row) -> StoreResult<Patient> {
     Ok(Patient {
         id: parse(row, "id")?,
         clinic: parse(row, "clinic_id")?,
@@ -177,7 +176,7 @@ pub(crate) const APPOINTMENT_COLS: &str = "clinic_id, id, location_id, practitio
      start_us, end_us, status, note, cancel_reason, override_note, rescheduled_from, rescheduled_to, \
      created_at_us, updated_at_us";
 
-pub(crate) fn appointment(row: &AnyRow) -> StoreResult<Appointment> {
+pub(crate) fn appointment(row: &Row) -> StoreResult<Appointment> {
     Ok(Appointment {
         id: parse(row, "id")?,
         clinic: parse(row, "clinic_id")?,
@@ -201,7 +200,7 @@ pub(crate) fn appointment(row: &AnyRow) -> StoreResult<Appointment> {
 pub(crate) const HOLD_COLS: &str =
     "clinic_id, id, location_id, practitioner_id, service_id, start_us, end_us, expires_at_us";
 
-pub(crate) fn hold(row: &AnyRow) -> StoreResult<Hold> {
+pub(crate) fn hold(row: &Row) -> StoreResult<Hold> {
     Ok(Hold {
         id: parse(row, "id")?,
         clinic: parse(row, "clinic_id")?,

@@ -1,11 +1,11 @@
 //! The write transaction a command runs in, and what it may do besides its own rows: record
 //! an audit event and an outbox event, both committed with the change.
 
+use crate::db::Conn;
 use crate::error::StoreResult;
 use jiff::Timestamp;
 use nobat_core::ClinicId;
 use serde::Serialize;
-use sqlx::AnyConnection;
 use uuid::Uuid;
 
 /// A committed change, published in commit order to in-process listeners (live streams, the
@@ -30,7 +30,7 @@ impl AuditActor {
 
 /// The open write transaction, handed to one command at a time by the writer.
 pub struct WriteTx<'c> {
-    pub(crate) conn: &'c mut AnyConnection,
+    pub(crate) conn: &'c mut Conn,
     /// The instant the batch started: one clock reading for the whole transaction.
     pub(crate) now: Timestamp,
     pub(crate) events: Vec<Event>,
@@ -45,7 +45,7 @@ impl WriteTx<'_> {
         payload: serde_json::Value,
     ) -> StoreResult<()> {
         let now = self.now.as_microsecond();
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO outbox (clinic_id, id, topic, payload, created_at_us, available_at_us, attempts) \
              VALUES ($1, $2, $3, $4, $5, $5, 0)",
         )
@@ -73,7 +73,7 @@ impl WriteTx<'_> {
         after: Option<&impl Serialize>,
         note: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO audit_events (clinic_id, id, at_us, actor, action, entity, entity_id, before, after, note) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )

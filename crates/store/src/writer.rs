@@ -11,11 +11,11 @@
 //! the whole batch is rolled back and its commands rerun one transaction each, with retries.
 
 use crate::commands::{self, Command, Output};
+use crate::db::Conn;
 use crate::engine::{self, Engine};
 use crate::error::{StoreError, StoreResult};
 use crate::tx::{Event, WriteTx};
 use jiff::Timestamp;
-use sqlx::{AnyConnection, Connection, Executor};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -27,7 +27,7 @@ pub(crate) struct Job {
 }
 
 pub(crate) struct Writer {
-    pub conn: AnyConnection,
+    pub conn: Conn,
     pub engine: Engine,
     pub url: String,
     pub max_batch: usize,
@@ -61,7 +61,7 @@ impl Writer {
             }
             self.run_batch(batch).await;
         }
-        engine::close(self.conn).await;
+        self.conn.close().await;
         tracing::info!("writer stopped");
     }
 
@@ -104,21 +104,21 @@ impl Writer {
     }
 
     /// One command, no savepoint: commit on success, roll back on error.
-    async fn apply_single(&mut self, cmd: &Command) -> Result<(StoreResult<Output>, Vec<Event>), sqlx::Error> {
+    async fn apply_single(&mut self, cmd: &Command) -> Result<(StoreResult<Output>, Vec<Event>), StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.conn.execute(self.engine.begin_write()).await?;
+            self.conn.run(self.engine.begin_write()).await?;
             let mut tx = WriteTx { conn: &mut self.conn, now: now_micros(), events: Vec::new() };
             let result = commands::apply(&mut tx, cmd).await;
             let events = std::mem::take(&mut tx.events);
             match result {
                 Ok(out) => {
-                    self.conn.execute("COMMIT").await?;
+                    self.conn.run("COMMIT").await?;
                     return Ok((Ok(out), events));
                 }
                 Err(e) => {
-                    self.conn.execute("ROLLBACK").await?;
+                    self.conn.run("ROLLBACK").await?;
                     if e.is_retriable() && attempt < RETRIES {
                         tracing::debug!(command = cmd.name(), error = %e, "retrying");
                         continue;
@@ -130,7 +130,7 @@ impl Writer {
         }
     }
 
-    async fn apply_each(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), sqlx::Error> {
+    async fn apply_each(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), StoreError> {
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         for job in batch {
@@ -147,47 +147,47 @@ impl Writer {
     async fn apply_batch(
         &mut self,
         batch: &[Job],
-    ) -> Result<Option<(Vec<StoreResult<Output>>, Vec<Event>)>, sqlx::Error> {
+    ) -> Result<Option<(Vec<StoreResult<Output>>, Vec<Event>)>, StoreError> {
         let now = now_micros();
-        self.conn.execute(self.engine.begin_write()).await?;
+        self.conn.run(self.engine.begin_write()).await?;
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         let mut aborted = false;
         let inner = async {
             for job in batch {
-                self.conn.execute("SAVEPOINT cmd").await?;
+                self.conn.run("SAVEPOINT cmd").await?;
                 let mut tx = WriteTx { conn: &mut self.conn, now, events: Vec::new() };
                 let result = commands::apply(&mut tx, &job.cmd).await;
                 let job_events = std::mem::take(&mut tx.events);
                 match result {
                     Ok(out) => {
-                        self.conn.execute("RELEASE SAVEPOINT cmd").await?;
+                        self.conn.run("RELEASE SAVEPOINT cmd").await?;
                         events.extend(job_events);
                         results.push(Ok(out));
                     }
                     Err(e) if e.is_retriable() => {
                         tracing::debug!(command = job.cmd.name(), error = %e, "conflict in batch; rerunning one by one");
                         aborted = true;
-                        self.conn.execute("ROLLBACK").await?;
+                        self.conn.run("ROLLBACK").await?;
                         return Ok(());
                     }
                     Err(e) => {
-                        self.conn.execute("ROLLBACK TO SAVEPOINT cmd").await?;
-                        self.conn.execute("RELEASE SAVEPOINT cmd").await?;
+                        self.conn.run("ROLLBACK TO SAVEPOINT cmd").await?;
+                        self.conn.run("RELEASE SAVEPOINT cmd").await?;
                         log_failure(&job.cmd, &e);
                         results.push(Err(e));
                     }
                 }
             }
-            self.conn.execute("COMMIT").await?;
-            Ok::<_, sqlx::Error>(())
+            self.conn.run("COMMIT").await?;
+            Ok::<_, StoreError>(())
         }
         .await;
         match inner {
             Ok(()) if aborted => Ok(None),
             Ok(()) => Ok(Some((results, events))),
             Err(e) => {
-                let _ = self.conn.execute("ROLLBACK").await;
+                let _ = self.conn.run("ROLLBACK").await;
                 Err(e)
             }
         }
@@ -197,7 +197,7 @@ impl Writer {
     /// with backoff until it does.
     async fn recover(&mut self) {
         if self.conn.ping().await.is_ok() {
-            let _ = self.conn.execute("ROLLBACK").await;
+            let _ = self.conn.run("ROLLBACK").await;
             return;
         }
         let mut delay = Duration::from_millis(100);

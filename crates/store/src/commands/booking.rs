@@ -102,7 +102,7 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
         end: slot.end,
         expires_at: tx.now.checked_add(r.ttl).map_err(|e| DomainError::invalid("ttl", e.to_string()))?,
     };
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO holds (clinic_id, id, location_id, practitioner_id, service_id, start_us, end_us, \
          block_start_us, block_end_us, expires_at_us, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -130,12 +130,12 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
 }
 
 pub(crate) async fn release_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreResult<super::Output> {
-    let done = sqlx::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
+    let done = crate::db::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
         .bind(clinic.to_string())
         .bind(id.to_string())
         .execute(&mut *tx.conn)
         .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(StoreError::NotFound("hold"));
     }
     tx.emit(clinic, "hold.released", json!({ "hold": id })).await?;
@@ -167,12 +167,12 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     let service = load_service(tx, r.clinic, r.service).await?;
     let (slot, overridden) = decide_locked(tx, r.clinic, &req, &service, excluding, r.actor).await?;
     if let Some(hold_id) = r.hold {
-        let gone = sqlx::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
+        let gone = crate::db::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
             .bind(r.clinic.to_string())
             .bind(hold_id.to_string())
             .execute(&mut *tx.conn)
             .await?;
-        if gone.rows_affected() != 1 {
+        if gone != 1 {
             return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
         }
     }
@@ -347,7 +347,7 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
 }
 
 pub(crate) async fn expire_holds(tx: &mut WriteTx<'_>) -> StoreResult<super::Output> {
-    let expired = sqlx::query(
+    let expired = crate::db::query(
         "DELETE FROM holds WHERE expires_at_us <= $1 RETURNING clinic_id, id, practitioner_id, service_id, start_us",
     )
     .bind(tx.now.as_microsecond())
@@ -408,7 +408,7 @@ enum Must {
 /// already runs alone. Every change to a practitioner's appointments or holds takes it first
 /// and reads afterwards.
 async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId, must: Must) -> StoreResult<()> {
-    let done = sqlx::query(
+    let done = crate::db::query(
         "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND (active = 1 OR $3 = 0)",
     )
     .bind(clinic.to_string())
@@ -416,7 +416,7 @@ async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: Practition
     .bind(i64::from(must == Must::BeActive))
     .execute(&mut *tx.conn)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(StoreError::NotFound("practitioner"));
     }
     Ok(())
@@ -431,7 +431,7 @@ async fn locked_appointment(tx: &mut WriteTx<'_>, clinic: ClinicId, id: Appointm
 
 async fn load_service(tx: &mut WriteTx<'_>, clinic: ClinicId, id: ServiceId) -> StoreResult<Service> {
     let sql = format!("SELECT {} FROM services WHERE clinic_id = $1 AND id = $2 AND active = 1", rows::SERVICE_COLS);
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut *tx.conn)
@@ -442,7 +442,7 @@ async fn load_service(tx: &mut WriteTx<'_>, clinic: ClinicId, id: ServiceId) -> 
 
 async fn load_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreResult<Hold> {
     let sql = format!("SELECT {} FROM holds WHERE clinic_id = $1 AND id = $2", rows::HOLD_COLS);
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut *tx.conn)
@@ -455,7 +455,7 @@ async fn load_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreR
 
 async fn load_appointment(tx: &mut WriteTx<'_>, clinic: ClinicId, id: AppointmentId) -> StoreResult<Appointment> {
     let sql = format!("SELECT {} FROM appointments WHERE clinic_id = $1 AND id = $2", rows::APPOINTMENT_COLS);
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut *tx.conn)
@@ -466,7 +466,7 @@ async fn load_appointment(tx: &mut WriteTx<'_>, clinic: ClinicId, id: Appointmen
 
 async fn insert_appointment(tx: &mut WriteTx<'_>, a: &Appointment, service: &Service) -> StoreResult<()> {
     let (bs, be) = block(service, a.start, a.end);
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO appointments (clinic_id, id, location_id, practitioner_id, service_id, patient_id, start_us, end_us, \
          block_start_us, block_end_us, capacity, status, occupies, note, cancel_reason, override_note, rescheduled_from, \
          rescheduled_to, created_at_us, updated_at_us) \
@@ -498,7 +498,7 @@ async fn insert_appointment(tx: &mut WriteTx<'_>, a: &Appointment, service: &Ser
 }
 
 async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE appointments SET status = $3, occupies = $4, cancel_reason = $5, override_note = $6, \
          rescheduled_to = $7, updated_at_us = $8 WHERE clinic_id = $1 AND id = $2",
     )
@@ -527,17 +527,13 @@ async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &Pati
         }
     };
     let sql = format!("SELECT id FROM patients WHERE clinic_id = $1 AND {col} = $2 AND name = $3 ORDER BY id LIMIT 1");
-    if let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(clinic.to_string())
-        .bind(value)
-        .bind(&c.name)
-        .fetch_optional(&mut *tx.conn)
-        .await?
+    if let Some(row) =
+        crate::db::query(sql).bind(clinic.to_string()).bind(value).bind(&c.name).fetch_optional(&mut *tx.conn).await?
     {
         return rows::parse(&row, "id");
     }
     let id = PatientId::new();
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO patients (clinic_id, id, name, phone, email, language, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(clinic.to_string())

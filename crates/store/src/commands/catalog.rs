@@ -49,13 +49,15 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
     let clinic = &c.clinic;
     validate_slug(&clinic.slug)?;
     validate_name(&clinic.name)?;
-    let taken =
-        sqlx::query("SELECT 1 FROM clinics WHERE slug = $1").bind(&clinic.slug).fetch_optional(&mut *tx.conn).await?;
+    let taken = crate::db::query("SELECT 1 FROM clinics WHERE slug = $1")
+        .bind(&clinic.slug)
+        .fetch_optional(&mut *tx.conn)
+        .await?;
     if taken.is_some() {
         return Err(StoreError::AlreadyExists(format!("a clinic with slug `{}` already exists", clinic.slug)));
     }
     let now = tx.now.as_microsecond();
-    sqlx::query("INSERT INTO clinics (id, slug, name, default_language, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $5)")
+    crate::db::query("INSERT INTO clinics (id, slug, name, default_language, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $5)")
         .bind(clinic.id.to_string())
         .bind(&clinic.slug)
         .bind(&clinic.name)
@@ -69,14 +71,15 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
 
 pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &AuditActor) -> StoreResult<super::Output> {
     validate_name(&c.name)?;
-    let done = sqlx::query("UPDATE clinics SET name = $2, default_language = $3, updated_at_us = $4 WHERE id = $1")
-        .bind(c.id.to_string())
-        .bind(&c.name)
-        .bind(&c.default_language)
-        .bind(tx.now.as_microsecond())
-        .execute(&mut *tx.conn)
-        .await?;
-    if done.rows_affected() == 0 {
+    let done =
+        crate::db::query("UPDATE clinics SET name = $2, default_language = $3, updated_at_us = $4 WHERE id = $1")
+            .bind(c.id.to_string())
+            .bind(&c.name)
+            .bind(&c.default_language)
+            .bind(tx.now.as_microsecond())
+            .execute(&mut *tx.conn)
+            .await?;
+    if done == 0 {
         return Err(StoreError::NotFound("clinic"));
     }
     tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None).await?;
@@ -89,7 +92,7 @@ pub(crate) async fn create_location(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     validate_location(l)?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO locations (clinic_id, id, name, time_zone, address, latitude, longitude, created_at_us) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -113,7 +116,7 @@ pub(crate) async fn update_location(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     validate_location(l)?;
-    let done = sqlx::query(
+    let done = crate::db::query(
         "UPDATE locations SET name = $3, time_zone = $4, address = $5, latitude = $6, longitude = $7 \
          WHERE clinic_id = $1 AND id = $2",
     )
@@ -126,7 +129,7 @@ pub(crate) async fn update_location(
     .bind(l.longitude)
     .execute(&mut *tx.conn)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(StoreError::NotFound("location"));
     }
     tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
@@ -150,7 +153,7 @@ pub(crate) async fn create_practitioner(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     validate_practitioner(p)?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO practitioners (clinic_id, id, name, specialties, languages, active, booking_seq, created_at_us) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
     )
@@ -173,7 +176,7 @@ pub(crate) async fn update_practitioner(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     validate_practitioner(p)?;
-    let done = sqlx::query(
+    let done = crate::db::query(
         "UPDATE practitioners SET name = $3, specialties = $4, languages = $5, active = $6, booking_seq = booking_seq + 1 \
          WHERE clinic_id = $1 AND id = $2",
     )
@@ -185,7 +188,7 @@ pub(crate) async fn update_practitioner(
     .bind(i64::from(p.active))
     .execute(&mut *tx.conn)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(StoreError::NotFound("practitioner"));
     }
     tx.audit(p.clinic, actor, "update", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None).await?;
@@ -198,7 +201,7 @@ pub(crate) async fn create_service(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     s.validate()?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO services (clinic_id, id, name, duration_min, buffer_before_min, buffer_after_min, capacity, \
          slot_step_min, min_notice_min, horizon_days, cancel_cutoff_min, reschedule_cutoff_min, active, created_at_us) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13)",
@@ -231,7 +234,7 @@ pub(crate) async fn update_service(
     // Appointments remember their service's capacity (PostgreSQL's exclusion constraint keys
     // on it): a new capacity applies to them too, and may not fall below a session already
     // booked fuller than that.
-    let row = sqlx::query(
+    let row = crate::db::query(
         "SELECT COALESCE(MAX(n), 0) AS fullest FROM (SELECT COUNT(*) AS n FROM appointments \
          WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1 AND end_us > $3 GROUP BY practitioner_id, start_us) AS sessions",
     )
@@ -248,13 +251,13 @@ pub(crate) async fn update_service(
         )
         .into());
     }
-    sqlx::query("UPDATE appointments SET capacity = $3 WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1")
+    crate::db::query("UPDATE appointments SET capacity = $3 WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1")
         .bind(s.clinic.to_string())
         .bind(s.id.to_string())
         .bind(i64::from(s.capacity))
         .execute(&mut *tx.conn)
         .await?;
-    let done = sqlx::query(
+    let done = crate::db::query(
         "UPDATE services SET name = $3, duration_min = $4, buffer_before_min = $5, buffer_after_min = $6, capacity = $7, \
          slot_step_min = $8, min_notice_min = $9, horizon_days = $10, cancel_cutoff_min = $11, reschedule_cutoff_min = $12 \
          WHERE clinic_id = $1 AND id = $2",
@@ -273,7 +276,7 @@ pub(crate) async fn update_service(
     .bind(i64::from(s.reschedule_cutoff_min))
     .execute(&mut *tx.conn)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(StoreError::NotFound("service"));
     }
     tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;

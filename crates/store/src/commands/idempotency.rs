@@ -29,13 +29,13 @@ pub(crate) async fn replay<T: DeserializeOwned>(
     idem: Option<&Idempotency>,
 ) -> StoreResult<Option<T>> {
     let Some(idem) = idem else { return Ok(None) };
-    let row = sqlx::query("SELECT request_hash, response FROM idempotency_keys WHERE clinic_id = $1 AND key = $2")
+    let row = crate::db::query("SELECT request_hash, response FROM idempotency_keys WHERE clinic_id = $1 AND key = $2")
         .bind(clinic.to_string())
         .bind(&idem.key)
         .fetch_optional(&mut *tx.conn)
         .await?;
     let Some(row) = row else {
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO idempotency_keys (clinic_id, key, request_hash, status_code, response, created_at_us) \
              VALUES ($1, $2, $3, 0, '', $4)",
         )
@@ -63,7 +63,7 @@ pub(crate) async fn remember<T: Serialize>(
 ) -> StoreResult<()> {
     let Some(idem) = idem else { return Ok(()) };
     let body = serde_json::to_string(response).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query("UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE clinic_id = $1 AND key = $2")
+    crate::db::query("UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE clinic_id = $1 AND key = $2")
         .bind(clinic.to_string())
         .bind(&idem.key)
         .bind(i64::from(status))

@@ -24,7 +24,7 @@ async fn ensure(
     id: String,
 ) -> StoreResult<()> {
     let sql = format!("SELECT 1 FROM {table} WHERE clinic_id = $1 AND id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(id)
         .fetch_optional(&mut *tx.conn)
@@ -34,7 +34,7 @@ async fn ensure(
 }
 
 async fn touch_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: Option<PractitionerId>) -> StoreResult<()> {
-    sqlx::query(
+    crate::db::query(
         "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2)",
     )
     .bind(clinic.to_string())
@@ -57,7 +57,7 @@ pub(crate) async fn create_rule(
         ensure(tx, "services", "service", clinic, s.to_string()).await?;
     }
     let breaks: Vec<(u16, u16)> = r.breaks.iter().map(|(s, e)| (s.get(), e.get())).collect();
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO schedule_rules (clinic_id, id, practitioner_id, location_id, weekdays, start_min, end_min, breaks, \
          valid_from, valid_until, services, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
@@ -87,7 +87,7 @@ pub(crate) async fn delete_rule(
     id: RuleId,
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
-    let row = sqlx::query("DELETE FROM schedule_rules WHERE clinic_id = $1 AND id = $2 RETURNING practitioner_id")
+    let row = crate::db::query("DELETE FROM schedule_rules WHERE clinic_id = $1 AND id = $2 RETURNING practitioner_id")
         .bind(clinic.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut *tx.conn)
@@ -114,7 +114,7 @@ pub(crate) async fn create_exception(tx: &mut WriteTx<'_>, n: &NewException) -> 
         ExceptionKind::Closed => "closed",
         ExceptionKind::Extra => "extra",
     };
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO schedule_exceptions (clinic_id, id, practitioner_id, location_id, date, kind, start_min, end_min, note, created_at_us) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -152,12 +152,13 @@ pub(crate) async fn delete_exception(
     id: ExceptionId,
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
-    let row = sqlx::query("DELETE FROM schedule_exceptions WHERE clinic_id = $1 AND id = $2 RETURNING practitioner_id")
-        .bind(clinic.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&mut *tx.conn)
-        .await?
-        .ok_or(StoreError::NotFound("schedule exception"))?;
+    let row =
+        crate::db::query("DELETE FROM schedule_exceptions WHERE clinic_id = $1 AND id = $2 RETURNING practitioner_id")
+            .bind(clinic.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx.conn)
+            .await?
+            .ok_or(StoreError::NotFound("schedule exception"))?;
     let practitioner: Option<PractitionerId> = crate::rows::opt_parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, practitioner).await?;
     tx.audit(

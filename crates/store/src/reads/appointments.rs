@@ -4,7 +4,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{Appointment, AppointmentFilter, Hold, Patient};
 use crate::{Store, rows};
 use nobat_core::{AppointmentId, ClinicId, HoldId, PatientId};
-use sqlx::AssertSqlSafe;
 
 /// The most appointments one page may hold.
 pub const MAX_PAGE: u32 = 500;
@@ -13,7 +12,7 @@ impl Store {
     pub async fn appointment(&self, clinic: ClinicId, id: AppointmentId) -> StoreResult<Appointment> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {} FROM appointments WHERE clinic_id = $1 AND id = $2", rows::APPOINTMENT_COLS);
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
@@ -42,7 +41,7 @@ impl Store {
              ORDER BY start_us, id LIMIT $11",
             rows::APPOINTMENT_COLS
         );
-        let found = sqlx::query(AssertSqlSafe(sql))
+        let found = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(f.practitioner.map(|x| x.to_string()))
             .bind(f.patient.map(|x| x.to_string()))
@@ -62,7 +61,7 @@ impl Store {
     pub async fn hold(&self, clinic: ClinicId, id: HoldId) -> StoreResult<Hold> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {} FROM holds WHERE clinic_id = $1 AND id = $2", rows::HOLD_COLS);
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
@@ -74,7 +73,7 @@ impl Store {
     pub async fn patient(&self, clinic: ClinicId, id: PatientId) -> StoreResult<Patient> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {} FROM patients WHERE clinic_id = $1 AND id = $2", rows::PATIENT_COLS);
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *conn)

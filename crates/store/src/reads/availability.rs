@@ -34,7 +34,7 @@ impl Store {
         query.validate()?;
         let mut conn = self.reader().await?;
         let practitioners: Vec<PractitionerId> = {
-            let found = sqlx::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND active = 1 AND ($2 IS NULL OR id = $2) ORDER BY id")
+            let found = crate::db::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND active = 1 AND ($2 IS NULL OR id = $2) ORDER BY id")
                 .bind(clinic.to_string())
                 .bind(q.practitioner.map(|p| p.to_string()))
                 .fetch_all(&mut *conn)

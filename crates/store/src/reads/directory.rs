@@ -4,21 +4,16 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{Clinic, DateRange, Location, Practitioner};
 use crate::{Store, calendar, rows};
 use nobat_core::{ClinicId, Exception, LocationId, PractitionerId, Service, ServiceId, WeeklyRule};
-use sqlx::AssertSqlSafe;
 
 impl Store {
     /// Every clinic with its locations: the public directory.
     pub async fn clinics(&self) -> StoreResult<Vec<(Clinic, Vec<Location>)>> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {} FROM clinics ORDER BY name, id", rows::CLINIC_COLS);
-        let clinics: Vec<Clinic> = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(rows::clinic)
-            .collect::<StoreResult<_>>()?;
+        let clinics: Vec<Clinic> =
+            crate::db::query(sql).fetch_all(&mut *conn).await?.iter().map(rows::clinic).collect::<StoreResult<_>>()?;
         let sql = format!("SELECT {} FROM locations ORDER BY name, id", rows::LOCATION_COLS);
-        let locations: Vec<Location> = sqlx::query(AssertSqlSafe(sql))
+        let locations: Vec<Location> = crate::db::query(sql)
             .fetch_all(&mut *conn)
             .await?
             .iter()
@@ -41,7 +36,7 @@ impl Store {
             Err(_) => ("slug", key.to_lowercase()),
         };
         let sql = format!("SELECT {} FROM clinics WHERE {col} = $1", rows::CLINIC_COLS);
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = crate::db::query(sql)
             .bind(value)
             .fetch_optional(&mut *conn)
             .await?
@@ -87,7 +82,7 @@ impl Store {
             "SELECT {}, note FROM schedule_exceptions WHERE clinic_id = $1 AND date >= $2 AND date <= $3 ORDER BY date, id",
             rows::EXCEPTION_COLS
         );
-        let found = sqlx::query(AssertSqlSafe(sql))
+        let found = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(range.from.to_string())
             .bind(range.to.to_string())
@@ -101,11 +96,11 @@ impl Store {
         cols: &str,
         table: &str,
         clinic: ClinicId,
-        read: fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+        read: fn(&crate::db::Row) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {cols} FROM {table} WHERE clinic_id = $1 ORDER BY name, id");
-        sqlx::query(AssertSqlSafe(sql)).bind(clinic.to_string()).fetch_all(&mut *conn).await?.iter().map(read).collect()
+        crate::db::query(sql).bind(clinic.to_string()).fetch_all(&mut *conn).await?.iter().map(read).collect()
     }
 
     async fn one<T>(
@@ -115,11 +110,11 @@ impl Store {
         what: &'static str,
         clinic: ClinicId,
         id: &str,
-        read: fn(&sqlx::any::AnyRow) -> StoreResult<T>,
+        read: fn(&crate::db::Row) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {cols} FROM {table} WHERE clinic_id = $1 AND id = $2");
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id)
             .fetch_optional(&mut *conn)

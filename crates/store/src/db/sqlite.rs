@@ -1,0 +1,154 @@
+//! SQLite through rusqlite: statements prepared once and cached per connection, `$N`
+//! parameters bound by name, values read straight from SQLite's column types.
+
+use super::{Conn, ReadConn, Row, Value};
+use crate::error::{StoreError, StoreResult};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Settings for every connection.
+///
+/// * WAL lets readers run beside the single writer.
+/// * `synchronous=FULL` makes every commit durable before we answer: in WAL mode, NORMAL would
+///   survive a process crash but can lose the last transactions on power loss or an OS crash,
+///   and "booked" must mean booked. Group commit pays for this (one fsync per batch).
+/// * `foreign_keys=ON` because SQLite does not enforce them by default.
+/// * `busy_timeout` covers the rare other writer (a CLI command while the server runs).
+fn configure(c: &Connection) -> rusqlite::Result<()> {
+    c.busy_timeout(Duration::from_secs(5))?;
+    c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    c.set_prepared_statement_cache_capacity(256);
+    Ok(())
+}
+
+/// The file path inside a `sqlite:` URL (`sqlite:///var/lib/nobat/db.sqlite3?mode=rwc`).
+pub fn path_of(url: &str) -> StoreResult<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| StoreError::Unavailable("a SQLite URL starts with sqlite:".into()))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Unavailable(
+            "give the SQLite database a file path (in-memory databases cannot be shared)".into(),
+        ));
+    }
+    Ok(path.to_owned())
+}
+
+/// Opens the writer's connection, creating the file if needed.
+pub fn open_writer(url: &str) -> StoreResult<Conn> {
+    let c = Connection::open(path_of(url)?)?;
+    configure(&c)?;
+    Ok(Conn::Sqlite(c))
+}
+
+fn open_reader(path: &str) -> StoreResult<Connection> {
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    configure(&c)?;
+    // A reader can never write around the writer, even by mistake.
+    c.execute_batch("PRAGMA query_only = ON")?;
+    Ok(c)
+}
+
+/// A pool of read connections, opened lazily, at most `size` at a time.
+pub struct SqliteReaders {
+    path: String,
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+}
+
+impl SqliteReaders {
+    pub fn new(url: &str, size: u32) -> StoreResult<Arc<Self>> {
+        Ok(Arc::new(Self {
+            path: path_of(url)?,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(size.max(1) as usize)),
+        }))
+    }
+
+    pub(super) async fn acquire(self: &Arc<Self>) -> StoreResult<ReadConn> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Unavailable("the database is closing".into()))?;
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => open_reader(&self.path)?,
+        };
+        Ok(ReadConn { conn: Some(Conn::Sqlite(conn)), home: Some((self.clone(), permit)) })
+    }
+
+    pub(super) fn give_back(&self, c: Connection) {
+        if self.permits.is_closed() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(c);
+        }
+    }
+
+    pub(super) fn close(&self) {
+        self.permits.close();
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// `$1` … `$32`, so binding does not format strings on every call.
+const NAMES: [&str; 32] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17",
+    "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29", "$30", "$31", "$32",
+];
+
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> StoreResult<()> {
+    for (i, v) in params.iter().enumerate() {
+        let name = NAMES.get(i).ok_or_else(|| StoreError::Corrupt("too many parameters".into()))?;
+        // A parameter the SQL does not use is simply not bound.
+        let Some(idx) = stmt.parameter_index(name)? else { continue };
+        match v {
+            Value::Null(_) => stmt.raw_bind_parameter(idx, rusqlite::types::Null)?,
+            Value::Int(x) => stmt.raw_bind_parameter(idx, x)?,
+            Value::Real(x) => stmt.raw_bind_parameter(idx, x)?,
+            Value::Text(x) => stmt.raw_bind_parameter(idx, x.as_str())?,
+        }
+    }
+    Ok(())
+}
+
+pub fn execute(c: &Connection, sql: &str, params: &[Value]) -> StoreResult<u64> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    Ok(stmt.raw_execute()? as u64)
+}
+
+pub fn fetch_all(c: &Connection, sql: &str, params: &[Value]) -> StoreResult<Vec<Row>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    let columns: Arc<[String]> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let n = columns.len();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut values = Vec::with_capacity(n);
+        for i in 0..n {
+            values.push(match r.get_ref(i)? {
+                ValueRef::Null => Value::Null(super::Kind::Text),
+                ValueRef::Integer(x) => Value::Int(x),
+                ValueRef::Real(x) => Value::Real(x),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(_) => return Err(StoreError::Corrupt("unexpected BLOB".into())),
+            });
+        }
+        out.push(Row { columns: columns.clone(), values });
+    }
+    Ok(out)
+}
