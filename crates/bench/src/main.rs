@@ -40,6 +40,9 @@ struct Args {
     /// Scale the request counts (e.g. 0.1 for a smoke run).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
+    /// Run only these scenarios: availability, spread, contention (default: all).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 #[tokio::main]
@@ -58,9 +61,16 @@ async fn main() -> anyhow::Result<()> {
     let db = verify::connect(&url).await?;
     let apis = [Api::new(srv.api())];
     let ctx = Ctx { apis: &apis, db: &db, engine: "sqlite", tag: tag.clone(), scale: args.scale };
-    rows.extend(scenarios::availability(&ctx).await.context("availability")?);
-    rows.push(scenarios::spread(&ctx, "booking spread, 64 clients").await.context("spread")?);
-    rows.push(scenarios::contention(&ctx, "booking contention, 64 × 500 slots").await.context("contention")?);
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    if wanted("availability") {
+        rows.extend(scenarios::availability(&ctx).await.context("availability")?);
+    }
+    if wanted("spread") {
+        rows.push(scenarios::spread(&ctx, "booking spread, 64 clients").await.context("spread")?);
+    }
+    if wanted("contention") {
+        rows.push(scenarios::contention(&ctx, "booking contention, 64 × 500 slots").await.context("contention")?);
+    }
     let (now, peak) = srv.rss_mib();
     memory.push(json!({ "engine": "sqlite", "processes": 1, "cold_start_ms": srv.cold_start.as_secs_f64() * 1000.0,
                         "rss_idle_mib": idle, "rss_after_load_mib": now, "rss_peak_mib": peak }));
@@ -82,10 +92,14 @@ async fn main() -> anyhow::Result<()> {
             let engine = format!("pg×{processes}");
             let ctx =
                 Ctx { apis: &apis, db: &db, engine: &engine, tag: format!("{tag}{processes}"), scale: args.scale };
-            rows.push(scenarios::spread(&ctx, "booking spread, 64 clients").await.context("pg spread")?);
-            rows.push(
-                scenarios::contention(&ctx, "booking contention, 64 × 500 slots").await.context("pg contention")?,
-            );
+            if wanted("spread") {
+                rows.push(scenarios::spread(&ctx, "booking spread, 64 clients").await.context("pg spread")?);
+            }
+            if wanted("contention") {
+                rows.push(
+                    scenarios::contention(&ctx, "booking contention, 64 × 500 slots").await.context("pg contention")?,
+                );
+            }
             let (now, peak) = servers[0].rss_mib();
             memory.push(json!({ "engine": engine, "processes": processes, "cold_start_ms": servers[0].cold_start.as_secs_f64() * 1000.0,
                                 "rss_idle_mib": idle, "rss_after_load_mib": now, "rss_peak_mib": peak }));

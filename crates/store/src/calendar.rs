@@ -18,8 +18,9 @@ pub(crate) async fn rules(
     practitioner: Option<PractitionerId>,
 ) -> StoreResult<Vec<WeeklyRule>> {
     let sql = format!(
-        "SELECT {} FROM schedule_rules WHERE clinic_id = $1 AND ($2 IS NULL OR practitioner_id = $2) ORDER BY id",
-        rows::RULE_COLS
+        "SELECT {} FROM schedule_rules WHERE clinic_id = $1 AND {} ORDER BY id",
+        rows::RULE_COLS,
+        practitioner_clause(practitioner)
     );
     let found = crate::db::query(sql)
         .bind(clinic.to_string())
@@ -78,27 +79,33 @@ pub(crate) async fn busy(
     now_us: i64,
     excluding: Excluding,
 ) -> StoreResult<Vec<(PractitionerId, Busy)>> {
-    let found = crate::db::query(
+    // `block_start_us > $3 - MAX_BLOCK_US` is implied by the overlap but bounds the index scan:
+    // without it every query would walk the practitioner's whole history.
+    let who = practitioner_clause(practitioner);
+    let sql = format!(
         "SELECT practitioner_id, id, 'a' AS kind, service_id, start_us, block_start_us, block_end_us
            FROM appointments
-          WHERE clinic_id = $1 AND occupies = 1 AND ($2 IS NULL OR practitioner_id = $2)
-            AND block_start_us < $4 AND block_end_us > $3 AND ($6 IS NULL OR id <> $6)
+          WHERE clinic_id = $1 AND occupies = 1 AND {who}
+            AND block_start_us < $4 AND block_start_us > $3 - {MAX_BLOCK_US} AND block_end_us > $3
+            AND ($6 IS NULL OR id <> $6)
          UNION ALL
          SELECT practitioner_id, id, 'h' AS kind, service_id, start_us, block_start_us, block_end_us
            FROM holds
-          WHERE clinic_id = $1 AND ($2 IS NULL OR practitioner_id = $2)
-            AND block_start_us < $4 AND block_end_us > $3 AND expires_at_us > $5 AND ($7 IS NULL OR id <> $7)
-         ORDER BY block_start_us",
-    )
-    .bind(clinic.to_string())
-    .bind(practitioner.map(|p| p.to_string()))
-    .bind(from_us)
-    .bind(to_us)
-    .bind(now_us)
-    .bind(excluding.appointment.map(|a| a.to_string()))
-    .bind(excluding.hold.map(|h| h.to_string()))
-    .fetch_all(&mut *conn)
-    .await?;
+          WHERE clinic_id = $1 AND {who}
+            AND block_start_us < $4 AND block_start_us > $3 - {MAX_BLOCK_US} AND block_end_us > $3
+            AND expires_at_us > $5 AND ($7 IS NULL OR id <> $7)
+         ORDER BY block_start_us"
+    );
+    let found = crate::db::query(sql)
+        .bind(clinic.to_string())
+        .bind(practitioner.map(|p| p.to_string()))
+        .bind(from_us)
+        .bind(to_us)
+        .bind(now_us)
+        .bind(excluding.appointment.map(|a| a.to_string()))
+        .bind(excluding.hold.map(|h| h.to_string()))
+        .fetch_all(&mut *conn)
+        .await?;
     found
         .iter()
         .map(|r| {
@@ -116,4 +123,17 @@ pub(crate) async fn busy(
             ))
         })
         .collect()
+}
+
+/// The longest block an appointment can have: a 24-hour service with 12-hour buffers on each
+/// side (the limits `Service::validate` enforces).
+const MAX_BLOCK_US: i64 = 48 * 3_600_000_000;
+
+/// A condition on `practitioner_id` the planner can use an index for: two SQL texts rather
+/// than `($2 IS NULL OR practitioner_id = $2)`, which neither engine can plan well.
+fn practitioner_clause(p: Option<PractitionerId>) -> &'static str {
+    match p {
+        Some(_) => "practitioner_id = $2",
+        None => "$2 IS NULL",
+    }
 }

@@ -132,6 +132,7 @@ CREATE TABLE appointments (
     FOREIGN KEY (clinic_id, patient_id) REFERENCES patients (clinic_id, id)
 );
 CREATE INDEX appointments_busy ON appointments (clinic_id, practitioner_id, block_start_us) WHERE occupies = 1;
+CREATE INDEX appointments_busy_clinic ON appointments (clinic_id, block_start_us) WHERE occupies = 1;
 CREATE INDEX appointments_by_start ON appointments (clinic_id, start_us);
 CREATE INDEX appointments_by_patient ON appointments (clinic_id, patient_id);
 
@@ -150,6 +151,7 @@ CREATE TABLE holds (
     PRIMARY KEY (clinic_id, id)
 );
 CREATE INDEX holds_busy ON holds (clinic_id, practitioner_id, block_start_us);
+CREATE INDEX holds_busy_clinic ON holds (clinic_id, block_start_us);
 CREATE INDEX holds_expiry ON holds (expires_at_us);
 
 -- Answers to POSTs that carried an Idempotency-Key, kept so a retry gets the same answer.

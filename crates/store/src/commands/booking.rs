@@ -382,7 +382,11 @@ async fn decide_locked(
     let rules = calendar::rules(tx.conn, clinic, Some(req.practitioner)).await?;
     let exceptions = calendar::exceptions(tx.conn, clinic, from, to).await?;
     let zones = calendar::zones(tx.conn, clinic).await?;
-    let window = (req.start.as_microsecond() - 2 * 86_400_000_000, req.start.as_microsecond() + 2 * 86_400_000_000);
+    // Only what overlaps the requested appointment's own block can stop it; reading more would
+    // make every booking cost O(bookings that day).
+    let end = req.start.checked_add(service.duration()).unwrap_or(Timestamp::MAX);
+    let (bs, be) = block(service, req.start, end);
+    let window = (bs.as_microsecond(), be.as_microsecond());
     let busy: Vec<_> =
         calendar::busy(tx.conn, clinic, Some(req.practitioner), window, tx.now.as_microsecond(), excluding)
             .await?

@@ -15,7 +15,7 @@ impl Store {
         let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id.to_string())
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut conn)
             .await?
             .ok_or(StoreError::NotFound("appointment"))?;
         rows::appointment(&row)
@@ -53,7 +53,7 @@ impl Store {
             .bind(after_start)
             .bind(after_id)
             .bind(i64::from(f.limit.clamp(1, MAX_PAGE)))
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
         found.iter().map(rows::appointment).collect()
     }
@@ -64,7 +64,7 @@ impl Store {
         let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id.to_string())
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut conn)
             .await?
             .ok_or(StoreError::NotFound("hold"))?;
         rows::hold(&row)
@@ -76,7 +76,7 @@ impl Store {
         let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id.to_string())
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut conn)
             .await?
             .ok_or(StoreError::NotFound("patient"))?;
         rows::patient(&row)

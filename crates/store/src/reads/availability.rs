@@ -37,7 +37,7 @@ impl Store {
             let found = crate::db::query("SELECT id FROM practitioners WHERE clinic_id = $1 AND active = 1 AND ($2 IS NULL OR id = $2) ORDER BY id")
                 .bind(clinic.to_string())
                 .bind(q.practitioner.map(|p| p.to_string()))
-                .fetch_all(&mut *conn)
+                .fetch_all(&mut conn)
                 .await?;
             found.iter().map(|r| rows::parse(r, "id")).collect::<StoreResult<_>>()?
         };

@@ -11,14 +11,10 @@ impl Store {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {} FROM clinics ORDER BY name, id", rows::CLINIC_COLS);
         let clinics: Vec<Clinic> =
-            crate::db::query(sql).fetch_all(&mut *conn).await?.iter().map(rows::clinic).collect::<StoreResult<_>>()?;
+            crate::db::query(sql).fetch_all(&mut conn).await?.iter().map(rows::clinic).collect::<StoreResult<_>>()?;
         let sql = format!("SELECT {} FROM locations ORDER BY name, id", rows::LOCATION_COLS);
-        let locations: Vec<Location> = crate::db::query(sql)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(rows::location)
-            .collect::<StoreResult<_>>()?;
+        let locations: Vec<Location> =
+            crate::db::query(sql).fetch_all(&mut conn).await?.iter().map(rows::location).collect::<StoreResult<_>>()?;
         Ok(clinics
             .into_iter()
             .map(|c| {
@@ -36,11 +32,8 @@ impl Store {
             Err(_) => ("slug", key.to_lowercase()),
         };
         let sql = format!("SELECT {} FROM clinics WHERE {col} = $1", rows::CLINIC_COLS);
-        let row = crate::db::query(sql)
-            .bind(value)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound("clinic"))?;
+        let row =
+            crate::db::query(sql).bind(value).fetch_optional(&mut conn).await?.ok_or(StoreError::NotFound("clinic"))?;
         rows::clinic(&row)
     }
 
@@ -86,7 +79,7 @@ impl Store {
             .bind(clinic.to_string())
             .bind(range.from.to_string())
             .bind(range.to.to_string())
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut conn)
             .await?;
         found.iter().map(|r| Ok((rows::exception(r)?, rows::text(r, "note")?))).collect()
     }
@@ -100,7 +93,7 @@ impl Store {
     ) -> StoreResult<Vec<T>> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {cols} FROM {table} WHERE clinic_id = $1 ORDER BY name, id");
-        crate::db::query(sql).bind(clinic.to_string()).fetch_all(&mut *conn).await?.iter().map(read).collect()
+        crate::db::query(sql).bind(clinic.to_string()).fetch_all(&mut conn).await?.iter().map(read).collect()
     }
 
     async fn one<T>(
@@ -117,7 +110,7 @@ impl Store {
         let row = crate::db::query(sql)
             .bind(clinic.to_string())
             .bind(id)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut conn)
             .await?
             .ok_or(StoreError::NotFound(what))?;
         read(&row)
