@@ -17,6 +17,7 @@ mod error;
 pub mod migrate;
 pub mod model;
 pub mod reads;
+mod relay;
 mod rows;
 mod tx;
 mod writer;
@@ -59,6 +60,8 @@ struct Inner {
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
     writer_done: Mutex<Option<oneshot::Receiver<()>>>,
+    /// The LISTEN task relaying other processes' events (PostgreSQL only).
+    relay: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Store {
@@ -86,7 +89,11 @@ impl Store {
         let (events, _) = broadcast::channel(4096);
         let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let writer_done = spawn_writer(engine, url, options.max_batch.max(1), events.clone(), rx, shutdown_rx).await?;
+        let origin = uuid::Uuid::new_v4();
+        let writer_done =
+            spawn_writer(engine, url, options.max_batch.max(1), events.clone(), origin, rx, shutdown_rx).await?;
+        let relay =
+            (engine == Engine::Postgres).then(|| tokio::spawn(relay::listen(url.to_owned(), origin, events.clone())));
         Ok(Store {
             inner: Arc::new(Inner {
                 engine,
@@ -95,6 +102,7 @@ impl Store {
                 events,
                 shutdown,
                 writer_done: Mutex::new(Some(writer_done)),
+                relay: Mutex::new(relay),
             }),
         })
     }
@@ -136,6 +144,9 @@ impl Store {
     /// Finishes queued writes, stops the writer and closes the pool. Later writes are refused.
     pub async fn close(&self) {
         let _ = self.inner.shutdown.send(true);
+        if let Some(relay) = self.inner.relay.lock().ok().and_then(|mut t| t.take()) {
+            relay.abort();
+        }
         let done = self.inner.writer_done.lock().ok().and_then(|mut t| t.take());
         if let Some(done) = done {
             let _ = done.await;
@@ -156,6 +167,7 @@ async fn spawn_writer(
     url: &str,
     max_batch: usize,
     events: broadcast::Sender<Event>,
+    origin: uuid::Uuid,
     rx: mpsc::Receiver<writer::Job>,
     shutdown: watch::Receiver<bool>,
 ) -> StoreResult<oneshot::Receiver<()>> {
@@ -170,7 +182,7 @@ async fn spawn_writer(
                     match engine::connect_writer(engine, &url).await {
                         Ok(conn) => {
                             let _ = ready_tx.send(Ok(()));
-                            writer::Writer { conn, engine, url, max_batch, events }.run(rx, shutdown).await;
+                            writer::Writer { conn, engine, url, max_batch, events, origin }.run(rx, shutdown).await;
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));

@@ -10,11 +10,11 @@ use uuid::Uuid;
 
 /// A committed change, published in commit order to in-process listeners (live streams, the
 /// watch matcher, caches) after the transaction that wrote it commits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Event {
     pub clinic: ClinicId,
     /// E.g. `appointment.booked`, `appointment.cancelled`, `hold.expired`.
-    pub topic: &'static str,
+    pub topic: String,
     pub payload: serde_json::Value,
 }
 
@@ -31,12 +31,23 @@ impl AuditActor {
 /// The open write transaction, handed to one command at a time by the writer.
 pub struct WriteTx<'c> {
     pub(crate) conn: &'c mut Conn,
+    pub(crate) engine: crate::Engine,
     /// The instant the batch started: one clock reading for the whole transaction.
     pub(crate) now: Timestamp,
     pub(crate) events: Vec<Event>,
 }
 
 impl WriteTx<'_> {
+    /// `FOR UPDATE SKIP LOCKED` where the engine has it: on PostgreSQL, several processes
+    /// claiming work skip each other's rows instead of queueing on them. SQLite has one writer
+    /// and no such clause.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.engine {
+            crate::Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+            crate::Engine::Sqlite => "",
+        }
+    }
+
     /// Writes an outbox row and queues the event for publication after commit.
     pub(crate) async fn emit(
         &mut self,
@@ -56,7 +67,7 @@ impl WriteTx<'_> {
         .bind(now)
         .execute(&mut *self.conn)
         .await?;
-        self.events.push(Event { clinic, topic, payload });
+        self.events.push(Event { clinic, topic: topic.to_owned(), payload });
         Ok(())
     }
 

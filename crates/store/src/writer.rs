@@ -32,6 +32,8 @@ pub(crate) struct Writer {
     pub url: String,
     pub max_batch: usize,
     pub events: broadcast::Sender<Event>,
+    /// This process, as named in the events it relays to others.
+    pub origin: uuid::Uuid,
 }
 
 impl Writer {
@@ -109,11 +111,12 @@ impl Writer {
         loop {
             attempt += 1;
             self.conn.run(self.engine.begin_write()).await?;
-            let mut tx = WriteTx { conn: &mut self.conn, now: now_micros(), events: Vec::new() };
+            let mut tx = WriteTx { conn: &mut self.conn, engine: self.engine, now: now_micros(), events: Vec::new() };
             let result = commands::apply(&mut tx, cmd).await;
             let events = std::mem::take(&mut tx.events);
             match result {
                 Ok(out) => {
+                    self.relay(&events).await?;
                     self.conn.run("COMMIT").await?;
                     return Ok((Ok(out), events));
                 }
@@ -156,7 +159,7 @@ impl Writer {
         let inner = async {
             for job in batch {
                 self.conn.run("SAVEPOINT cmd").await?;
-                let mut tx = WriteTx { conn: &mut self.conn, now, events: Vec::new() };
+                let mut tx = WriteTx { conn: &mut self.conn, engine: self.engine, now, events: Vec::new() };
                 let result = commands::apply(&mut tx, &job.cmd).await;
                 let job_events = std::mem::take(&mut tx.events);
                 match result {
@@ -179,6 +182,7 @@ impl Writer {
                     }
                 }
             }
+            self.relay(&events).await?;
             self.conn.run("COMMIT").await?;
             Ok::<_, StoreError>(())
         }
@@ -191,6 +195,14 @@ impl Writer {
                 Err(e)
             }
         }
+    }
+
+    /// On PostgreSQL, tells the other processes about these events when the transaction commits.
+    async fn relay(&mut self, events: &[Event]) -> Result<(), StoreError> {
+        if self.engine == Engine::Postgres && !events.is_empty() {
+            crate::relay::notify(&mut self.conn, self.origin, events).await?;
+        }
+        Ok(())
     }
 
     /// After a failed transaction: keep the connection if it still answers, else reconnect

@@ -347,12 +347,15 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
 }
 
 pub(crate) async fn expire_holds(tx: &mut WriteTx<'_>) -> StoreResult<super::Output> {
-    let expired = crate::db::query(
-        "DELETE FROM holds WHERE expires_at_us <= $1 RETURNING clinic_id, id, practitioner_id, service_id, start_us",
-    )
-    .bind(tx.now.as_microsecond())
-    .fetch_all(&mut *tx.conn)
-    .await?;
+    // Claimed with SKIP LOCKED on PostgreSQL: several processes sweeping at once each take
+    // different holds, and each expiry is announced once.
+    let sql = format!(
+        "DELETE FROM holds WHERE (clinic_id, id) IN \
+           (SELECT clinic_id, id FROM holds WHERE expires_at_us <= $1 ORDER BY expires_at_us LIMIT 1000{}) \
+         RETURNING clinic_id, id, practitioner_id, service_id, start_us",
+        tx.skip_locked()
+    );
+    let expired = crate::db::query(sql).bind(tx.now.as_microsecond()).fetch_all(&mut *tx.conn).await?;
     let count = expired.len() as u64;
     for row in &expired {
         let clinic: ClinicId = rows::parse(row, "clinic_id")?;

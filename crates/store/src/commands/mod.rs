@@ -5,11 +5,13 @@
 mod booking;
 mod catalog;
 mod idempotency;
+mod outbox;
 mod schedule;
 
 pub use booking::{BookRequest, CancelRequest, HoldRequest, RescheduleRequest, StatusRequest};
 pub use catalog::NewClinic;
 pub use idempotency::Idempotency;
+pub use outbox::OutboxItem;
 pub use schedule::NewException;
 
 use crate::error::StoreResult;
@@ -40,6 +42,19 @@ pub enum Command {
     SetStatus(StatusRequest),
     /// Deletes every expired hold (background job).
     ExpireHolds,
+    /// Leases up to `limit` pending outbox rows for `lease`.
+    ClaimOutbox {
+        limit: u32,
+        lease: jiff::SignedDuration,
+    },
+    /// Marks claimed outbox rows done.
+    CompleteOutbox(Vec<(ClinicId, String)>),
+    /// Gives a claimed row back, to be tried again after a pause.
+    RetryOutbox {
+        clinic: ClinicId,
+        id: String,
+        after: jiff::SignedDuration,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -54,6 +69,7 @@ pub enum Output {
     Exception(Exception),
     Hold { hold: Hold, replayed: bool },
     Appointment { appointment: Appointment, replayed: bool },
+    Outbox(Vec<OutboxItem>),
     Done,
     Count(u64),
 }
@@ -92,6 +108,9 @@ impl Command {
             Command::Reschedule(_) => "reschedule",
             Command::SetStatus(_) => "set_status",
             Command::ExpireHolds => "expire_holds",
+            Command::ClaimOutbox { .. } => "claim_outbox",
+            Command::CompleteOutbox(_) => "complete_outbox",
+            Command::RetryOutbox { .. } => "retry_outbox",
         }
     }
 }
@@ -118,5 +137,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Reschedule(r) => booking::reschedule(tx, r).await,
         Command::SetStatus(r) => booking::set_status(tx, r).await,
         Command::ExpireHolds => booking::expire_holds(tx).await,
+        Command::ClaimOutbox { limit, lease } => outbox::claim(tx, *limit, *lease).await,
+        Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
+        Command::RetryOutbox { clinic, id, after } => outbox::retry_later(tx, *clinic, id, *after).await,
     }
 }
