@@ -405,3 +405,45 @@ async fn a_hold_accepts_the_booking_body() {
     assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("patient.phone")));
     app.stop().await;
 }
+
+/// The writer keeps each practitioner's rules in memory between bookings; every schedule
+/// change must reach the very next booking.
+#[tokio::test]
+async fn schedule_changes_reach_the_next_booking() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let date = day(3);
+    let all = slots(&app, &seed, &seed.consult, &date, Some(&seed.doctors[0])).await;
+    let (s, _) = app.post(&format!("{c}/appointments"), booking(&all[0], "Warm")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Close the day: the next booking that day is refused as not offered.
+    let (s, ex) = app.post(&format!("{c}/schedule/exceptions"), json!({ "date": date, "kind": "closed" })).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, p) = app.post(&format!("{c}/appointments"), booking(&all[3], "Closed")).await;
+    assert_eq!((s, p["type"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("urn:nobat:problem:slot-not-offered")));
+    // Reopen: bookable again.
+    let (s, _) = app.delete(&format!("{c}/schedule/exceptions/{}", ex["id"].as_str().unwrap())).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.post(&format!("{c}/appointments"), booking(&all[3], "Open")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // A longer duration applies to the next booking at once.
+    let (s, _) =
+        app.patch(&format!("{c}/services/{}", seed.consult), json!({ "duration_min": 45, "slot_step_min": 45 })).await;
+    assert_eq!(s, StatusCode::OK);
+    let fresh = slots(&app, &seed, &seed.consult, &date, Some(&seed.doctors[1])).await;
+    let (s, a) = app.post(&format!("{c}/appointments"), booking(&fresh[0], "Longer")).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (start, end): (jiff::Timestamp, jiff::Timestamp) =
+        (a["start"].as_str().unwrap().parse().unwrap(), a["end"].as_str().unwrap().parse().unwrap());
+    assert_eq!(end.duration_since(start), jiff::SignedDuration::from_mins(45));
+    // A service created after the cache was filled can be booked.
+    let (s, svc) =
+        app.post(&format!("{c}/services"), json!({ "name": "New", "duration_min": 15, "min_notice_min": 0 })).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let new_slots = slots(&app, &seed, svc["id"].as_str().unwrap(), &date, Some(&seed.doctors[0])).await;
+    let free = new_slots.iter().find(|s| s["start"].as_str().unwrap().contains("T15:")).unwrap();
+    let (s, a) = app.post(&format!("{c}/appointments"), booking(free, "New Service")).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    app.stop().await;
+}

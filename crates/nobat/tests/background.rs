@@ -106,3 +106,38 @@ async fn events_committed_by_one_process_reach_the_others() {
     other.close().await;
     app.stop().await;
 }
+
+/// A schedule change made by another process reaches this process's next booking (the
+/// writer's calendar cache is keyed on a version read under the practitioner's lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_processes_schedule_change_reaches_the_next_booking() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let date = day(3);
+    let all = slots(&app, &seed, &seed.consult, &date, Some(&seed.doctors[0])).await;
+    let (s, _) = app.post(&format!("{c}/appointments"), booking(&all[0], "Warm")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // Another process (its own store and writer) closes the day.
+    let other = Store::open(&app.db_url, StoreOptions::default()).await.unwrap();
+    let exception = nobat_core::Exception {
+        id: nobat_core::ExceptionId::new(),
+        practitioner: None,
+        location: None,
+        date: date.parse().unwrap(),
+        kind: nobat_core::ExceptionKind::Closed,
+        start: None,
+        end: None,
+    };
+    let cmd = Command::CreateException(nobat_store::commands::NewException {
+        clinic: seed.clinic.parse().unwrap(),
+        exception,
+        note: "closed elsewhere".into(),
+        actor: nobat_store::AuditActor("test".into()),
+    });
+    other.execute(cmd).await.unwrap();
+    other.close().await;
+    let (s, p) = app.post(&format!("{c}/appointments"), booking(&all[2], "Stale")).await;
+    assert_eq!((s, p["type"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("urn:nobat:problem:slot-not-offered")));
+    app.stop().await;
+}

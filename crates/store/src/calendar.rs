@@ -45,6 +45,12 @@ pub(crate) async fn exceptions(conn: &mut Conn, clinic: ClinicId, from: Date, to
     found.iter().map(rows::exception).collect()
 }
 
+/// The clinic's bookable services.
+pub(crate) async fn services(conn: &mut Conn, clinic: ClinicId) -> StoreResult<Vec<nobat_core::Service>> {
+    let sql = format!("SELECT {} FROM services WHERE clinic_id = $1 AND active = 1", rows::SERVICE_COLS);
+    crate::db::query(sql).bind(clinic.to_string()).fetch_all(&mut *conn).await?.iter().map(rows::service).collect()
+}
+
 /// The clinic's locations with their parsed time zones.
 pub(crate) async fn zones(conn: &mut Conn, clinic: ClinicId) -> StoreResult<Vec<LocationZone>> {
     let found = crate::db::query("SELECT id, time_zone FROM locations WHERE clinic_id = $1 ORDER BY id")

@@ -9,6 +9,7 @@
 //! microsecond instants, TEXT ids); [`Engine`] is matched only where the engines truly differ
 //! (transaction start, connection settings, the PostgreSQL-only exclusion constraint).
 
+mod cache;
 mod calendar;
 pub mod commands;
 pub mod db;
@@ -182,7 +183,10 @@ async fn spawn_writer(
                     match engine::connect_writer(engine, &url).await {
                         Ok(conn) => {
                             let _ = ready_tx.send(Ok(()));
-                            writer::Writer { conn, engine, url, max_batch, events, origin }.run(rx, shutdown).await;
+                            let cache = cache::CalendarCache::default();
+                            writer::Writer { conn, engine, url, max_batch, events, origin, cache }
+                                .run(rx, shutdown)
+                                .await;
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));

@@ -32,6 +32,7 @@ impl AuditActor {
 pub struct WriteTx<'c> {
     pub(crate) conn: &'c mut Conn,
     pub(crate) engine: crate::Engine,
+    pub(crate) cache: &'c mut crate::cache::CalendarCache,
     /// The instant the batch started: one clock reading for the whole transaction.
     pub(crate) now: Timestamp,
     pub(crate) events: Vec<Event>,

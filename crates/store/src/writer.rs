@@ -34,6 +34,7 @@ pub(crate) struct Writer {
     pub events: broadcast::Sender<Event>,
     /// This process, as named in the events it relays to others.
     pub origin: uuid::Uuid,
+    pub cache: crate::cache::CalendarCache,
 }
 
 impl Writer {
@@ -78,7 +79,10 @@ impl Writer {
                 // A deadlock or serialization failure cannot be cured inside the batch (earlier
                 // commands still hold their locks): the batch was rolled back; run each
                 // command in its own transaction instead.
-                Ok(None) => self.apply_each(&batch).await,
+                Ok(None) => {
+                    self.cache.clear();
+                    self.apply_each(&batch).await
+                }
                 Err(e) => Err(e),
             }
         };
@@ -93,6 +97,7 @@ impl Writer {
                 }
             }
             Err(e) => {
+                self.cache.clear();
                 tracing::error!(error = %e, "write transaction failed; nothing in this batch was committed");
                 for job in batch {
                     let _ = job.reply.send(Err(StoreError::Unavailable(
@@ -111,7 +116,13 @@ impl Writer {
         loop {
             attempt += 1;
             self.conn.run(self.engine.begin_write()).await?;
-            let mut tx = WriteTx { conn: &mut self.conn, engine: self.engine, now: now_micros(), events: Vec::new() };
+            let mut tx = WriteTx {
+                conn: &mut self.conn,
+                engine: self.engine,
+                cache: &mut self.cache,
+                now: now_micros(),
+                events: Vec::new(),
+            };
             let result = commands::apply(&mut tx, cmd).await;
             let events = std::mem::take(&mut tx.events);
             match result {
@@ -159,7 +170,7 @@ impl Writer {
         let inner = async {
             for job in batch {
                 self.conn.run("SAVEPOINT cmd").await?;
-                let mut tx = WriteTx { conn: &mut self.conn, engine: self.engine, now, events: Vec::new() };
+                let mut tx = WriteTx { conn: &mut self.conn, engine: self.engine, cache: &mut self.cache, now, events: Vec::new() };
                 let result = commands::apply(&mut tx, &job.cmd).await;
                 let job_events = std::mem::take(&mut tx.events);
                 match result {

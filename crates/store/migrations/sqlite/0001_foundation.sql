@@ -35,6 +35,9 @@ CREATE TABLE practitioners (
     -- Bumped by every booking change of this practitioner: the UPDATE that bumps it is the
     -- per-practitioner write lock on PostgreSQL (a row lock) and a version for read caches.
     booking_seq     INTEGER NOT NULL,
+    -- Bumped by every change to what decides this practitioner's slots (rules, exceptions,
+    -- services, locations): the key of the writer's calendar cache.
+    schedule_seq    INTEGER NOT NULL,
     created_at_us   INTEGER NOT NULL,
     PRIMARY KEY (clinic_id, id)
 );

@@ -5,12 +5,13 @@
 //! decides, and the appointment is written — all before commit. No handler checks first.
 
 use super::idempotency::{self, Idempotency};
+use crate::cache::Calendar;
 use crate::calendar::{self, Excluding};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Appointment, Hold};
 use crate::rows;
 use crate::tx::{AuditActor, WriteTx};
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use nobat_core::availability::{PractitionerCalendar, block};
 use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff, decide_slot};
 use nobat_core::{
@@ -18,6 +19,7 @@ use nobat_core::{
     PractitionerId, Service, ServiceId, Slot,
 };
 use serde_json::json;
+use std::sync::Arc;
 
 /// A request to reserve a slot for a few minutes.
 #[derive(Debug, Clone)]
@@ -88,9 +90,9 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
         return Err(DomainError::invalid("ttl", "a hold lasts between 1 second and 24 hours").into());
     }
     let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
-    lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
-    let service = load_service(tx, r.clinic, r.service).await?;
-    let (slot, _) = decide_locked(tx, r.clinic, &req, &service, Excluding::default(), r.actor).await?;
+    let seq = lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
+    let (cal, service) = calendar_for(tx, r.clinic, r.practitioner, seq, r.service).await?;
+    let (slot, _) = decide_locked(tx, r.clinic, &req, &service, &cal, Excluding::default(), r.actor).await?;
     let (bs, be) = block(&service, slot.start, slot.end);
     let hold = Hold {
         id: HoldId::new(),
@@ -148,7 +150,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     }
     let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
     // Lock first, then read: what we decide on cannot change before we commit.
-    lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
+    let seq = lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
     let mut excluding = Excluding::default();
     if let Some(hold_id) = r.hold {
         let hold = load_hold(tx, r.clinic, hold_id).await?;
@@ -164,8 +166,8 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         }
         excluding.hold = Some(hold_id);
     }
-    let service = load_service(tx, r.clinic, r.service).await?;
-    let (slot, overridden) = decide_locked(tx, r.clinic, &req, &service, excluding, r.actor).await?;
+    let (cal, service) = calendar_for(tx, r.clinic, r.practitioner, seq, r.service).await?;
+    let (slot, overridden) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
     if let Some(hold_id) = r.hold {
         let gone = crate::db::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
             .bind(r.clinic.to_string())
@@ -261,19 +263,23 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
         }
         same
     });
+    let mut seq = 0;
     for (p, must) in locks {
-        lock_practitioner(tx, r.clinic, p, must).await?;
+        let s = lock_practitioner(tx, r.clinic, p, must).await?;
+        if p == practitioner {
+            seq = s;
+        }
     }
     // Read again under the lock: a concurrent change may have moved or cancelled it.
     let old = load_appointment(tx, r.clinic, r.appointment).await?;
     if !matches!(old.status, AppointmentStatus::Booked | AppointmentStatus::Pending) {
         return Err(DomainError::IllegalTransition { from: old.status.as_str(), to: "rescheduled" }.into());
     }
-    let service = load_service(tx, r.clinic, old.service).await?;
+    let (cal, service) = calendar_for(tx, r.clinic, practitioner, seq, old.service).await?;
     let cut = check_cutoff(Change::Reschedule, old.start, &service, tx.now, r.actor)?;
     let req = SlotRequest { service: old.service, practitioner, start: r.start, location: r.location };
     let excluding = Excluding { appointment: Some(old.id), hold: None };
-    let (slot, notice) = decide_locked(tx, r.clinic, &req, &service, excluding, r.actor).await?;
+    let (slot, notice) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
     let override_note = (cut == Overridden::Yes || notice == Overridden::Yes)
         .then(|| "rescheduled by staff inside the patient cut-off, notice or horizon".to_owned());
     let new = Appointment {
@@ -370,21 +376,33 @@ pub(crate) async fn expire_holds(tx: &mut WriteTx<'_>) -> StoreResult<super::Out
     Ok(super::Output::Count(count))
 }
 
-/// Reads the practitioner's calendar around the requested start and asks the core. The
-/// caller must already hold the practitioner's lock.
+/// The locked practitioner's calendar (from the writer's cache, current at `seq`) and the
+/// requested service.
+async fn calendar_for(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    practitioner: PractitionerId,
+    seq: i64,
+    service: ServiceId,
+) -> StoreResult<(Arc<Calendar>, Service)> {
+    let today = tx.now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let cal = tx.cache.get(tx.conn, clinic, practitioner, seq, today).await?;
+    let service = cal.services.get(&service).cloned().ok_or(StoreError::NotFound("service"))?;
+    Ok((cal, service))
+}
+
+/// Reads the busy time that could stop the requested slot and asks the core. The caller must
+/// already hold the practitioner's lock.
+#[allow(clippy::too_many_arguments)]
 async fn decide_locked(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
     req: &SlotRequest,
     service: &Service,
+    cal: &Calendar,
     excluding: Excluding,
     actor: Actor,
 ) -> StoreResult<(Slot, Overridden)> {
-    let day = req.start.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let (from, to) = (day.checked_sub(2.days()).unwrap_or(day), day.checked_add(2.days()).unwrap_or(day));
-    let rules = calendar::rules(tx.conn, clinic, Some(req.practitioner)).await?;
-    let exceptions = calendar::exceptions(tx.conn, clinic, from, to).await?;
-    let zones = calendar::zones(tx.conn, clinic).await?;
     // Only what overlaps the requested appointment's own block can stop it; reading more would
     // make every booking cost O(bookings that day).
     let end = req.start.checked_add(service.duration()).unwrap_or(Timestamp::MAX);
@@ -396,9 +414,13 @@ async fn decide_locked(
             .into_iter()
             .map(|(_, b)| b)
             .collect();
-    let cal =
-        PractitionerCalendar { practitioner: req.practitioner, rules: &rules, exceptions: &exceptions, busy: &busy };
-    Ok(decide_slot(req, service, &cal, &zones, tx.now, actor)?)
+    let view = PractitionerCalendar {
+        practitioner: req.practitioner,
+        rules: &cal.rules,
+        exceptions: &cal.exceptions,
+        busy: &busy,
+    };
+    Ok(decide_slot(req, service, &view, &cal.zones, tx.now, actor)?)
 }
 
 /// What a lock requires of the practitioner.
@@ -414,19 +436,20 @@ enum Must {
 /// processes' changes for this practitioner wait), a version bump on SQLite where the writer
 /// already runs alone. Every change to a practitioner's appointments or holds takes it first
 /// and reads afterwards.
-async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId, must: Must) -> StoreResult<()> {
-    let done = crate::db::query(
-        "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND id = $2 AND (active = 1 OR $3 = 0)",
+///
+/// Returns the practitioner's `schedule_seq`, read under the lock: the key of the calendar cache.
+async fn lock_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: PractitionerId, must: Must) -> StoreResult<i64> {
+    let row = crate::db::query(
+        "UPDATE practitioners SET booking_seq = booking_seq + 1 \
+         WHERE clinic_id = $1 AND id = $2 AND (active = 1 OR $3 = 0) RETURNING schedule_seq",
     )
     .bind(clinic.to_string())
     .bind(p.to_string())
     .bind(i64::from(must == Must::BeActive))
-    .execute(&mut *tx.conn)
-    .await?;
-    if done == 0 {
-        return Err(StoreError::NotFound("practitioner"));
-    }
-    Ok(())
+    .fetch_optional(&mut *tx.conn)
+    .await?
+    .ok_or(StoreError::NotFound("practitioner"))?;
+    rows::int(&row, "schedule_seq")
 }
 
 /// Finds the appointment, locks its practitioner, and reads it again under the lock.

@@ -106,6 +106,7 @@ pub(crate) async fn create_location(
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
+    super::schedule::touch_practitioner(tx, l.clinic, None).await?;
     tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
     Ok(super::Output::Location(l.clone()))
 }
@@ -132,6 +133,7 @@ pub(crate) async fn update_location(
     if done == 0 {
         return Err(StoreError::NotFound("location"));
     }
+    super::schedule::touch_practitioner(tx, l.clinic, None).await?;
     tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
     Ok(super::Output::Location(l.clone()))
 }
@@ -154,8 +156,8 @@ pub(crate) async fn create_practitioner(
 ) -> StoreResult<super::Output> {
     validate_practitioner(p)?;
     crate::db::query(
-        "INSERT INTO practitioners (clinic_id, id, name, specialties, languages, active, booking_seq, created_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+        "INSERT INTO practitioners (clinic_id, id, name, specialties, languages, active, booking_seq, schedule_seq, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7)",
     )
     .bind(p.clinic.to_string())
     .bind(p.id.to_string())
@@ -177,7 +179,8 @@ pub(crate) async fn update_practitioner(
 ) -> StoreResult<super::Output> {
     validate_practitioner(p)?;
     let done = crate::db::query(
-        "UPDATE practitioners SET name = $3, specialties = $4, languages = $5, active = $6, booking_seq = booking_seq + 1 \
+        "UPDATE practitioners SET name = $3, specialties = $4, languages = $5, active = $6, booking_seq = booking_seq + 1, \
+         schedule_seq = schedule_seq + 1 \
          WHERE clinic_id = $1 AND id = $2",
     )
     .bind(p.clinic.to_string())
@@ -221,6 +224,7 @@ pub(crate) async fn create_service(
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
+    super::schedule::touch_practitioner(tx, s.clinic, None).await?;
     tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
     Ok(super::Output::Service(s.clone()))
 }
@@ -279,6 +283,7 @@ pub(crate) async fn update_service(
     if done == 0 {
         return Err(StoreError::NotFound("service"));
     }
+    super::schedule::touch_practitioner(tx, s.clinic, None).await?;
     tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
     Ok(super::Output::Service(s.clone()))
 }

@@ -1,4 +1,4 @@
-//! Weekly rules and dated exceptions. A change bumps the practitioner's `booking_seq` so caches
+//! Weekly rules and dated exceptions. A change bumps the practitioner's `schedule_seq` so caches
 //! keyed on it see the new schedule.
 
 use crate::error::{StoreError, StoreResult};
@@ -33,9 +33,17 @@ async fn ensure(
         .ok_or(StoreError::NotFound(what))
 }
 
-async fn touch_practitioner(tx: &mut WriteTx<'_>, clinic: ClinicId, p: Option<PractitionerId>) -> StoreResult<()> {
+/// Marks the practitioner's schedule (or, with `None`, every practitioner's in the clinic) as
+/// changed, for the writer's calendar cache. On PostgreSQL it also takes their row locks, so a
+/// schedule change and a booking for the same practitioner never interleave.
+pub(crate) async fn touch_practitioner(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    p: Option<PractitionerId>,
+) -> StoreResult<()> {
     crate::db::query(
-        "UPDATE practitioners SET booking_seq = booking_seq + 1 WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2)",
+        "UPDATE practitioners SET booking_seq = booking_seq + 1, schedule_seq = schedule_seq + 1 \
+         WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2)",
     )
     .bind(clinic.to_string())
     .bind(p.map(|p| p.to_string()))
