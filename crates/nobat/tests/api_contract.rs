@@ -86,3 +86,26 @@ async fn directory_lists_clinics_with_zones_by_id_or_slug() {
     assert_eq!(ps["practitioners"].as_array().unwrap().len(), 2);
     app.stop().await;
 }
+
+/// Clinic contexts are cached per request path; a change must show at once.
+#[tokio::test]
+async fn clinic_changes_show_at_once() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let (_, before) = app.get(&format!("/clinics/{}", seed.slug)).await;
+    assert_eq!(before["name"], "Test Clinic");
+    let (s, _) = app.patch(&format!("/clinics/{}", seed.slug), serde_json::json!({ "name": "Renamed" })).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, after) = app.get(&format!("/clinics/{}", seed.slug)).await;
+    assert_eq!(after["name"], "Renamed");
+    let (s, _) = app
+        .post(
+            &format!("/clinics/{}/locations", seed.slug),
+            serde_json::json!({ "name": "Istanbul", "time_zone": "Europe/Istanbul" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, list) = app.get(&format!("/clinics/{}/locations", seed.clinic)).await;
+    assert_eq!(list["locations"].as_array().unwrap().len(), 3);
+    app.stop().await;
+}

@@ -13,6 +13,7 @@ mod cache;
 mod calendar;
 pub mod commands;
 pub mod db;
+mod directory_cache;
 mod engine;
 mod error;
 pub mod migrate;
@@ -24,6 +25,7 @@ mod tx;
 mod writer;
 
 pub use commands::{Command, Output};
+pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};
 pub use tx::{AuditActor, Event};
@@ -61,6 +63,7 @@ struct Inner {
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
     writer_done: Mutex<Option<oneshot::Receiver<()>>>,
+    directory: Arc<directory_cache::DirectoryCache>,
     /// The LISTEN task relaying other processes' events (PostgreSQL only).
     relay: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -93,6 +96,8 @@ impl Store {
         let origin = uuid::Uuid::new_v4();
         let writer_done =
             spawn_writer(engine, url, options.max_batch.max(1), events.clone(), origin, rx, shutdown_rx).await?;
+        let directory = Arc::new(directory_cache::DirectoryCache::default());
+        tokio::spawn(directory_cache::follow(Arc::downgrade(&directory), events.subscribe()));
         let relay =
             (engine == Engine::Postgres).then(|| tokio::spawn(relay::listen(url.to_owned(), origin, events.clone())));
         Ok(Store {
@@ -104,6 +109,7 @@ impl Store {
                 shutdown,
                 writer_done: Mutex::new(Some(writer_done)),
                 relay: Mutex::new(relay),
+                directory,
             }),
         })
     }

@@ -5,19 +5,28 @@ use crate::problem::{ApiError, ApiResult};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use nobat_core::LocationId;
-use nobat_store::model::{Clinic, Location};
+use nobat_store::ClinicContext;
+use nobat_store::model::Clinic;
+use std::sync::Arc;
 
-/// The clinic a request is about.
-pub struct ClinicCtx {
-    pub clinic: Clinic,
-    pub locations: Vec<Location>,
+/// The clinic a request is about, with its locations (from the store's directory cache).
+pub struct ClinicCtx(Arc<ClinicContext>);
+
+impl std::ops::Deref for ClinicCtx {
+    type Target = ClinicContext;
+    fn deref(&self) -> &ClinicContext {
+        &self.0
+    }
 }
 
 impl ClinicCtx {
     pub async fn load(state: &AppState, key: &str) -> ApiResult<Self> {
-        let clinic = state.store.clinic(key).await?;
-        let locations = state.store.locations(clinic.id).await?;
-        Ok(Self { clinic, locations })
+        Ok(Self(state.store.clinic_context(key).await?))
+    }
+
+    /// Just the clinic.
+    pub async fn clinic(state: &AppState, key: &str) -> ApiResult<Clinic> {
+        Ok(Self::load(state, key).await?.clinic.clone())
     }
 
     /// The time zone of one of the clinic's locations (UTC if unknown, which cannot happen for

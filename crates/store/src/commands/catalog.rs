@@ -65,6 +65,7 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         .bind(now)
         .execute(&mut *tx.conn)
         .await?;
+    tx.emit(clinic.id, "clinic.changed", json!({ "clinic": clinic.id })).await?;
     tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None).await?;
     Ok(super::Output::Clinic(clinic.clone()))
 }
@@ -82,6 +83,7 @@ pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &Audi
     if done == 0 {
         return Err(StoreError::NotFound("clinic"));
     }
+    tx.emit(c.id, "clinic.changed", json!({ "clinic": c.id })).await?;
     tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None).await?;
     Ok(super::Output::Clinic(c.clone()))
 }
@@ -107,6 +109,7 @@ pub(crate) async fn create_location(
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
+    tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
     tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
     Ok(super::Output::Location(l.clone()))
 }
@@ -134,6 +137,7 @@ pub(crate) async fn update_location(
         return Err(StoreError::NotFound("location"));
     }
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
+    tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
     tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
     Ok(super::Output::Location(l.clone()))
 }

@@ -2,8 +2,9 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Clinic, DateRange, Location, Practitioner};
-use crate::{Store, calendar, rows};
+use crate::{ClinicContext, Store, calendar, rows};
 use nobat_core::{ClinicId, Exception, LocationId, PractitionerId, Service, ServiceId, WeeklyRule};
+use std::sync::Arc;
 
 impl Store {
     /// Every clinic with its locations: the public directory.
@@ -35,6 +36,21 @@ impl Store {
         let row =
             crate::db::query(sql).bind(value).fetch_optional(&mut conn).await?.ok_or(StoreError::NotFound("clinic"))?;
         rows::clinic(&row)
+    }
+
+    /// The clinic named by `key` (id or slug) with its locations, cached (see
+    /// `directory_cache`): every request needs it, and it almost never changes.
+    pub async fn clinic_context(&self, key: &str) -> StoreResult<Arc<ClinicContext>> {
+        let cache = &self.inner.directory;
+        if let Some(ctx) = cache.get(key) {
+            return Ok(ctx);
+        }
+        let generation = cache.generation();
+        let clinic = self.clinic(key).await?;
+        let locations = self.locations(clinic.id).await?;
+        let ctx = Arc::new(ClinicContext { clinic, locations });
+        cache.put(key.to_owned(), generation, ctx.clone());
+        Ok(ctx)
     }
 
     pub async fn locations(&self, clinic: ClinicId) -> StoreResult<Vec<Location>> {

@@ -86,7 +86,7 @@ pub async fn release_hold(
     State(state): State<AppState>,
     Path((clinic, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: HoldId = parse_id("hold", &id)?;
     state.store.execute(Command::ReleaseHold(clinic.id, id)).await?;
     Ok(StatusCode::NO_CONTENT)

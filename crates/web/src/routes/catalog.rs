@@ -104,7 +104,7 @@ pub async fn create_location(
     Path(clinic): Path<String>,
     body: ApiJson<LocationInput>,
 ) -> ApiResult<(StatusCode, Json<LocationDto>)> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let i = body.value;
     let location = Location {
         id: LocationId::new(),
@@ -129,7 +129,7 @@ pub async fn update_location(
     Path((clinic, id)): Path<(String, String)>,
     body: ApiJson<LocationPatch>,
 ) -> ApiResult<Json<LocationDto>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: LocationId = parse_id("location", &id)?;
     let cur = state.store.location(clinic.id, id).await?;
     let p = body.value;
@@ -175,7 +175,7 @@ pub async fn create_practitioner(
     Path(clinic): Path<String>,
     body: ApiJson<PractitionerInput>,
 ) -> ApiResult<(StatusCode, Json<PractitionerDto>)> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let i = body.value;
     let p = Practitioner {
         id: PractitionerId::new(),
@@ -199,7 +199,7 @@ pub async fn update_practitioner(
     Path((clinic, id)): Path<(String, String)>,
     body: ApiJson<PractitionerPatch>,
 ) -> ApiResult<Json<PractitionerDto>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: PractitionerId = parse_id("practitioner", &id)?;
     let cur = state.store.practitioner(clinic.id, id).await?;
     let p = body.value;
@@ -266,7 +266,7 @@ pub async fn create_service(
     Path(clinic): Path<String>,
     body: ApiJson<ServiceInput>,
 ) -> ApiResult<(StatusCode, Json<ServiceDto>)> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let i = body.value;
     if i.name.is_none() {
         return Err(ApiError::invalid("name", "give the service a name"));
@@ -303,7 +303,7 @@ pub async fn update_service(
     Path((clinic, id)): Path<(String, String)>,
     body: ApiJson<ServiceInput>,
 ) -> ApiResult<Json<ServiceDto>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: ServiceId = parse_id("service", &id)?;
     let cur = state.store.service(clinic.id, id).await?;
     match state.store.execute(Command::UpdateService(body.value.apply(cur), super::staff_actor())).await? {

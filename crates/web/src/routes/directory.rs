@@ -31,7 +31,7 @@ pub async fn get_clinic(State(state): State<AppState>, Path(clinic): Path<String
     params(("clinic" = String, Path, description = "clinic id or slug")),
     responses((status = 200, body = ServiceList), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_services(State(state): State<AppState>, Path(clinic): Path<String>) -> ApiResult<Json<ServiceList>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let services = state.store.services(clinic.id).await?;
     Ok(Json(ServiceList { services: services.iter().map(ServiceDto::from).collect() }))
 }
@@ -43,7 +43,7 @@ pub async fn get_service(
     State(state): State<AppState>,
     Path((clinic, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ServiceDto>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: ServiceId = parse_id("service", &id)?;
     Ok(Json(ServiceDto::from(&state.store.service(clinic.id, id).await?)))
 }
@@ -56,7 +56,7 @@ pub async fn list_practitioners(
     State(state): State<AppState>,
     Path(clinic): Path<String>,
 ) -> ApiResult<Json<PractitionerList>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let list = state.store.practitioners(clinic.id).await?;
     Ok(Json(PractitionerList { practitioners: list.iter().map(PractitionerDto::from).collect() }))
 }
@@ -68,7 +68,7 @@ pub async fn get_practitioner(
     State(state): State<AppState>,
     Path((clinic, id)): Path<(String, String)>,
 ) -> ApiResult<Json<PractitionerDto>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: PractitionerId = parse_id("practitioner", &id)?;
     Ok(Json(PractitionerDto::from(&state.store.practitioner(clinic.id, id).await?)))
 }

@@ -1,7 +1,7 @@
 //! Staff: weekly rules and dated exceptions (holidays, closures, extra hours).
 
 use crate::AppState;
-use crate::context::{body_id, date};
+use crate::context::{ClinicCtx, body_id, date};
 use crate::dto::*;
 use crate::extract::{ApiJson, ApiQuery, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
@@ -35,7 +35,7 @@ pub async fn list_rules(
     Path(clinic): Path<String>,
     ApiQuery(q): ApiQuery<RuleParams>,
 ) -> ApiResult<Json<RuleList>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let practitioner: Option<PractitionerId> =
         q.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?;
     let rules = state.store.rules(clinic.id, practitioner).await?;
@@ -74,7 +74,7 @@ pub async fn create_rule(
     Path(clinic): Path<String>,
     body: ApiJson<RuleInput>,
 ) -> ApiResult<(StatusCode, Json<RuleDto>)> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let i = body.value;
     let rule = WeeklyRule {
         id: RuleId::new(),
@@ -113,7 +113,7 @@ pub async fn delete_rule(
     State(state): State<AppState>,
     Path((clinic, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: RuleId = parse_id("schedule rule", &id)?;
     state.store.execute(Command::DeleteRule(clinic.id, id, super::staff_actor())).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -137,7 +137,7 @@ pub async fn list_exceptions(
     Path(clinic): Path<String>,
     ApiQuery(q): ApiQuery<ExceptionParams>,
 ) -> ApiResult<Json<ExceptionList>> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let from = q.from.as_deref().map(|d| date("from", d)).transpose()?.unwrap_or(today);
     let to = match q.to.as_deref() {
@@ -174,7 +174,7 @@ pub async fn create_exception(
     Path(clinic): Path<String>,
     body: ApiJson<ExceptionInput>,
 ) -> ApiResult<(StatusCode, Json<ExceptionDto>)> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let i = body.value;
     let kind = match i.kind.as_str() {
         "closed" => ExceptionKind::Closed,
@@ -213,7 +213,7 @@ pub async fn delete_exception(
     State(state): State<AppState>,
     Path((clinic, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let clinic = state.store.clinic(&clinic).await?;
+    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
     let id: ExceptionId = parse_id("schedule exception", &id)?;
     state.store.execute(Command::DeleteException(clinic.id, id, super::staff_actor())).await?;
     Ok(StatusCode::NO_CONTENT)
