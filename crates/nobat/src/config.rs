@@ -25,6 +25,8 @@ pub struct Config {
     pub read_pool_size: u32,
     /// Most writes committed together.
     pub max_batch: usize,
+    /// Writer connections on PostgreSQL (SQLite always has one).
+    pub pg_writers: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -45,6 +47,7 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub read_pool_size: Option<u32>,
     pub max_batch: Option<usize>,
+    pub pg_writers: Option<usize>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -88,6 +91,7 @@ impl Config {
             log_format: o.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
             read_pool_size: file.read_pool_size.unwrap_or(8),
             max_batch: file.max_batch.unwrap_or(128),
+            pg_writers: file.pg_writers.unwrap_or(4),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -103,6 +107,9 @@ impl Config {
         }
         if !(1..=10_000).contains(&self.max_batch) {
             bail!("max_batch must be between 1 and 10000");
+        }
+        if !(1..=64).contains(&self.pg_writers) {
+            bail!("pg_writers must be between 1 and 64");
         }
         Ok(())
     }
@@ -133,6 +140,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("read_pool_size", &self.read_pool_size)
             .field("max_batch", &self.max_batch)
+            .field("pg_writers", &self.pg_writers)
             .finish()
     }
 }

@@ -29,8 +29,12 @@ impl Application {
             std::fs::create_dir_all(&config.data_dir)
                 .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         }
-        let options =
-            StoreOptions { read_pool_size: config.read_pool_size, max_batch: config.max_batch, migrate: true };
+        let options = StoreOptions {
+            read_pool_size: config.read_pool_size,
+            max_batch: config.max_batch,
+            migrate: true,
+            pg_writers: config.pg_writers,
+        };
         let store = Store::open(&config.database_url, options)
             .await
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;

@@ -1,7 +1,8 @@
 //! Nobat's persistence: one code path for SQLite and PostgreSQL.
 //!
-//! * Writes go through [`Store::execute`] as [`Command`]s to the single writer task
-//!   ([`writer`]), which batches them into group commits.
+//! * Writes go through [`Store::execute`] as [`Command`]s to the writer ([`writer`]), which
+//!   batches them into group commits: one writer on SQLite (it admits one at a time), several
+//!   on PostgreSQL, each owning the practitioners whose id hashes to it.
 //! * Reads ([`reads`]) use a pool of read connections and never wait for the writer.
 //! * Committed changes are published as [`Event`]s ([`Store::subscribe`]).
 //!
@@ -42,11 +43,13 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// Apply pending migrations when opening (the server does; `nobat migrate` does it alone).
     pub migrate: bool,
+    /// Writer connections on PostgreSQL (SQLite always has exactly one).
+    pub pg_writers: usize,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { read_pool_size: 8, max_batch: 128, migrate: true }
+        Self { read_pool_size: 8, max_batch: 128, migrate: true, pg_writers: 4 }
     }
 }
 
@@ -59,10 +62,11 @@ pub struct Store {
 struct Inner {
     engine: Engine,
     readers: db::Readers,
-    writer: mpsc::Sender<writer::Job>,
+    /// One sender per writer; a command goes to the writer of the practitioner it locks.
+    writers: Vec<mpsc::Sender<writer::Job>>,
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
-    writer_done: Mutex<Option<oneshot::Receiver<()>>>,
+    writer_done: Mutex<Vec<oneshot::Receiver<()>>>,
     directory: Arc<directory_cache::DirectoryCache>,
     /// The LISTEN task relaying other processes' events (PostgreSQL only).
     relay: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -91,11 +95,23 @@ impl Store {
         checked?;
         let readers = engine::connect_readers(engine, url, options.read_pool_size).await?;
         let (events, _) = broadcast::channel(4096);
-        let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let origin = uuid::Uuid::new_v4();
-        let writer_done =
-            spawn_writer(engine, url, options.max_batch.max(1), events.clone(), origin, rx, shutdown_rx).await?;
+        // PostgreSQL serializes writers on row locks, so several connections commit in
+        // parallel; SQLite takes one writer at a time, so more would only queue on its lock.
+        let count = match engine {
+            Engine::Sqlite => 1,
+            Engine::Postgres => options.pg_writers.clamp(1, 64),
+        };
+        let mut writers = Vec::with_capacity(count);
+        let mut writer_done = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
+            let max_batch = options.max_batch.max(1);
+            writer_done
+                .push(spawn_writer(engine, url, max_batch, events.clone(), origin, rx, shutdown_rx.clone()).await?);
+            writers.push(tx);
+        }
         let directory = Arc::new(directory_cache::DirectoryCache::default());
         tokio::spawn(directory_cache::follow(Arc::downgrade(&directory), events.subscribe()));
         let relay =
@@ -104,10 +120,10 @@ impl Store {
             inner: Arc::new(Inner {
                 engine,
                 readers,
-                writer: tx,
+                writers,
                 events,
                 shutdown,
-                writer_done: Mutex::new(Some(writer_done)),
+                writer_done: Mutex::new(writer_done),
                 relay: Mutex::new(relay),
                 directory,
             }),
@@ -130,8 +146,16 @@ impl Store {
     /// Sends a command to the writer and waits until it is committed (or refused).
     pub async fn execute(&self, cmd: Command) -> StoreResult<Output> {
         let (reply, answer) = oneshot::channel();
-        self.inner
-            .writer
+        let writers = &self.inner.writers;
+        let index = if writers.len() == 1 {
+            0
+        } else {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            cmd.lock_key().hash(&mut h);
+            (h.finish() % writers.len() as u64) as usize
+        };
+        writers[index]
             .send(writer::Job { cmd, reply })
             .await
             .map_err(|_| StoreError::Unavailable("the server is shutting down".into()))?;
@@ -154,9 +178,9 @@ impl Store {
         if let Some(relay) = self.inner.relay.lock().ok().and_then(|mut t| t.take()) {
             relay.abort();
         }
-        let done = self.inner.writer_done.lock().ok().and_then(|mut t| t.take());
-        if let Some(done) = done {
-            let _ = done.await;
+        let done: Vec<_> = self.inner.writer_done.lock().map(|mut d| d.drain(..).collect()).unwrap_or_default();
+        for d in done {
+            let _ = d.await;
         }
         self.inner.readers.close().await;
     }

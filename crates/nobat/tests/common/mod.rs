@@ -48,6 +48,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         log_format: LogFormat::Text,
         read_pool_size: 8,
         max_batch: 128,
+        pg_writers: 4,
     }
 }
 
