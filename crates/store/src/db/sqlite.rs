@@ -17,10 +17,16 @@ use tokio::sync::Semaphore;
 ///   and "booked" must mean booked. Group commit pays for this (one fsync per batch).
 /// * `foreign_keys=ON` because SQLite does not enforce them by default.
 /// * `busy_timeout` covers the rare other writer (a CLI command while the server runs).
+/// * A 64 MiB page cache and memory-mapped reads: profiling showed the writer spending most of
+///   its time copying pages out of the OS cache with `pread`; with its own large cache (valid
+///   across its transactions, as it is the only writer) it rarely reads at all.
 fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(5))?;
     c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-    c.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    c.query_row("PRAGMA mmap_size = 268435456", [], |_| Ok(()))?;
+    c.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )?;
     c.set_prepared_statement_cache_capacity(256);
     Ok(())
 }
