@@ -122,6 +122,9 @@ pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &
     for loc in locations.iter().filter(|l| query.location.is_none_or(|q| q == l.id)) {
         let mut date = query.from;
         while date <= query.to {
+            // Most days have no offset change anywhere near them: then every wall time maps to
+            // exactly one instant with one offset, and the DST-careful path is not needed.
+            let fixed = fixed_offset(&loc.tz, date);
             for (open_s, open_e) in
                 open_intervals(cal.rules, cal.exceptions, cal.practitioner, loc.id, service.id, date)
             {
@@ -129,6 +132,37 @@ pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &
                 else {
                     continue;
                 };
+                if let Some(offset) = fixed {
+                    let (Ok(open_start), Ok(open_end)) =
+                        (offset.to_timestamp(open_start), offset.to_timestamp(open_end))
+                    else {
+                        continue;
+                    };
+                    let mut start = open_start;
+                    let step = jiff::SignedDuration::from_mins(step);
+                    while start < open_end {
+                        let Ok(end) = start.checked_add(duration) else { break };
+                        if end > open_end {
+                            break;
+                        }
+                        if start >= earliest
+                            && start <= latest
+                            && let Some(capacity_left) = busy.capacity_left(service, start, end)
+                        {
+                            out.push(Slot {
+                                start,
+                                end,
+                                practitioner: cal.practitioner,
+                                location: loc.id,
+                                service: service.id,
+                                capacity_left,
+                            });
+                        }
+                        let Ok(next) = start.checked_add(step) else { break };
+                        start = next;
+                    }
+                    continue;
+                }
                 let mut m = i64::from(open_s);
                 while m < i64::from(open_e) {
                     for start in wall_instants(&loc.tz, date, m) {
@@ -225,6 +259,17 @@ fn within_wall(tz: &TimeZone, start: Timestamp, end: Timestamp, open_start: Date
             Some(t) => piece_start = t,
             None => return true,
         }
+    }
+}
+
+/// The zone's offset on local `date` if it cannot change anywhere near that day (no transition
+/// within a day either side, which covers every zone's span of local dates).
+fn fixed_offset(tz: &TimeZone, date: Date) -> Option<jiff::tz::Offset> {
+    let lo = date.yesterday().ok()?.to_zoned(TimeZone::UTC).ok()?.timestamp();
+    let hi = lo.checked_add(jiff::SignedDuration::from_hours(72)).ok()?;
+    match tz.following(lo).next() {
+        Some(t) if t.timestamp() < hi => None,
+        _ => Some(tz.to_offset(lo)),
     }
 }
 
