@@ -51,18 +51,14 @@ async fn outbox_claims_are_disjoint_and_unfinished_claims_come_back() {
     assert_eq!(ids.len() as i64, total, "every row was claimed");
     // Complete all but three; after their lease those three come back, attempt 2.
     let (done, open) = claimed.split_at(claimed.len() - 3);
-    let keys = done.iter().map(|i| (i.clinic, i.id.clone())).collect();
-    assert!(
-        matches!(a.execute(Command::CompleteOutbox(keys)).await.unwrap(), Output::Count(n) if n as usize == done.len())
-    );
+    let finished = a.execute(Command::CompleteOutbox(done.to_vec())).await.unwrap();
+    assert!(matches!(finished, Output::Count(n) if n as usize == done.len()));
     assert!(claim(&b, 100, lease).await.is_empty(), "leased rows are not handed out again");
     let short = SignedDuration::from_millis(300);
     let open_ids: HashSet<_> = open.iter().map(|i| i.id.clone()).collect();
     // Release the long leases by retrying now, then claim with a short lease and let it lapse.
     for i in open {
-        a.execute(Command::RetryOutbox { clinic: i.clinic, id: i.id.clone(), after: SignedDuration::ZERO })
-            .await
-            .unwrap();
+        a.execute(Command::RetryOutbox { item: i.clone(), after: SignedDuration::ZERO }).await.unwrap();
     }
     let first = claim(&a, 100, short).await;
     assert_eq!(first.iter().map(|i| i.id.clone()).collect::<HashSet<_>>(), open_ids);
@@ -70,6 +66,10 @@ async fn outbox_claims_are_disjoint_and_unfinished_claims_come_back() {
     let again = claim(&b, 100, lease).await;
     assert_eq!(again.iter().map(|i| i.id.clone()).collect::<HashSet<_>>(), open_ids, "expired leases come back");
     assert!(again.iter().all(|i| i.attempts == 3), "{again:?}");
+    // The first claimer's lease ran out: it can neither finish nor release what b now holds.
+    assert!(matches!(a.execute(Command::CompleteOutbox(first.clone())).await.unwrap(), Output::Count(0)));
+    assert!(a.execute(Command::RetryOutbox { item: first[0].clone(), after: SignedDuration::ZERO }).await.is_err());
+    assert!(matches!(b.execute(Command::CompleteOutbox(again.clone())).await.unwrap(), Output::Count(3)));
     a.close().await;
     b.close().await;
     app.stop().await;

@@ -51,7 +51,7 @@ impl DirectoryCache {
         }
     }
 
-    fn invalidate(&self) {
+    pub(crate) fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
@@ -63,7 +63,8 @@ impl DirectoryCache {
 pub(crate) async fn follow(cache: Weak<DirectoryCache>, mut events: broadcast::Receiver<Event>) {
     loop {
         let changed = match events.recv().await {
-            Ok(e) => e.topic == "clinic.changed",
+            // `relay.gap`: the cross-process relay lost its connection and may have missed some.
+            Ok(e) => e.topic == "clinic.changed" || e.topic == "relay.gap",
             // Missed events: assume the worst.
             Err(broadcast::error::RecvError::Lagged(_)) => true,
             Err(broadcast::error::RecvError::Closed) => return,

@@ -103,16 +103,22 @@ impl Store {
             Engine::Sqlite => 1,
             Engine::Postgres => options.pg_writers.clamp(1, 64),
         };
+        let directory = Arc::new(directory_cache::DirectoryCache::default());
         let mut writers = Vec::with_capacity(count);
         let mut writer_done = Vec::with_capacity(count);
         for _ in 0..count {
             let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
-            let max_batch = options.max_batch.max(1);
-            writer_done
-                .push(spawn_writer(engine, url, max_batch, events.clone(), origin, rx, shutdown_rx.clone()).await?);
+            let setup = WriterSetup {
+                engine,
+                url: url.to_owned(),
+                max_batch: options.max_batch.max(1),
+                events: events.clone(),
+                origin,
+                directory: directory.clone(),
+            };
+            writer_done.push(spawn_writer(setup, rx, shutdown_rx.clone()).await?);
             writers.push(tx);
         }
-        let directory = Arc::new(directory_cache::DirectoryCache::default());
         tokio::spawn(directory_cache::follow(Arc::downgrade(&directory), events.subscribe()));
         let relay =
             (engine == Engine::Postgres).then(|| tokio::spawn(relay::listen(url.to_owned(), origin, events.clone())));
@@ -139,6 +145,25 @@ impl Store {
         applied
     }
 
+    /// The practitioner a command locks first. Commands that name an appointment only are
+    /// looked up, when there are several writers, so that every change to one practitioner
+    /// goes through the same writer and concurrent writers rarely cross locks. (The writer
+    /// checks again under the lock; a stale answer costs only a possible deadlock retry.)
+    async fn lock_key(&self, cmd: &Command) -> String {
+        let appointment = match cmd {
+            Command::Cancel(r) => Some((r.clinic, r.appointment)),
+            Command::SetStatus(r) => Some((r.clinic, r.appointment)),
+            Command::Reschedule(r) if r.practitioner.is_none() => Some((r.clinic, r.appointment)),
+            _ => None,
+        };
+        match appointment {
+            Some((clinic, id)) if self.inner.writers.len() > 1 => {
+                self.appointment(clinic, id).await.map(|a| a.practitioner.to_string()).unwrap_or_default()
+            }
+            _ => cmd.lock_key(),
+        }
+    }
+
     pub fn engine(&self) -> Engine {
         self.inner.engine
     }
@@ -147,16 +172,17 @@ impl Store {
     pub async fn execute(&self, cmd: Command) -> StoreResult<Output> {
         let (reply, answer) = oneshot::channel();
         let writers = &self.inner.writers;
+        let key = self.lock_key(&cmd).await;
         let index = if writers.len() == 1 {
             0
         } else {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            cmd.lock_key().hash(&mut h);
+            key.hash(&mut h);
             (h.finish() % writers.len() as u64) as usize
         };
         writers[index]
-            .send(writer::Job { cmd, reply })
+            .send(writer::Job { cmd, key, reply })
             .await
             .map_err(|_| StoreError::Unavailable("the server is shutting down".into()))?;
         answer.await.map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
@@ -190,21 +216,27 @@ impl Store {
     }
 }
 
+/// What a writer is started with.
+struct WriterSetup {
+    engine: Engine,
+    url: String,
+    max_batch: usize,
+    events: broadcast::Sender<Event>,
+    origin: uuid::Uuid,
+    directory: Arc<directory_cache::DirectoryCache>,
+}
+
 /// Starts the writer on a thread of its own, with its own single-threaded runtime: SQLite's
 /// calls (and its fsync at every commit) block, and must never stall the request workers.
 /// Returns once the writer's connection is open; the receiver completes when it has stopped.
 async fn spawn_writer(
-    engine: Engine,
-    url: &str,
-    max_batch: usize,
-    events: broadcast::Sender<Event>,
-    origin: uuid::Uuid,
+    setup: WriterSetup,
     rx: mpsc::Receiver<writer::Job>,
     shutdown: watch::Receiver<bool>,
 ) -> StoreResult<oneshot::Receiver<()>> {
     let (ready_tx, ready_rx) = oneshot::channel::<StoreResult<()>>();
     let (done_tx, done_rx) = oneshot::channel::<()>();
-    let url = url.to_owned();
+    let WriterSetup { engine, url, max_batch, events, origin, directory } = setup;
     std::thread::Builder::new()
         .name("nobat-writer".into())
         .spawn(move || {
@@ -214,7 +246,7 @@ async fn spawn_writer(
                         Ok(conn) => {
                             let _ = ready_tx.send(Ok(()));
                             let cache = cache::CalendarCache::default();
-                            writer::Writer { conn, engine, url, max_batch, events, origin, cache }
+                            writer::Writer { conn, engine, url, max_batch, events, origin, cache, directory }
                                 .run(rx, shutdown)
                                 .await;
                         }

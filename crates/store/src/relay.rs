@@ -70,8 +70,15 @@ pub(crate) async fn listen(url: String, origin: Uuid, out: broadcast::Sender<Eve
                 } else {
                     delay = Duration::from_millis(200);
                     loop {
-                        match listener.recv().await {
-                            Ok(n) => match serde_json::from_str::<Envelope>(n.payload()) {
+                        match listener.try_recv().await {
+                            // The connection dropped (and will be re-established on the next
+                            // call): notifications sent meanwhile are lost, so tell local
+                            // listeners to re-read what they cache.
+                            Ok(None) => {
+                                tracing::warn!("event relay reconnecting; announcing a gap");
+                                let _ = out.send(gap());
+                            }
+                            Ok(Some(n)) => match serde_json::from_str::<Envelope>(n.payload()) {
                                 Ok(env) if env.origin != origin => {
                                     for e in env.events {
                                         let _ = out.send(e);
@@ -93,4 +100,9 @@ pub(crate) async fn listen(url: String, origin: Uuid, out: broadcast::Sender<Eve
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(10));
     }
+}
+
+/// The event that tells local listeners some other process's events may have been missed.
+fn gap() -> Event {
+    Event { clinic: nobat_core::ClinicId(Uuid::nil()), topic: "relay.gap".into(), payload: serde_json::Value::Null }
 }

@@ -19,10 +19,13 @@ use jiff::Timestamp;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-const RETRIES: usize = 3;
+const RETRIES: usize = 5;
 
 pub(crate) struct Job {
     pub cmd: Command,
+    /// The practitioner the command will lock first (empty if none): batches are applied in
+    /// this order, and on PostgreSQL it picks the writer.
+    pub key: String,
     pub reply: oneshot::Sender<StoreResult<Output>>,
 }
 
@@ -35,6 +38,7 @@ pub(crate) struct Writer {
     /// This process, as named in the events it relays to others.
     pub origin: uuid::Uuid,
     pub cache: crate::cache::CalendarCache,
+    pub directory: std::sync::Arc<crate::directory_cache::DirectoryCache>,
 }
 
 impl Writer {
@@ -70,12 +74,12 @@ impl Writer {
 
     #[tracing::instrument(level = "debug", skip_all, fields(size = batch.len()))]
     async fn run_batch(&mut self, mut batch: Vec<Job>) {
-        batch.sort_by_cached_key(|j| j.cmd.lock_key());
-        let outcome = if batch.len() == 1 {
-            self.apply_single(&batch[0].cmd).await.map(|(r, ev)| (vec![r], ev))
+        batch.sort_by(|a, b| a.key.cmp(&b.key));
+        let (results, events, failure) = if batch.len() == 1 {
+            self.apply_each(&batch).await
         } else {
             match self.apply_batch(&batch).await {
-                Ok(Some(done)) => Ok(done),
+                Ok(Some((results, events))) => (results, events, None),
                 // A deadlock or serialization failure cannot be cured inside the batch (earlier
                 // commands still hold their locks): the batch was rolled back; run each
                 // command in its own transaction instead.
@@ -83,30 +87,32 @@ impl Writer {
                     self.cache.clear();
                     self.apply_each(&batch).await
                 }
-                Err(e) => Err(e),
+                Err(e) => (Vec::new(), Vec::new(), Some(e)),
             }
         };
-        match outcome {
-            Ok((results, events)) => {
-                for (job, result) in batch.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
-                for event in events {
-                    // Nobody listening is fine; listeners that lag re-sync from the database.
-                    let _ = self.events.send(event);
-                }
+        // Publish before answering, and drop cached clinic contexts right here, so a caller
+        // who hears "done" and asks again never reads what this batch replaced.
+        for event in events {
+            if event.topic == "clinic.changed" {
+                self.directory.invalidate();
             }
-            Err(e) => {
-                self.cache.clear();
-                tracing::error!(error = %e, "write transaction failed; nothing in this batch was committed");
-                for job in batch {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(
-                        "the change may not have been saved; check before retrying, or retry with the same Idempotency-Key"
-                            .into(),
-                    )));
-                }
-                self.recover().await;
-            }
+            // Nobody listening is fine; listeners that lag re-sync from the database.
+            let _ = self.events.send(event);
+        }
+        let mut results = results.into_iter();
+        for job in batch {
+            let result = results.next().unwrap_or_else(|| {
+                Err(StoreError::Unavailable(
+                    "the change may not have been saved; check before retrying, or retry with the same Idempotency-Key"
+                        .into(),
+                ))
+            });
+            let _ = job.reply.send(result);
+        }
+        if let Some(e) = failure {
+            self.cache.clear();
+            tracing::error!(error = %e, "write transaction failed; its commands were not committed");
+            self.recover().await;
         }
     }
 
@@ -138,21 +144,34 @@ impl Writer {
                         continue;
                     }
                     log_failure(cmd, &e);
+                    if e.is_retriable() {
+                        // Lost to concurrent changes several times: nothing was written, and a
+                        // retry from the client is the right answer.
+                        let busy =
+                            "the database was busy with conflicting changes; nothing was saved, please try again";
+                        return Ok((Err(StoreError::Unavailable(busy.into())), Vec::new()));
+                    }
                     return Ok((Err(e), Vec::new()));
                 }
             }
         }
     }
 
-    async fn apply_each(&mut self, batch: &[Job]) -> Result<(Vec<StoreResult<Output>>, Vec<Event>), StoreError> {
+    /// Each command in its own transaction. Stops at the first failure of the connection
+    /// itself: the results and events of the commands committed before it are kept.
+    async fn apply_each(&mut self, batch: &[Job]) -> (Vec<StoreResult<Output>>, Vec<Event>, Option<StoreError>) {
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         for job in batch {
-            let (result, ev) = self.apply_single(&job.cmd).await?;
-            results.push(result);
-            events.extend(ev);
+            match self.apply_single(&job.cmd).await {
+                Ok((result, ev)) => {
+                    results.push(result);
+                    events.extend(ev);
+                }
+                Err(e) => return (results, events, Some(e)),
+            }
         }
-        Ok((results, events))
+        (results, events, None)
     }
 
     /// Several commands in one transaction, each in a savepoint. `None` when a command hit a

@@ -101,9 +101,13 @@ CREATE TABLE patients (
     phone           TEXT,
     email           TEXT,
     language        TEXT,
+    -- How a guest is recognised on the next booking: 'phone:+212…' or 'email:…', with the
+    -- name (families share a phone). Unique, so two concurrent first bookings make one record.
+    contact_key     TEXT    NOT NULL,
     created_at_us   INTEGER NOT NULL,
     PRIMARY KEY (clinic_id, id)
 );
+CREATE UNIQUE INDEX patients_by_contact ON patients (clinic_id, contact_key, name);
 CREATE INDEX patients_by_phone ON patients (clinic_id, phone);
 CREATE INDEX patients_by_email ON patients (clinic_id, email);
 
@@ -179,6 +183,7 @@ CREATE TABLE outbox (
     available_at_us INTEGER NOT NULL,
     attempts        INTEGER NOT NULL,
     leased_until_us INTEGER,
+    lease_token     TEXT,               -- who holds the lease: only they may finish or release it
     done_at_us      INTEGER,
     PRIMARY KEY (clinic_id, id)
 );

@@ -549,33 +549,41 @@ async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()>
 /// The name is part of the match because families share a phone: a mother booking for her
 /// children must not merge them into one record.
 async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &PatientContact) -> StoreResult<PatientId> {
-    let (col, value) = match (&c.phone, &c.email) {
-        (Some(p), _) => ("phone", p),
-        (None, Some(e)) => ("email", e),
+    let key = match (&c.phone, &c.email) {
+        (Some(p), _) => format!("phone:{p}"),
+        (None, Some(e)) => format!("email:{e}"),
         (None, None) => {
             return Err(DomainError::invalid("patient.phone", "give a phone number or an email address").into());
         }
     };
-    let sql = format!("SELECT id FROM patients WHERE clinic_id = $1 AND {col} = $2 AND name = $3 ORDER BY id LIMIT 1");
-    if let Some(row) =
-        crate::db::query(sql).bind(clinic.to_string()).bind(value).bind(&c.name).fetch_optional(&mut *tx.conn).await?
-    {
-        return rows::parse(&row, "id");
-    }
-    let id = PatientId::new();
-    crate::db::query(
-        "INSERT INTO patients (clinic_id, id, name, phone, email, language, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    // Insert-or-nothing, then read: on PostgreSQL a concurrent first booking of the same person
+    // in another writer waits on the unique key instead of creating a twin.
+    let inserted = crate::db::query(
+        "INSERT INTO patients (clinic_id, id, name, phone, email, language, contact_key, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (clinic_id, contact_key, name) DO NOTHING RETURNING id",
     )
     .bind(clinic.to_string())
-    .bind(id.to_string())
+    .bind(PatientId::new().to_string())
     .bind(&c.name)
     .bind(c.phone.as_deref())
     .bind(c.email.as_deref())
     .bind(c.language.as_deref())
+    .bind(key.as_str())
     .bind(tx.now.as_microsecond())
-    .execute(&mut *tx.conn)
+    .fetch_optional(&mut *tx.conn)
     .await?;
-    Ok(id)
+    let row = match inserted {
+        Some(row) => row,
+        None => {
+            crate::db::query("SELECT id FROM patients WHERE clinic_id = $1 AND contact_key = $2 AND name = $3")
+                .bind(clinic.to_string())
+                .bind(key.as_str())
+                .bind(&c.name)
+                .fetch_one(&mut *tx.conn)
+                .await?
+        }
+    };
+    rows::parse(&row, "id")
 }
 
 /// What listeners learn about an appointment change: ids and times, no personal data.

@@ -239,6 +239,8 @@ pub(crate) async fn update_service(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     s.validate()?;
+    // Practitioner locks first, as every booking takes them first: the same lock order.
+    super::schedule::touch_practitioner(tx, s.clinic, None).await?;
     // Appointments remember their service's capacity (PostgreSQL's exclusion constraint keys
     // on it): a new capacity applies to them too, and may not fall below a session already
     // booked fuller than that.
@@ -259,12 +261,16 @@ pub(crate) async fn update_service(
         )
         .into());
     }
-    crate::db::query("UPDATE appointments SET capacity = $3 WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1")
-        .bind(s.clinic.to_string())
-        .bind(s.id.to_string())
-        .bind(i64::from(s.capacity))
-        .execute(&mut *tx.conn)
-        .await?;
+    // Only coming appointments: past ones keep the capacity they were booked under.
+    crate::db::query(
+        "UPDATE appointments SET capacity = $3 WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1 AND end_us > $4",
+    )
+    .bind(s.clinic.to_string())
+    .bind(s.id.to_string())
+    .bind(i64::from(s.capacity))
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
     let done = crate::db::query(
         "UPDATE services SET name = $3, duration_min = $4, buffer_before_min = $5, buffer_after_min = $6, capacity = $7, \
          slot_step_min = $8, min_notice_min = $9, horizon_days = $10, cancel_cutoff_min = $11, reschedule_cutoff_min = $12 \
@@ -287,7 +293,6 @@ pub(crate) async fn update_service(
     if done == 0 {
         return Err(StoreError::NotFound("service"));
     }
-    super::schedule::touch_practitioner(tx, s.clinic, None).await?;
     tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
     Ok(super::Output::Service(s.clone()))
 }

@@ -47,12 +47,11 @@ pub enum Command {
         limit: u32,
         lease: jiff::SignedDuration,
     },
-    /// Marks claimed outbox rows done.
-    CompleteOutbox(Vec<(ClinicId, String)>),
-    /// Gives a claimed row back, to be tried again after a pause.
+    /// Marks claimed outbox rows done (those whose lease is still the claimer's).
+    CompleteOutbox(Vec<OutboxItem>),
+    /// Gives a claimed row back, to be tried again after a pause; only its lease holder may.
     RetryOutbox {
-        clinic: ClinicId,
-        id: String,
+        item: OutboxItem,
         after: jiff::SignedDuration,
     },
 }
@@ -139,6 +138,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::ExpireHolds => booking::expire_holds(tx).await,
         Command::ClaimOutbox { limit, lease } => outbox::claim(tx, *limit, *lease).await,
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
-        Command::RetryOutbox { clinic, id, after } => outbox::retry_later(tx, *clinic, id, *after).await,
+        Command::RetryOutbox { item, after } => outbox::retry_later(tx, item, *after).await,
     }
 }

@@ -41,6 +41,17 @@ pub(crate) async fn touch_practitioner(
     clinic: ClinicId,
     p: Option<PractitionerId>,
 ) -> StoreResult<()> {
+    if tx.engine == crate::Engine::Postgres {
+        // Take the row locks in id order, the order bookings take them, so a clinic-wide
+        // change and concurrent bookings cannot deadlock.
+        crate::db::query(
+            "SELECT id FROM practitioners WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id FOR UPDATE",
+        )
+        .bind(clinic.to_string())
+        .bind(p.map(|p| p.to_string()))
+        .fetch_all(&mut *tx.conn)
+        .await?;
+    }
     crate::db::query(
         "UPDATE practitioners SET booking_seq = booking_seq + 1, schedule_seq = schedule_seq + 1 \
          WHERE clinic_id = $1 AND ($2 IS NULL OR id = $2)",
