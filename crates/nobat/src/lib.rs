@@ -20,15 +20,35 @@ pub struct Application {
     listener: TcpListener,
     store: Store,
     state: AppState,
+    /// Held while the server runs: one server per SQLite data directory, and no restore under
+    /// a running server.
+    _lock: Option<std::fs::File>,
+}
+
+/// Takes the data directory's lock, or says who holds it.
+pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let path = dir.join("nobat.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("another nobat is using {} (stop it first)", dir.display())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
 }
 
 impl Application {
     /// Opens (and migrates) the database, binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        if config.database_url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-        }
+        let lock =
+            if config.database_url.starts_with("sqlite:") { Some(lock_data_dir(&config.data_dir)?) } else { None };
         let options = StoreOptions {
             read_pool_size: config.read_pool_size,
             max_batch: config.max_batch,
@@ -42,7 +62,7 @@ impl Application {
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let state =
             AppState { store: store.clone(), hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)) };
-        Ok(Self { listener, store, state })
+        Ok(Self { listener, store, state, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

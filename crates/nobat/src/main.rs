@@ -25,8 +25,29 @@ enum Cmd {
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Print the effective configuration (secrets redacted) and exit.
-    Config,
+    /// Print the effective configuration (secrets redacted), or just check it.
+    Config {
+        #[command(subcommand)]
+        action: Option<ConfigAction>,
+    },
+    /// Write a consistent copy of the (SQLite) database to FILE while the server keeps running.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Replace the (SQLite) database with FILE after checking it. Stop the server first.
+    Restore {
+        /// A file written by `nobat backup`.
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the effective configuration (the default).
+    Show,
+    /// Validate the configuration (file, environment, flags) and exit: 0 if it is usable.
+    Check,
 }
 
 /// `0.1.0 (schema 1)`: the binary and the newest database schema it understands.
@@ -88,8 +109,42 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Cmd::Config => {
+        Cmd::Config { action: None | Some(ConfigAction::Show) } => {
             println!("{config:#?}");
+            Ok(())
+        }
+        // Loading already validated everything (a bad value exits with status 2).
+        Cmd::Config { action: Some(ConfigAction::Check) } => {
+            println!("configuration is valid");
+            Ok(())
+        }
+        Cmd::Backup { file } => {
+            let checked = nobat_store::backup::backup(&config.database_url, &file)?;
+            println!(
+                "backup written to {} ({} bytes, schema {}, {} appointments); integrity checked",
+                file.display(),
+                checked.bytes,
+                checked.schema_version,
+                checked.appointments
+            );
+            Ok(())
+        }
+        Cmd::Restore { file } => {
+            let _lock = if config.database_url.starts_with("sqlite:") {
+                Some(nobat::lock_data_dir(&config.data_dir)?)
+            } else {
+                None
+            };
+            let (checked, kept) = nobat_store::backup::restore(&config.database_url, &file)?;
+            println!(
+                "restored {} (schema {}, {} appointments); the next start migrates it if needed",
+                file.display(),
+                checked.schema_version,
+                checked.appointments
+            );
+            if let Some(kept) = kept {
+                println!("the previous database is kept as {}", kept.display());
+            }
             Ok(())
         }
     }

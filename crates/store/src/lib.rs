@@ -10,6 +10,7 @@
 //! microsecond instants, TEXT ids); [`Engine`] is matched only where the engines truly differ
 //! (transaction start, connection settings, the PostgreSQL-only exclusion constraint).
 
+pub mod backup;
 mod cache;
 mod calendar;
 pub mod commands;
@@ -191,6 +192,23 @@ impl Store {
     /// Committed events, in commit order, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()
+    }
+
+    /// Ready to serve: every writer is running, a read connection answers, and the schema is
+    /// the one this binary expects.
+    pub async fn ready(&self) -> StoreResult<()> {
+        if self.inner.writers.iter().any(|w| w.is_closed()) {
+            return Err(StoreError::Unavailable("a database writer has stopped".into()));
+        }
+        let mut conn = self.reader().await?;
+        let version = migrate::version(&mut conn).await?;
+        if version != migrate::current_version() {
+            return Err(StoreError::SchemaMismatch(format!(
+                "schema version {version}, expected {}",
+                migrate::current_version()
+            )));
+        }
+        Ok(())
     }
 
     /// Checks that a read connection answers.

@@ -56,6 +56,7 @@ struct ApiDoc;
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::health::healthz))
+        .routes(routes!(routes::health::readyz))
         .merge(routes::public())
         .merge(routes::staff())
         .split_for_parts()

@@ -14,7 +14,7 @@
 //! [`Row`], read by column name.
 
 mod postgres;
-mod sqlite;
+pub(crate) mod sqlite;
 
 pub use sqlite::SqliteReaders;
 

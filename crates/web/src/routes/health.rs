@@ -1,9 +1,33 @@
-//! Liveness.
+//! Liveness and readiness, for load balancers and orchestrators.
 
+use crate::AppState;
+use crate::problem::{ApiError, ApiResult, Problem};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-/// Alive: the process answers HTTP. (Readiness, with database checks, comes with operations.)
+/// Alive: the process answers HTTP. Says nothing about the database.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
 pub async fn healthz() -> StatusCode {
     StatusCode::OK
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`.
+    pub status: &'static str,
+}
+
+/// Ready to take traffic: the database answers, its schema is current, the writers run.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Readiness),
+              (status = 503, body = Problem, content_type = "application/problem+json", description = "not ready")))]
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
+    state.store.ready().await.map_err(|e| {
+        tracing::warn!(error = %e, "not ready");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", e.to_string())
+    })?;
+    Ok(Json(Readiness { status: "ready" }))
 }

@@ -1,0 +1,149 @@
+//! Running Nobat for real: backups taken under write load restore every booking acknowledged
+//! before the backup began; restore refuses what it cannot trust and never runs under a live
+//! server; readiness and configuration checks answer.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use futures::future::join_all;
+use nobat_store::{Store, StoreOptions};
+use reqwest::StatusCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_under_write_load_restores_every_acknowledged_booking() {
+    let app = spawn_app().await;
+    let backups = tempfile::tempdir().unwrap();
+    let dest = backups.path().join("nobat-backup.sqlite3");
+    if app.engine == "postgres" {
+        let err = nobat_store::backup::backup(&app.db_url, &dest).unwrap_err().to_string();
+        assert!(err.contains("pg_dump"), "PostgreSQL backups are refused with advice: {err}");
+        app.stop().await;
+        return;
+    }
+    let seed = seed(&app).await;
+    let mut pool = Vec::new();
+    for d in &seed.doctors {
+        for n in 1..=6 {
+            pool.extend(slots(&app, &seed, &seed.consult, &day(n), Some(d)).await);
+        }
+    }
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = format!("{}/clinics/{}/appointments", app.api, seed.slug);
+    let load = join_all((0..16).map(|w| {
+        let (client, url, pool, acked, stop) =
+            (app.client.clone(), url.clone(), pool.clone(), acked.clone(), stop.clone());
+        async move {
+            for slot in pool.iter().skip(w).step_by(16) {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let (s, body) = decode(client.post(&url).json(&booking(slot, "Backed Up")).send().await.unwrap()).await;
+                assert_eq!(s, StatusCode::CREATED, "{body}");
+                acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+            }
+        }
+    }));
+    let backup = async {
+        while acked.lock().unwrap().len() < 40 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        // Everything acknowledged before this moment must be in the copy.
+        let before: Vec<String> = acked.lock().unwrap().clone();
+        let (url, dest) = (app.db_url.clone(), dest.clone());
+        let checked =
+            tokio::task::spawn_blocking(move || nobat_store::backup::backup(&url, &dest)).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (before, checked)
+    };
+    let (_, (before, checked)) = tokio::join!(load, backup);
+    let total = acked.lock().unwrap().len();
+    assert!(
+        checked.appointments as usize >= before.len(),
+        "{} in the copy, {} acknowledged before",
+        checked.appointments,
+        before.len()
+    );
+    // Restore into a fresh data directory and look for every one of them.
+    let fresh = tempfile::tempdir().unwrap();
+    let url2 = nobat_store::sqlite_url_in(fresh.path());
+    let (restored, kept) = nobat_store::backup::restore(&url2, &dest).unwrap();
+    assert!(kept.is_none());
+    assert_eq!(restored.appointments, checked.appointments);
+    let store = Store::open(&url2, StoreOptions::default()).await.unwrap();
+    let clinic = store.clinic(&seed.slug).await.unwrap();
+    for id in &before {
+        assert!(
+            store.appointment(clinic.id, id.parse().unwrap()).await.is_ok(),
+            "booking {id} acknowledged before the backup is missing"
+        );
+    }
+    store.close().await;
+    eprintln!("{} acknowledged before the backup, {} in it, {total} in all", before.len(), checked.appointments);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn restore_refuses_untrustworthy_files_and_running_servers() {
+    let app = spawn_app().await;
+    if app.engine == "postgres" {
+        app.stop().await;
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.sqlite3");
+    std::fs::write(&garbage, b"this is not a database").unwrap();
+    let target = nobat_store::sqlite_url_in(dir.path());
+    assert!(nobat_store::backup::restore(&target, &garbage).is_err(), "a non-database is refused");
+    // A SQLite file that is not a Nobat database.
+    let foreign = dir.path().join("foreign.sqlite3");
+    create_foreign_database(&foreign).await;
+    assert!(nobat_store::backup::restore(&target, &foreign).is_err(), "a foreign database is refused");
+    // While the server runs, its data directory is locked.
+    assert!(nobat::lock_data_dir(app.dir.path()).is_err(), "restore cannot take a running server's directory");
+    let dir_path = app.dir.path().to_owned();
+    app.stop().await;
+    drop(nobat::lock_data_dir(&dir_path).unwrap());
+}
+
+/// Creates an SQLite file with an unrelated table, through the test-side driver.
+async fn create_foreign_database(path: &std::path::Path) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
+    sqlx::query("CREATE TABLE notes (body TEXT)").execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn readiness_and_config_check() {
+    let app = spawn_app().await;
+    let res = app.client.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    app.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "listen = \"127.0.0.1:9999\"\nhold_ttl_seconds = 300\n").unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "listen = \"127.0.0.1:9999\"\nhold_ttl = 300\n").unwrap();
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nobat"))
+            .arg("--config")
+            .arg(file)
+            .args(["config", "check"])
+            .env_remove("NOBAT_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let ok = run(&good);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let refused = run(&bad);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("hold_ttl"), "the unknown key is named");
+}
