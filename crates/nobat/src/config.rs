@@ -27,6 +27,8 @@ pub struct Config {
     pub max_batch: usize,
     /// Writer connections on PostgreSQL (SQLite always has one).
     pub pg_writers: usize,
+    /// Where Prometheus metrics are served (`GET /metrics`); off when unset.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -48,6 +50,7 @@ pub struct FileConfig {
     pub read_pool_size: Option<u32>,
     pub max_batch: Option<usize>,
     pub pg_writers: Option<usize>,
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -68,6 +71,9 @@ pub struct Overrides {
     /// Seconds a hold reserves a slot [default: 600].
     #[arg(long, env = "NOBAT_HOLD_TTL_SECONDS", global = true)]
     pub hold_ttl_seconds: Option<u32>,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464) [default: off].
+    #[arg(long, env = "NOBAT_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
     /// Log format [default: text].
     #[arg(long, env = "NOBAT_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
@@ -92,6 +98,7 @@ impl Config {
             read_pool_size: file.read_pool_size.unwrap_or(8),
             max_batch: file.max_batch.unwrap_or(128),
             pg_writers: file.pg_writers.unwrap_or(4),
+            metrics_listen: o.metrics_listen.or(file.metrics_listen),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -141,6 +148,7 @@ impl fmt::Debug for Config {
             .field("read_pool_size", &self.read_pool_size)
             .field("max_batch", &self.max_batch)
             .field("pg_writers", &self.pg_writers)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }

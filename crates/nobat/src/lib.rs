@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod metrics;
 
 pub use config::Config;
 
@@ -20,6 +21,7 @@ pub struct Application {
     listener: TcpListener,
     store: Store,
     state: AppState,
+    metrics: Option<TcpListener>,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -62,11 +64,23 @@ impl Application {
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let state =
             AppState { store: store.clone(), hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)) };
-        Ok(Self { listener, store, state, _lock: lock })
+        let metrics = match config.metrics_listen {
+            Some(addr) => {
+                metrics::handle();
+                Some(TcpListener::bind(addr).await.with_context(|| format!("metrics listener on {addr}"))?)
+            }
+            None => None,
+        };
+        Ok(Self { listener, store, state, metrics, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Where metrics are served, if they are.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn store(&self) -> Store {
@@ -77,9 +91,20 @@ impl Application {
     /// finish, commits queued writes and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(expire_holds(self.store.clone()));
+        let metrics = self.metrics.map(|listener| {
+            let router = metrics::router(self.store.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            })
+        });
         let app = nobat_web::app(self.state);
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
         sweeper.abort();
+        if let Some(m) = metrics {
+            m.abort();
+        }
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -147,3 +147,30 @@ async fn readiness_and_config_check() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("hold_ttl"), "the unknown key is named");
 }
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener() {
+    let app = spawn_with(|c| c.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let seed = seed(&app).await;
+    let slot = slots(&app, &seed, &seed.consult, &day(2), None).await[0].clone();
+    let (s, _) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(&slot, "Counted")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(&slot, "Refused")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let url = app.metrics.clone().unwrap();
+    let text = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    let has = |needle: &str| text.lines().any(|l| l.starts_with(needle) && !l.ends_with(" 0"));
+    assert!(has("nobat_commands_total{command=\"book\",outcome=\"ok\"}"), "{text}");
+    assert!(has("nobat_commands_total{command=\"book\",outcome=\"refused\"}"), "{text}");
+    assert!(
+        text.contains("route=\"/api/v1/clinics/{clinic}/appointments\""),
+        "requests are labelled by route template"
+    );
+    assert!(has("nobat_outbox_pending"), "outbox depth is reported: {text}");
+    assert!(text.contains("nobat_database_up 1"));
+    assert!(text.contains("nobat_writer_batch_size"));
+    // The API listener does not serve them.
+    let res = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

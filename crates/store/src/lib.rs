@@ -35,6 +35,16 @@ pub use tx::{AuditActor, Event};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+/// Point-in-time figures about the whole instance.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Gauges {
+    pub outbox_pending: i64,
+    pub outbox_oldest_age_seconds: f64,
+    pub holds_active: i64,
+    pub appointments_upcoming: i64,
+    pub clinics: i64,
+}
+
 /// Tuning knobs; the defaults suit one small server.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -209,6 +219,31 @@ impl Store {
             )));
         }
         Ok(())
+    }
+
+    /// Figures for the metrics endpoint and `nobat stats`, read from the database (so they
+    /// are the same whichever process is asked).
+    pub async fn gauges(&self) -> StoreResult<Gauges> {
+        let mut conn = self.reader().await?;
+        let now = jiff::Timestamp::now().as_microsecond();
+        let row = db::query(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at_us IS NULL) AS outbox_pending, \
+                    (SELECT MIN(created_at_us) FROM outbox WHERE done_at_us IS NULL) AS outbox_oldest_us, \
+                    (SELECT COUNT(*) FROM holds WHERE expires_at_us > $1) AS holds_active, \
+                    (SELECT COUNT(*) FROM appointments WHERE occupies = 1 AND start_us > $1) AS appointments_upcoming, \
+                    (SELECT COUNT(*) FROM clinics) AS clinics",
+        )
+        .bind(now)
+        .fetch_one(&mut conn)
+        .await?;
+        let oldest = row.opt_int("outbox_oldest_us")?;
+        Ok(Gauges {
+            outbox_pending: row.int("outbox_pending")?,
+            outbox_oldest_age_seconds: oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1e6),
+            holds_active: row.int("holds_active")?,
+            appointments_upcoming: row.int("appointments_upcoming")?,
+            clinics: row.int("clinics")?,
+        })
     }
 
     /// Checks that a read connection answers.

@@ -75,6 +75,8 @@ impl Writer {
     #[tracing::instrument(level = "debug", skip_all, fields(size = batch.len()))]
     async fn run_batch(&mut self, mut batch: Vec<Job>) {
         batch.sort_by(|a, b| a.key.cmp(&b.key));
+        let started = std::time::Instant::now();
+        metrics::histogram!("nobat_writer_batch_size").record(batch.len() as f64);
         let (results, events, failure) = if batch.len() == 1 {
             self.apply_each(&batch).await
         } else {
@@ -99,6 +101,7 @@ impl Writer {
             // Nobody listening is fine; listeners that lag re-sync from the database.
             let _ = self.events.send(event);
         }
+        metrics::histogram!("nobat_writer_batch_seconds").record(started.elapsed().as_secs_f64());
         let mut results = results.into_iter();
         for job in batch {
             let result = results.next().unwrap_or_else(|| {
@@ -107,6 +110,17 @@ impl Writer {
                         .into(),
                 ))
             });
+            let outcome = match &result {
+                Ok(_) => "ok",
+                Err(
+                    StoreError::Domain(_)
+                    | StoreError::NotFound(_)
+                    | StoreError::AlreadyExists(_)
+                    | StoreError::IdempotencyMismatch,
+                ) => "refused",
+                Err(_) => "error",
+            };
+            metrics::counter!("nobat_commands_total", "command" => job.cmd.name(), "outcome" => outcome).increment(1);
             let _ = job.reply.send(result);
         }
         if let Some(e) = failure {

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod dto;
 pub mod extract;
+pub mod metrics;
 pub mod problem;
 pub mod routes;
 
@@ -83,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         )
     })
     .with_state(state)
+    .route_layer(axum::middleware::from_fn(metrics::record))
     .layer(RequestBodyLimitLayer::new(64 * 1024))
     .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
     .layer(CatchPanicLayer::custom(|_| {

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db_url: String,
     pub engine: &'static str,
+    /// `http://…/metrics` when the test asked for a metrics listener.
+    pub metrics: Option<String>,
     pub dir: TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -49,6 +51,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         read_pool_size: 8,
         max_batch: 128,
         pg_writers: 4,
+        metrics_listen: None,
     }
 }
 
@@ -63,6 +66,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     tweak(&mut cfg);
     let app = Application::build(&cfg).await.expect("build app");
     let addr = app.local_addr();
+    let metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics"));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -74,6 +78,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         client: reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap(),
         db_url,
         engine,
+        metrics,
         dir,
         shutdown: Some(tx),
         task: Some(task),
