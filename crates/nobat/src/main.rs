@@ -35,6 +35,9 @@ enum Cmd {
         /// Where to write the copy; must not exist yet.
         file: std::path::PathBuf,
     },
+    /// Print a JSON summary of the instance for people: clinics, upcoming appointments, active
+    /// holds, outbox depth and age, schema version.
+    Stats,
     /// Replace the (SQLite) database with FILE after checking it. Stop the server first.
     Restore {
         /// A file written by `nobat backup`.
@@ -116,6 +119,24 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
         // Loading already validated everything (a bad value exits with status 2).
         Cmd::Config { action: Some(ConfigAction::Check) } => {
             println!("configuration is valid");
+            Ok(())
+        }
+        Cmd::Stats => {
+            let options =
+                nobat_store::StoreOptions { migrate: false, pg_writers: 1, read_pool_size: 1, ..Default::default() };
+            let store = nobat_store::Store::open(&config.database_url, options).await?;
+            let gauges = store.gauges().await?;
+            store.close().await;
+            let summary = serde_json::json!({
+                "database": redact_url(&config.database_url),
+                "schema_version": nobat_store::migrate::current_version(),
+                "clinics": gauges.clinics,
+                "appointments_upcoming": gauges.appointments_upcoming,
+                "holds_active": gauges.holds_active,
+                "outbox_pending": gauges.outbox_pending,
+                "outbox_oldest_age_seconds": gauges.outbox_oldest_age_seconds,
+            });
+            println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
         Cmd::Backup { file } => {

@@ -172,5 +172,15 @@ async fn metrics_are_served_on_their_own_listener() {
     // The API listener does not serve them.
     let res = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The same figures for people, from the command line, while the server runs.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nobat"))
+        .args(["--database-url", &app.db_url, "stats"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["clinics"], 1);
+    assert_eq!(stats["appointments_upcoming"], 1);
+    assert!(stats["outbox_pending"].as_i64().unwrap() >= 1);
     app.stop().await;
 }
