@@ -29,6 +29,14 @@ pub struct Config {
     pub pg_writers: usize,
     /// Where Prometheus metrics are served (`GET /metrics`); off when unset.
     pub metrics_listen: Option<SocketAddr>,
+    /// Scheduled SQLite backups go here; off when unset.
+    pub backup_dir: Option<PathBuf>,
+    /// Seconds between scheduled backups.
+    pub backup_interval_seconds: u64,
+    /// Keep the newest backup of each of this many days.
+    pub backup_keep_daily: usize,
+    /// Keep the newest backup of each of this many ISO weeks.
+    pub backup_keep_weekly: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -51,6 +59,10 @@ pub struct FileConfig {
     pub max_batch: Option<usize>,
     pub pg_writers: Option<usize>,
     pub metrics_listen: Option<SocketAddr>,
+    pub backup_dir: Option<PathBuf>,
+    pub backup_interval_seconds: Option<u64>,
+    pub backup_keep_daily: Option<usize>,
+    pub backup_keep_weekly: Option<usize>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -99,6 +111,10 @@ impl Config {
             max_batch: file.max_batch.unwrap_or(128),
             pg_writers: file.pg_writers.unwrap_or(4),
             metrics_listen: o.metrics_listen.or(file.metrics_listen),
+            backup_dir: file.backup_dir,
+            backup_interval_seconds: file.backup_interval_seconds.unwrap_or(86_400),
+            backup_keep_daily: file.backup_keep_daily.unwrap_or(7),
+            backup_keep_weekly: file.backup_keep_weekly.unwrap_or(4),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -117,6 +133,12 @@ impl Config {
         }
         if !(1..=64).contains(&self.pg_writers) {
             bail!("pg_writers must be between 1 and 64");
+        }
+        if self.backup_dir.is_some() && !self.database_url.starts_with("sqlite:") {
+            bail!("backup_dir schedules SQLite backups; back PostgreSQL up with pg_dump or base backups");
+        }
+        if !(60..=7 * 86_400).contains(&self.backup_interval_seconds) {
+            bail!("backup_interval_seconds must be between 60 and 604800");
         }
         Ok(())
     }
@@ -149,6 +171,10 @@ impl fmt::Debug for Config {
             .field("max_batch", &self.max_batch)
             .field("pg_writers", &self.pg_writers)
             .field("metrics_listen", &self.metrics_listen)
+            .field("backup_dir", &self.backup_dir)
+            .field("backup_interval_seconds", &self.backup_interval_seconds)
+            .field("backup_keep_daily", &self.backup_keep_daily)
+            .field("backup_keep_weekly", &self.backup_keep_weekly)
             .finish()
     }
 }

@@ -1,6 +1,7 @@
 //! The `nobat` binary as a library: build the application from a [`Config`] and a listener,
 //! run it until a shutdown signal. Tests start the real application on port 0.
 
+pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod metrics;
@@ -22,6 +23,7 @@ pub struct Application {
     store: Store,
     state: AppState,
     metrics: Option<TcpListener>,
+    backups: Option<(String, backups::Schedule)>,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -71,7 +73,16 @@ impl Application {
             }
             None => None,
         };
-        Ok(Self { listener, store, state, metrics, _lock: lock })
+        let backups = config.backup_dir.clone().map(|dir| {
+            let schedule = backups::Schedule {
+                dir,
+                every: Duration::from_secs(config.backup_interval_seconds),
+                keep_daily: config.backup_keep_daily,
+                keep_weekly: config.backup_keep_weekly,
+            };
+            (config.database_url.clone(), schedule)
+        });
+        Ok(Self { listener, store, state, metrics, backups, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -91,6 +102,7 @@ impl Application {
     /// finish, commits queued writes and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(expire_holds(self.store.clone()));
+        let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
             tokio::spawn(async move {
@@ -102,6 +114,9 @@ impl Application {
         let app = nobat_web::app(self.state);
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
         sweeper.abort();
+        if let Some(b) = backups {
+            b.abort();
+        }
         if let Some(m) = metrics {
             m.abort();
         }

@@ -184,3 +184,31 @@ async fn metrics_are_served_on_their_own_listener() {
     assert!(stats["outbox_pending"].as_i64().unwrap() >= 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn scheduled_backups_are_written_and_checked() {
+    let app = spawn_app().await;
+    if app.engine == "postgres" {
+        eprintln!("scheduled backups are for SQLite; PostgreSQL uses pg_dump or base backups");
+        app.stop().await;
+        return;
+    }
+    let seed = seed(&app).await;
+    let slot = slots(&app, &seed, &seed.consult, &day(2), None).await[0].clone();
+    let (s, _) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(&slot, "Scheduled")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The scheduler's unit of work, against the running server's database.
+    let backups = tempfile::tempdir().unwrap();
+    let schedule = nobat::backups::Schedule {
+        dir: backups.path().to_owned(),
+        every: Duration::from_secs(60),
+        keep_daily: 7,
+        keep_weekly: 4,
+    };
+    let db_url = app.db_url.clone();
+    let file =
+        tokio::task::spawn_blocking(move || nobat::backups::run_once(&db_url, &schedule)).await.unwrap().unwrap();
+    let checked = nobat_store::backup::check(&file).unwrap();
+    assert_eq!(checked.appointments, 1);
+    app.stop().await;
+}

@@ -52,6 +52,10 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         max_batch: 128,
         pg_writers: 4,
         metrics_listen: None,
+        backup_dir: None,
+        backup_interval_seconds: 86_400,
+        backup_keep_daily: 7,
+        backup_keep_weekly: 4,
     }
 }
 
