@@ -5,6 +5,7 @@ pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod supervisor;
 
 pub use config::Config;
 
@@ -64,8 +65,11 @@ impl Application {
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let state =
-            AppState { store: store.clone(), hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)) };
+        let state = AppState {
+            store: store.clone(),
+            hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)),
+            workers: Default::default(),
+        };
         let metrics = match config.metrics_listen {
             Some(addr) => {
                 metrics::handle();
@@ -94,6 +98,11 @@ impl Application {
         self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
+    /// The record of failing background workers (what `/readyz` reports).
+    pub fn workers(&self) -> nobat_web::health::WorkerHealth {
+        self.state.workers.clone()
+    }
+
     pub fn store(&self) -> Store {
         self.store.clone()
     }
@@ -101,7 +110,22 @@ impl Application {
     /// Serves until `shutdown` completes, then stops taking requests, lets in-flight ones
     /// finish, commits queued writes and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let sweeper = tokio::spawn(expire_holds(self.store.clone()));
+        let sweeper = {
+            let store = self.store.clone();
+            tokio::spawn(supervisor::supervise(
+                "hold-expiry",
+                Duration::from_secs(5),
+                self.state.workers.clone(),
+                self.store.clone(),
+                move || {
+                    let store = store.clone();
+                    async move {
+                        store.execute(Command::ExpireHolds).await?;
+                        Ok(())
+                    }
+                },
+            ))
+        };
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -123,21 +147,6 @@ impl Application {
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// Deletes expired holds every few seconds. Expired holds already stop counting the moment
-/// they expire (every read checks `expires_at`); this only tidies up and announces the freed
-/// slot. On PostgreSQL several processes may run it: the DELETE is idempotent.
-async fn expire_holds(store: Store) {
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match store.execute(Command::ExpireHolds).await {
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "hold expiry failed; will retry"),
-        }
     }
 }
 

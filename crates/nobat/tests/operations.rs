@@ -212,3 +212,62 @@ async fn scheduled_backups_are_written_and_checked() {
     assert_eq!(checked.appointments, 1);
     app.stop().await;
 }
+
+/// A background worker that keeps failing makes the instance not ready, raises an operator
+/// alert, and recovers by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_worker_degrades_readiness_and_recovers() {
+    let app = spawn_app().await;
+    let mut events = app.store.subscribe();
+    let healthy = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let worker = {
+        let healthy = healthy.clone();
+        tokio::spawn(nobat::supervisor::supervise(
+            "test-worker",
+            Duration::from_millis(20),
+            app.workers.clone(),
+            app.store.clone(),
+            move || {
+                let healthy = healthy.clone();
+                async move {
+                    if healthy.load(std::sync::atomic::Ordering::Relaxed) {
+                        Ok(())
+                    } else {
+                        Err(anyhow::anyhow!("disk on fire"))
+                    }
+                }
+            },
+        ))
+    };
+    let readyz = || async {
+        let res = app.client.get(format!("{}/readyz", app.base)).send().await.unwrap();
+        decode(res).await
+    };
+    let alert = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let e = events.recv().await.unwrap();
+            if e.topic == "operator.alert" {
+                break e;
+            }
+        }
+    })
+    .await
+    .expect("an operator alert is raised");
+    assert_eq!(alert.payload["worker"], "test-worker");
+    let (s, p) = readyz().await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(p["detail"].as_str().unwrap().contains("test-worker: disk on fire"), "{p}");
+    healthy.store(true, std::sync::atomic::Ordering::Relaxed);
+    let recovered = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            if readyz().await.0 == StatusCode::OK {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(recovered.is_ok(), "ready again after the worker recovered");
+    worker.abort();
+    app.stop().await;
+}

@@ -199,6 +199,12 @@ impl Store {
         answer.await.map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
     }
 
+    /// Publishes an event that is not the result of a database change (an operator alert) to
+    /// this process's listeners.
+    pub fn announce(&self, event: Event) {
+        let _ = self.inner.events.send(event);
+    }
+
     /// Committed events, in commit order, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()

@@ -6,6 +6,7 @@
 pub mod context;
 pub mod dto;
 pub mod extract;
+pub mod health;
 pub mod metrics;
 pub mod problem;
 pub mod routes;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub store: Store,
     /// How long a hold lasts.
     pub hold_ttl: SignedDuration,
+    /// Background workers that keep failing make the instance not ready.
+    pub workers: health::WorkerHealth,
 }
 
 #[derive(OpenApi)]

@@ -20,6 +20,9 @@ pub struct TestApp {
     pub engine: &'static str,
     /// `http://…/metrics` when the test asked for a metrics listener.
     pub metrics: Option<String>,
+    /// The running app's store and worker-health record, for tests that reach inside.
+    pub store: nobat_store::Store,
+    pub workers: nobat_web::health::WorkerHealth,
     pub dir: TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -71,6 +74,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(&cfg).await.expect("build app");
     let addr = app.local_addr();
     let metrics = app.metrics_addr().map(|a| format!("http://{a}/metrics"));
+    let (store, workers) = (app.store(), app.workers());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -83,6 +87,8 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         db_url,
         engine,
         metrics,
+        store,
+        workers,
         dir,
         shutdown: Some(tx),
         task: Some(task),

@@ -20,7 +20,8 @@ pub struct Readiness {
     pub status: &'static str,
 }
 
-/// Ready to take traffic: the database answers, its schema is current, the writers run.
+/// Ready to take traffic: the database answers, its schema is current, the writers run, and no
+/// background worker keeps failing.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness),
               (status = 503, body = Problem, content_type = "application/problem+json", description = "not ready")))]
@@ -29,5 +30,10 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>>
         tracing::warn!(error = %e, "not ready");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", e.to_string())
     })?;
+    let problems = state.workers.problems();
+    if !problems.is_empty() {
+        let detail = format!("degraded: {}", problems.join("; "));
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "degraded", "Degraded", detail));
+    }
     Ok(Json(Readiness { status: "ready" }))
 }
