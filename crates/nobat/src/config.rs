@@ -39,15 +39,16 @@ pub struct Config {
     pub backup_keep_weekly: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-/// The TOML file; every key optional, unknown keys are an error.
-#[derive(Debug, Default, Deserialize)]
+/// The TOML file; every key optional, unknown keys are an error. Every key is documented in
+/// `reference.rs`.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub listen: Option<SocketAddr>,

@@ -5,6 +5,7 @@ pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod reference;
 pub mod supervisor;
 
 pub use config::Config;

@@ -51,6 +51,8 @@ enum ConfigAction {
     Show,
     /// Validate the configuration (file, environment, flags) and exit: 0 if it is usable.
     Check,
+    /// Print the configuration reference (every key, flag, variable, default and meaning).
+    Reference,
 }
 
 /// `0.1.0 (schema 1)`: the binary and the newest database schema it understands.
@@ -117,6 +119,10 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         // Loading already validated everything (a bad value exits with status 2).
+        Cmd::Config { action: Some(ConfigAction::Reference) } => {
+            print!("{}", nobat::reference::markdown());
+            Ok(())
+        }
         Cmd::Config { action: Some(ConfigAction::Check) } => {
             println!("configuration is valid");
             Ok(())
