@@ -35,6 +35,12 @@ enum Cmd {
         /// Where to write the copy; must not exist yet.
         file: std::path::PathBuf,
     },
+    /// Copy everything from this (SQLite) deployment into an empty PostgreSQL database, verify
+    /// the counts, and leave the source untouched. Stop the server first.
+    MigrateTo {
+        /// postgres://user:password@host/database
+        url: String,
+    },
     /// Print a JSON summary of the instance for people: clinics, upcoming appointments, active
     /// holds, outbox depth and age, schema version.
     Stats,
@@ -125,6 +131,22 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
         }
         Cmd::Config { action: Some(ConfigAction::Check) } => {
             println!("configuration is valid");
+            Ok(())
+        }
+        Cmd::MigrateTo { url } => {
+            let _lock = if config.database_url.starts_with("sqlite:") {
+                Some(nobat::lock_data_dir(&config.data_dir)?)
+            } else {
+                None
+            };
+            println!("copying {} → {}", redact_url(&config.database_url), redact_url(&url));
+            let report = nobat_store::copy::sqlite_to_postgres(&config.database_url, &url, |table, n| {
+                println!("  {table:<20} {n:>10} rows");
+            })
+            .await?;
+            let total: u64 = report.iter().map(|(_, n)| n).sum();
+            println!("done: {total} rows copied and counted on both sides; the SQLite database is unchanged.");
+            println!("run nobat with --database-url (or database_url) pointing at PostgreSQL from now on");
             Ok(())
         }
         Cmd::Stats => {

@@ -271,3 +271,62 @@ async fn a_failing_worker_degrades_readiness_and_recovers() {
     worker.abort();
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_deployment_moves_to_postgres_intact() {
+    let Ok(admin) = std::env::var("NOBAT_TEST_POSTGRES_URL") else { return };
+    if admin.is_empty() {
+        eprintln!("needs NOBAT_TEST_POSTGRES_URL");
+        return;
+    }
+    // A SQLite deployment with some history.
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = nobat_store::sqlite_url_in(dir.path());
+    let app = nobat::Application::build(&config(dir.path(), &sqlite)).await.unwrap();
+    let api = format!("http://{}/api/v1", app.local_addr());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::new();
+    let seed = seed_at(&client, &api).await;
+    let q = format!("{api}/clinics/{}/availability?service={}&from={}&to={}", seed.slug, seed.consult, day(2), day(2));
+    let slots: serde_json::Value = client.get(q).send().await.unwrap().json().await.unwrap();
+    let mut ids = Vec::new();
+    for s in slots["slots"].as_array().unwrap().iter().take(5) {
+        let (st, a) = decode(
+            client
+                .post(format!("{api}/clinics/{}/appointments", seed.slug))
+                .json(&booking(s, "Moving"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED);
+        ids.push(a["id"].as_str().unwrap().to_owned());
+    }
+    tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    // Copy.
+    let (pg, _) = fresh_database(tempfile::tempdir().unwrap().path()).await;
+    let mut seen = Vec::new();
+    let report =
+        nobat_store::copy::sqlite_to_postgres(&sqlite, &pg, |t, n| seen.push((t.to_owned(), n))).await.unwrap();
+    assert_eq!(report.iter().find(|(t, _)| *t == "appointments").map(|(_, n)| *n), Some(5));
+    assert_eq!(seen.len(), report.len(), "progress reported for every table");
+    // A second copy into the same (now full) database is refused.
+    assert!(nobat_store::copy::sqlite_to_postgres(&sqlite, &pg, |_, _| {}).await.is_err());
+    // The PostgreSQL deployment answers with the same data, and keeps booking correctly.
+    let moved = nobat_store::Store::open(&pg, nobat_store::StoreOptions::default()).await.unwrap();
+    let clinic = moved.clinic(&seed.slug).await.unwrap();
+    for id in &ids {
+        let a = moved.appointment(clinic.id, id.parse().unwrap()).await.unwrap();
+        assert_eq!(a.status.as_str(), "booked");
+    }
+    moved.close().await;
+    // The source is untouched.
+    let source = nobat_store::Store::open(&sqlite, nobat_store::StoreOptions::default()).await.unwrap();
+    assert!(source.clinic(&seed.slug).await.is_ok());
+    source.close().await;
+}

@@ -14,6 +14,7 @@ pub mod backup;
 mod cache;
 mod calendar;
 pub mod commands;
+pub mod copy;
 pub mod db;
 mod directory_cache;
 mod engine;

@@ -105,6 +105,16 @@ pub struct Row {
 }
 
 impl Row {
+    /// Column names, in order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Values, in column order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     fn value(&self, col: &str) -> StoreResult<&Value> {
         self.columns
             .iter()
