@@ -46,6 +46,8 @@ async fn scrape(State((handle, store)): State<(PrometheusHandle, Store)>) -> imp
             metrics::gauge!("nobat_holds_active").set(g.holds_active as f64);
             metrics::gauge!("nobat_appointments_upcoming").set(g.appointments_upcoming as f64);
             metrics::gauge!("nobat_clinics").set(g.clinics as f64);
+            metrics::gauge!("nobat_db_read_pool_in_use").set(g.read_pool_in_use as f64);
+            metrics::gauge!("nobat_db_read_pool_size").set(g.read_pool_size as f64);
             metrics::gauge!("nobat_database_up").set(1.0);
         }
         Err(e) => {

@@ -66,3 +66,23 @@ async fn the_demo_clinic_is_created_once() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_database_newer_than_the_binary_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = fresh_database(dir.path()).await;
+    Store::open(&url, StoreOptions::default()).await.unwrap().close().await;
+    // A later nobat migrated this database further.
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO schema_migrations (version, name, checksum, applied_at_us) VALUES (999, 'future', 'x', 0)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    let err = Store::open(&url, StoreOptions::default()).await.err().expect("an older binary must refuse");
+    let message = err.to_string();
+    assert!(message.contains("999") && message.contains("downgrades are not supported"), "{message}");
+}

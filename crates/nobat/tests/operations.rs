@@ -169,6 +169,7 @@ async fn metrics_are_served_on_their_own_listener() {
     assert!(has("nobat_outbox_pending"), "outbox depth is reported: {text}");
     assert!(text.contains("nobat_database_up 1"));
     assert!(text.contains("nobat_writer_batch_size"));
+    assert!(text.contains("nobat_db_read_pool_size 8"), "pool use is reported");
     // The API listener does not serve them.
     let res = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);

@@ -154,3 +154,44 @@ async fn two_servers_on_one_postgres_never_double_book() {
         sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE occupies = 1").fetch_one(&db).await.unwrap();
     assert_eq!(n, 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_drains_and_loses_nothing_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, _) = fresh_database(dir.path()).await;
+    let (seed, pool) = seeded(&db_url, dir.path()).await;
+    let mut server = start(&db_url, dir.path());
+    let client = reqwest::Client::new();
+    let url = format!("{}/clinics/{}/appointments", server.api, seed.slug);
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let storm = join_all((0..16).map(|w| {
+        let (client, url, pool, answered) = (client.clone(), url.clone(), pool.clone(), answered.clone());
+        async move {
+            for slot in pool.iter().skip(w).step_by(16) {
+                let Ok(res) = client.post(&url).json(&booking(slot, "Graceful")).send().await else { return };
+                if res.status() == StatusCode::CREATED {
+                    let Ok(body) = res.json::<Value>().await else { return };
+                    answered.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }));
+    let pid = server.child.id();
+    let terminate = async {
+        while answered.lock().unwrap().len() < 30 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let sent = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+        assert!(sent.success());
+    };
+    tokio::join!(storm, terminate);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "a SIGTERM shutdown exits cleanly: {status:?}");
+    let answered = answered.lock().unwrap().clone();
+    let again = start(&db_url, dir.path());
+    for id in &answered {
+        let res = client.get(format!("{}/clinics/{}/appointments/{id}", again.api, seed.slug)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "answered booking {id} lost in shutdown");
+    }
+    eprintln!("{} answered bookings survived SIGTERM", answered.len());
+}

@@ -28,8 +28,8 @@ const TABLES: &[&str] = &[
 pub type Report = Vec<(&'static str, u64)>;
 
 /// Copies everything from the SQLite database at `from` into the PostgreSQL database at `to`,
-/// which must be empty (it is migrated first). `progress` hears each table's count as it is
-/// done.
+/// which must be empty (it is migrated first). `progress` hears each table's count every
+/// 10,000 rows and when the table is done.
 pub async fn sqlite_to_postgres(from: &str, to: &str, mut progress: impl FnMut(&str, u64)) -> StoreResult<Report> {
     if Engine::from_url(from)? != Engine::Sqlite || Engine::from_url(to)? != Engine::Postgres {
         return Err(StoreError::Unavailable("copy from a sqlite: URL to a postgres:// URL".into()));
@@ -89,6 +89,9 @@ async fn copy_all(source: &mut Conn, target: &mut Conn, progress: &mut impl FnMu
             }
             q.execute(target).await?;
             n += 1;
+            if n % 10_000 == 0 {
+                progress(table, n);
+            }
         }
         progress(table, n);
         report.push((*table, n));

@@ -39,6 +39,9 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 /// Point-in-time figures about the whole instance.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Gauges {
+    /// Read connections on loan at the moment of asking (this process), and the pool size.
+    pub read_pool_in_use: usize,
+    pub read_pool_size: usize,
     pub outbox_pending: i64,
     pub outbox_oldest_age_seconds: f64,
     pub holds_active: i64,
@@ -244,7 +247,11 @@ impl Store {
         .fetch_one(&mut conn)
         .await?;
         let oldest = row.opt_int("outbox_oldest_us")?;
+        drop(conn);
+        let (read_pool_in_use, read_pool_size) = self.inner.readers.in_use();
         Ok(Gauges {
+            read_pool_in_use,
+            read_pool_size,
             outbox_pending: row.int("outbox_pending")?,
             outbox_oldest_age_seconds: oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1e6),
             holds_active: row.int("holds_active")?,

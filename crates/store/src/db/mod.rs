@@ -245,6 +245,17 @@ impl Readers {
         }
     }
 
+    /// Read connections on loan right now, and the pool's size.
+    pub fn in_use(&self) -> (usize, usize) {
+        match self {
+            Readers::Sqlite(pool) => pool.in_use(),
+            Readers::Postgres(pool) => {
+                let size = pool.size() as usize;
+                (size.saturating_sub(pool.num_idle()), pool.options().get_max_connections() as usize)
+            }
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Readers::Sqlite(pool) => pool.close(),

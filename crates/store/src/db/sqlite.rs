@@ -64,6 +64,7 @@ fn open_reader(path: &str) -> StoreResult<Connection> {
 /// A pool of read connections, opened lazily, at most `size` at a time.
 pub struct SqliteReaders {
     path: String,
+    max: usize,
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
 }
@@ -72,6 +73,7 @@ impl SqliteReaders {
     pub fn new(url: &str, size: u32) -> StoreResult<Arc<Self>> {
         Ok(Arc::new(Self {
             path: path_of(url)?,
+            max: size.max(1) as usize,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size.max(1) as usize)),
         }))
@@ -90,6 +92,12 @@ impl SqliteReaders {
             None => open_reader(&self.path)?,
         };
         Ok(ReadConn { conn: Some(Conn::Sqlite(conn)), home: Some((self.clone(), permit)) })
+    }
+
+    /// Connections on loan right now, and the most there may be.
+    pub(super) fn in_use(&self) -> (usize, usize) {
+        let max = self.max;
+        (max - self.permits.available_permits().min(max), max)
     }
 
     pub(super) fn give_back(&self, c: Connection) {
