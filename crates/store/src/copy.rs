@@ -1,6 +1,6 @@
 //! Moving a deployment from SQLite to PostgreSQL: every table copied in one PostgreSQL
-//! transaction (all or nothing), in an order that satisfies the foreign keys, then verified by
-//! counting rows on both sides. The source is only read.
+//! transaction (all or nothing), in an order that satisfies the foreign keys, then verified:
+//! row counts on both sides, and the booking invariant on the target. The source is only read.
 
 use crate::db::{self, Conn, Kind, Value};
 use crate::engine::{self, Engine};
@@ -124,6 +124,18 @@ async fn verify(source: &mut Conn, target: &mut Conn, report: &Report) -> StoreR
         if src != dst || dst as u64 != *copied {
             return Err(StoreError::Corrupt(format!("{table}: {src} rows in the source, {dst} in the target")));
         }
+    }
+    // The booking invariant, on the target: overlaps between sessions were already refused by
+    // the exclusion constraint as rows went in; no group session may exceed its capacity.
+    let over = db::query(
+        "SELECT COUNT(*) AS n FROM (SELECT COUNT(*) AS taken, MAX(capacity) AS cap FROM appointments \
+         WHERE occupies = 1 GROUP BY clinic_id, practitioner_id, service_id, start_us) AS sessions WHERE taken > cap",
+    )
+    .fetch_one(target)
+    .await?
+    .int("n")?;
+    if over != 0 {
+        return Err(StoreError::Corrupt(format!("{over} sessions hold more patients than their capacity")));
     }
     Ok(())
 }
