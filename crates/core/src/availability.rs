@@ -118,6 +118,13 @@ pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &
         Audience::Staff => Timestamp::MAX,
     };
 
+    // A candidate inside the open hours and the notice/horizon window becomes a slot if the
+    // busy time leaves a place in it.
+    let offer = |out: &mut Vec<Slot>, location: LocationId, start: Timestamp, end: Timestamp| {
+        if let Some(capacity_left) = busy.capacity_left(service, start, end) {
+            out.push(Slot { start, end, practitioner: cal.practitioner, location, service: service.id, capacity_left });
+        }
+    };
     let mut out = Vec::new();
     for loc in locations.iter().filter(|l| query.location.is_none_or(|q| q == l.id)) {
         let mut date = query.from;
@@ -145,18 +152,8 @@ pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &
                         if end > open_end {
                             break;
                         }
-                        if start >= earliest
-                            && start <= latest
-                            && let Some(capacity_left) = busy.capacity_left(service, start, end)
-                        {
-                            out.push(Slot {
-                                start,
-                                end,
-                                practitioner: cal.practitioner,
-                                location: loc.id,
-                                service: service.id,
-                                capacity_left,
-                            });
+                        if start >= earliest && start <= latest {
+                            offer(&mut out, loc.id, start, end);
                         }
                         let Ok(next) = start.checked_add(step) else { break };
                         start = next;
@@ -169,19 +166,11 @@ pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &
                         let Ok(end) = start.checked_add(duration) else {
                             continue;
                         };
-                        if start < earliest || start > latest || !within_wall(&loc.tz, start, end, open_start, open_end)
+                        if start >= earliest
+                            && start <= latest
+                            && within_wall(&loc.tz, start, end, open_start, open_end)
                         {
-                            continue;
-                        }
-                        if let Some(capacity_left) = busy.capacity_left(service, start, end) {
-                            out.push(Slot {
-                                start,
-                                end,
-                                practitioner: cal.practitioner,
-                                location: loc.id,
-                                service: service.id,
-                                capacity_left,
-                            });
+                            offer(&mut out, loc.id, start, end);
                         }
                     }
                     m += step;
