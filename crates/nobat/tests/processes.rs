@@ -81,47 +81,72 @@ async fn seeded(db_url: &str, dir: &std::path::Path) -> (Seed, Vec<Value>) {
     (seed, pool)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn kill_dash_nine_loses_no_acknowledged_booking() {
+/// How a storm test stops the server.
+#[derive(Clone, Copy)]
+enum Stop {
+    /// SIGKILL: nothing runs after it.
+    Kill,
+    /// SIGTERM: graceful shutdown, which must exit cleanly.
+    Term,
+}
+
+/// Runs `clients` booking clients over distinct slots against a real server, stops it with
+/// `stop` once `after` bookings were answered (so requests are in flight), restarts it on the
+/// same database and checks that every booking answered 201 is there. Returns how many were.
+async fn storm_stop_and_check(clients: usize, after: usize, stop: Stop) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let (db_url, _) = fresh_database(dir.path()).await;
     let (seed, pool) = seeded(&db_url, dir.path()).await;
-    let server = start(&db_url, dir.path());
+    let mut server = start(&db_url, dir.path());
     let client = reqwest::Client::new();
     let url = format!("{}/clinics/{}/appointments", server.api, seed.slug);
-    // 32 clients book distinct slots as fast as they can; the server is killed mid-storm.
-    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let storm = join_all((0..32).map(|w| {
-        let (client, url, pool, acked) = (client.clone(), url.clone(), pool.clone(), acknowledged.clone());
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let storm = join_all((0..clients).map(|w| {
+        let (client, url, pool, answered) = (client.clone(), url.clone(), pool.clone(), answered.clone());
         async move {
-            for slot in pool.iter().skip(w).step_by(32) {
-                let Ok(res) = client.post(&url).json(&booking(slot, "Durable")).send().await else { return };
+            for slot in pool.iter().skip(w).step_by(clients) {
+                let Ok(res) = client.post(&url).json(&booking(slot, "Storm")).send().await else { return };
                 if res.status() == StatusCode::CREATED {
                     let Ok(body) = res.json::<Value>().await else { return };
-                    acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                    answered.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
                 }
             }
         }
     }));
-    let mut server = server;
-    let killer = async {
-        // Kill once the storm is well under way, so requests are in flight at that moment.
-        while acknowledged.lock().unwrap().len() < 40 {
+    let pid = server.child.id();
+    let stopper = async {
+        while answered.lock().unwrap().len() < after {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        server.child.kill().unwrap(); // SIGKILL
-        server.child.wait().unwrap();
+        match stop {
+            Stop::Kill => server.child.kill().unwrap(),
+            Stop::Term => assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success()),
+        }
     };
-    tokio::join!(storm, killer);
-    let acked = acknowledged.lock().unwrap().clone();
-    assert!(acked.len() >= 40 && acked.len() < pool.len(), "killed mid-storm: {} of {}", acked.len(), pool.len());
-    // Restart on the same database: every acknowledged booking is there.
-    let again = start(&db_url, dir.path());
-    for id in &acked {
-        let res = client.get(format!("{}/clinics/{}/appointments/{id}", again.api, seed.slug)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "acknowledged booking {id} lost");
+    tokio::join!(storm, stopper);
+    let status = server.child.wait().unwrap();
+    if matches!(stop, Stop::Term) {
+        assert!(status.success(), "a SIGTERM shutdown exits cleanly: {status:?}");
     }
-    eprintln!("{} acknowledged bookings survived kill -9", acked.len());
+    let answered = answered.lock().unwrap().clone();
+    assert!(
+        answered.len() >= after && answered.len() < pool.len(),
+        "stopped mid-storm: {} of {}",
+        answered.len(),
+        pool.len()
+    );
+    let again = start(&db_url, dir.path());
+    for id in &answered {
+        let res = client.get(format!("{}/clinics/{}/appointments/{id}", again.api, seed.slug)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "answered booking {id} lost");
+    }
+    answered.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_dash_nine_loses_no_acknowledged_booking() {
+    let n = storm_stop_and_check(32, 40, Stop::Kill).await;
+    eprintln!("{n} acknowledged bookings survived kill -9");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -157,41 +182,6 @@ async fn two_servers_on_one_postgres_never_double_book() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_drains_and_loses_nothing_answered() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db_url, _) = fresh_database(dir.path()).await;
-    let (seed, pool) = seeded(&db_url, dir.path()).await;
-    let mut server = start(&db_url, dir.path());
-    let client = reqwest::Client::new();
-    let url = format!("{}/clinics/{}/appointments", server.api, seed.slug);
-    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let storm = join_all((0..16).map(|w| {
-        let (client, url, pool, answered) = (client.clone(), url.clone(), pool.clone(), answered.clone());
-        async move {
-            for slot in pool.iter().skip(w).step_by(16) {
-                let Ok(res) = client.post(&url).json(&booking(slot, "Graceful")).send().await else { return };
-                if res.status() == StatusCode::CREATED {
-                    let Ok(body) = res.json::<Value>().await else { return };
-                    answered.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
-                }
-            }
-        }
-    }));
-    let pid = server.child.id();
-    let terminate = async {
-        while answered.lock().unwrap().len() < 30 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let sent = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
-        assert!(sent.success());
-    };
-    tokio::join!(storm, terminate);
-    let status = server.child.wait().unwrap();
-    assert!(status.success(), "a SIGTERM shutdown exits cleanly: {status:?}");
-    let answered = answered.lock().unwrap().clone();
-    let again = start(&db_url, dir.path());
-    for id in &answered {
-        let res = client.get(format!("{}/clinics/{}/appointments/{id}", again.api, seed.slug)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "answered booking {id} lost in shutdown");
-    }
-    eprintln!("{} answered bookings survived SIGTERM", answered.len());
+    let n = storm_stop_and_check(16, 30, Stop::Term).await;
+    eprintln!("{n} answered bookings survived SIGTERM");
 }
