@@ -24,6 +24,10 @@ pub enum DomainError {
     /// A status change the transition table does not allow.
     #[error("an appointment cannot go from {from} to {to}")]
     IllegalTransition { from: &'static str, to: &'static str },
+    /// A change that would leave things in a state the rules forbid (removing a clinic's last
+    /// owner, reusing a one-time code).
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl DomainError {

@@ -83,3 +83,19 @@ id_type!(
     /// A short reservation of a slot.
     HoldId
 );
+id_type!(
+    /// A user account: staff, an operator, or a registered patient.
+    UserId
+);
+id_type!(
+    /// An API token (the id, not the secret).
+    TokenId
+);
+id_type!(
+    /// A one-time-code verification of a guest's phone or email.
+    VerificationId
+);
+id_type!(
+    /// A recorded consent.
+    ConsentId
+);

@@ -9,8 +9,10 @@
 //! * [`schedule`] — weekly rules, breaks and dated exceptions, turned into open intervals.
 //! * [`availability`] — slots = open intervals − busy intervals, on a local wall-clock grid.
 //! * [`booking`] — the decision to hold, book, cancel or reschedule one slot.
+//! * [`access`] — roles and the capabilities each grants.
 //! * [`status`] — appointment statuses and their transition table (FHIR R4).
 
+pub mod access;
 pub mod availability;
 pub mod booking;
 pub mod error;

@@ -43,6 +43,19 @@ impl PatientContact {
     }
 }
 
+impl PatientContact {
+    /// How the patient is recognised across bookings and verified: `phone:+98…` if they gave
+    /// a phone, else `email:…`.
+    pub fn contact_key(&self) -> String {
+        match (&self.phone, &self.email) {
+            (Some(p), _) => format!("phone:{p}"),
+            (None, Some(e)) => format!("email:{e}"),
+            // `parse` refuses a contact with neither.
+            (None, None) => String::from("none:"),
+        }
+    }
+}
+
 fn normalise_phone(raw: &str) -> Result<String, DomainError> {
     let bad = || DomainError::invalid("patient.phone", "use digits, optionally starting with + (e.g. +212 600 123456)");
     let mut out = String::with_capacity(raw.len());

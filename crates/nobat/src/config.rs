@@ -37,6 +37,12 @@ pub struct Config {
     pub backup_keep_daily: usize,
     /// Keep the newest backup of each of this many ISO weeks.
     pub backup_keep_weekly: usize,
+    /// Where people reach this instance; `https://` turns on Secure cookies and HSTS.
+    pub public_url: Option<String>,
+    /// The master secret (base64url, 32+ bytes); generated into `data_dir/secret.key` if unset.
+    pub secret_key: Option<String>,
+    /// Rate limits, requests per minute; 0 turns one off.
+    pub limits: nobat_web::auth::limits::LimitSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -64,6 +70,15 @@ pub struct FileConfig {
     pub backup_interval_seconds: Option<u64>,
     pub backup_keep_daily: Option<usize>,
     pub backup_keep_weekly: Option<usize>,
+    pub public_url: Option<String>,
+    pub secret_key: Option<String>,
+    pub rate_limit_api: Option<u32>,
+    pub rate_limit_login: Option<u32>,
+    pub rate_limit_login_account: Option<u32>,
+    pub rate_limit_codes: Option<u32>,
+    pub rate_limit_codes_contact: Option<u32>,
+    pub rate_limit_booking: Option<u32>,
+    pub trust_forwarded_for: Option<bool>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -90,6 +105,12 @@ pub struct Overrides {
     /// Log format [default: text].
     #[arg(long, env = "NOBAT_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
+    /// Public URL people reach this instance at, e.g. https://clinic.example [default: http://LISTEN].
+    #[arg(long, env = "NOBAT_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Master secret (base64url, 32+ bytes) [default: generated into DATA_DIR/secret.key].
+    #[arg(long, env = "NOBAT_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
 }
 
 impl Config {
@@ -116,6 +137,17 @@ impl Config {
             backup_interval_seconds: file.backup_interval_seconds.unwrap_or(86_400),
             backup_keep_daily: file.backup_keep_daily.unwrap_or(7),
             backup_keep_weekly: file.backup_keep_weekly.unwrap_or(4),
+            public_url: o.public_url.clone().or(file.public_url),
+            secret_key: o.secret_key.clone().or(file.secret_key),
+            limits: nobat_web::auth::limits::LimitSettings {
+                api_per_ip: file.rate_limit_api.unwrap_or(600),
+                login_per_ip: file.rate_limit_login.unwrap_or(10),
+                login_per_account: file.rate_limit_login_account.unwrap_or(5),
+                codes_per_ip: file.rate_limit_codes.unwrap_or(10),
+                codes_per_contact: file.rate_limit_codes_contact.unwrap_or(3),
+                booking_per_ip: file.rate_limit_booking.unwrap_or(60),
+                trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
+            },
         };
         cfg.validate()?;
         Ok(cfg)
@@ -141,7 +173,20 @@ impl Config {
         if !(60..=7 * 86_400).contains(&self.backup_interval_seconds) {
             bail!("backup_interval_seconds must be between 60 and 604800");
         }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            bail!("public_url must start with http:// or https://");
+        }
+        if let Some(key) = &self.secret_key {
+            nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
+        }
         Ok(())
+    }
+
+    /// The public URL, or the listen address over plain HTTP.
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
     }
 }
 
@@ -176,6 +221,9 @@ impl fmt::Debug for Config {
             .field("backup_interval_seconds", &self.backup_interval_seconds)
             .field("backup_keep_daily", &self.backup_keep_daily)
             .field("backup_keep_weekly", &self.backup_keep_weekly)
+            .field("public_url", &self.public_url)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("limits", &self.limits)
             .finish()
     }
 }

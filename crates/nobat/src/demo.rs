@@ -22,15 +22,17 @@ use std::net::SocketAddr;
 pub const SLUG: &str = "demo";
 
 fn actor() -> AuditActor {
-    AuditActor("demo".into())
+    AuditActor::new("demo", "demo set-up")
 }
 
 fn hm(s: &str) -> anyhow::Result<DayMinutes> {
     DayMinutes::parse(s).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Creates the demo clinic unless it exists. Returns whether it was created.
-pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
+/// Creates the demo clinic and its accounts unless it exists. Returns whether it was created.
+/// The accounts' passwords are generated and kept in `data_dir/demo-credentials.txt` (0600)
+/// so every start can print them.
+pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<bool> {
     match store.clinic(SLUG).await {
         Ok(_) => {
             tracing::info!("demo clinic already exists; reusing it");
@@ -49,8 +51,10 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
                 slug: SLUG.into(),
                 name: "Nobat Demo Clinic".into(),
                 default_language: "en".into(),
+                security: Default::default(),
             },
             actor: actor(),
+            owner: None,
         }),
     )
     .await?;
@@ -190,13 +194,59 @@ pub async fn ensure(store: &Store) -> anyhow::Result<bool> {
                 actor: Actor::Patient,
                 audit_actor: actor(),
                 idempotency: None,
+                user: None,
+                consents: vec![("privacy-notice".into(), "2026-01".into())],
             };
             run(store, Command::Book(req)).await?;
             booked += 1;
         }
     }
+    accounts(store, clinic, sara, data_dir).await?;
     tracing::info!(booked, "demo clinic created");
     Ok(true)
+}
+
+pub const CREDENTIALS: &str = "demo-credentials.txt";
+
+/// One account per role, an operator and a patient.
+async fn accounts(
+    store: &Store,
+    clinic: ClinicId,
+    doctor: PractitionerId,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use nobat_core::access::Role;
+    let mut lines = vec!["# Demo accounts (generated; sign in with POST /api/v1/auth/login)".to_owned()];
+    let people: [(&str, &str, Option<Role>, bool); 6] = [
+        ("operator@demo.nobat.test", "Olivia Operator", None, true),
+        ("owner@demo.nobat.test", "Omid Owner", Some(Role::Owner), false),
+        ("admin@demo.nobat.test", "Amal Admin", Some(Role::Admin), false),
+        ("reception@demo.nobat.test", "Rania Reception", Some(Role::Receptionist), false),
+        ("doctor@demo.nobat.test", "Dr. Sara Ahmadi", Some(Role::Practitioner), false),
+        ("patient@demo.nobat.test", "Pouya Patient", None, false),
+    ];
+    for (email, name, role, operator) in people {
+        let (id, password) = crate::accounts::create_user(store, email, name, None, operator, actor()).await?;
+        let practitioner = (role == Some(Role::Practitioner)).then_some(doctor);
+        if let Some(role) = role {
+            crate::accounts::add_member(store, clinic, id, role, practitioner, actor()).await?;
+        }
+        let what = role.map_or(if operator { "operator" } else { "patient" }.to_owned(), |r| r.to_string());
+        lines.push(format!("{what:<13} {email:<28} {password}"));
+    }
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join(CREDENTIALS);
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
+    f.write_all((lines.join("\n") + "\n").as_bytes())?;
+    Ok(())
+}
+
+/// Prints the demo accounts, if this data directory has them.
+pub fn print_credentials(data_dir: &std::path::Path) {
+    if let Ok(text) = std::fs::read_to_string(data_dir.join(CREDENTIALS)) {
+        println!("{text}");
+    }
 }
 
 /// Prints where to look.

@@ -1,11 +1,13 @@
 //! The `nobat` binary as a library: build the application from a [`Config`] and a listener,
 //! run it until a shutdown signal. Tests start the real application on port 0.
 
+pub mod accounts;
 pub mod backups;
 pub mod config;
 pub mod demo;
 pub mod metrics;
 pub mod reference;
+pub mod secrets;
 pub mod supervisor;
 
 pub use config::Config;
@@ -66,10 +68,21 @@ impl Application {
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+        let master = secrets::load(config.secret_key.as_deref(), &config.data_dir)?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", listener.local_addr().map_or(config.listen, |a| a)));
+        let auth = nobat_web::auth::AuthConfig::new(
+            nobat_web::auth::keys::Keys::from_master(&master),
+            config.limits,
+            public_url,
+        );
         let state = AppState {
             store: store.clone(),
             hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)),
             workers: Default::default(),
+            auth: std::sync::Arc::new(auth),
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {
@@ -127,6 +140,23 @@ impl Application {
                 },
             ))
         };
+        // Retention periods, expired sessions and codes: hourly, and a first pass soon after start.
+        let retention = {
+            let store = self.store.clone();
+            tokio::spawn(supervisor::supervise(
+                "retention",
+                Duration::from_secs(3600),
+                self.state.workers.clone(),
+                self.store.clone(),
+                move || {
+                    let store = store.clone();
+                    async move {
+                        store.execute(Command::RetentionSweep).await?;
+                        Ok(())
+                    }
+                },
+            ))
+        };
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -137,8 +167,12 @@ impl Application {
             })
         });
         let app = nobat_web::app(self.state);
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
         sweeper.abort();
+        retention.abort();
         if let Some(b) = backups {
             b.abort();
         }

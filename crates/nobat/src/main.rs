@@ -25,6 +25,21 @@ enum Cmd {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage clinics (the first-run path: `nobat clinic create` makes a clinic and its owner).
+    Clinic {
+        #[command(subcommand)]
+        action: ClinicAction,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Print the effective configuration (secrets redacted), or just check it.
     Config {
         #[command(subcommand)]
@@ -62,6 +77,45 @@ enum ConfigAction {
 }
 
 /// `0.1.0 (schema 1)`: the binary and the newest database schema it understands.
+#[derive(clap::Subcommand)]
+enum UserAction {
+    /// Create an account; prints a generated password unless one is given on stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// An instance operator: may create clinics.
+        #[arg(long)]
+        operator: bool,
+        /// Read the password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum ClinicAction {
+    /// Create a clinic and make OWNER_EMAIL its owner (the account is created if it is new).
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_email: String,
+        /// The owner's name, if the account is new.
+        #[arg(long, default_value = "Clinic owner")]
+        owner_name: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum AuditAction {
+    /// Recompute every clinic's hash chain; exits non-zero if a row was changed or removed.
+    Verify,
+}
+
 fn version() -> &'static str {
     let v = format!("{} (schema {})", env!("CARGO_PKG_VERSION"), nobat_store::migrate::current_version());
     Box::leak(v.into_boxed_str())
@@ -101,8 +155,12 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             let app = Application::build(&config).await?;
             let addr = app.local_addr();
             if demo {
-                demo::ensure(&app.store()).await?;
+                demo::ensure(&app.store(), &config.data_dir).await?;
                 demo::print_urls(addr);
+                demo::print_credentials(&config.data_dir);
+            } else if !app.store().has_users().await? {
+                println!("No accounts yet. Create the first clinic and its owner with:");
+                println!("  nobat clinic create --slug my-clinic --name \"My Clinic\" --owner-email you@example.com");
             }
             println!("Nobat is listening on http://{addr}  (health: http://{addr}/healthz)");
             app.run_until(shutdown_signal()).await
@@ -147,6 +205,73 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             let total: u64 = report.iter().map(|(_, n)| n).sum();
             println!("done: {total} rows copied and counted on both sides; the SQLite database is unchanged.");
             println!("run nobat with --database-url (or database_url) pointing at PostgreSQL from now on");
+            Ok(())
+        }
+        Cmd::User { action: UserAction::Create { email, name, operator, password_stdin } } => {
+            let store = open_store(&config).await?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let given = password.is_some();
+            let result =
+                nobat::accounts::create_user(&store, &email, &name, password, operator, nobat::accounts::cli_actor())
+                    .await;
+            store.close().await;
+            let (id, password) = result?;
+            println!("created {} account {id} for {email}", if operator { "operator" } else { "user" });
+            if !given {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Cmd::Clinic { action: ClinicAction::Create { slug, name, owner_email, owner_name } } => {
+            let store = open_store(&config).await?;
+            let result = async {
+                let actor = nobat::accounts::cli_actor();
+                let (owner, password) = match store.user_by_email(&owner_email.trim().to_lowercase()).await? {
+                    Some(u) => (u.id, None),
+                    None => {
+                        let (id, pw) =
+                            nobat::accounts::create_user(&store, &owner_email, &owner_name, None, false, actor.clone())
+                                .await?;
+                        (id, Some(pw))
+                    }
+                };
+                let clinic = nobat::accounts::create_clinic(&store, &slug, &name, owner, actor).await?;
+                anyhow::Ok((clinic, password))
+            }
+            .await;
+            store.close().await;
+            let (clinic, password) = result?;
+            println!("created clinic {slug} ({clinic}) owned by {owner_email}");
+            if let Some(pw) = password {
+                println!("owner's password: {pw}");
+            }
+            Ok(())
+        }
+        Cmd::Audit { action: AuditAction::Verify } => {
+            let store = open_store(&config).await?;
+            let reports = store.audit_verify().await;
+            store.close().await;
+            let mut broken = 0;
+            for r in reports? {
+                if r.problems.is_empty() {
+                    println!(
+                        "ok      {:<38} {:>8} rows ({} redacted)  head {}",
+                        r.chain, r.rows, r.redacted, r.head_hash
+                    );
+                } else {
+                    broken += 1;
+                    println!("BROKEN  {:<38} {}", r.chain, r.problems.join("; "));
+                }
+            }
+            if broken > 0 {
+                anyhow::bail!("{broken} audit chain(s) do not verify");
+            }
             Ok(())
         }
         Cmd::Stats => {
@@ -197,6 +322,11 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<nobat_store::Store> {
+    let options = nobat_store::StoreOptions { migrate: true, pg_writers: 1, read_pool_size: 2, ..Default::default() };
+    Ok(nobat_store::Store::open(&config.database_url, options).await?)
 }
 
 fn init_logging(format: LogFormat) {

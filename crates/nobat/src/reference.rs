@@ -85,6 +85,60 @@ pub const KEYS: &[Key] = &[
         default: "4",
         meaning: "Keep the newest backup of each of this many ISO weeks.",
     },
+    Key {
+        name: "public_url",
+        flag: Some(("--public-url", "NOBAT_PUBLIC_URL")),
+        default: "http://LISTEN",
+        meaning: "Where people reach this instance; used in manage links. `https://` makes session cookies `Secure` and sends HSTS.",
+    },
+    Key {
+        name: "secret_key",
+        flag: Some(("--secret-key", "NOBAT_SECRET_KEY")),
+        default: "generated",
+        meaning: "Master secret (base64url, 32+ bytes) for session/token hashes, manage links and TOTP encryption. If unset, generated once into `data_dir/secret.key` (mode 0600). Several processes on one PostgreSQL must share it. Never printed.",
+    },
+    Key {
+        name: "rate_limit_api",
+        flag: None,
+        default: "600",
+        meaning: "API requests per minute per client IP (0 = off).",
+    },
+    Key {
+        name: "rate_limit_login",
+        flag: None,
+        default: "10",
+        meaning: "Sign-in and registration attempts per minute per IP.",
+    },
+    Key {
+        name: "rate_limit_login_account",
+        flag: None,
+        default: "5",
+        meaning: "Sign-in attempts per minute per account; failed sign-ins also lock the account (30 s, doubling to 1 h).",
+    },
+    Key {
+        name: "rate_limit_codes",
+        flag: None,
+        default: "10",
+        meaning: "One-time-code requests and confirmations per minute per IP.",
+    },
+    Key {
+        name: "rate_limit_codes_contact",
+        flag: None,
+        default: "3",
+        meaning: "One-time codes sent per minute to one phone or email.",
+    },
+    Key {
+        name: "rate_limit_booking",
+        flag: None,
+        default: "60",
+        meaning: "Holds, bookings and reschedules per minute per IP.",
+    },
+    Key {
+        name: "trust_forwarded_for",
+        flag: None,
+        default: "false",
+        meaning: "Take the client IP from the last `X-Forwarded-For` entry (only behind a reverse proxy that sets it).",
+    },
 ];
 
 /// The reference as Markdown.
@@ -144,6 +198,9 @@ mod tests {
             "data_dir" | "backup_dir" => "\"/tmp/x\"",
             "database_url" => "\"sqlite:/tmp/x.db\"",
             "log_format" => "\"json\"",
+            "public_url" => "\"https://x.example\"",
+            "secret_key" => "\"k\"",
+            "trust_forwarded_for" => "true",
             _ => "1",
         }
     }

@@ -133,7 +133,7 @@ async fn another_processes_schedule_change_reaches_the_next_booking() {
         clinic: seed.clinic.parse().unwrap(),
         exception,
         note: "closed elsewhere".into(),
-        actor: nobat_store::AuditActor("test".into()),
+        actor: nobat_store::AuditActor::new("test", "test"),
     });
     other.execute(cmd).await.unwrap();
     other.close().await;

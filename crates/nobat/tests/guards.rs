@@ -47,8 +47,17 @@ async fn the_demo_clinic_is_created_once() {
     let (url, _) = fresh_database(dir.path()).await;
     for run in 0..2 {
         let store = Store::open(&url, StoreOptions::default()).await.unwrap();
-        let created = nobat::demo::ensure(&store).await.unwrap();
+        let created = nobat::demo::ensure(&store, dir.path()).await.unwrap();
         assert_eq!(created, run == 0, "run {run}");
+        // One account per role, with credentials kept owner-only for the next start to print.
+        let creds = std::fs::read_to_string(dir.path().join(nobat::demo::CREDENTIALS)).unwrap();
+        for who in ["operator", "owner", "admin", "receptionist", "practitioner", "patient"] {
+            assert!(creds.lines().any(|l| l.starts_with(who)), "{who} in {creds}");
+        }
+        let owner = store.user_by_email("owner@demo.nobat.test").await.unwrap().unwrap();
+        let members = store.memberships_of(owner.id).await.unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].membership.role, nobat_core::access::Role::Owner);
         let clinics = store.clinics().await.unwrap();
         assert_eq!(clinics.iter().filter(|(c, _)| c.slug == "demo").count(), 1);
         let (clinic, locations) = clinics.iter().find(|(c, _)| c.slug == "demo").unwrap();

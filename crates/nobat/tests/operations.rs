@@ -284,12 +284,13 @@ async fn a_sqlite_deployment_moves_to_postgres_intact() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = nobat_store::sqlite_url_in(dir.path());
     let app = nobat::Application::build(&config(dir.path(), &sqlite)).await.unwrap();
+    create_owner(&app.store()).await;
     let api = format!("http://{}/api/v1", app.local_addr());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    let client = reqwest::Client::new();
+    let client = authed_client(&login(&reqwest::Client::new(), &api, OWNER_EMAIL, OWNER_PASSWORD).await);
     let seed = seed_at(&client, &api).await;
     let q = format!("{api}/clinics/{}/availability?service={}&from={}&to={}", seed.slug, seed.consult, day(2), day(2));
     let slots: serde_json::Value = client.get(q).send().await.unwrap().json().await.unwrap();

@@ -54,6 +54,7 @@ async fn seeded(db_url: &str, dir: &std::path::Path) -> (Seed, Vec<Value>) {
     let app = {
         let cfg = config(dir, db_url);
         let built = nobat::Application::build(&cfg).await.unwrap();
+        create_owner(&built.store()).await;
         let addr = built.local_addr();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(built.run_until(async move {
@@ -63,7 +64,7 @@ async fn seeded(db_url: &str, dir: &std::path::Path) -> (Seed, Vec<Value>) {
     };
     let (addr, tx, task) = app;
     let api = format!("http://{addr}/api/v1");
-    let client = reqwest::Client::new();
+    let client = authed_client(&login(&reqwest::Client::new(), &api, OWNER_EMAIL, OWNER_PASSWORD).await);
     let seed = seed_at(&client, &api).await;
     let mut pool = Vec::new();
     for d in &seed.doctors {

@@ -10,6 +10,7 @@
 //! microsecond instants, TEXT ids); [`Engine`] is matched only where the engines truly differ
 //! (transaction start, connection settings, the PostgreSQL-only exclusion constraint).
 
+pub mod audit;
 pub mod backup;
 mod cache;
 mod calendar;
@@ -19,6 +20,7 @@ pub mod db;
 mod directory_cache;
 mod engine;
 mod error;
+pub mod identity;
 pub mod migrate;
 pub mod model;
 pub mod reads;
@@ -27,11 +29,12 @@ mod rows;
 mod tx;
 mod writer;
 
+pub use audit::AuditActor;
 pub use commands::{Command, Output};
 pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};
-pub use tx::{AuditActor, Event};
+pub use tx::Event;
 
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};

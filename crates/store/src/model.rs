@@ -14,6 +14,9 @@ pub struct Clinic {
     pub slug: String,
     pub name: String,
     pub default_language: String,
+    /// Security and personal-data settings; changed only through their own command.
+    #[serde(default)]
+    pub security: crate::identity::ClinicSecurity,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

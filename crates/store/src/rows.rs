@@ -59,7 +59,8 @@ fn minutes(v: i64, col: &str) -> StoreResult<DayMinutes> {
         .ok_or_else(|| StoreError::Corrupt(format!("{col}: {v} is not a time of day")))
 }
 
-pub(crate) const CLINIC_COLS: &str = "id, slug, name, default_language";
+pub(crate) const CLINIC_COLS: &str =
+    "id, slug, name, default_language, require_staff_2fa, verify_guest_contact, retention_days";
 
 pub(crate) fn clinic(row: &Row) -> StoreResult<Clinic> {
     Ok(Clinic {
@@ -67,6 +68,15 @@ pub(crate) fn clinic(row: &Row) -> StoreResult<Clinic> {
         slug: text(row, "slug")?,
         name: text(row, "name")?,
         default_language: text(row, "default_language")?,
+        security: clinic_security(row)?,
+    })
+}
+
+pub(crate) fn clinic_security(row: &Row) -> StoreResult<crate::identity::ClinicSecurity> {
+    Ok(crate::identity::ClinicSecurity {
+        require_staff_2fa: int(row, "require_staff_2fa")? != 0,
+        verify_guest_contact: int(row, "verify_guest_contact")? != 0,
+        retention_days: opt_int(row, "retention_days")?.and_then(|d| u32::try_from(d).ok()),
     })
 }
 

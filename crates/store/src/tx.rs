@@ -1,6 +1,7 @@
 //! The write transaction a command runs in, and what it may do besides its own rows: record
-//! an audit event and an outbox event, both committed with the change.
+//! audit entries and outbox events, both committed with the change.
 
+use crate::audit::{AuditActor, PendingAudit};
 use crate::db::Conn;
 use crate::error::StoreResult;
 use jiff::Timestamp;
@@ -18,16 +19,6 @@ pub struct Event {
     pub payload: serde_json::Value,
 }
 
-/// Who made a change, as written to the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditActor(pub String);
-
-impl AuditActor {
-    pub fn system() -> Self {
-        Self("system".into())
-    }
-}
-
 /// The open write transaction, handed to one command at a time by the writer.
 pub struct WriteTx<'c> {
     pub(crate) conn: &'c mut Conn,
@@ -36,6 +27,8 @@ pub struct WriteTx<'c> {
     /// The instant the batch started: one clock reading for the whole transaction.
     pub(crate) now: Timestamp,
     pub(crate) events: Vec<Event>,
+    /// Audit entries of this command, sealed into their chains just before COMMIT.
+    pub(crate) audits: Vec<PendingAudit>,
 }
 
 impl WriteTx<'_> {
@@ -72,9 +65,11 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Writes one audit row: who did what to which entity, with the state before and after.
+    /// Queues one audit entry: who did what to which entity, with the state before and after.
+    /// The patient it concerns (its `subject`, for the patient's access log and for erasure)
+    /// is the entity itself for a patient, else the `patient` field of the before/after state.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn audit(
+    pub(crate) fn audit(
         &mut self,
         clinic: ClinicId,
         actor: &AuditActor,
@@ -84,27 +79,45 @@ impl WriteTx<'_> {
         before: Option<&impl Serialize>,
         after: Option<&impl Serialize>,
         note: Option<&str>,
-    ) -> StoreResult<()> {
-        crate::db::query(
-            "INSERT INTO audit_events (clinic_id, id, at_us, actor, action, entity, entity_id, before, after, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(clinic.to_string())
-        .bind(Uuid::now_v7().to_string())
-        .bind(self.now.as_microsecond())
-        .bind(&actor.0)
-        .bind(action)
-        .bind(entity)
-        .bind(entity_id)
-        .bind(to_json(before))
-        .bind(to_json(after))
-        .bind(note)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
+    ) {
+        self.audit_in(&clinic.to_string(), actor, action, entity, entity_id, before, after, note);
     }
-}
 
-fn to_json<T: Serialize>(v: Option<&T>) -> Option<String> {
-    v.and_then(|v| serde_json::to_string(v).ok())
+    /// [`Self::audit`] on any chain, e.g. [`crate::audit::INSTANCE_CHAIN`] for accounts.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn audit_in(
+        &mut self,
+        chain: &str,
+        actor: &AuditActor,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        before: Option<&impl Serialize>,
+        after: Option<&impl Serialize>,
+        note: Option<&str>,
+    ) {
+        let before = before.and_then(|v| serde_json::to_value(v).ok());
+        let after = after.and_then(|v| serde_json::to_value(v).ok());
+        let subject = if entity == "patient" {
+            Some(entity_id.to_owned())
+        } else {
+            [&after, &before]
+                .into_iter()
+                .flatten()
+                .find_map(|v| v.get("patient").and_then(|p| p.as_str()).map(str::to_owned))
+        };
+        self.audits.push(PendingAudit {
+            chain: chain.to_owned(),
+            id: Uuid::now_v7().to_string(),
+            at_us: self.now.as_microsecond(),
+            actor: actor.clone(),
+            action: action.to_owned(),
+            entity: entity.to_owned(),
+            entity_id: entity_id.to_owned(),
+            subject,
+            before: before.map(|v| v.to_string()),
+            after: after.map(|v| v.to_string()),
+            note: note.map(str::to_owned),
+        });
+    }
 }

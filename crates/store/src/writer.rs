@@ -142,9 +142,15 @@ impl Writer {
                 cache: &mut self.cache,
                 now: now_micros(),
                 events: Vec::new(),
+                audits: Vec::new(),
             };
             let result = commands::apply(&mut tx, cmd).await;
             let events = std::mem::take(&mut tx.events);
+            let audits = std::mem::take(&mut tx.audits);
+            let result = match result {
+                Ok(out) => crate::audit::seal(&mut self.conn, audits).await.map(|()| out),
+                Err(e) => Err(e),
+            };
             match result {
                 Ok(out) => {
                     self.relay(&events).await?;
@@ -199,17 +205,27 @@ impl Writer {
         self.conn.run(self.engine.begin_write()).await?;
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
+        let mut audits = Vec::new();
         let mut aborted = false;
         let inner = async {
             for job in batch {
                 self.conn.run("SAVEPOINT cmd").await?;
-                let mut tx = WriteTx { conn: &mut self.conn, engine: self.engine, cache: &mut self.cache, now, events: Vec::new() };
+                let mut tx = WriteTx {
+                    conn: &mut self.conn,
+                    engine: self.engine,
+                    cache: &mut self.cache,
+                    now,
+                    events: Vec::new(),
+                    audits: Vec::new(),
+                };
                 let result = commands::apply(&mut tx, &job.cmd).await;
                 let job_events = std::mem::take(&mut tx.events);
+                let job_audits = std::mem::take(&mut tx.audits);
                 match result {
                     Ok(out) => {
                         self.conn.run("RELEASE SAVEPOINT cmd").await?;
                         events.extend(job_events);
+                        audits.extend(job_audits);
                         results.push(Ok(out));
                     }
                     Err(e) if e.is_retriable() => {
@@ -225,6 +241,14 @@ impl Writer {
                         results.push(Err(e));
                     }
                 }
+            }
+            match crate::audit::seal(&mut self.conn, std::mem::take(&mut audits)).await {
+                Err(e) if e.is_retriable() => {
+                    aborted = true;
+                    self.conn.run("ROLLBACK").await?;
+                    return Ok(());
+                }
+                other => other?,
             }
             self.relay(&events).await?;
             self.conn.run("COMMIT").await?;

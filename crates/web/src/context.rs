@@ -10,6 +10,7 @@ use nobat_store::model::Clinic;
 use std::sync::Arc;
 
 /// The clinic a request is about, with its locations (from the store's directory cache).
+#[derive(Clone)]
 pub struct ClinicCtx(Arc<ClinicContext>);
 
 impl std::ops::Deref for ClinicCtx {

@@ -231,6 +231,45 @@ pub struct BookInput {
     /// Staff acting on purpose: ignore the patient notice and horizon. Recorded.
     #[serde(default)]
     pub staff_override: bool,
+    /// When the clinic verifies guests: the proof a confirmed one-time code gave
+    /// (`POST /clinics/{clinic}/verifications/{id}/confirm`), for this patient's phone or email.
+    pub contact_proof: Option<String>,
+    /// Consents the patient gives with this booking.
+    #[serde(default)]
+    pub consents: Vec<ConsentInput>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentInput {
+    /// What was agreed to, e.g. `privacy-notice`, `reminders`.
+    pub kind: String,
+    /// Which wording of the text, e.g. `2026-01`.
+    pub text_version: String,
+}
+
+impl ConsentInput {
+    pub fn parse(&self, field: &str) -> Result<(String, String), crate::problem::ApiError> {
+        let ok = |v: &str| !v.trim().is_empty() && v.len() <= 100 && !v.chars().any(char::is_control);
+        if !ok(&self.kind) || !ok(&self.text_version) {
+            return Err(crate::problem::ApiError::invalid(
+                field,
+                "give a kind and a text_version of 1 to 100 characters",
+            ));
+        }
+        Ok((self.kind.trim().to_owned(), self.text_version.trim().to_owned()))
+    }
+}
+
+/// A booking as its patient receives it: the appointment and its private manage link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookedDto {
+    #[serde(flatten)]
+    pub appointment: AppointmentDto,
+    /// Opens, cancels or reschedules this appointment without an account; expires when the
+    /// appointment ends. Give it only to the patient.
+    pub manage_url: String,
+    pub manage_token: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -3,6 +3,7 @@
 //! Handlers parse and translate only; decisions are in `nobat_core`, applied atomically by
 //! `nobat_store`. Errors become problem+json in exactly one place ([`problem`]).
 
+pub mod auth;
 pub mod context;
 pub mod dto;
 pub mod extract;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub hold_ttl: SignedDuration,
     /// Background workers that keep failing make the instance not ready.
     pub workers: health::WorkerHealth,
+    /// Keys, limits and settings of the auth layer.
+    pub auth: Arc<auth::AuthConfig>,
 }
 
 #[derive(OpenApi)]
@@ -49,25 +52,79 @@ pub struct AppState {
     tags(
         (name = "directory", description = "Clinics, services, practitioners, locations"),
         (name = "booking", description = "Availability, holds and appointments"),
-        (name = "staff", description = "Clinic management; will require a staff account"),
+        (name = "staff", description = "Clinic management: needs a staff session or API token with the right role"),
+        (name = "accounts", description = "Signing in, one's own account, 2FA, API tokens"),
+        (name = "patients", description = "Patient records, consents, export and erasure"),
         (name = "operations", description = "Health")
     )
 )]
 struct ApiDoc;
 
+/// Declares the two ways to authenticate, and gives every operation that needs one its 401
+/// and 403 answers.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`nbt_…`) or a session secret (`nbs_…`, from login with `bearer: true`)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::principal::COOKIE,
+                "The browser session cookie; unsafe requests also need X-CSRF-Token",
+            ))),
+        );
+        for item in doc.paths.paths.values_mut() {
+            for op in
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+            {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    for (code, what) in [("401", "not signed in"), ("403", "signed in, but not allowed here")] {
+                        op.responses.responses.entry(code.into()).or_insert_with(|| {
+                            utoipa::openapi::ResponseBuilder::new()
+                                .description(what)
+                                .content("application/problem+json", utoipa::openapi::ContentBuilder::new().build())
+                                .build()
+                                .into()
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The API routes and their OpenAPI document, built together so no route can be missing from
 /// the document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::health::healthz))
         .routes(routes!(routes::health::readyz))
         .merge(routes::public())
+        .merge(routes::account())
         .merge(routes::staff())
-        .split_for_parts()
+        .split_for_parts();
+    let (router, mut doc) = (router, doc);
+    utoipa::Modify::modify(&Security, &mut doc);
+    (router, doc)
 }
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    let limits = state.auth.limits.clone();
+    let tls = state.auth.tls();
     let (api, doc) = api();
     let doc = Arc::new(doc);
     api.route(
@@ -87,6 +144,7 @@ pub fn app(state: AppState) -> Router {
         )
     })
     .with_state(state)
+    .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
     .route_layer(axum::middleware::from_fn(metrics::record))
     .layer(RequestBodyLimitLayer::new(64 * 1024))
     .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
@@ -100,5 +158,6 @@ pub fn app(state: AppState) -> Router {
         .into_response()
     }))
     .layer(axum::middleware::map_response(problem::ensure_problem_json))
+    .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
     .layer(TraceLayer::new_for_http())
 }

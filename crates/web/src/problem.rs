@@ -34,11 +34,18 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     field: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), field: None }
+        Self { status, kind, title, detail: detail.into(), field: None, retry_after: None }
+    }
+
+    /// Adds `Retry-After` (seconds) to the response.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -93,6 +100,7 @@ impl From<DomainError> for ApiError {
             DomainError::CutOffPassed(_) => {
                 ApiError::new(S::CONFLICT, "cut-off-passed", "Too late to change online", detail)
             }
+            DomainError::Refused(_) => ApiError::new(S::CONFLICT, "refused", "Not possible", detail),
             DomainError::IllegalTransition { .. } => {
                 ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)
             }
@@ -150,6 +158,9 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut res = (self.status, body).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         res
     }
 }

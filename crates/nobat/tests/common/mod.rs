@@ -15,7 +15,12 @@ use tokio::sync::oneshot;
 pub struct TestApp {
     pub base: String,
     pub api: String,
+    /// Signed in as the operator who owns every clinic the test seeds.
     pub client: reqwest::Client,
+    /// Nobody signed in: a guest.
+    pub anon: reqwest::Client,
+    /// The operator's bearer session secret.
+    pub token: String,
     pub db_url: String,
     pub engine: &'static str,
     /// `http://…/metrics` when the test asked for a metrics listener.
@@ -59,7 +64,48 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         backup_interval_seconds: 86_400,
         backup_keep_daily: 7,
         backup_keep_weekly: 4,
+        public_url: None,
+        secret_key: None,
+        limits: nobat_web::auth::limits::LimitSettings::off(),
     }
+}
+
+/// The account every test app starts with: an operator, who owns the clinics the tests seed.
+pub const OWNER_EMAIL: &str = "owner@test.nobat";
+pub const OWNER_PASSWORD: &str = "correct horse battery staple";
+
+/// Signs in through the API and returns the bearer session secret.
+pub async fn login(client: &reqwest::Client, api: &str, email: &str, password: &str) -> String {
+    let res = client
+        .post(format!("{api}/auth/login"))
+        .json(&json!({ "email": email, "password": password, "bearer": true }))
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = decode(res).await;
+    assert_eq!(s, StatusCode::OK, "login: {body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn authed_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(256).build().unwrap()
+}
+
+/// Creates the operator account in a database (the same path as `nobat user create`).
+pub async fn create_owner(store: &nobat_store::Store) {
+    nobat::accounts::create_user(
+        store,
+        OWNER_EMAIL,
+        "Test Owner",
+        Some(OWNER_PASSWORD.into()),
+        true,
+        nobat::accounts::cli_actor(),
+    )
+    .await
+    .unwrap();
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -80,10 +126,16 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let _ = rx.await;
     }));
     let base = format!("http://{addr}");
+    let api = format!("{base}/api/v1");
+    let anon = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    create_owner(&store).await;
+    let token = login(&anon, &api, OWNER_EMAIL, OWNER_PASSWORD).await;
     TestApp {
-        api: format!("{base}/api/v1"),
+        client: authed_client(&token),
+        anon,
+        token,
+        api,
         base,
-        client: reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap(),
         db_url,
         engine,
         metrics,

@@ -190,20 +190,41 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (available_at_us) WHERE done_at_us IS NULL;
 
 -- Who changed what, when, before and after; one row per change, same transaction.
+-- The audit trail: append-only and hash-chained per clinic (clinic_id 'instance' holds
+-- instance-wide events such as accounts). Each row's hash covers the previous row's hash and
+-- a digest of its body, so a changed, inserted or removed row breaks the chain from there on
+-- (`nobat audit verify`). `audit_heads` holds each chain's last seq and hash, so removing the
+-- newest rows is detected too. Erasure may blank a row's before/after/note (redacted_at_us
+-- set); the chain still verifies through body_hash.
 CREATE TABLE audit_events (
-    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    clinic_id       TEXT    NOT NULL,
+    seq             BIGINT NOT NULL,
     id              TEXT    NOT NULL,
     at_us           BIGINT NOT NULL,
-    actor           TEXT    NOT NULL,
+    actor           TEXT    NOT NULL,   -- 'user:<id>', 'token:<id>', 'guest', 'system'
+    actor_label     TEXT    NOT NULL,   -- who that was, as shown to people
     action          TEXT    NOT NULL,
     entity          TEXT    NOT NULL,
     entity_id       TEXT    NOT NULL,
+    subject         TEXT,               -- the patient the event is about, if any
     before          TEXT,               -- JSON
     after           TEXT,               -- JSON
     note            TEXT,
-    PRIMARY KEY (clinic_id, id)
+    body_hash       TEXT    NOT NULL,
+    prev_hash       TEXT    NOT NULL,
+    hash            TEXT    NOT NULL,
+    redacted_at_us  BIGINT,
+    PRIMARY KEY (clinic_id, seq)
 );
 CREATE INDEX audit_by_entity ON audit_events (clinic_id, entity, entity_id);
+CREATE INDEX audit_by_subject ON audit_events (clinic_id, subject, seq);
+CREATE INDEX audit_by_time ON audit_events (clinic_id, at_us);
+
+CREATE TABLE audit_heads (
+    clinic_id       TEXT    NOT NULL PRIMARY KEY,
+    seq             BIGINT NOT NULL,
+    hash            TEXT    NOT NULL
+);
 
 -- Defence in depth, PostgreSQL only: even if a bug slipped past the booking transaction, the
 -- database refuses two time-occupying appointments of one practitioner whose blocks overlap,

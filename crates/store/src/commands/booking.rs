@@ -5,12 +5,13 @@
 //! decides, and the appointment is written — all before commit. No handler checks first.
 
 use super::idempotency::{self, Idempotency};
+use crate::audit::AuditActor;
 use crate::cache::Calendar;
 use crate::calendar::{self, Excluding};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Appointment, Hold};
 use crate::rows;
-use crate::tx::{AuditActor, WriteTx};
+use crate::tx::WriteTx;
 use jiff::{SignedDuration, Timestamp};
 use nobat_core::availability::{PractitionerCalendar, block};
 use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff, decide_slot};
@@ -48,6 +49,11 @@ pub struct BookRequest {
     pub actor: Actor,
     pub audit_actor: AuditActor,
     pub idempotency: Option<Idempotency>,
+    /// The signed-in patient booking for themselves: their record in this clinic is linked to
+    /// their account, so they see the appointment among their own in every clinic.
+    pub user: Option<nobat_core::UserId>,
+    /// Consents given with the booking: (kind, text version).
+    pub consents: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -179,6 +185,27 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         }
     }
     let patient = find_or_create_patient(tx, r.clinic, &r.patient).await?;
+    if let Some(user) = r.user {
+        crate::db::query("UPDATE patients SET user_id = $1 WHERE clinic_id = $2 AND id = $3 AND user_id IS NULL")
+            .bind(user.to_string())
+            .bind(r.clinic.to_string())
+            .bind(patient.to_string())
+            .execute(&mut *tx.conn)
+            .await?;
+    }
+    for (kind, version) in &r.consents {
+        let consent = crate::identity::Consent {
+            id: nobat_core::ConsentId::new(),
+            clinic: r.clinic,
+            patient,
+            kind: kind.clone(),
+            text_version: version.clone(),
+            given_at: tx.now,
+            withdrawn_at: None,
+            source: "booking".into(),
+        };
+        super::privacy::record_consent(tx, &consent, &r.audit_actor).await?;
+    }
     let override_note =
         (overridden == Overridden::Yes).then(|| "booked by staff outside the patient notice or horizon".to_owned());
     let appointment = Appointment {
@@ -210,8 +237,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         None::<&()>,
         Some(&appointment),
         appointment.override_note.as_deref(),
-    )
-    .await?;
+    );
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &appointment).await?;
     Ok(super::Output::Appointment { appointment, replayed: false })
 }
@@ -241,8 +267,7 @@ pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResu
         Some(&before),
         Some(&after),
         r.reason.as_deref(),
-    )
-    .await?;
+    );
     Ok(super::Output::Appointment { appointment: after, replayed: false })
 }
 
@@ -322,8 +347,7 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
         Some(&old),
         Some(&new),
         override_note.as_deref(),
-    )
-    .await?;
+    );
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &new).await?;
     Ok(super::Output::Appointment { appointment: new, replayed: false })
 }
@@ -347,8 +371,7 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
         Some(&before),
         Some(&after),
         None,
-    )
-    .await?;
+    );
     Ok(super::Output::Appointment { appointment: after, replayed: false })
 }
 
@@ -549,13 +572,7 @@ async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()>
 /// The name is part of the match because families share a phone: a mother booking for her
 /// children must not merge them into one record.
 async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &PatientContact) -> StoreResult<PatientId> {
-    let key = match (&c.phone, &c.email) {
-        (Some(p), _) => format!("phone:{p}"),
-        (None, Some(e)) => format!("email:{e}"),
-        (None, None) => {
-            return Err(DomainError::invalid("patient.phone", "give a phone number or an email address").into());
-        }
-    };
+    let key = c.contact_key();
     // Insert-or-nothing, then read: on PostgreSQL a concurrent first booking of the same person
     // in another writer waits on the unique key instead of creating a twin.
     let inserted = crate::db::query(

@@ -1,8 +1,9 @@
 //! Clinics, locations, practitioners and services: create and update, with an audit row each.
 
+use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Clinic, Location, Practitioner};
-use crate::tx::{AuditActor, WriteTx};
+use crate::tx::WriteTx;
 use nobat_core::{DomainError, Service};
 use serde_json::json;
 
@@ -11,6 +12,8 @@ use serde_json::json;
 pub struct NewClinic {
     pub clinic: Clinic,
     pub actor: AuditActor,
+    /// Who becomes the clinic's first owner, in the same transaction.
+    pub owner: Option<nobat_core::UserId>,
 }
 
 /// Slugs appear in URLs: lower-case letters, digits and dashes.
@@ -66,7 +69,17 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         .execute(&mut *tx.conn)
         .await?;
     tx.emit(clinic.id, "clinic.changed", json!({ "clinic": clinic.id })).await?;
-    tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None).await?;
+    tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None);
+    if let Some(owner) = c.owner {
+        let change = super::MemberChange {
+            clinic: clinic.id,
+            user: owner,
+            role: Some(nobat_core::access::Role::Owner),
+            practitioner: None,
+            actor: c.actor.clone(),
+        };
+        super::accounts::change_member(tx, &change).await?;
+    }
     Ok(super::Output::Clinic(clinic.clone()))
 }
 
@@ -84,7 +97,7 @@ pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &Audi
         return Err(StoreError::NotFound("clinic"));
     }
     tx.emit(c.id, "clinic.changed", json!({ "clinic": c.id })).await?;
-    tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None).await?;
+    tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None);
     Ok(super::Output::Clinic(c.clone()))
 }
 
@@ -110,7 +123,7 @@ pub(crate) async fn create_location(
     .await?;
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
     tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
-    tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
+    tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None);
     Ok(super::Output::Location(l.clone()))
 }
 
@@ -138,7 +151,7 @@ pub(crate) async fn update_location(
     }
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
     tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
-    tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None).await?;
+    tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None);
     Ok(super::Output::Location(l.clone()))
 }
 
@@ -172,7 +185,7 @@ pub(crate) async fn create_practitioner(
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
-    tx.audit(p.clinic, actor, "create", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None).await?;
+    tx.audit(p.clinic, actor, "create", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
     Ok(super::Output::Practitioner(p.clone()))
 }
 
@@ -198,7 +211,7 @@ pub(crate) async fn update_practitioner(
     if done == 0 {
         return Err(StoreError::NotFound("practitioner"));
     }
-    tx.audit(p.clinic, actor, "update", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None).await?;
+    tx.audit(p.clinic, actor, "update", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
     Ok(super::Output::Practitioner(p.clone()))
 }
 
@@ -229,7 +242,7 @@ pub(crate) async fn create_service(
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, s.clinic, None).await?;
-    tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
+    tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }
 
@@ -293,6 +306,6 @@ pub(crate) async fn update_service(
     if done == 0 {
         return Err(StoreError::NotFound("service"));
     }
-    tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None).await?;
+    tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }

@@ -2,22 +2,31 @@
 //! a batched transaction. Being data (not closures) a command can be retried after a
 //! serialization failure, logged, and sorted so concurrent batches lock in the same order.
 
+mod accounts;
 mod booking;
 mod catalog;
 mod idempotency;
 mod outbox;
+mod privacy;
 mod schedule;
 
+pub use accounts::{MemberChange, NewUser, TotpChange, lockout};
 pub use booking::{BookRequest, CancelRequest, HoldRequest, RescheduleRequest, StatusRequest};
 pub use catalog::NewClinic;
 pub use idempotency::Idempotency;
 pub use outbox::OutboxItem;
+pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use schedule::NewException;
 
+use crate::audit::AuditActor;
 use crate::error::StoreResult;
+use crate::identity::{ApiToken, ClinicSecurity, Consent, Session, User, Verification};
 use crate::model::{Appointment, Clinic, Hold, Location, Practitioner};
-use crate::tx::{AuditActor, WriteTx};
-use nobat_core::{ClinicId, Exception, ExceptionId, HoldId, RuleId, Service, WeeklyRule};
+use crate::tx::WriteTx;
+use nobat_core::{
+    ClinicId, ConsentId, Exception, ExceptionId, HoldId, PatientId, RuleId, Service, TokenId, UserId, VerificationId,
+    WeeklyRule,
+};
 
 /// A state change, applied atomically by the writer.
 #[derive(Debug, Clone)]
@@ -40,6 +49,61 @@ pub enum Command {
     Cancel(CancelRequest),
     Reschedule(RescheduleRequest),
     SetStatus(StatusRequest),
+    CreateUser(NewUser),
+    SetPassword {
+        user: UserId,
+        hash: String,
+        actor: AuditActor,
+    },
+    /// Adds, changes or (role `None`) removes a clinic membership.
+    ChangeMember(MemberChange),
+    /// A successful sign-in: the session, and the failed-login count reset.
+    CreateSession(Session, Box<User>),
+    EndSession(String),
+    TouchSession {
+        id_hash: String,
+        expires_at: jiff::Timestamp,
+    },
+    LoginFailed(UserId),
+    ChangeTotp(UserId, TotpChange),
+    CreateToken(ApiToken, AuditActor),
+    RevokeToken {
+        clinic: ClinicId,
+        id: TokenId,
+        only_of: Option<UserId>,
+        actor: AuditActor,
+    },
+    TouchToken(ClinicId, TokenId),
+    SetSecurity(ClinicId, ClinicSecurity, AuditActor),
+    /// A one-time code for a guest; the code itself goes only into the outbox message that
+    /// delivers it.
+    CreateVerification {
+        verification: Verification,
+        code: String,
+        channel: &'static str,
+        language: String,
+    },
+    ConfirmVerification {
+        clinic: ClinicId,
+        id: VerificationId,
+        code_hash: String,
+    },
+    RecordConsent(Consent, AuditActor),
+    WithdrawConsent {
+        clinic: ClinicId,
+        patient: PatientId,
+        id: ConsentId,
+        actor: AuditActor,
+    },
+    RecordAccess(RecordAccess),
+    ErasePatient {
+        clinic: ClinicId,
+        patient: PatientId,
+        actor: AuditActor,
+        reason: String,
+    },
+    /// Applies clinics' retention periods and drops expired sessions and codes (background).
+    RetentionSweep,
     /// Deletes every expired hold (background job).
     ExpireHolds,
     /// Leases up to `limit` pending outbox rows for `lease`.
@@ -66,9 +130,19 @@ pub enum Output {
     Service(Service),
     Rule(WeeklyRule),
     Exception(Exception),
-    Hold { hold: Hold, replayed: bool },
-    Appointment { appointment: Appointment, replayed: bool },
+    Hold {
+        hold: Hold,
+        replayed: bool,
+    },
+    Appointment {
+        appointment: Appointment,
+        replayed: bool,
+    },
     Outbox(Vec<OutboxItem>),
+    User(Box<User>),
+    /// The contact key a code confirmed, or `None` for a wrong code.
+    Verified(Option<String>),
+    Consent(Consent),
     Done,
     Count(u64),
 }
@@ -106,6 +180,25 @@ impl Command {
             Command::Cancel(_) => "cancel",
             Command::Reschedule(_) => "reschedule",
             Command::SetStatus(_) => "set_status",
+            Command::CreateUser(_) => "create_user",
+            Command::SetPassword { .. } => "set_password",
+            Command::ChangeMember(_) => "change_member",
+            Command::CreateSession(..) => "create_session",
+            Command::EndSession(_) => "end_session",
+            Command::TouchSession { .. } => "touch_session",
+            Command::LoginFailed(_) => "login_failed",
+            Command::ChangeTotp(..) => "change_totp",
+            Command::CreateToken(..) => "create_token",
+            Command::RevokeToken { .. } => "revoke_token",
+            Command::TouchToken(..) => "touch_token",
+            Command::SetSecurity(..) => "set_security",
+            Command::CreateVerification { .. } => "create_verification",
+            Command::ConfirmVerification { .. } => "confirm_verification",
+            Command::RecordConsent(..) => "record_consent",
+            Command::WithdrawConsent { .. } => "withdraw_consent",
+            Command::RecordAccess(_) => "record_access",
+            Command::ErasePatient { .. } => "erase_patient",
+            Command::RetentionSweep => "retention_sweep",
             Command::ExpireHolds => "expire_holds",
             Command::ClaimOutbox { .. } => "claim_outbox",
             Command::CompleteOutbox(_) => "complete_outbox",
@@ -135,6 +228,35 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Cancel(r) => booking::cancel(tx, r).await,
         Command::Reschedule(r) => booking::reschedule(tx, r).await,
         Command::SetStatus(r) => booking::set_status(tx, r).await,
+        Command::CreateUser(n) => accounts::create_user(tx, n).await,
+        Command::SetPassword { user, hash, actor } => accounts::set_password(tx, *user, hash, actor).await,
+        Command::ChangeMember(m) => accounts::change_member(tx, m).await,
+        Command::CreateSession(s, user) => accounts::create_session(tx, s, user).await,
+        Command::EndSession(id_hash) => accounts::end_session(tx, id_hash).await,
+        Command::TouchSession { id_hash, expires_at } => accounts::touch_session(tx, id_hash, *expires_at).await,
+        Command::LoginFailed(user) => accounts::login_failed(tx, *user).await,
+        Command::ChangeTotp(user, change) => accounts::change_totp(tx, *user, change).await,
+        Command::CreateToken(t, actor) => accounts::create_token(tx, t, actor).await,
+        Command::RevokeToken { clinic, id, only_of, actor } => {
+            accounts::revoke_token(tx, *clinic, *id, *only_of, actor).await
+        }
+        Command::TouchToken(clinic, id) => accounts::touch_token(tx, *clinic, *id).await,
+        Command::SetSecurity(clinic, s, actor) => accounts::set_security(tx, *clinic, s, actor).await,
+        Command::CreateVerification { verification, code, channel, language } => {
+            privacy::create_verification(tx, verification, code, channel, language).await
+        }
+        Command::ConfirmVerification { clinic, id, code_hash } => {
+            privacy::confirm_verification(tx, *clinic, *id, code_hash).await
+        }
+        Command::RecordConsent(c, actor) => privacy::record_consent(tx, c, actor).await,
+        Command::WithdrawConsent { clinic, patient, id, actor } => {
+            privacy::withdraw_consent(tx, *clinic, *patient, *id, actor).await
+        }
+        Command::RecordAccess(r) => privacy::record_access(tx, r).await,
+        Command::ErasePatient { clinic, patient, actor, reason } => {
+            privacy::erase_patient(tx, *clinic, *patient, actor, reason).await
+        }
+        Command::RetentionSweep => privacy::retention_sweep(tx).await,
         Command::ExpireHolds => booking::expire_holds(tx).await,
         Command::ClaimOutbox { limit, lease } => outbox::claim(tx, *limit, *lease).await,
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,

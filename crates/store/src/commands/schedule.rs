@@ -1,8 +1,9 @@
 //! Weekly rules and dated exceptions. A change bumps the practitioner's `schedule_seq` so caches
 //! keyed on it see the new schedule.
 
+use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
-use crate::tx::{AuditActor, WriteTx};
+use crate::tx::WriteTx;
 use nobat_core::{ClinicId, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, WeeklyRule};
 use serde_json::json;
 
@@ -95,7 +96,7 @@ pub(crate) async fn create_rule(
     .execute(&mut *tx.conn)
     .await?;
     touch_practitioner(tx, clinic, Some(r.practitioner)).await?;
-    tx.audit(clinic, actor, "create", "schedule_rule", &r.id.to_string(), None::<&()>, Some(r), None).await?;
+    tx.audit(clinic, actor, "create", "schedule_rule", &r.id.to_string(), None::<&()>, Some(r), None);
     tx.emit(clinic, "schedule.changed", json!({ "practitioner": r.practitioner })).await?;
     Ok(super::Output::Rule(r.clone()))
 }
@@ -114,8 +115,7 @@ pub(crate) async fn delete_rule(
         .ok_or(StoreError::NotFound("schedule rule"))?;
     let practitioner: PractitionerId = crate::rows::parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, Some(practitioner)).await?;
-    tx.audit(clinic, actor, "delete", "schedule_rule", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None)
-        .await?;
+    tx.audit(clinic, actor, "delete", "schedule_rule", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None);
     tx.emit(clinic, "schedule.changed", json!({ "practitioner": practitioner })).await?;
     Ok(super::Output::Done)
 }
@@ -159,8 +159,7 @@ pub(crate) async fn create_exception(tx: &mut WriteTx<'_>, n: &NewException) -> 
         None::<&()>,
         Some(e),
         Some(&n.note),
-    )
-    .await?;
+    );
     tx.emit(n.clinic, "schedule.changed", json!({ "practitioner": e.practitioner, "date": e.date })).await?;
     Ok(super::Output::Exception(e.clone()))
 }
@@ -189,8 +188,7 @@ pub(crate) async fn delete_exception(
         Some(&json!({ "id": id })),
         None::<&()>,
         None,
-    )
-    .await?;
+    );
     tx.emit(clinic, "schedule.changed", json!({ "practitioner": practitioner })).await?;
     Ok(super::Output::Done)
 }

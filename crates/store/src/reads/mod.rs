@@ -1,8 +1,11 @@
 //! Reads. They use the read pool and never wait for the writer; on SQLite's WAL a reader sees
 //! the last committed state.
 
+mod accounts;
 mod appointments;
 mod availability;
 mod directory;
+mod privacy;
 
 pub use availability::AvailabilityQuery;
+pub use privacy::PatientExport;

@@ -1,6 +1,13 @@
-//! Holds and appointments: what a patient (or a booking client) does.
+//! Holds and appointments: what a patient (or a booking client, or staff for a patient) does.
+//!
+//! Who is acting is decided once, by [`booking_actor`] / [`appointment_actor`], from the
+//! caller's grants: staff with `ManageAppointments` may override patient rules (recorded);
+//! a signed-in patient acts on their own appointments; a guest books, and then uses the
+//! private manage link (`/api/v1/manage/{token}`).
 
 use crate::AppState;
+use crate::auth::grant::Visitor;
+use crate::auth::links;
 use crate::context::{ClinicCtx, body_id, instant};
 use crate::dto::*;
 use crate::extract::{ApiJson, IdempotencyKey, fingerprint, parse_id};
@@ -8,18 +15,74 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use nobat_core::access::{ManageAppointments, ViewAppointments};
 use nobat_core::booking::Actor;
-use nobat_core::{AppointmentId, HoldId, PatientContact};
-use nobat_store::commands::{BookRequest, CancelRequest, HoldRequest, Idempotency, RescheduleRequest};
+use nobat_core::{AppointmentId, HoldId, PatientContact, UserId};
+use nobat_store::commands::{BookRequest, CancelRequest, HoldRequest, Idempotency, RecordAccess, RescheduleRequest};
+use nobat_store::model::Appointment;
 use nobat_store::{AuditActor, Command, Output};
 
-fn actor(staff_override: bool) -> Actor {
-    if staff_override { Actor::Staff } else { Actor::Patient }
+/// Who is acting on a booking, with what power.
+pub(crate) struct Acting {
+    pub actor: Actor,
+    pub audit: AuditActor,
+    /// The signed-in patient booking for themselves.
+    pub user: Option<UserId>,
+    /// Staff acting for a patient: guest verification does not apply.
+    pub staff: bool,
 }
 
-fn audit_actor(staff_override: bool) -> AuditActor {
-    // Replaced by the signed-in user once accounts exist.
-    AuditActor(if staff_override { "api:staff-override" } else { "api:guest" }.into())
+/// The actor of a new booking or hold.
+async fn booking_actor(state: &AppState, v: &Visitor, staff_override: bool) -> ApiResult<Acting> {
+    if staff_override {
+        let s = v.staff::<ManageAppointments>(state).await?;
+        return Ok(Acting { actor: Actor::Staff, audit: s.actor(), user: None, staff: true });
+    }
+    if let Some(s) = v.staff_opt::<ManageAppointments>(state).await? {
+        return Ok(Acting { actor: Actor::Patient, audit: s.actor(), user: None, staff: true });
+    }
+    Ok(match &v.principal {
+        Some(p) if p.is_session() => {
+            Acting { actor: Actor::Patient, audit: p.actor(None), user: Some(p.user.id), staff: false }
+        }
+        _ => Acting { actor: Actor::Patient, audit: AuditActor::guest(), user: None, staff: false },
+    })
+}
+
+/// The actor on an existing appointment reached by its id: staff holding `need` here, or the
+/// signed-in patient it belongs to. Anyone else learns nothing (404).
+async fn appointment_actor(
+    state: &AppState,
+    v: &Visitor,
+    a: &Appointment,
+    manage: bool,
+    staff_override: bool,
+) -> ApiResult<Acting> {
+    let Some(p) = &v.principal else {
+        return Err(crate::auth::principal::unauthenticated(
+            "sign in, or use the manage link you received when you booked",
+        ));
+    };
+    let staff = if manage {
+        v.staff_opt::<ManageAppointments>(state).await?.map(|s| s.actor())
+    } else {
+        v.staff_opt::<ViewAppointments>(state).await?.map(|s| s.actor())
+    };
+    if let Some(audit) = staff {
+        if staff_override && !manage {
+            return Err(ApiError::invalid("staff_override", "nothing to override here"));
+        }
+        let actor = if staff_override { Actor::Staff } else { Actor::Patient };
+        return Ok(Acting { actor, audit, user: None, staff: true });
+    }
+    if staff_override {
+        // Proves the right or explains why not.
+        v.staff::<ManageAppointments>(state).await?;
+    }
+    if state.store.patient_user(a.clinic, a.patient).await? == Some(p.user.id) {
+        return Ok(Acting { actor: Actor::Patient, audit: p.actor(None), user: Some(p.user.id), staff: false });
+    }
+    Err(ApiError::not_found("appointment"))
 }
 
 fn idempotency(key: IdempotencyKey, request_hash: String) -> Option<Idempotency> {
@@ -35,6 +98,16 @@ fn replay_headers(replayed: bool) -> HeaderMap {
     h
 }
 
+/// The appointment with its manage link.
+pub(crate) fn booked(state: &AppState, ctx: &ClinicCtx, a: &Appointment) -> BookedDto {
+    let token = links::manage_token(&state.auth.keys, a.clinic, a.id, a.end);
+    BookedDto {
+        appointment: AppointmentDto::new(a, &ctx.tz(a.location)),
+        manage_url: format!("{}/api/v1/manage/{token}", state.auth.public_url),
+        manage_token: token,
+    }
+}
+
 /// Reserve a slot for a few minutes. It counts against capacity until it is booked, released,
 /// or expires by itself.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/holds", tag = "booking",
@@ -46,10 +119,11 @@ fn replay_headers(replayed: bool) -> HeaderMap {
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "slot taken"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_hold(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    visitor: Visitor,
     key: IdempotencyKey,
     body: ApiJson<HoldInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<HoldDto>)> {
@@ -59,7 +133,8 @@ pub async fn create_hold(
         // now so the booking that follows will not fail on it.
         PatientContact::parse(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
     }
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let acting = booking_actor(&state, &visitor, input.staff_override).await?;
+    let ctx = visitor.ctx;
     let req = HoldRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
@@ -67,7 +142,7 @@ pub async fn create_hold(
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
         start: instant("start", &input.start)?,
         ttl: state.hold_ttl,
-        actor: actor(input.staff_override),
+        actor: acting.actor,
         idempotency: idempotency(key, fingerprint(&["hold", &ctx.clinic.id.to_string(), &body.canonical])),
     };
     match state.store.execute(Command::Hold(req)).await? {
@@ -78,7 +153,8 @@ pub async fn create_hold(
     }
 }
 
-/// Give a hold back before it expires.
+/// Give a hold back before it expires. The hold's id is its capability: whoever was given it
+/// may release it.
 #[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/holds/{id}", tag = "booking",
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 204, description = "released"), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -93,23 +169,26 @@ pub async fn release_hold(
 }
 
 /// Book a slot. The slot must be one availability offers; a hold on it may be converted.
-/// Two requests for the last place never both succeed: the loser gets 409.
+/// Two requests for the last place never both succeed: the loser gets 409. The answer carries
+/// the private manage link; give it only to the patient.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments", tag = "booking",
     params(("clinic" = String, Path, description = "clinic id or slug"),
            ("Idempotency-Key" = Option<String>, Header, description = "retry safely: same key and body give the same answer")),
     request_body = BookInput,
     responses(
-        (status = 201, body = AppointmentDto),
+        (status = 201, body = BookedDto),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "contact not verified, or override not allowed"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "slot taken, or hold unusable"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn book(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    visitor: Visitor,
     key: IdempotencyKey,
     body: ApiJson<BookInput>,
-) -> ApiResult<(StatusCode, HeaderMap, Json<AppointmentDto>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
     let input = body.value;
     let p = &input.patient;
     let patient = PatientContact::parse(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
@@ -117,7 +196,35 @@ pub async fn book(
     if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(ApiError::invalid("note", "keep the note under 2000 characters"));
     }
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let consents = input
+        .consents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.parse(&format!("consents[{i}]")))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let acting = booking_actor(&state, &visitor, input.staff_override).await?;
+    let ctx = visitor.ctx;
+    if ctx.clinic.security.verify_guest_contact && !acting.staff {
+        let proven = input.contact_proof.as_deref().is_some_and(|proof| {
+            links::check_contact_proof(
+                &state.auth.keys,
+                proof,
+                ctx.clinic.id,
+                &patient.contact_key(),
+                jiff::Timestamp::now(),
+            )
+        });
+        if !proven {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "contact-unverified",
+                "Confirm your phone or email first",
+                "this clinic confirms patients' phone or email: request a code (POST /clinics/{clinic}/verifications), \
+                 confirm it, and send the proof as contact_proof",
+            )
+            .with_field("contact_proof"));
+        }
+    }
     let req = BookRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
@@ -127,36 +234,45 @@ pub async fn book(
         patient,
         hold: input.hold.as_deref().map(|h| body_id("hold", h)).transpose()?,
         note,
-        actor: actor(input.staff_override),
-        audit_actor: audit_actor(input.staff_override),
+        actor: acting.actor,
+        audit_actor: acting.audit,
         idempotency: idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &body.canonical])),
+        user: acting.user,
+        consents,
     };
     match state.store.execute(Command::Book(req)).await? {
-        Output::Appointment { appointment, replayed } => Ok((
-            StatusCode::CREATED,
-            replay_headers(replayed),
-            Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))),
-        )),
+        Output::Appointment { appointment, replayed } => {
+            Ok((StatusCode::CREATED, replay_headers(replayed), Json(booked(&state, &ctx, &appointment))))
+        }
         other => Err(super::unexpected(other)),
     }
 }
 
+/// One appointment: for the clinic's staff, or the signed-in patient it belongs to. Staff
+/// reads are recorded in the patient's access log.
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/appointments/{id}", tag = "booking",
+    security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 200, body = AppointmentDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_appointment(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    visitor: Visitor,
+    Path((_clinic, id)): Path<(String, String)>,
 ) -> ApiResult<Json<AppointmentDto>> {
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
     let id: AppointmentId = parse_id("appointment", &id)?;
-    let a = state.store.appointment(ctx.clinic.id, id).await?;
-    Ok(Json(AppointmentDto::new(&a, &ctx.tz(a.location))))
+    let a = state.store.appointment(visitor.ctx.clinic.id, id).await?;
+    let acting = appointment_actor(&state, &visitor, &a, false, false).await?;
+    if acting.staff {
+        let access = RecordAccess { clinic: a.clinic, patient: a.patient, action: "view", actor: acting.audit };
+        state.store.execute(Command::RecordAccess(access)).await?;
+    }
+    Ok(Json(AppointmentDto::new(&a, &visitor.ctx.tz(a.location))))
 }
 
 /// Cancel an appointment. Patients may cancel until the service's cut-off; staff may override,
 /// and the override is recorded.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/cancel", tag = "booking",
+    security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     request_body = CancelInput,
     responses(
@@ -165,13 +281,26 @@ pub async fn get_appointment(
         (status = 409, body = Problem, content_type = "application/problem+json", description = "cut-off passed or already final")))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    visitor: Visitor,
+    Path((_clinic, id)): Path<(String, String)>,
     body: ApiJson<CancelInput>,
 ) -> ApiResult<Json<AppointmentDto>> {
     let input = body.value;
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
     let id: AppointmentId = parse_id("appointment", &id)?;
-    let reason = input.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let a = state.store.appointment(visitor.ctx.clinic.id, id).await?;
+    let acting = appointment_actor(&state, &visitor, &a, true, input.staff_override).await?;
+    let out = cancel_as(&state, &visitor.ctx, id, input.reason, acting).await?;
+    Ok(Json(out))
+}
+
+pub(crate) async fn cancel_as(
+    state: &AppState,
+    ctx: &ClinicCtx,
+    id: AppointmentId,
+    reason: Option<String>,
+    acting: Acting,
+) -> ApiResult<AppointmentDto> {
+    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Err(ApiError::invalid("reason", "keep the reason under 500 characters"));
     }
@@ -179,13 +308,11 @@ pub async fn cancel(
         clinic: ctx.clinic.id,
         appointment: id,
         reason,
-        actor: actor(input.staff_override),
-        audit_actor: audit_actor(input.staff_override),
+        actor: acting.actor,
+        audit_actor: acting.audit,
     };
     match state.store.execute(Command::Cancel(req)).await? {
-        Output::Appointment { appointment, .. } => {
-            Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))))
-        }
+        Output::Appointment { appointment, .. } => Ok(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))),
         other => Err(super::unexpected(other)),
     }
 }
@@ -193,42 +320,54 @@ pub async fn cancel(
 /// Move an appointment to another slot in one transaction: the new appointment is booked and
 /// the old one cancelled together, or nothing changes.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/reschedule", tag = "booking",
+    security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path),
            ("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     request_body = RescheduleInput,
     responses(
-        (status = 201, body = AppointmentDto, description = "the new appointment"),
+        (status = 201, body = BookedDto, description = "the new appointment"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn reschedule(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    visitor: Visitor,
+    Path((_clinic, id)): Path<(String, String)>,
     key: IdempotencyKey,
     body: ApiJson<RescheduleInput>,
-) -> ApiResult<(StatusCode, HeaderMap, Json<AppointmentDto>)> {
-    let input = body.value;
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
     let id: AppointmentId = parse_id("appointment", &id)?;
+    let a = state.store.appointment(visitor.ctx.clinic.id, id).await?;
+    let acting = appointment_actor(&state, &visitor, &a, true, body.value.staff_override).await?;
+    reschedule_as(&state, &visitor.ctx, id, key, body, acting).await
+}
+
+pub(crate) async fn reschedule_as(
+    state: &AppState,
+    ctx: &ClinicCtx,
+    id: AppointmentId,
+    key: IdempotencyKey,
+    body: ApiJson<RescheduleInput>,
+    acting: Acting,
+) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
+    let input = body.value;
     let req = RescheduleRequest {
         clinic: ctx.clinic.id,
         appointment: id,
         start: instant("start", &input.start)?,
         practitioner: input.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
-        actor: actor(input.staff_override),
-        audit_actor: audit_actor(input.staff_override),
+        actor: acting.actor,
+        audit_actor: acting.audit,
         idempotency: idempotency(
             key,
             fingerprint(&["reschedule", &ctx.clinic.id.to_string(), &id.to_string(), &body.canonical]),
         ),
     };
     match state.store.execute(Command::Reschedule(req)).await? {
-        Output::Appointment { appointment, replayed } => Ok((
-            StatusCode::CREATED,
-            replay_headers(replayed),
-            Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))),
-        )),
+        Output::Appointment { appointment, replayed } => {
+            Ok((StatusCode::CREATED, replay_headers(replayed), Json(booked(state, ctx, &appointment))))
+        }
         other => Err(super::unexpected(other)),
     }
 }

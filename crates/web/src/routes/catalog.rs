@@ -1,13 +1,14 @@
 //! Staff: create and change the clinic, its locations, practitioners and services.
 
 use crate::AppState;
-use crate::context::ClinicCtx;
+use crate::auth::grant::{Operator, Staff};
 use crate::dto::*;
 use crate::extract::{ApiJson, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use nobat_core::access::ManageClinic;
 use nobat_core::{ClinicId, LocationId, PractitionerId, Service, ServiceId};
 use nobat_store::commands::NewClinic;
 use nobat_store::model::{Clinic, Location, Practitioner};
@@ -23,6 +24,9 @@ pub struct ClinicInput {
     pub name: String,
     /// Default language for patients (BCP 47), `en` if absent.
     pub default_language: Option<String>,
+    /// Email of the existing account that becomes the clinic's owner; the operator creating
+    /// the clinic if absent.
+    pub owner_email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -32,43 +36,61 @@ pub struct ClinicPatch {
     pub default_language: Option<String>,
 }
 
-/// Create a clinic (an instance operator's job once accounts exist).
-#[utoipa::path(post, path = "/api/v1/clinics", tag = "staff", request_body = ClinicInput,
+/// Create a clinic. Instance operators only; the owner named (or the operator) becomes its
+/// first owner.
+#[utoipa::path(post, path = "/api/v1/clinics", tag = "staff", request_body = ClinicInput, security(("session" = [])),
     responses((status = 201, body = ClinicDto), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_clinic(
     State(state): State<AppState>,
+    operator: Operator,
     body: ApiJson<ClinicInput>,
 ) -> ApiResult<(StatusCode, Json<ClinicDto>)> {
     let i = body.value;
+    let owner = match i.owner_email.as_deref().map(|e| e.trim().to_lowercase()) {
+        None => operator.0.user.id,
+        Some(email) => {
+            state
+                .store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("owner_email", "no account has this email; create it first (nobat user create)")
+                })?
+                .id
+        }
+    };
     let clinic = Clinic {
         id: ClinicId::new(),
         slug: i.slug.trim().to_lowercase(),
         name: i.name.trim().to_owned(),
         default_language: i.default_language.unwrap_or_else(|| "en".into()),
+        security: Default::default(),
     };
-    match state.store.execute(Command::CreateClinic(NewClinic { clinic, actor: super::staff_actor() })).await? {
+    let cmd = Command::CreateClinic(NewClinic { clinic, actor: operator.actor(), owner: Some(owner) });
+    match state.store.execute(cmd).await? {
         Output::Clinic(c) => Ok((StatusCode::CREATED, Json(ClinicDto::new(&c, &[])))),
         other => Err(super::unexpected(other)),
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}", tag = "staff",
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ClinicPatch,
     responses((status = 200, body = ClinicDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_clinic(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ManageClinic>,
+    Path(_clinic): Path<String>,
     body: ApiJson<ClinicPatch>,
 ) -> ApiResult<Json<ClinicDto>> {
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let ctx = staff.ctx.clone();
     let p = body.value;
     let clinic = Clinic {
         name: p.name.map(|n| n.trim().to_owned()).unwrap_or(ctx.clinic.name.clone()),
         default_language: p.default_language.unwrap_or(ctx.clinic.default_language.clone()),
         ..ctx.clinic.clone()
     };
-    match state.store.execute(Command::UpdateClinic(clinic, super::staff_actor())).await? {
+    match state.store.execute(Command::UpdateClinic(clinic, staff.actor())).await? {
         Output::Clinic(c) => Ok(Json(ClinicDto::new(&c, &ctx.locations))),
         other => Err(super::unexpected(other)),
     }
@@ -96,15 +118,16 @@ pub struct LocationPatch {
     pub longitude: Option<f64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/locations", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/locations", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = LocationInput,
     responses((status = 201, body = LocationDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_location(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ManageClinic>,
+    Path(_clinic): Path<String>,
     body: ApiJson<LocationInput>,
 ) -> ApiResult<(StatusCode, Json<LocationDto>)> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let i = body.value;
     let location = Location {
         id: LocationId::new(),
@@ -115,21 +138,22 @@ pub async fn create_location(
         latitude: i.latitude,
         longitude: i.longitude,
     };
-    match state.store.execute(Command::CreateLocation(location, super::staff_actor())).await? {
+    match state.store.execute(Command::CreateLocation(location, staff.actor())).await? {
         Output::Location(l) => Ok((StatusCode::CREATED, Json(LocationDto::from(&l)))),
         other => Err(super::unexpected(other)),
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/locations/{id}", tag = "staff",
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/locations/{id}", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = LocationPatch,
     responses((status = 200, body = LocationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_location(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    staff: Staff<ManageClinic>,
+    Path((_clinic, id)): Path<(String, String)>,
     body: ApiJson<LocationPatch>,
 ) -> ApiResult<Json<LocationDto>> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let id: LocationId = parse_id("location", &id)?;
     let cur = state.store.location(clinic.id, id).await?;
     let p = body.value;
@@ -141,7 +165,7 @@ pub async fn update_location(
         longitude: p.longitude.or(cur.longitude),
         ..cur
     };
-    match state.store.execute(Command::UpdateLocation(location, super::staff_actor())).await? {
+    match state.store.execute(Command::UpdateLocation(location, staff.actor())).await? {
         Output::Location(l) => Ok(Json(LocationDto::from(&l))),
         other => Err(super::unexpected(other)),
     }
@@ -167,15 +191,16 @@ pub struct PractitionerPatch {
     pub active: Option<bool>,
 }
 
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/practitioners", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/practitioners", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = PractitionerInput,
     responses((status = 201, body = PractitionerDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_practitioner(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ManageClinic>,
+    Path(_clinic): Path<String>,
     body: ApiJson<PractitionerInput>,
 ) -> ApiResult<(StatusCode, Json<PractitionerDto>)> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let i = body.value;
     let p = Practitioner {
         id: PractitionerId::new(),
@@ -185,21 +210,22 @@ pub async fn create_practitioner(
         languages: i.languages,
         active: true,
     };
-    match state.store.execute(Command::CreatePractitioner(p, super::staff_actor())).await? {
+    match state.store.execute(Command::CreatePractitioner(p, staff.actor())).await? {
         Output::Practitioner(p) => Ok((StatusCode::CREATED, Json(PractitionerDto::from(&p)))),
         other => Err(super::unexpected(other)),
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/practitioners/{id}", tag = "staff",
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/practitioners/{id}", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = PractitionerPatch,
     responses((status = 200, body = PractitionerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_practitioner(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    staff: Staff<ManageClinic>,
+    Path((_clinic, id)): Path<(String, String)>,
     body: ApiJson<PractitionerPatch>,
 ) -> ApiResult<Json<PractitionerDto>> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let id: PractitionerId = parse_id("practitioner", &id)?;
     let cur = state.store.practitioner(clinic.id, id).await?;
     let p = body.value;
@@ -210,7 +236,7 @@ pub async fn update_practitioner(
         active: p.active.unwrap_or(cur.active),
         ..cur
     };
-    match state.store.execute(Command::UpdatePractitioner(next, super::staff_actor())).await? {
+    match state.store.execute(Command::UpdatePractitioner(next, staff.actor())).await? {
         Output::Practitioner(p) => Ok(Json(PractitionerDto::from(&p))),
         other => Err(super::unexpected(other)),
     }
@@ -258,15 +284,16 @@ impl ServiceInput {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/services", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/services", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ServiceInput,
     responses((status = 201, body = ServiceDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_service(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ManageClinic>,
+    Path(_clinic): Path<String>,
     body: ApiJson<ServiceInput>,
 ) -> ApiResult<(StatusCode, Json<ServiceDto>)> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let i = body.value;
     if i.name.is_none() {
         return Err(ApiError::invalid("name", "give the service a name"));
@@ -288,25 +315,26 @@ pub async fn create_service(
         cancel_cutoff_min: 24 * 60,
         reschedule_cutoff_min: 24 * 60,
     };
-    match state.store.execute(Command::CreateService(i.apply(base), super::staff_actor())).await? {
+    match state.store.execute(Command::CreateService(i.apply(base), staff.actor())).await? {
         Output::Service(s) => Ok((StatusCode::CREATED, Json(ServiceDto::from(&s)))),
         other => Err(super::unexpected(other)),
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/services/{id}", tag = "staff",
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/services/{id}", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = ServiceInput,
     responses((status = 200, body = ServiceDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_service(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    staff: Staff<ManageClinic>,
+    Path((_clinic, id)): Path<(String, String)>,
     body: ApiJson<ServiceInput>,
 ) -> ApiResult<Json<ServiceDto>> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let id: ServiceId = parse_id("service", &id)?;
     let cur = state.store.service(clinic.id, id).await?;
-    match state.store.execute(Command::UpdateService(body.value.apply(cur), super::staff_actor())).await? {
+    match state.store.execute(Command::UpdateService(body.value.apply(cur), staff.actor())).await? {
         Output::Service(s) => Ok(Json(ServiceDto::from(&s))),
         other => Err(super::unexpected(other)),
     }

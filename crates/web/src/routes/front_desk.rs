@@ -1,12 +1,14 @@
 //! Staff: the appointment book and status changes (arrived, fulfilled, no-show, …).
 
 use crate::AppState;
-use crate::context::{ClinicCtx, body_id, instant};
+use crate::auth::grant::Staff;
+use crate::context::{body_id, instant};
 use crate::dto::*;
 use crate::extract::{ApiJson, ApiQuery, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
+use nobat_core::access::{SetAppointmentStatus, ViewAppointments};
 use nobat_core::{AppointmentId, AppointmentStatus};
 use nobat_store::commands::StatusRequest;
 use nobat_store::model::AppointmentFilter;
@@ -35,16 +37,17 @@ pub struct ListParams {
 }
 
 /// List appointments, ordered by start, filtered and paged.
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/appointments", tag = "staff",
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/appointments", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ListParams),
     responses((status = 200, body = AppointmentList), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_appointments(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ViewAppointments>,
+    Path(_clinic): Path<String>,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> ApiResult<Json<AppointmentList>> {
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let ctx = staff.ctx.clone();
     let after = match q.after.as_deref() {
         None => None,
         Some(raw) => {
@@ -81,20 +84,21 @@ pub async fn list_appointments(
 
 /// Move an appointment along its status table (FHIR R4): `arrived`, `checked-in`,
 /// `fulfilled`, `noshow`, `entered-in-error`, … An illegal change is a 409, never applied.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/status", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/status", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = StatusInput,
     responses((status = 200, body = AppointmentDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn set_status(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    staff: Staff<SetAppointmentStatus>,
+    Path((_clinic, id)): Path<(String, String)>,
     body: ApiJson<StatusInput>,
 ) -> ApiResult<Json<AppointmentDto>> {
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let ctx = staff.ctx.clone();
     let id: AppointmentId = parse_id("appointment", &id)?;
     let status: AppointmentStatus = body.value.status.parse()?;
-    let req = StatusRequest { clinic: ctx.clinic.id, appointment: id, status, audit_actor: super::staff_actor() };
+    let req = StatusRequest { clinic: ctx.clinic.id, appointment: id, status, audit_actor: staff.actor() };
     match state.store.execute(Command::SetStatus(req)).await? {
         Output::Appointment { appointment, .. } => {
             Ok(Json(AppointmentDto::new(&appointment, &ctx.tz(appointment.location))))

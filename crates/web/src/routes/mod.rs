@@ -1,23 +1,29 @@
-//! HTTP routes. Public routes (directory, availability, holds, booking, an appointment by id)
-//! and staff routes (managing the clinic, schedules, the appointment book) are kept in separate
-//! routers so the accounts work can lock the staff ones down without changing their shape.
+//! HTTP routes, in three groups: public (directory, availability, holds, booking, manage
+//! links, signing in), the signed-in user's own account, and staff routes, each of which
+//! names the capability it needs in its signature (`Staff<ManageSchedules>`).
 
+pub mod auth;
 pub mod availability;
 pub mod booking;
 pub mod catalog;
 pub mod directory;
 pub mod front_desk;
 pub mod health;
+pub mod manage;
+pub mod me;
+pub mod patients;
 pub mod schedule;
+pub mod staff_admin;
+pub mod verification;
 
 use crate::AppState;
 use crate::problem::ApiError;
 use axum::http::StatusCode;
-use nobat_store::{AuditActor, Output};
+use nobat_store::Output;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Anyone may call these.
+/// Anyone may call these (some act differently for signed-in staff or patients).
 pub fn public() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(directory::list_clinics))
@@ -34,9 +40,31 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(booking::get_appointment))
         .routes(routes!(booking::cancel))
         .routes(routes!(booking::reschedule))
+        .routes(routes!(verification::request_code))
+        .routes(routes!(verification::confirm_code))
+        .routes(routes!(manage::view))
+        .routes(routes!(manage::cancel))
+        .routes(routes!(manage::reschedule))
+        .routes(routes!(manage::access_log))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::register))
 }
 
-/// Clinic staff only (once accounts exist, issue #4).
+/// The signed-in user's own account.
+pub fn account() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::session))
+        .routes(routes!(me::me))
+        .routes(routes!(me::my_appointments))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::totp_enrol))
+        .routes(routes!(me::totp_confirm))
+        .routes(routes!(me::totp_disable))
+        .routes(routes!(me::my_tokens))
+}
+
+/// Clinic staff (and instance operators, for creating clinics).
 pub fn staff() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(catalog::create_clinic))
@@ -53,11 +81,17 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(schedule::delete_exception))
         .routes(routes!(front_desk::list_appointments))
         .routes(routes!(front_desk::set_status))
-}
-
-/// Who a staff change is recorded as. Replaced by the signed-in user once accounts exist.
-pub(crate) fn staff_actor() -> AuditActor {
-    AuditActor("api:staff".into())
+        .routes(routes!(staff_admin::list_members, staff_admin::put_member))
+        .routes(routes!(staff_admin::remove_member))
+        .routes(routes!(staff_admin::create_token))
+        .routes(routes!(staff_admin::revoke_token))
+        .routes(routes!(staff_admin::get_security, staff_admin::put_security))
+        .routes(routes!(staff_admin::audit_trail))
+        .routes(routes!(patients::get_patient))
+        .routes(routes!(patients::export_patient))
+        .routes(routes!(patients::erase_patient))
+        .routes(routes!(patients::list_consents, patients::add_consent))
+        .routes(routes!(patients::withdraw_consent))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

@@ -1,13 +1,15 @@
 //! Staff: weekly rules and dated exceptions (holidays, closures, extra hours).
 
 use crate::AppState;
-use crate::context::{ClinicCtx, body_id, date};
+use crate::auth::grant::Staff;
+use crate::context::{body_id, date};
 use crate::dto::*;
 use crate::extract::{ApiJson, ApiQuery, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use nobat_core::access::{ManageSchedules, ViewAppointments};
 use nobat_core::{DayMinutes, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, Weekdays, WeeklyRule};
 use nobat_store::commands::NewException;
 use nobat_store::model::DateRange;
@@ -27,15 +29,16 @@ pub struct RuleParams {
     pub practitioner: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/schedule/rules", tag = "staff",
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/schedule/rules", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), RuleParams),
     responses((status = 200, body = RuleList), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_rules(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ViewAppointments>,
+    Path(_clinic): Path<String>,
     ApiQuery(q): ApiQuery<RuleParams>,
 ) -> ApiResult<Json<RuleList>> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let practitioner: Option<PractitionerId> =
         q.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?;
     let rules = state.store.rules(clinic.id, practitioner).await?;
@@ -65,16 +68,17 @@ pub struct RuleInput {
     pub services: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/schedule/rules", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/schedule/rules", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = RuleInput,
     responses((status = 201, body = RuleDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_rule(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ManageSchedules>,
+    Path(_clinic): Path<String>,
     body: ApiJson<RuleInput>,
 ) -> ApiResult<(StatusCode, Json<RuleDto>)> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let i = body.value;
     let rule = WeeklyRule {
         id: RuleId::new(),
@@ -100,22 +104,23 @@ pub async fn create_rule(
             .map(|(n, s)| body_id(&format!("services[{n}]"), s))
             .collect::<ApiResult<_>>()?,
     };
-    match state.store.execute(Command::CreateRule(clinic.id, rule, super::staff_actor())).await? {
+    match state.store.execute(Command::CreateRule(clinic.id, rule, staff.actor())).await? {
         Output::Rule(r) => Ok((StatusCode::CREATED, Json(RuleDto::from(&r)))),
         other => Err(super::unexpected(other)),
     }
 }
 
-#[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/schedule/rules/{id}", tag = "staff",
+#[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/schedule/rules/{id}", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 204, description = "deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_rule(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    staff: Staff<ManageSchedules>,
+    Path((_clinic, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let id: RuleId = parse_id("schedule rule", &id)?;
-    state.store.execute(Command::DeleteRule(clinic.id, id, super::staff_actor())).await?;
+    state.store.execute(Command::DeleteRule(clinic.id, id, staff.actor())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -129,15 +134,16 @@ pub struct ExceptionParams {
     pub to: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/schedule/exceptions", tag = "staff",
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/schedule/exceptions", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ExceptionParams),
     responses((status = 200, body = ExceptionList), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_exceptions(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ViewAppointments>,
+    Path(_clinic): Path<String>,
     ApiQuery(q): ApiQuery<ExceptionParams>,
 ) -> ApiResult<Json<ExceptionList>> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let from = q.from.as_deref().map(|d| date("from", d)).transpose()?.unwrap_or(today);
     let to = match q.to.as_deref() {
@@ -165,16 +171,17 @@ pub struct ExceptionInput {
     pub note: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/schedule/exceptions", tag = "staff",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/schedule/exceptions", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = ExceptionInput,
     responses((status = 201, body = ExceptionDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_exception(
     State(state): State<AppState>,
-    Path(clinic): Path<String>,
+    staff: Staff<ManageSchedules>,
+    Path(_clinic): Path<String>,
     body: ApiJson<ExceptionInput>,
 ) -> ApiResult<(StatusCode, Json<ExceptionDto>)> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let i = body.value;
     let kind = match i.kind.as_str() {
         "closed" => ExceptionKind::Closed,
@@ -198,7 +205,7 @@ pub async fn create_exception(
         clinic: clinic.id,
         exception,
         note: note.clone(),
-        actor: super::staff_actor(),
+        actor: staff.actor(),
     });
     match state.store.execute(cmd).await? {
         Output::Exception(e) => Ok((StatusCode::CREATED, Json(ExceptionDto::new(&e, &note)))),
@@ -206,15 +213,16 @@ pub async fn create_exception(
     }
 }
 
-#[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/schedule/exceptions/{id}", tag = "staff",
+#[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/schedule/exceptions/{id}", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     responses((status = 204, description = "deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_exception(
     State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
+    staff: Staff<ManageSchedules>,
+    Path((_clinic, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
+    let clinic = staff.ctx.clinic.clone();
     let id: ExceptionId = parse_id("schedule exception", &id)?;
-    state.store.execute(Command::DeleteException(clinic.id, id, super::staff_actor())).await?;
+    state.store.execute(Command::DeleteException(clinic.id, id, staff.actor())).await?;
     Ok(StatusCode::NO_CONTENT)
 }

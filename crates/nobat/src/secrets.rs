@@ -1,0 +1,63 @@
+//! The instance's master secret: from `secret_key` in the configuration, or generated once
+//! into `data_dir/secret.key` with mode 0600. Never logged. Losing it signs every session out,
+//! voids manage links and API tokens, and makes TOTP secrets unreadable (staff re-enrol), so
+//! it belongs in backups of the data directory.
+
+use anyhow::{Context, bail};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+pub const FILE: &str = "secret.key";
+
+/// The master secret bytes.
+pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Some(key) = configured {
+        return nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let path = data_dir.join(FILE);
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+        Ok(mut f) => {
+            f.write_all(nobat_web::auth::keys::new_master().as_bytes())
+                .and_then(|()| f.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated the instance secret (back it up with the data directory)");
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+    let meta = std::fs::metadata(&path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        bail!("{} is readable by other users; run `chmod 600 {}`", path.display(), path.display());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    nobat_web::auth::keys::parse_master(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_with_owner_only_permissions_and_reused() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let first = load(None, dir.path())?;
+        let second = load(None, dir.path())?;
+        assert_eq!(first, second);
+        assert!(first.len() >= 32);
+        let mode = std::fs::metadata(dir.path().join(FILE))?.permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::set_permissions(dir.path().join(FILE), std::fs::Permissions::from_mode(0o644))?;
+        assert!(load(None, dir.path()).is_err(), "a world-readable secret is refused");
+        Ok(())
+    }
+
+    #[test]
+    fn a_configured_secret_wins_and_is_checked() {
+        let dir = std::env::temp_dir();
+        assert!(load(Some("short"), &dir).is_err());
+        let key = nobat_web::auth::keys::new_master();
+        assert!(load(Some(&key), &dir).is_ok_and(|k| k.len() == 48));
+    }
+}

@@ -1,0 +1,154 @@
+//! Accounts as the store keeps them: users, clinic memberships, sessions, API tokens, guest
+//! verifications and consents. Secrets never appear here in clear: sessions, tokens and codes
+//! are keyed hashes made by the web layer, TOTP secrets arrive encrypted.
+
+use jiff::Timestamp;
+use nobat_core::access::Role;
+use nobat_core::{ClinicId, ConsentId, PatientId, PractitionerId, TokenId, UserId, VerificationId};
+use serde::Serialize;
+
+/// A person who signs in: staff, an operator, or a registered patient.
+#[derive(Clone, PartialEq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub is_operator: bool,
+    /// Encrypted TOTP secret, once 2FA is confirmed.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    /// Encrypted TOTP secret between enrolment and confirmation.
+    #[serde(skip)]
+    pub totp_pending: Option<String>,
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
+    pub failed_logins: i64,
+    pub locked_until: Option<Timestamp>,
+    pub disabled: bool,
+    pub created_at: Timestamp,
+}
+
+impl User {
+    pub fn totp_enabled(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("is_operator", &self.is_operator)
+            .field("totp_enabled", &self.totp_enabled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user's role in one clinic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Membership {
+    pub clinic: ClinicId,
+    pub user: UserId,
+    pub role: Role,
+    pub practitioner: Option<PractitionerId>,
+    pub created_at: Timestamp,
+}
+
+/// A membership with the clinic's and the user's names, for listings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberView {
+    pub membership: Membership,
+    pub clinic_slug: String,
+    pub clinic_name: String,
+    pub email: String,
+    pub name: String,
+    pub totp_enabled: bool,
+}
+
+/// A signed-in browser or client. `id_hash` is the keyed hash of the secret the client holds.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    pub id_hash: String,
+    pub user: UserId,
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub last_seen: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An API token: one clinic, one role, revocable.
+#[derive(Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub clinic: ClinicId,
+    pub user: UserId,
+    pub name: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiToken")
+            .field("id", &self.id)
+            .field("clinic", &self.clinic)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A one-time code sent to a guest's phone or email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub id: VerificationId,
+    pub clinic: ClinicId,
+    /// `phone:+98…` or `email:…`, as [`nobat_core::PatientContact::contact_key`] makes it.
+    pub contact_key: String,
+    pub code_hash: String,
+    pub attempts: i64,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub confirmed_at: Option<Timestamp>,
+}
+
+/// A consent a patient gave, to one wording of one text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consent {
+    pub id: ConsentId,
+    pub clinic: ClinicId,
+    pub patient: PatientId,
+    pub kind: String,
+    pub text_version: String,
+    pub given_at: Timestamp,
+    pub withdrawn_at: Option<Timestamp>,
+    pub source: String,
+}
+
+/// A clinic's security and personal-data settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct ClinicSecurity {
+    pub require_staff_2fa: bool,
+    pub verify_guest_contact: bool,
+    pub retention_days: Option<u32>,
+}
+
+/// Compares two secrets' hashes without leaking where they first differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

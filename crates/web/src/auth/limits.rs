@@ -1,0 +1,159 @@
+//! Rate limits (GCRA, via `governor`): per client IP on every API request, tighter per IP on
+//! sign-in, one-time codes and booking, and per account / per contact on sign-in and codes.
+//! A limit of 0 turns that bucket off. Over the limit: 429 problem+json with `Retry-After`.
+//!
+//! The client IP is the connection's peer, or — only when `trust_forwarded_for` is set,
+//! behind a reverse proxy that sets it — the last address in `X-Forwarded-For`.
+
+use crate::problem::ApiError;
+use axum::extract::{ConnectInfo, MatchedPath, Request};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Requests per minute for each bucket; 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSettings {
+    /// Every API request, per IP.
+    pub api_per_ip: u32,
+    /// Sign-in and registration attempts, per IP.
+    pub login_per_ip: u32,
+    /// Sign-in attempts, per account (email).
+    pub login_per_account: u32,
+    /// One-time codes requested or tried, per IP.
+    pub codes_per_ip: u32,
+    /// One-time codes sent, per phone or email.
+    pub codes_per_contact: u32,
+    /// Holds and bookings, per IP.
+    pub booking_per_ip: u32,
+    pub trust_forwarded_for: bool,
+}
+
+impl LimitSettings {
+    /// Everything off (tests and benchmarks that are not about limits).
+    pub fn off() -> Self {
+        Self {
+            api_per_ip: 0,
+            login_per_ip: 0,
+            login_per_account: 0,
+            codes_per_ip: 0,
+            codes_per_contact: 0,
+            booking_per_ip: 0,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+struct Bucket(Option<DefaultKeyedRateLimiter<String>>);
+
+impl Bucket {
+    fn new(per_minute: u32) -> Self {
+        Self(NonZeroU32::new(per_minute).map(|n| {
+            // Bursts of up to a fifth of the minute's budget (at least 3), refilled evenly.
+            let burst = NonZeroU32::new((per_minute / 5).max(3).min(per_minute)).unwrap_or(n);
+            RateLimiter::keyed(Quota::per_minute(n).allow_burst(burst))
+        }))
+    }
+
+    fn check(&self, key: &str) -> Result<(), ApiError> {
+        let Some(limiter) = &self.0 else { return Ok(()) };
+        limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            too_many(wait.as_secs() + 1)
+        })
+    }
+}
+
+fn too_many(retry_after: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many requests",
+        format!("slow down; try again in {retry_after} s"),
+    )
+    .retry_after(retry_after)
+}
+
+/// Every bucket.
+pub struct Limits {
+    api: Bucket,
+    login_ip: Bucket,
+    login_account: Bucket,
+    codes_ip: Bucket,
+    codes_contact: Bucket,
+    booking_ip: Bucket,
+    trust_forwarded_for: bool,
+}
+
+impl Limits {
+    pub fn new(s: LimitSettings) -> Self {
+        Self {
+            api: Bucket::new(s.api_per_ip),
+            login_ip: Bucket::new(s.login_per_ip),
+            login_account: Bucket::new(s.login_per_account),
+            codes_ip: Bucket::new(s.codes_per_ip),
+            codes_contact: Bucket::new(s.codes_per_contact),
+            booking_ip: Bucket::new(s.booking_per_ip),
+            trust_forwarded_for: s.trust_forwarded_for,
+        }
+    }
+
+    /// Per-account sign-in limit (called by the login handler with the email).
+    pub fn login_account(&self, email: &str) -> Result<(), ApiError> {
+        self.login_account.check(email)
+    }
+
+    /// Per-contact code limit (called with the normalised phone or email).
+    pub fn codes_contact(&self, contact_key: &str) -> Result<(), ApiError> {
+        self.codes_contact.check(contact_key)
+    }
+
+    fn client_ip(&self, req: &Request) -> Option<IpAddr> {
+        if self.trust_forwarded_for
+            && let Some(ip) = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(ip);
+        }
+        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    }
+
+    /// The buckets a request falls in, by its route template and method.
+    fn check_request(&self, req: &Request) -> Result<(), ApiError> {
+        let Some(ip) = self.client_ip(req) else { return Ok(()) };
+        let ip = ip.to_string();
+        self.api.check(&ip)?;
+        let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str()).unwrap_or("");
+        let post = req.method() == Method::POST;
+        if post && (route == "/api/v1/auth/login" || route == "/api/v1/auth/register") {
+            self.login_ip.check(&ip)?;
+        }
+        if post && route.starts_with("/api/v1/clinics/{clinic}/verifications") {
+            self.codes_ip.check(&ip)?;
+        }
+        let booking = route == "/api/v1/clinics/{clinic}/holds"
+            || route == "/api/v1/clinics/{clinic}/appointments"
+            || route.ends_with("/reschedule");
+        if post && booking {
+            self.booking_ip.check(&ip)?;
+        }
+        Ok(())
+    }
+}
+
+/// The middleware: refuses over-limit requests before they reach a handler.
+pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response {
+    match limits.check_request(&req) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}

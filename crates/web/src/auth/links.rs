@@ -1,0 +1,124 @@
+//! Signed capabilities handed to guests: the private *manage link* of a booking, and the
+//! *contact proof* a confirmed one-time code yields. Both are stateless: HMAC-SHA256 over what
+//! they grant and until when, truncated to 128 bits, base64url. Nothing to store, nothing to
+//! look up; they expire by themselves.
+
+use super::keys::{Keys, mac};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::Timestamp;
+use nobat_core::{AppointmentId, ClinicId};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+const TAG: usize = 16;
+
+fn sign(keys: &Keys, purpose: &[u8], body: &[u8]) -> String {
+    let tag = mac(&keys.link_key, &[purpose, body]);
+    let mut out = body.to_vec();
+    out.extend_from_slice(&tag[..TAG]);
+    URL_SAFE_NO_PAD.encode(out)
+}
+
+fn open(keys: &Keys, purpose: &[u8], token: &str, body_len: usize) -> Option<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+    if bytes.len() != body_len + TAG {
+        return None;
+    }
+    let (body, tag) = bytes.split_at(body_len);
+    let expected = mac(&keys.link_key, &[purpose, body]);
+    let same = expected[..TAG].iter().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    same.then(|| body.to_vec())
+}
+
+fn expiry(body: &[u8]) -> Option<Timestamp> {
+    let secs = i64::from_be_bytes(body.get(..8)?.try_into().ok()?);
+    Timestamp::from_second(secs).ok()
+}
+
+/// The manage link token of one appointment, valid until `until` (its end).
+pub fn manage_token(keys: &Keys, clinic: ClinicId, appointment: AppointmentId, until: Timestamp) -> String {
+    let mut body = until.as_second().to_be_bytes().to_vec();
+    body.extend_from_slice(clinic.0.as_bytes());
+    body.extend_from_slice(appointment.0.as_bytes());
+    sign(keys, b"manage", &body)
+}
+
+/// Why a link does not open.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkError {
+    Invalid,
+    Expired,
+}
+
+/// The clinic and appointment a manage token grants, if it is genuine and not expired.
+pub fn open_manage(keys: &Keys, token: &str, now: Timestamp) -> Result<(ClinicId, AppointmentId), LinkError> {
+    let body = open(keys, b"manage", token, 40).ok_or(LinkError::Invalid)?;
+    if expiry(&body).ok_or(LinkError::Invalid)? <= now {
+        return Err(LinkError::Expired);
+    }
+    let clinic = Uuid::from_slice(&body[8..24]).map_err(|_| LinkError::Invalid)?;
+    let appointment = Uuid::from_slice(&body[24..40]).map_err(|_| LinkError::Invalid)?;
+    Ok((ClinicId(clinic), AppointmentId(appointment)))
+}
+
+fn contact_digest(contact_key: &str) -> [u8; 16] {
+    let d = Sha256::digest(contact_key.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&d[..16]);
+    out
+}
+
+/// Proof that whoever holds it confirmed a code sent to `contact_key`, for one clinic.
+pub fn contact_proof(keys: &Keys, clinic: ClinicId, contact_key: &str, until: Timestamp) -> String {
+    let mut body = until.as_second().to_be_bytes().to_vec();
+    body.extend_from_slice(clinic.0.as_bytes());
+    body.extend_from_slice(&contact_digest(contact_key));
+    sign(keys, b"contact", &body)
+}
+
+/// Whether `proof` shows `contact_key` was confirmed for `clinic` and has not expired.
+pub fn check_contact_proof(keys: &Keys, proof: &str, clinic: ClinicId, contact_key: &str, now: Timestamp) -> bool {
+    let Some(body) = open(keys, b"contact", proof, 40) else { return false };
+    expiry(&body).is_some_and(|t| t > now)
+        && body[8..24] == *clinic.0.as_bytes()
+        && body[24..40] == contact_digest(contact_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keys {
+        Keys::from_master(&[1u8; 32])
+    }
+
+    #[test]
+    fn a_manage_link_opens_until_it_expires_and_not_when_altered() {
+        let (k, clinic, appt) = (keys(), ClinicId::new(), AppointmentId::new());
+        let now = Timestamp::from_second(1_800_000_000).expect("valid");
+        let until = Timestamp::from_second(1_800_003_600).expect("valid");
+        let token = manage_token(&k, clinic, appt, until);
+        assert_eq!(open_manage(&k, &token, now), Ok((clinic, appt)));
+        assert_eq!(open_manage(&k, &token, until), Err(LinkError::Expired));
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).expect("b64");
+        bytes[0] ^= 1; // push the expiry far out
+        assert_eq!(open_manage(&k, &URL_SAFE_NO_PAD.encode(&bytes), now), Err(LinkError::Invalid));
+        assert_eq!(open_manage(&Keys::from_master(&[2u8; 32]), &token, now), Err(LinkError::Invalid));
+        assert_eq!(open_manage(&k, "garbage", now), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn a_contact_proof_is_bound_to_its_clinic_and_contact() {
+        let (k, clinic) = (keys(), ClinicId::new());
+        let now = Timestamp::from_second(1_800_000_000).expect("valid");
+        let until = Timestamp::from_second(1_800_001_800).expect("valid");
+        let proof = contact_proof(&k, clinic, "phone:+212600000000", until);
+        assert!(check_contact_proof(&k, &proof, clinic, "phone:+212600000000", now));
+        assert!(!check_contact_proof(&k, &proof, clinic, "phone:+212600000001", now));
+        assert!(!check_contact_proof(&k, &proof, ClinicId::new(), "phone:+212600000000", now));
+        assert!(!check_contact_proof(&k, &proof, clinic, "phone:+212600000000", until));
+        let manage = manage_token(&k, clinic, AppointmentId::new(), until);
+        assert!(!check_contact_proof(&k, &manage, clinic, "phone:+212600000000", now), "purposes do not mix");
+    }
+}

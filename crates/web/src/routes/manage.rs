@@ -1,0 +1,116 @@
+//! The private manage link a guest receives with a booking: view, cancel or reschedule that
+//! one appointment without an account, and see who at the clinic looked at their record.
+//! The token in the path is the capability (signed, expiring when the appointment ends).
+
+use super::booking::{Acting, booked, cancel_as, reschedule_as};
+use crate::AppState;
+use crate::auth::links::{self, LinkError};
+use crate::context::ClinicCtx;
+use crate::dto::*;
+use crate::extract::{ApiJson, IdempotencyKey};
+use crate::problem::{ApiError, ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use nobat_core::booking::Actor;
+use nobat_store::AuditActor;
+use nobat_store::audit::AuditFilter;
+use nobat_store::model::Appointment;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+async fn open(state: &AppState, token: &str) -> ApiResult<(ClinicCtx, Appointment)> {
+    let (clinic, id) = links::open_manage(&state.auth.keys, token, jiff::Timestamp::now()).map_err(|e| match e {
+        LinkError::Expired => ApiError::new(
+            StatusCode::GONE,
+            "link-expired",
+            "This link has expired",
+            "the appointment is over; contact the clinic",
+        ),
+        LinkError::Invalid => ApiError::not_found("appointment"),
+    })?;
+    let ctx = ClinicCtx::load(state, &clinic.to_string()).await?;
+    let a = state.store.appointment(clinic, id).await?;
+    Ok((ctx, a))
+}
+
+fn patient_acting() -> Acting {
+    Acting {
+        actor: Actor::Patient,
+        audit: AuditActor::new("patient-link", "the patient (manage link)"),
+        user: None,
+        staff: false,
+    }
+}
+
+/// The appointment this link is for.
+#[utoipa::path(get, path = "/api/v1/manage/{token}", tag = "booking", params(("token" = String, Path)),
+    responses((status = 200, body = BookedDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json")))]
+pub async fn view(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<BookedDto>> {
+    let (ctx, a) = open(&state, &token).await?;
+    Ok(Json(booked(&state, &ctx, &a)))
+}
+
+/// Cancel this appointment (until the service's cut-off).
+#[utoipa::path(post, path = "/api/v1/manage/{token}/cancel", tag = "booking", params(("token" = String, Path)),
+    request_body = CancelInput,
+    responses((status = 200, body = AppointmentDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: ApiJson<CancelInput>,
+) -> ApiResult<Json<AppointmentDto>> {
+    let (ctx, a) = open(&state, &token).await?;
+    if body.value.staff_override {
+        return Err(ApiError::invalid("staff_override", "a manage link acts for the patient"));
+    }
+    Ok(Json(cancel_as(&state, &ctx, a.id, body.value.reason, patient_acting()).await?))
+}
+
+/// Move this appointment to another slot; the answer has the new appointment's link.
+#[utoipa::path(post, path = "/api/v1/manage/{token}/reschedule", tag = "booking",
+    params(("token" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
+    request_body = RescheduleInput,
+    responses((status = 201, body = BookedDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<RescheduleInput>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
+    let (ctx, a) = open(&state, &token).await?;
+    if body.value.staff_override {
+        return Err(ApiError::invalid("staff_override", "a manage link acts for the patient"));
+    }
+    reschedule_as(&state, &ctx, a.id, key, body, patient_acting()).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessDto {
+    pub at: String,
+    /// Who, as the clinic named them: "Sara Karimi (receptionist)".
+    pub who: String,
+    /// `view`, `export`, `book`, `cancel`, `set_status`, …
+    pub action: String,
+    pub what: String,
+}
+
+/// Who at the clinic looked at or changed this patient's record, newest first.
+#[utoipa::path(get, path = "/api/v1/manage/{token}/access-log", tag = "booking", params(("token" = String, Path)),
+    responses((status = 200, body = Vec<AccessDto>)))]
+pub async fn access_log(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Vec<AccessDto>>> {
+    let (ctx, a) = open(&state, &token).await?;
+    let filter = AuditFilter { subject: Some(a.patient.to_string()), limit: 200, ..Default::default() };
+    let rows = state.store.audit_trail(&ctx.clinic.id.to_string(), &filter).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AccessDto {
+                at: jiff::Timestamp::from_microsecond(r.at_us).map(|t| t.to_string()).unwrap_or_default(),
+                who: r.actor_label,
+                action: r.action,
+                what: r.entity,
+            })
+            .collect(),
+    ))
+}
