@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct Api {
     pub base: String,
+    /// Anonymous: availability and bookings go the way a guest's do.
     pub http: reqwest::Client,
+    /// Signed in as the operator who owns the seeded clinics: seeding only.
+    pub staff: reqwest::Client,
 }
 
 /// A seeded clinic.
@@ -21,9 +24,17 @@ pub struct Clinic {
 }
 
 impl Api {
-    pub fn new(base: String) -> Self {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(512).tcp_nodelay(true).build().unwrap_or_default();
-        Self { base, http }
+    /// Signs the operator in and keeps both clients.
+    pub async fn new(base: String) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder().pool_max_idle_per_host(512).tcp_nodelay(true).build()?;
+        let login = json!({ "email": crate::server::OPERATOR_EMAIL, "password": crate::server::OPERATOR_PASSWORD, "bearer": true });
+        let res = http.post(format!("{base}/auth/login")).json(&login).send().await?;
+        let body: Value = res.json().await?;
+        let token = body["token"].as_str().with_context(|| format!("sign-in failed: {body}"))?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse()?);
+        let staff = reqwest::Client::builder().default_headers(headers).build()?;
+        Ok(Self { base, http, staff })
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
@@ -34,7 +45,9 @@ impl Api {
     }
 
     async fn created(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        let (s, v) = self.post(path, &body).await?;
+        let res = self.staff.post(format!("{}{path}", self.base)).json(&body).send().await?;
+        let s = res.status().as_u16();
+        let v: Value = serde_json::from_slice(&res.bytes().await?).unwrap_or(Value::Null);
         if s != 201 {
             bail!("POST {path} → {s}: {v}");
         }

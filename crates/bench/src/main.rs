@@ -59,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let srv = Server::start(&nobat, dir.path(), &url).await?;
     let idle = srv.rss_mib().0;
     let db = verify::connect(&url).await?;
-    let apis = [Api::new(srv.api())];
+    let apis = [Api::new(srv.api()).await?];
     let ctx = Ctx { apis: &apis, db: &db, engine: "sqlite", tag: tag.clone(), scale: args.scale };
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     if wanted("availability") {
@@ -88,7 +88,10 @@ async fn main() -> anyhow::Result<()> {
             };
             let idle = servers[0].rss_mib().0;
             let db = verify::connect(&db_url).await?;
-            let apis: Vec<Api> = servers.iter().map(|s| Api::new(s.api())).collect();
+            let mut apis = Vec::new();
+            for s in &servers {
+                apis.push(Api::new(s.api()).await?);
+            }
             let engine = format!("pg×{processes}");
             let ctx =
                 Ctx { apis: &apis, db: &db, engine: &engine, tag: format!("{tag}{processes}"), scale: args.scale };

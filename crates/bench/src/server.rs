@@ -16,10 +16,13 @@ pub struct Server {
 
 impl Server {
     pub async fn start(nobat: &Path, data_dir: &Path, db_url: &str) -> anyhow::Result<Server> {
+        let config = prepare(nobat, data_dir, db_url)?;
         let started = Instant::now();
         let mut child = Command::new(nobat)
             .args(["--listen", "127.0.0.1:0", "--database-url", db_url, "--data-dir"])
             .arg(data_dir)
+            .arg("--config")
+            .arg(&config)
             .arg("serve")
             .env("NOBAT_LOG", "warn")
             .stdout(Stdio::piped())
@@ -71,6 +74,38 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The operator account the benchmark seeds clinics with.
+pub const OPERATOR_EMAIL: &str = "bench@nobat.test";
+pub const OPERATOR_PASSWORD: &str = "benchmark-operator-password";
+
+/// Writes a config without rate limits (all load comes from one IP) and makes sure the
+/// operator account exists in this database (`nobat user create`, as an operator would).
+fn prepare(nobat: &Path, data_dir: &Path, db_url: &str) -> anyhow::Result<PathBuf> {
+    use std::io::Write;
+    let config = data_dir.join("bench.toml");
+    std::fs::write(
+        &config,
+        "rate_limit_api = 0\nrate_limit_login = 0\nrate_limit_login_account = 0\nrate_limit_codes = 0\n\
+         rate_limit_codes_contact = 0\nrate_limit_booking = 0\n",
+    )?;
+    let mut child = Command::new(nobat)
+        .args(["--database-url", db_url, "--data-dir"])
+        .arg(data_dir)
+        .args(["user", "create", "--operator", "--email", OPERATOR_EMAIL, "--name", "Benchmark", "--password-stdin"])
+        .env("NOBAT_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    child.stdin.take().context("no stdin")?.write_all(format!("{OPERATOR_PASSWORD}\n").as_bytes())?;
+    let out = child.wait_with_output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && !err.contains("already exists") {
+        bail!("creating the benchmark operator: {err}");
+    }
+    Ok(config)
 }
 
 /// The `nobat` binary next to this one (cargo puts both in the same target directory).

@@ -56,7 +56,11 @@ async fn availability_hold_book_cancel_reschedule() {
     let id = appt["id"].as_str().unwrap();
     let (s, got) = app.get(&format!("{c}/appointments/{id}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(got, appt, "reading back gives exactly what booking answered");
+    let mut booked = appt.clone();
+    let link = booked.as_object_mut().unwrap().remove("manage_url").unwrap();
+    booked.as_object_mut().unwrap().remove("manage_token").unwrap();
+    assert!(link.as_str().unwrap().contains("/api/v1/manage/"), "a booking comes with its manage link");
+    assert_eq!(got, booked, "reading back gives exactly what booking answered");
 
     // Reschedule to the third slot: one new booked appointment, the old one cancelled.
     let target = &after_hold[1];
@@ -167,19 +171,32 @@ async fn cut_offs_bind_patients_and_staff_overrides_are_recorded() {
     let id = a["id"].as_str().unwrap();
     let (s, p) = app.post(&format!("{c}/appointments/{id}/cancel"), json!({})).await;
     assert_eq!((s, p["type"].as_str()), (StatusCode::CONFLICT, Some("urn:nobat:problem:cut-off-passed")));
+    // A guest cannot claim to be staff.
+    let res = app
+        .anon
+        .post(format!("{}{c}/appointments/{id}/cancel", app.api))
+        .json(&json!({ "staff_override": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decode(res).await.0, StatusCode::UNAUTHORIZED);
     let (s, p) = app
         .post(&format!("{c}/appointments/{id}/cancel"), json!({ "staff_override": true, "reason": "doctor ill" }))
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     assert!(p["override_note"].as_str().unwrap().contains("inside the patient cut-off"));
     let db = app.db().await;
-    let row: (String, Option<String>) =
-        sqlx::query_as("SELECT actor, note FROM audit_events WHERE entity_id = $1 AND action = 'cancel'")
+    let row: (String, String, Option<String>) =
+        sqlx::query_as("SELECT actor, actor_label, note FROM audit_events WHERE entity_id = $1 AND action = 'cancel'")
             .bind(id)
             .fetch_one(&db)
             .await
             .unwrap();
-    assert_eq!(row, ("api:staff-override".to_owned(), Some("doctor ill".to_owned())));
+    assert!(
+        row.0.starts_with("user:") && row.1 == "Test Owner (owner)",
+        "the override is the signed-in owner's: {row:?}"
+    );
+    assert_eq!(row.2.as_deref(), Some("doctor ill"));
     app.stop().await;
 }
 

@@ -70,6 +70,10 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
     }
 }
 
+/// A config file body that turns every rate limit off (for load from one IP).
+pub const NO_RATE_LIMITS: &str = "rate_limit_api = 0\nrate_limit_login = 0\nrate_limit_login_account = 0\n\
+    rate_limit_codes = 0\nrate_limit_codes_contact = 0\nrate_limit_booking = 0\n";
+
 /// The account every test app starts with: an operator, who owns the clinics the tests seed.
 pub const OWNER_EMAIL: &str = "owner@test.nobat";
 pub const OWNER_PASSWORD: &str = "correct horse battery staple";

@@ -117,7 +117,7 @@ impl SqliteReaders {
     }
 }
 
-/// `$1` … `$32`, so binding does not format strings on every call.
+/// `$1` … `$32`, so binding the usual few does not format strings on every call.
 const NAMES: [&str; 32] = [
     "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$16", "$17",
     "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28", "$29", "$30", "$31", "$32",
@@ -125,9 +125,12 @@ const NAMES: [&str; 32] = [
 
 fn bind(stmt: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> StoreResult<()> {
     for (i, v) in params.iter().enumerate() {
-        let name = NAMES.get(i).ok_or_else(|| StoreError::Corrupt("too many parameters".into()))?;
+        let idx = match NAMES.get(i) {
+            Some(name) => stmt.parameter_index(name)?,
+            None => stmt.parameter_index(&format!("${}", i + 1))?,
+        };
         // A parameter the SQL does not use is simply not bound.
-        let Some(idx) = stmt.parameter_index(name)? else { continue };
+        let Some(idx) = idx else { continue };
         match v {
             Value::Null(_) => stmt.raw_bind_parameter(idx, rusqlite::types::Null)?,
             Value::Int(x) => stmt.raw_bind_parameter(idx, x)?,
