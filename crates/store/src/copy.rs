@@ -11,17 +11,25 @@ use std::collections::HashMap;
 /// Tables in the order their rows must be inserted.
 const TABLES: &[&str] = &[
     "clinics",
+    "users",
+    "memberships",
+    "recovery_codes",
+    "sessions",
+    "api_tokens",
     "locations",
     "practitioners",
     "services",
     "schedule_rules",
     "schedule_exceptions",
     "patients",
+    "consents",
+    "verifications",
     "appointments",
     "holds",
     "idempotency_keys",
     "outbox",
     "audit_events",
+    "audit_heads",
 ];
 
 /// Rows copied per table, in copy order.
@@ -138,4 +146,22 @@ async fn verify(source: &mut Conn, target: &mut Conn, report: &Report) -> StoreR
         return Err(StoreError::Corrupt(format!("{over} sessions hold more patients than their capacity")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A table added by a migration but not copied would be lost by `migrate-to`.
+    #[test]
+    fn every_table_of_the_schema_is_copied() {
+        let mut created: Vec<String> = crate::migrate::MIGRATIONS
+            .iter()
+            .flat_map(|m| m.sqlite.lines())
+            .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
+            .filter_map(|rest| rest.split_whitespace().next().map(str::to_owned))
+            .collect();
+        let mut copied: Vec<String> = super::TABLES.iter().map(|t| (*t).to_owned()).collect();
+        created.sort();
+        copied.sort();
+        assert_eq!(created, copied);
+    }
 }
