@@ -159,5 +159,10 @@ pub fn app(state: AppState) -> Router {
     }))
     .layer(axum::middleware::map_response(problem::ensure_problem_json))
     .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
-    .layer(TraceLayer::new_for_http())
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        // Manage links carry a capability in the path: never write it to the logs.
+        let path = req.uri().path();
+        let path = if path.starts_with("/api/v1/manage/") { "/api/v1/manage/…" } else { path };
+        tracing::info_span!("request", method = %req.method(), path = %path)
+    }))
 }

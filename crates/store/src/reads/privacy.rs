@@ -50,6 +50,16 @@ impl Store {
             .collect()
     }
 
+    /// The patient records (clinic, patient) linked to an account.
+    pub async fn patients_of_user(&self, user: UserId) -> StoreResult<Vec<(ClinicId, PatientId)>> {
+        let mut conn = self.reader().await?;
+        let rows = crate::db::query("SELECT clinic_id, id FROM patients WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_all(&mut conn)
+            .await?;
+        rows.iter().map(|r| Ok((parse(r, "clinic_id")?, parse(r, "id")?))).collect()
+    }
+
     pub async fn consents(&self, clinic: ClinicId, patient: PatientId) -> StoreResult<Vec<Consent>> {
         let mut conn = self.reader().await?;
         let rows = crate::db::query(

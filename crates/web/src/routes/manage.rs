@@ -89,6 +89,7 @@ pub async fn reschedule(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessDto {
     pub at: String,
+    pub clinic: String,
     /// Who, as the clinic named them: "Sara Karimi (receptionist)".
     pub who: String,
     /// `view`, `export`, `book`, `cancel`, `set_status`, …
@@ -101,16 +102,25 @@ pub struct AccessDto {
     responses((status = 200, body = Vec<AccessDto>)))]
 pub async fn access_log(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Vec<AccessDto>>> {
     let (ctx, a) = open(&state, &token).await?;
-    let filter = AuditFilter { subject: Some(a.patient.to_string()), limit: 200, ..Default::default() };
-    let rows = state.store.audit_trail(&ctx.clinic.id.to_string(), &filter).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| AccessDto {
-                at: jiff::Timestamp::from_microsecond(r.at_us).map(|t| t.to_string()).unwrap_or_default(),
-                who: r.actor_label,
-                action: r.action,
-                what: r.entity,
-            })
-            .collect(),
-    ))
+    Ok(Json(access_entries(&state, ctx.clinic.id, a.patient).await?))
+}
+
+/// The audit entries about one patient record, as the patient sees them.
+pub(crate) async fn access_entries(
+    state: &AppState,
+    clinic: nobat_core::ClinicId,
+    patient: nobat_core::PatientId,
+) -> ApiResult<Vec<AccessDto>> {
+    let filter = AuditFilter { subject: Some(patient.to_string()), limit: 200, ..Default::default() };
+    let rows = state.store.audit_trail(&clinic.to_string(), &filter).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AccessDto {
+            at: jiff::Timestamp::from_microsecond(r.at_us).map(|t| t.to_string()).unwrap_or_default(),
+            clinic: clinic.to_string(),
+            who: r.actor_label,
+            action: r.action,
+            what: r.entity,
+        })
+        .collect())
 }

@@ -221,3 +221,19 @@ impl TokenDto {
 pub async fn my_tokens(State(state): State<AppState>, me: SignedIn) -> ApiResult<Json<Vec<TokenDto>>> {
     Ok(Json(state.store.tokens_of(me.0.user.id).await?.iter().map(|t| TokenDto::new(t, None)).collect()))
 }
+
+/// Who looked at or changed my records, in every clinic where I booked while signed in.
+#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "accounts", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<super::manage::AccessDto>)))]
+pub async fn my_access_log(
+    State(state): State<AppState>,
+    me: SignedIn,
+) -> ApiResult<Json<Vec<super::manage::AccessDto>>> {
+    let mut out = Vec::new();
+    for (clinic, patient) in state.store.patients_of_user(me.0.user.id).await? {
+        out.extend(super::manage::access_entries(&state, clinic, patient).await?);
+    }
+    let when = |s: &str| s.parse::<Timestamp>().ok();
+    out.sort_by(|a, b| when(&b.at).cmp(&when(&a.at)));
+    Ok(Json(out))
+}

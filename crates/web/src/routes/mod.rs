@@ -62,6 +62,7 @@ pub fn account() -> OpenApiRouter<AppState> {
         .routes(routes!(me::totp_confirm))
         .routes(routes!(me::totp_disable))
         .routes(routes!(me::my_tokens))
+        .routes(routes!(me::my_access_log))
 }
 
 /// Clinic staff (and instance operators, for creating clinics).
