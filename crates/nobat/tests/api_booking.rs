@@ -464,3 +464,55 @@ async fn schedule_changes_reach_the_next_booking() {
     assert_eq!(s, StatusCode::CREATED, "{a}");
     app.stop().await;
 }
+
+/// Patient records are matched by phone and name for guests. A registered patient who types a
+/// guest's phone and name must not be handed that guest's record, history or appointments.
+#[tokio::test]
+async fn a_signed_in_patient_never_inherits_a_guest_record_by_typing_its_contact() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let all = slots(&app, &seed, &seed.consult, &day(2), Some(&seed.doctors[0])).await;
+    // A guest books.
+    let res = app.anon.post(format!("{}{c}/appointments", app.api)).json(&booking(&all[0], "Leila Guest")).send().await;
+    let (s, guest) = decode(res.unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{guest}");
+    // Someone registers and books with the same name and phone.
+    let (s, _) = decode(
+        app.anon
+            .post(format!("{}/auth/register", app.api))
+            .json(&json!({ "email": "mallory@example.org", "password": "long enough password", "name": "Mallory" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mallory = authed_client(&login(&app.anon, &app.api, "mallory@example.org", "long enough password").await);
+    let (s, own) = decode(
+        mallory
+            .post(format!("{}{c}/appointments", app.api))
+            .json(&booking(&all[2], "Leila Guest"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{own}");
+    assert_ne!(own["patient"], guest["patient"], "a record of her own, not the guest's");
+    // Her account shows her appointment only; the guest's stays out of reach.
+    let (_, mine) = decode(mallory.get(format!("{}/me/appointments", app.api)).send().await.unwrap()).await;
+    let ids: Vec<&str> = mine.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![own["id"].as_str().unwrap()]);
+    let gid = guest["id"].as_str().unwrap();
+    let (s, _) = decode(mallory.get(format!("{}{c}/appointments/{gid}", app.api)).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = decode(
+        mallory.post(format!("{}{c}/appointments/{gid}/cancel", app.api)).json(&json!({})).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, log) = decode(mallory.get(format!("{}/me/access-log", app.api)).send().await.unwrap()).await;
+    assert!(log.as_array().unwrap().iter().all(|e| e["action"] != "view"), "{log}");
+    app.stop().await;
+}

@@ -49,8 +49,8 @@ pub struct BookRequest {
     pub actor: Actor,
     pub audit_actor: AuditActor,
     pub idempotency: Option<Idempotency>,
-    /// The signed-in patient booking for themselves: their record in this clinic is linked to
-    /// their account, so they see the appointment among their own in every clinic.
+    /// The signed-in patient booking for themselves: the appointment goes on a record of
+    /// their own account in this clinic, so they see it among their own in every clinic.
     pub user: Option<nobat_core::UserId>,
     /// Consents given with the booking: (kind, text version).
     pub consents: Vec<(String, String)>,
@@ -184,15 +184,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
             return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
         }
     }
-    let patient = find_or_create_patient(tx, r.clinic, &r.patient).await?;
-    if let Some(user) = r.user {
-        crate::db::query("UPDATE patients SET user_id = $1 WHERE clinic_id = $2 AND id = $3 AND user_id IS NULL")
-            .bind(user.to_string())
-            .bind(r.clinic.to_string())
-            .bind(patient.to_string())
-            .execute(&mut *tx.conn)
-            .await?;
-    }
+    let patient = find_or_create_patient(tx, r.clinic, &r.patient, r.user).await?;
     for (kind, version) in &r.consents {
         let consent = crate::identity::Consent {
             id: nobat_core::ConsentId::new(),
@@ -571,13 +563,22 @@ async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()>
 /// The clinic's patient with this name and phone (or, failing a phone, email), created if new.
 /// The name is part of the match because families share a phone: a mother booking for her
 /// children must not merge them into one record.
-async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &PatientContact) -> StoreResult<PatientId> {
-    let key = c.contact_key();
+/// The patient record a booking is for. Guests are recognised by contact and name. A signed-in
+/// patient gets records of their own, keyed by their account — never a guest record that
+/// happens to share a phone and name, which would hand that guest's history to whoever typed
+/// them.
+async fn find_or_create_patient(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    c: &PatientContact,
+    user: Option<nobat_core::UserId>,
+) -> StoreResult<PatientId> {
+    let key = user.map_or_else(|| c.contact_key(), |u| format!("user:{u}"));
     // Insert-or-nothing, then read: on PostgreSQL a concurrent first booking of the same person
     // in another writer waits on the unique key instead of creating a twin.
     let inserted = crate::db::query(
-        "INSERT INTO patients (clinic_id, id, name, phone, email, language, contact_key, created_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (clinic_id, contact_key, name) DO NOTHING RETURNING id",
+        "INSERT INTO patients (clinic_id, id, name, phone, email, language, contact_key, created_at_us, user_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (clinic_id, contact_key, name) DO NOTHING RETURNING id",
     )
     .bind(clinic.to_string())
     .bind(PatientId::new().to_string())
@@ -587,6 +588,7 @@ async fn find_or_create_patient(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &Pati
     .bind(c.language.as_deref())
     .bind(key.as_str())
     .bind(tx.now.as_microsecond())
+    .bind(user.map(|u| u.to_string()))
     .fetch_optional(&mut *tx.conn)
     .await?;
     let row = match inserted {
