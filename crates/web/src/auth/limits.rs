@@ -52,6 +52,14 @@ impl LimitSettings {
 struct Bucket(Option<DefaultKeyedRateLimiter<String>>);
 
 impl Bucket {
+    /// Forgets keys whose budget is full again, so memory follows recent clients only.
+    fn forget_idle(&self) {
+        if let Some(l) = &self.0 {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
     fn new(per_minute: u32) -> Self {
         Self(NonZeroU32::new(per_minute).map(|n| {
             // Bursts of up to a fifth of the minute's budget (at least 3), refilled evenly.
@@ -63,6 +71,7 @@ impl Bucket {
     fn check(&self, key: &str) -> Result<(), ApiError> {
         let Some(limiter) = &self.0 else { return Ok(()) };
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            metrics::counter!("nobat_rate_limited_total").increment(1);
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             too_many(wait.as_secs() + 1)
         })
@@ -88,6 +97,7 @@ pub struct Limits {
     codes_contact: Bucket,
     booking_ip: Bucket,
     trust_forwarded_for: bool,
+    seen: std::sync::atomic::AtomicU64,
 }
 
 impl Limits {
@@ -100,6 +110,7 @@ impl Limits {
             codes_contact: Bucket::new(s.codes_per_contact),
             booking_ip: Bucket::new(s.booking_per_ip),
             trust_forwarded_for: s.trust_forwarded_for,
+            seen: Default::default(),
         }
     }
 
@@ -129,6 +140,13 @@ impl Limits {
 
     /// The buckets a request falls in, by its route template and method.
     fn check_request(&self, req: &Request) -> Result<(), ApiError> {
+        if self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 10_000 == 9_999 {
+            for b in
+                [&self.api, &self.login_ip, &self.login_account, &self.codes_ip, &self.codes_contact, &self.booking_ip]
+            {
+                b.forget_idle();
+            }
+        }
         let Some(ip) = self.client_ip(req) else { return Ok(()) };
         let ip = ip.to_string();
         self.api.check(&ip)?;
