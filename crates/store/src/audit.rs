@@ -306,7 +306,19 @@ pub(crate) async fn verify(conn: &mut Conn) -> StoreResult<Vec<ChainReport>> {
                     break 'pages;
                 }
                 let stored_body = r.text("body_hash")?;
-                if !redacted {
+                // Redaction blanks a body about a patient and nothing else: a "redacted" row
+                // with a body, or about no one, is a forgery hiding behind the marker.
+                if redacted {
+                    let blank = r.opt_text("before")?.is_none()
+                        && r.opt_text("after")?.is_none()
+                        && r.opt_text("note")?.is_none();
+                    if !blank || r.opt_text("subject")?.is_none() {
+                        report
+                            .problems
+                            .push(format!("row {seq}: marked redacted but it has a body or concerns no patient"));
+                        break 'pages;
+                    }
+                } else {
                     let body = body_hash(
                         r.opt_text("before")?.as_deref(),
                         r.opt_text("after")?.as_deref(),

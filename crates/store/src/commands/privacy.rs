@@ -11,6 +11,9 @@ use jiff::SignedDuration;
 use nobat_core::{ClinicId, ConsentId, DomainError, PatientId};
 use serde_json::json;
 
+/// What a scrubbed outbox message says instead of its payload.
+const REDACTED: &str = r#"{"redacted":true}"#;
+
 /// Wrong codes a verification accepts before it is spent.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
 
@@ -177,6 +180,36 @@ pub(crate) async fn erase_patient(
 ) -> StoreResult<super::Output> {
     patient_exists(tx, clinic, patient).await?;
     let (c, p, now) = (clinic.to_string(), patient.to_string(), tx.now.as_microsecond());
+    let old = crate::db::query("SELECT phone, email FROM patients WHERE clinic_id = $1 AND id = $2")
+        .bind(&c)
+        .bind(&p)
+        .fetch_one(&mut *tx.conn)
+        .await?;
+    // Copies of the contact elsewhere: codes sent to it (and the messages that carried them),
+    // and stored answers to retried bookings, which hold the appointment's note.
+    for contact in [old.opt_text("phone")?, old.opt_text("email")?].into_iter().flatten() {
+        for key in [format!("phone:{contact}"), format!("email:{contact}")] {
+            crate::db::query("DELETE FROM verifications WHERE clinic_id = $1 AND contact_key = $2")
+                .bind(&c)
+                .bind(key)
+                .execute(&mut *tx.conn)
+                .await?;
+        }
+        let to = serde_json::to_string(&contact).unwrap_or_default();
+        crate::db::query(
+            "UPDATE outbox SET payload = $1 WHERE clinic_id = $2 AND topic = 'verification.code' AND payload LIKE $3",
+        )
+        .bind(REDACTED)
+        .bind(&c)
+        .bind(format!("%\"to\":{to}%"))
+        .execute(&mut *tx.conn)
+        .await?;
+    }
+    crate::db::query("DELETE FROM idempotency_keys WHERE clinic_id = $1 AND response LIKE $2")
+        .bind(&c)
+        .bind(format!("%\"patient\":\"{p}\"%"))
+        .execute(&mut *tx.conn)
+        .await?;
     crate::db::query(
         "UPDATE patients SET name = 'erased', phone = NULL, email = NULL, language = NULL, user_id = NULL, \
          contact_key = $1, erased_at_us = $2 WHERE clinic_id = $3 AND id = $4",
@@ -228,6 +261,23 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     let now = tx.now.as_microsecond();
     crate::db::query("DELETE FROM sessions WHERE expires_at_us <= $1").bind(now).execute(&mut *tx.conn).await?;
     let day = SignedDuration::from_hours(24).as_micros() as i64;
+    // A code is useless a day later; the message that carried it need not keep it or the
+    // address. Delivered messages and stored idempotent answers go after a week.
+    crate::db::query(
+        "UPDATE outbox SET payload = $1 WHERE topic = 'verification.code' AND created_at_us <= $2 AND payload <> $1",
+    )
+    .bind(REDACTED)
+    .bind(now - day)
+    .execute(&mut *tx.conn)
+    .await?;
+    crate::db::query("DELETE FROM outbox WHERE done_at_us IS NOT NULL AND done_at_us <= $1")
+        .bind(now - 7 * day)
+        .execute(&mut *tx.conn)
+        .await?;
+    crate::db::query("DELETE FROM idempotency_keys WHERE created_at_us <= $1")
+        .bind(now - 7 * day)
+        .execute(&mut *tx.conn)
+        .await?;
     crate::db::query("DELETE FROM verifications WHERE expires_at_us <= $1")
         .bind(now - day)
         .execute(&mut *tx.conn)

@@ -43,7 +43,7 @@ async fn booking_actor(state: &AppState, v: &Visitor, staff_override: bool) -> A
     }
     Ok(match &v.principal {
         Some(p) if p.is_session() => {
-            Acting { actor: Actor::Patient, audit: p.actor(None), user: Some(p.user.id), staff: false }
+            Acting { actor: Actor::Patient, audit: patient_actor(p), user: Some(p.user.id), staff: false }
         }
         _ => Acting { actor: Actor::Patient, audit: AuditActor::guest(), user: None, staff: false },
     })
@@ -80,9 +80,15 @@ async fn appointment_actor(
         v.staff::<ManageAppointments>(state).await?;
     }
     if state.store.patient_user(a.clinic, a.patient).await? == Some(p.user.id) {
-        return Ok(Acting { actor: Actor::Patient, audit: p.actor(None), user: Some(p.user.id), staff: false });
+        return Ok(Acting { actor: Actor::Patient, audit: patient_actor(p), user: Some(p.user.id), staff: false });
     }
     Err(ApiError::not_found("appointment"))
+}
+
+/// A signed-in patient acting for themselves. Never their name: the audit trail is chained and
+/// outlives erasure, so it names patients only by account id.
+fn patient_actor(p: &crate::auth::principal::Principal) -> AuditActor {
+    AuditActor::new(format!("user:{}", p.user.id), "the patient (signed in)")
 }
 
 fn idempotency(key: IdempotencyKey, request_hash: String) -> Option<Idempotency> {

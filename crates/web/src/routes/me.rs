@@ -233,7 +233,6 @@ pub async fn my_access_log(
     for (clinic, patient) in state.store.patients_of_user(me.0.user.id).await? {
         out.extend(super::manage::access_entries(&state, clinic, patient).await?);
     }
-    let when = |s: &str| s.parse::<Timestamp>().ok();
-    out.sort_by(|a, b| when(&b.at).cmp(&when(&a.at)));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at.parse::<Timestamp>().ok()));
     Ok(Json(out))
 }
