@@ -875,6 +875,66 @@ async fn erasure_leaves_no_name_in_the_trail_of_a_patient_who_booked_signed_in()
     app.stop().await;
 }
 
+/// A registered patient erases their own account: their records in every clinic are anonymised,
+/// the account cannot sign in or be found by email, the chains still verify, and a clinic's only
+/// owner is refused.
+#[tokio::test]
+async fn a_patient_erases_their_account_and_every_record_linked_to_it() {
+    let app = spawn_app().await;
+    let (a, b) = (seed(&app).await, seed(&app).await);
+    let db = app.db().await;
+    let u = unique();
+    let (name, email, phone) = (format!("Nima Account {u}"), format!("nima.{u}@example.com"), "+989127770011");
+    let (s, p) = guest_post(
+        &app,
+        "/auth/register",
+        json!({ "email": email, "password": "a long enough password", "name": name }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let me = authed_client(&login(&app.anon, &app.api, &email, "a long enough password").await);
+    for seed in [&a, &b] {
+        let slot = consult_slots(&app, seed, 2).await[0].clone();
+        let res = me
+            .post(format!("{}{}/appointments", app.api, clinic_path(seed)))
+            .json(&booking_for(&slot, &name, phone))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(decode(res).await.0, StatusCode::CREATED);
+    }
+    let (s, body) =
+        decode(me.post(format!("{}/me/erase", app.api)).json(&json!({ "password": "wrong" })).send().await.unwrap())
+            .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the password is needed: {body}");
+    let res =
+        me.post(format!("{}/me/erase", app.api)).json(&json!({ "password": "a long enough password" })).send().await;
+    let (s, body) = decode(res.unwrap()).await;
+    assert_eq!((s, body["patient_records_erased"].as_u64()), (StatusCode::OK, Some(2)), "{body}");
+    // Signed out everywhere; the password no longer opens anything.
+    assert_eq!(decode(me.get(format!("{}/me", app.api)).send().await.unwrap()).await.0, StatusCode::UNAUTHORIZED);
+    let res = app
+        .anon
+        .post(format!("{}/auth/login", app.api))
+        .json(&json!({ "email": email, "password": "a long enough password" }))
+        .send()
+        .await;
+    assert_eq!(decode(res.unwrap()).await.0, StatusCode::UNAUTHORIZED);
+    let columns = text_columns(&app, &db).await;
+    for needle in [name.as_str(), email.as_str(), phone] {
+        assert_eq!(find_text(&db, &columns, needle).await, Vec::<String>::new(), "{needle} survived the erasure");
+    }
+    let (ok, out) = audit_verify(&app).await;
+    assert!(ok, "{out}");
+    // The operator owns the seeded clinics alone: erasing that account is refused, nothing changes.
+    let res =
+        app.client.post(format!("{}/me/erase", app.api)).json(&json!({ "password": OWNER_PASSWORD })).send().await;
+    let (s, body) = decode(res.unwrap()).await;
+    assert_eq!((s, body["type"].as_str()), (StatusCode::CONFLICT, Some("urn:nobat:problem:refused")), "{body}");
+    assert_eq!(app.get(&format!("{}/members", clinic_path(&a))).await.0, StatusCode::OK);
+    app.stop().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Tamper evidence
 // ---------------------------------------------------------------------------------------------

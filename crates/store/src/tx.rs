@@ -66,8 +66,9 @@ impl WriteTx<'_> {
     }
 
     /// Queues one audit entry: who did what to which entity, with the state before and after.
-    /// The patient it concerns (its `subject`, for the patient's access log and for erasure)
-    /// is the entity itself for a patient, else the `patient` field of the before/after state.
+    /// The person it concerns (its `subject`, for the patient's access log and for erasure)
+    /// is the entity itself for a patient or a user account, else the `patient` field of the
+    /// before/after state.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn audit(
         &mut self,
@@ -98,7 +99,7 @@ impl WriteTx<'_> {
     ) {
         let before = before.and_then(|v| serde_json::to_value(v).ok());
         let after = after.and_then(|v| serde_json::to_value(v).ok());
-        let subject = if entity == "patient" {
+        let subject = if entity == "patient" || entity == "user" {
             Some(entity_id.to_owned())
         } else {
             [&after, &before]

@@ -62,7 +62,8 @@ pub fn lockout(failures: i64) -> Option<SignedDuration> {
 }
 
 fn user_actor(user: &User) -> AuditActor {
-    AuditActor::new(format!("user:{}", user.id), user.email.clone())
+    // Not their email or name: the trail is chained and outlives an account's erasure.
+    AuditActor::new(format!("user:{}", user.id), "the account holder")
 }
 
 pub(crate) async fn create_user(tx: &mut WriteTx<'_>, n: &NewUser) -> StoreResult<super::Output> {
@@ -172,16 +173,25 @@ pub(crate) async fn change_member(tx: &mut WriteTx<'_>, m: &MemberChange) -> Sto
             .bind(tx.now.as_microsecond())
             .execute(&mut *tx.conn)
             .await?;
-            // A token must never carry more than its owner's role.
-            crate::db::query(
-                "UPDATE api_tokens SET revoked_at_us = $1 WHERE clinic_id = $2 AND user_id = $3 AND revoked_at_us IS NULL AND role <> $4",
+            // A token must never carry more than its owner's role: revoke those the new role
+            // does not cover.
+            let tokens = crate::db::query(
+                "SELECT id, role FROM api_tokens WHERE clinic_id = $1 AND user_id = $2 AND revoked_at_us IS NULL",
             )
-            .bind(tx.now.as_microsecond())
             .bind(m.clinic.to_string())
             .bind(m.user.to_string())
-            .bind(role.as_str())
-            .execute(&mut *tx.conn)
+            .fetch_all(&mut *tx.conn)
             .await?;
+            for t in tokens {
+                if !role.covers(crate::rows::parse::<Role>(&t, "role")?) {
+                    crate::db::query("UPDATE api_tokens SET revoked_at_us = $1 WHERE clinic_id = $2 AND id = $3")
+                        .bind(tx.now.as_microsecond())
+                        .bind(m.clinic.to_string())
+                        .bind(crate::rows::text(&t, "id")?)
+                        .execute(&mut *tx.conn)
+                        .await?;
+                }
+            }
         }
         None => {
             let gone = crate::db::query("DELETE FROM memberships WHERE clinic_id = $1 AND user_id = $2")
@@ -423,6 +433,74 @@ pub(crate) async fn touch_token(tx: &mut WriteTx<'_>, clinic: ClinicId, id: Toke
         .execute(&mut *tx.conn)
         .await?;
     Ok(super::Output::Done)
+}
+
+/// Erases an account at its holder's request: every patient record linked to it is
+/// anonymised (as a clinic's erasure does), its memberships, sessions, tokens and second
+/// factor go, and the account row keeps only its id. Refused while the holder is some clinic's
+/// only owner.
+pub(crate) async fn erase_account(
+    tx: &mut WriteTx<'_>,
+    user: UserId,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
+    let uid = user.to_string();
+    let sole = crate::db::query(
+        "SELECT m.clinic_id FROM memberships m WHERE m.user_id = $1 AND m.role = 'owner' \
+         AND (SELECT COUNT(*) FROM memberships o WHERE o.clinic_id = m.clinic_id AND o.role = 'owner') = 1",
+    )
+    .bind(&uid)
+    .fetch_optional(&mut *tx.conn)
+    .await?;
+    if sole.is_some() {
+        return Err(DomainError::Refused("you are a clinic's only owner; appoint another owner first".into()).into());
+    }
+    let records = crate::db::query("SELECT clinic_id, id FROM patients WHERE user_id = $1 AND erased_at_us IS NULL")
+        .bind(&uid)
+        .fetch_all(&mut *tx.conn)
+        .await?;
+    for r in &records {
+        let (clinic, patient) = (crate::rows::parse(r, "clinic_id")?, crate::rows::parse(r, "id")?);
+        super::privacy::erase_patient(tx, clinic, patient, actor, "the patient erased their account").await?;
+    }
+    let now = tx.now.as_microsecond();
+    for sql in [
+        "DELETE FROM memberships WHERE user_id = $1",
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM recovery_codes WHERE user_id = $1",
+    ] {
+        crate::db::query(sql).bind(&uid).execute(&mut *tx.conn).await?;
+    }
+    crate::db::query("UPDATE api_tokens SET revoked_at_us = $1 WHERE user_id = $2 AND revoked_at_us IS NULL")
+        .bind(now)
+        .bind(&uid)
+        .execute(&mut *tx.conn)
+        .await?;
+    let done = crate::db::query(
+        "UPDATE users SET email = $1, name = 'erased', password_hash = '!', totp_secret = NULL, totp_pending = NULL, \
+         disabled = 1, updated_at_us = $2 WHERE id = $3",
+    )
+    .bind(format!("erased-{uid}@invalid"))
+    .bind(now)
+    .bind(&uid)
+    .execute(&mut *tx.conn)
+    .await?;
+    if done == 0 {
+        return Err(StoreError::NotFound("user"));
+    }
+    // The account's own entries (its creation held the email and name) lose their bodies.
+    crate::audit::redact_subject(tx.conn, INSTANCE_CHAIN, &uid, now).await?;
+    tx.audit_in(
+        INSTANCE_CHAIN,
+        actor,
+        "erase",
+        "user",
+        &uid,
+        None::<&()>,
+        Some(&json!({ "patient_records_erased": records.len() })),
+        None,
+    );
+    Ok(super::Output::Count(records.len() as u64))
 }
 
 pub(crate) async fn set_security(

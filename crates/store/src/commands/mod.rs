@@ -55,6 +55,11 @@ pub enum Command {
         hash: String,
         actor: AuditActor,
     },
+    /// Erases an account and the patient records linked to it (the holder's request).
+    EraseAccount {
+        user: UserId,
+        actor: AuditActor,
+    },
     /// Adds, changes or (role `None`) removes a clinic membership.
     ChangeMember(MemberChange),
     /// A successful sign-in: the session, and the failed-login count reset.
@@ -182,6 +187,7 @@ impl Command {
             Command::SetStatus(_) => "set_status",
             Command::CreateUser(_) => "create_user",
             Command::SetPassword { .. } => "set_password",
+            Command::EraseAccount { .. } => "erase_account",
             Command::ChangeMember(_) => "change_member",
             Command::CreateSession(..) => "create_session",
             Command::EndSession(_) => "end_session",
@@ -230,6 +236,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::SetStatus(r) => booking::set_status(tx, r).await,
         Command::CreateUser(n) => accounts::create_user(tx, n).await,
         Command::SetPassword { user, hash, actor } => accounts::set_password(tx, *user, hash, actor).await,
+        Command::EraseAccount { user, actor } => accounts::erase_account(tx, *user, actor).await,
         Command::ChangeMember(m) => accounts::change_member(tx, m).await,
         Command::CreateSession(s, user) => accounts::create_session(tx, s, user).await,
         Command::EndSession(id_hash) => accounts::end_session(tx, id_hash).await,

@@ -48,7 +48,9 @@ impl Principal {
             (Via::Session { .. }, Some(role)) => {
                 AuditActor::new(format!("user:{}", self.user.id), format!("{} ({role})", self.user.name))
             }
-            (Via::Session { .. }, None) => AuditActor::new(format!("user:{}", self.user.id), self.user.name.clone()),
+            // Acting on their own account (perhaps a patient's): named by id only, so erasing the
+            // account leaves nothing personal in the chained trail.
+            (Via::Session { .. }, None) => AuditActor::new(format!("user:{}", self.user.id), "the account holder"),
         }
     }
 

@@ -79,6 +79,10 @@ async fn appointment_actor(
         // Proves the right or explains why not.
         v.staff::<ManageAppointments>(state).await?;
     }
+    if manage && v.staff_opt::<ViewAppointments>(state).await?.is_some() {
+        // Staff who may see the appointment but not change it are told so (403), not 404.
+        v.staff::<ManageAppointments>(state).await?;
+    }
     if state.store.patient_user(a.clinic, a.patient).await? == Some(p.user.id) {
         return Ok(Acting { actor: Actor::Patient, audit: patient_actor(p), user: Some(p.user.id), staff: false });
     }

@@ -236,3 +236,37 @@ pub async fn my_access_log(
     out.sort_by_key(|e| std::cmp::Reverse(e.at.parse::<Timestamp>().ok()));
     Ok(Json(out))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseMeInput {
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasedAccountDto {
+    /// Patient records in clinics that were anonymised with the account.
+    pub patient_records_erased: u64,
+}
+
+/// Erase my account: my patient records in every clinic are anonymised (appointments stay as
+/// anonymous statistics), my sessions, tokens and roles end, and the account keeps only its
+/// id. Needs the password; refused while I am a clinic's only owner.
+#[utoipa::path(post, path = "/api/v1/me/erase", tag = "accounts", security(("bearer" = []), ("session" = [])),
+    request_body = EraseMeInput,
+    responses((status = 200, body = ErasedAccountDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn erase_me(
+    State(state): State<AppState>,
+    me: SignedIn,
+    body: ApiJson<EraseMeInput>,
+) -> ApiResult<Json<ErasedAccountDto>> {
+    if !password::verify(body.value.password, Some(me.0.user.password_hash.clone())).await {
+        return Err(ApiError::invalid("password", "the password is wrong"));
+    }
+    let actor = nobat_store::AuditActor::new(format!("user:{}", me.0.user.id), "the account holder");
+    match state.store.execute(Command::EraseAccount { user: me.0.user.id, actor }).await? {
+        nobat_store::Output::Count(n) => Ok(Json(ErasedAccountDto { patient_records_erased: n })),
+        other => Err(super::unexpected(other)),
+    }
+}

@@ -63,6 +63,7 @@ pub fn account() -> OpenApiRouter<AppState> {
         .routes(routes!(me::totp_disable))
         .routes(routes!(me::my_tokens))
         .routes(routes!(me::my_access_log))
+        .routes(routes!(me::erase_me))
 }
 
 /// Clinic staff (and instance operators, for creating clinics).
