@@ -48,7 +48,17 @@ pub async fn grant<C: Capability>(state: &AppState, principal: &Principal, ctx: 
                 "this API token belongs to another clinic",
             ));
         }
-        (Via::Token(t), Some(m)) => t.role.min(m.role),
+        // A token acts with its own role, and only where its holder's current role may too
+        // (roles are not a ranking: a practitioner token of a receptionist may not manage
+        // schedules, which a receptionist may).
+        (Via::Token(_), Some(m)) if !C::allows(m.role) => {
+            return Err(forbidden(
+                "forbidden",
+                "Not allowed",
+                format!("a {} may not do this (it needs {})", m.role, C::NAME),
+            ));
+        }
+        (Via::Token(t), Some(_)) => t.role,
         (Via::Session { .. }, Some(m)) => m.role,
     };
     if !C::allows(role) {
