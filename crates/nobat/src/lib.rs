@@ -151,7 +151,9 @@ impl Application {
                 move || {
                     let store = store.clone();
                     async move {
-                        store.execute(Command::RetentionSweep).await?;
+                        // Small transactions (50 patients each) so writers never wait long;
+                        // repeated until the backlog is gone.
+                        while let nobat_store::Output::Count(50..) = store.execute(Command::RetentionSweep).await? {}
                         Ok(())
                     }
                 },

@@ -991,3 +991,40 @@ async fn first_run_from_the_command_line() {
     let status = server.0.wait().unwrap();
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status:?}");
 }
+
+/// Another site's page cannot use the session cookie, not even for a GET (some GETs are
+/// recorded, such as a staff read of a patient's record, and must not be forgeable by a link).
+#[tokio::test]
+async fn cross_site_requests_with_the_cookie_are_refused() {
+    let app = spawn_app().await;
+    let (pair, _, _, _) = cookie_login(&app).await;
+    let me = format!("{}/me", app.api);
+    let (s, _, _) = call(app.anon.get(&me).header("cookie", &pair).header("sec-fetch-site", "same-origin")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, body) = call(app.anon.get(&me).header("cookie", &pair).header("sec-fetch-site", "cross-site")).await;
+    assert_eq!((s, problem(&body)), (StatusCode::FORBIDDEN, "cross-site-request"), "{body}");
+    // A bearer credential is not sent by browsers on their own: no such rule.
+    let (s, _, _) = call(app.client.get(&me).header("sec-fetch-site", "cross-site")).await;
+    assert_eq!(s, StatusCode::OK);
+    app.stop().await;
+}
+
+/// A stolen session must not become a password-guessing oracle: wrong passwords on the account
+/// pages count towards the same lockout as sign-ins.
+#[tokio::test]
+async fn wrong_passwords_on_account_pages_count_towards_the_lockout() {
+    let app = spawn_app().await;
+    let url = format!("{}/me/password", app.api);
+    for _ in 0..5 {
+        let body = json!({ "current_password": "a wrong guess!", "new_password": "something entirely new" });
+        let (s, _, v) = call(app.client.post(&url).json(&body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    }
+    let body = json!({ "current_password": OWNER_PASSWORD, "new_password": "something entirely new" });
+    let (s, h, v) = call(app.client.post(&url).json(&body)).await;
+    assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{v}");
+    assert!(retry_after(&h) >= 1);
+    let (s, _, v) = try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await;
+    assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "sign-in is locked too: {v}");
+    app.stop().await;
+}

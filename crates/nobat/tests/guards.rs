@@ -95,3 +95,19 @@ async fn a_database_newer_than_the_binary_is_refused() {
     let message = err.to_string();
     assert!(message.contains("999") && message.contains("downgrades are not supported"), "{message}");
 }
+
+/// A migration that was edited after this database applied it means the schema is not the one
+/// the code expects (a development build made it): refused at start, not discovered as 500s.
+#[tokio::test]
+async fn a_database_made_with_a_different_migration_text_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = fresh_database(dir.path()).await;
+    Store::open(&url, StoreOptions::default()).await.unwrap().close().await;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1").execute(&db).await.unwrap();
+    db.close().await;
+    let err = Store::open(&url, StoreOptions::default()).await.err().expect("a changed migration must be refused");
+    let message = err.to_string();
+    assert!(message.contains("migration 1") && message.contains("development build"), "{message}");
+}

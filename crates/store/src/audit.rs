@@ -135,7 +135,22 @@ fn row_hash(
 
 /// Seals the queued entries into their chains. Runs inside the write transaction, after every
 /// command of the batch and just before COMMIT.
-pub(crate) async fn seal(conn: &mut Conn, entries: Vec<PendingAudit>) -> StoreResult<()> {
+pub(crate) async fn seal(
+    conn: &mut Conn,
+    entries: Vec<PendingAudit>,
+    redactions: &[(String, String)],
+    now_us: i64,
+) -> StoreResult<()> {
+    seal_entries(conn, entries).await?;
+    // Erasures in this batch: blank what was just written about them too (the chain covers
+    // each body's digest, so it still verifies).
+    for (chain, subject) in redactions {
+        redact_subject(conn, chain, subject, now_us).await?;
+    }
+    Ok(())
+}
+
+async fn seal_entries(conn: &mut Conn, entries: Vec<PendingAudit>) -> StoreResult<()> {
     if entries.is_empty() {
         return Ok(());
     }

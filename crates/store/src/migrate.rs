@@ -89,7 +89,13 @@ async fn run_locked(conn: &mut Conn, engine: Engine) -> StoreResult<Vec<i64>> {
     for m in MIGRATIONS {
         if let Some((_, sum)) = applied.iter().find(|(v, _)| *v == m.version) {
             if *sum != m.checksum(engine) {
-                tracing::warn!(version = m.version, "migration changed after it was applied");
+                // Running on a schema that is not the one this binary's code was written for
+                // fails in confusing ways later (every audited write, say): refuse now.
+                return Err(StoreError::SchemaMismatch(format!(
+                    "migration {} ({}) differs from the one this database was created with: it was made by a \
+                     development build. Restore a backup made by a release, or start from an empty database",
+                    m.version, m.name
+                )));
             }
             continue;
         }

@@ -29,6 +29,9 @@ pub struct WriteTx<'c> {
     pub(crate) events: Vec<Event>,
     /// Audit entries of this command, sealed into their chains just before COMMIT.
     pub(crate) audits: Vec<PendingAudit>,
+    /// (chain, subject) whose entries erasure blanks; applied again after sealing, so entries
+    /// queued earlier in the same batch are blanked too.
+    pub(crate) redactions: Vec<(String, String)>,
 }
 
 impl WriteTx<'_> {

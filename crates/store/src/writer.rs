@@ -143,12 +143,15 @@ impl Writer {
                 now: now_micros(),
                 events: Vec::new(),
                 audits: Vec::new(),
+                redactions: Vec::new(),
             };
             let result = commands::apply(&mut tx, cmd).await;
             let events = std::mem::take(&mut tx.events);
             let audits = std::mem::take(&mut tx.audits);
+            let redactions = std::mem::take(&mut tx.redactions);
+            let now_us = tx.now.as_microsecond();
             let result = match result {
-                Ok(out) => crate::audit::seal(&mut self.conn, audits).await.map(|()| out),
+                Ok(out) => crate::audit::seal(&mut self.conn, audits, &redactions, now_us).await.map(|()| out),
                 Err(e) => Err(e),
             };
             match result {
@@ -206,6 +209,7 @@ impl Writer {
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         let mut audits = Vec::new();
+        let mut redactions = Vec::new();
         let mut aborted = false;
         let inner = async {
             for job in batch {
@@ -217,15 +221,18 @@ impl Writer {
                     now,
                     events: Vec::new(),
                     audits: Vec::new(),
+                    redactions: Vec::new(),
                 };
                 let result = commands::apply(&mut tx, &job.cmd).await;
                 let job_events = std::mem::take(&mut tx.events);
                 let job_audits = std::mem::take(&mut tx.audits);
+                let job_redactions = std::mem::take(&mut tx.redactions);
                 match result {
                     Ok(out) => {
                         self.conn.run("RELEASE SAVEPOINT cmd").await?;
                         events.extend(job_events);
                         audits.extend(job_audits);
+                        redactions.extend(job_redactions);
                         results.push(Ok(out));
                     }
                     Err(e) if e.is_retriable() => {
@@ -242,7 +249,8 @@ impl Writer {
                     }
                 }
             }
-            match crate::audit::seal(&mut self.conn, std::mem::take(&mut audits)).await {
+            let sealed = crate::audit::seal(&mut self.conn, std::mem::take(&mut audits), &redactions, now.as_microsecond());
+            match sealed.await {
                 Err(e) if e.is_retriable() => {
                     aborted = true;
                     self.conn.run("ROLLBACK").await?;

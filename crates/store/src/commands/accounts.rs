@@ -385,6 +385,22 @@ pub(crate) async fn change_totp(tx: &mut WriteTx<'_>, user: UserId, change: &Tot
 }
 
 pub(crate) async fn create_token(tx: &mut WriteTx<'_>, t: &ApiToken, actor: &AuditActor) -> StoreResult<super::Output> {
+    // Checked again here, under the clinic lock a role change takes: a demotion racing the
+    // request cannot leave a token above its holder's role.
+    crate::db::query("UPDATE clinics SET updated_at_us = updated_at_us WHERE id = $1")
+        .bind(t.clinic.to_string())
+        .execute(&mut *tx.conn)
+        .await?;
+    let role = crate::db::query("SELECT role FROM memberships WHERE clinic_id = $1 AND user_id = $2")
+        .bind(t.clinic.to_string())
+        .bind(t.user.to_string())
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .map(|r| crate::rows::parse::<Role>(&r, "role"))
+        .transpose()?;
+    if !role.is_some_and(|r| r.covers(t.role)) {
+        return Err(DomainError::Refused("your role no longer allows a token with this role".into()).into());
+    }
     crate::db::query(
         "INSERT INTO api_tokens (clinic_id, id, user_id, name, role, token_hash, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -445,6 +461,15 @@ pub(crate) async fn erase_account(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     let uid = user.to_string();
+    // Lock the clinics they own (as `change_member` does) so two owners erasing themselves at
+    // once cannot both see the other and leave a clinic with none.
+    crate::db::query(
+        "UPDATE clinics SET updated_at_us = updated_at_us WHERE id IN \
+         (SELECT clinic_id FROM memberships WHERE user_id = $1 AND role = 'owner')",
+    )
+    .bind(&uid)
+    .execute(&mut *tx.conn)
+    .await?;
     let sole = crate::db::query(
         "SELECT m.clinic_id FROM memberships m WHERE m.user_id = $1 AND m.role = 'owner' \
          AND (SELECT COUNT(*) FROM memberships o WHERE o.clinic_id = m.clinic_id AND o.role = 'owner') = 1",
@@ -490,6 +515,7 @@ pub(crate) async fn erase_account(
     }
     // The account's own entries (its creation held the email and name) lose their bodies.
     crate::audit::redact_subject(tx.conn, INSTANCE_CHAIN, &uid, now).await?;
+    tx.redactions.push((INSTANCE_CHAIN.to_owned(), uid.clone()));
     tx.audit_in(
         INSTANCE_CHAIN,
         actor,
@@ -500,6 +526,10 @@ pub(crate) async fn erase_account(
         Some(&json!({ "patient_records_erased": records.len() })),
         None,
     );
+    // The erase entry itself holds nothing personal: keep it readable.
+    if let Some(last) = tx.audits.last_mut() {
+        last.subject = None;
+    }
     Ok(super::Output::Count(records.len() as u64))
 }
 

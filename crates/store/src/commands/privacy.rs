@@ -11,6 +11,12 @@ use jiff::SignedDuration;
 use nobat_core::{ClinicId, ConsentId, DomainError, PatientId};
 use serde_json::json;
 
+/// `s` with LIKE's wildcards escaped (for `LIKE … ESCAPE '\'`), so an address with `_` in it
+/// matches only itself.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// What a scrubbed outbox message says instead of its payload.
 const REDACTED: &str = r#"{"redacted":true}"#;
 
@@ -21,6 +27,8 @@ pub const MAX_CODE_ATTEMPTS: i64 = 5;
 pub struct RecordAccess {
     pub clinic: ClinicId,
     pub patient: PatientId,
+    /// The appointment looked at, if it was one appointment rather than the whole record.
+    pub appointment: Option<nobat_core::AppointmentId>,
     /// `view`, `export`.
     pub action: &'static str,
     pub actor: AuditActor,
@@ -81,11 +89,13 @@ pub(crate) async fn confirm_verification(
     }
     let stored = row.text("code_hash")?;
     if !crate::identity::constant_time_eq(stored.as_bytes(), code_hash.as_bytes()) {
-        crate::db::query("UPDATE verifications SET attempts = attempts + 1 WHERE clinic_id = $1 AND id = $2")
-            .bind(clinic.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx.conn)
-            .await?;
+        crate::db::query(
+            "UPDATE verifications SET attempts = attempts + 1 WHERE clinic_id = $1 AND id = $2 AND attempts < 5",
+        )
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx.conn)
+        .await?;
         return Ok(super::Output::Verified(None));
     }
     crate::db::query("UPDATE verifications SET confirmed_at_us = $1 WHERE clinic_id = $2 AND id = $3")
@@ -154,7 +164,14 @@ pub(crate) async fn withdraw_consent(
 
 /// Writes "someone looked at this patient's record" to the trail, so the patient can see it.
 pub(crate) async fn record_access(tx: &mut WriteTx<'_>, r: &RecordAccess) -> StoreResult<super::Output> {
-    tx.audit(r.clinic, &r.actor, r.action, "patient", &r.patient.to_string(), None::<&()>, None::<&()>, None);
+    let (entity, id) = match r.appointment {
+        Some(a) => ("appointment", a.to_string()),
+        None => ("patient", r.patient.to_string()),
+    };
+    tx.audit(r.clinic, &r.actor, r.action, entity, &id, None::<&()>, None::<&()>, None);
+    if let Some(last) = tx.audits.last_mut() {
+        last.subject = Some(r.patient.to_string());
+    }
     Ok(super::Output::Done)
 }
 
@@ -197,15 +214,15 @@ pub(crate) async fn erase_patient(
         }
         let to = serde_json::to_string(&contact).unwrap_or_default();
         crate::db::query(
-            "UPDATE outbox SET payload = $1 WHERE clinic_id = $2 AND topic = 'verification.code' AND payload LIKE $3",
+            "UPDATE outbox SET payload = $1 WHERE clinic_id = $2 AND topic = 'verification.code' AND payload LIKE $3 ESCAPE '\\'",
         )
         .bind(REDACTED)
         .bind(&c)
-        .bind(format!("%\"to\":{to}%"))
+        .bind(format!("%\"to\":{}%", like_escape(&to)))
         .execute(&mut *tx.conn)
         .await?;
     }
-    crate::db::query("DELETE FROM idempotency_keys WHERE clinic_id = $1 AND response LIKE $2")
+    crate::db::query("DELETE FROM idempotency_keys WHERE clinic_id = $1 AND response LIKE $2 ESCAPE '\\'")
         .bind(&c)
         .bind(format!("%\"patient\":\"{p}\"%"))
         .execute(&mut *tx.conn)
@@ -236,6 +253,9 @@ pub(crate) async fn erase_patient(
     .execute(&mut *tx.conn)
     .await?;
     let redacted = crate::audit::redact_subject(tx.conn, &c, &p, now).await?;
+    // Entries about them queued earlier in this batch are written at seal, after this: blank
+    // those there too.
+    tx.redactions.push((c.clone(), p.clone()));
     tx.audit(
         clinic,
         actor,
@@ -288,7 +308,7 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
            AND p.created_at_us < $1 - c.retention_days * $2 \
            AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.clinic_id = p.clinic_id AND a.patient_id = p.id \
                            AND a.end_us >= $1 - c.retention_days * $2) \
-         LIMIT 200",
+         LIMIT 50",
     )
     .bind(now)
     .bind(day)

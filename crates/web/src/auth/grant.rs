@@ -51,7 +51,7 @@ pub async fn grant<C: Capability>(state: &AppState, principal: &Principal, ctx: 
         // A token acts with its own role, and only where its holder's current role may too
         // (roles are not a ranking: a practitioner token of a receptionist may not manage
         // schedules, which a receptionist may).
-        (Via::Token(_), Some(m)) if !C::allows(m.role) => {
+        (Via::Token(t), Some(m)) if !C::allows(m.role) || !m.role.covers(t.role) => {
             return Err(forbidden(
                 "forbidden",
                 "Not allowed",

@@ -148,7 +148,7 @@ impl Limits {
             }
         }
         let Some(ip) = self.client_ip(req) else { return Ok(()) };
-        let ip = ip.to_string();
+        let ip = client_key(ip);
         self.api.check(&ip)?;
         let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str()).unwrap_or("");
         let post = req.method() == Method::POST;
@@ -168,10 +168,40 @@ impl Limits {
     }
 }
 
+/// The key a client is limited under: its IPv4 address, or its IPv6 /64 — one subscriber's
+/// network, which can hold more addresses than anyone could rotate through.
+fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// The middleware: refuses over-limit requests before they reach a handler.
 pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response {
     match limits.check_request(&req) {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().expect("ip");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(c));
+        assert_eq!(client_key("::ffff:192.0.2.7".parse().expect("ip")), "192.0.2.7");
     }
 }

@@ -26,8 +26,15 @@ fn hash_now(password: &str) -> Result<String, String> {
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
+/// At most this many hashes at once (one per core): each takes 19 MiB and a core for tens of
+/// milliseconds, so a flood of sign-ins queues here instead of exhausting memory.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+});
+
 /// Hashes a password (argon2id PHC string).
 pub async fn hash(password: String) -> ApiResult<String> {
+    let _permit = HASHING.acquire().await.map_err(|_| internal())?;
     tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(|_| internal())?.map_err(|e| {
         tracing::error!(error = %e, "password hashing failed");
         internal()
@@ -36,6 +43,7 @@ pub async fn hash(password: String) -> ApiResult<String> {
 
 /// Whether `password` matches `stored` (or, with `None`, spends the same time and says no).
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         let real = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY.clone());

@@ -138,6 +138,17 @@ async fn resolve(parts: &Parts, state: &AppState) -> ApiResult<Option<Principal>
     if user.disabled {
         return Err(unauthenticated("this account is disabled"));
     }
+    // Browsers say where a request came from. The API has no business answering another site's
+    // page with this user's cookie — not even a GET, since some GETs are recorded (a staff
+    // member's view of a patient's record) and a link from elsewhere must not forge that.
+    if cookie && parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross-site-request",
+            "Cross-site request refused",
+            "requests with the session cookie must come from Nobat's own pages",
+        ));
+    }
     if cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {

@@ -189,18 +189,21 @@ async fn second_factor(
         }
         (None, Some(rc)) => {
             let hash = state.auth.keys.code_hash(&format!("recovery:{}", user.id), &totp::normalise_recovery(rc));
-            state.store.execute(Command::ChangeTotp(user.id, TotpChange::UseRecovery(hash))).await.map_err(
-                |e| match e {
-                    StoreError::Domain(_) => ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "recovery-code-invalid",
-                        "Wrong recovery code",
-                        "this recovery code is wrong or was already used",
-                    )
-                    .with_field("recovery_code"),
-                    other => other.into(),
-                },
-            )?;
+            let used = state.store.execute(Command::ChangeTotp(user.id, TotpChange::UseRecovery(hash))).await;
+            if matches!(used, Err(StoreError::Domain(_))) {
+                // A wrong recovery code is a failed sign-in like a wrong TOTP code.
+                state.store.execute(Command::LoginFailed(user.id)).await?;
+            }
+            used.map_err(|e| match e {
+                StoreError::Domain(_) => ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "recovery-code-invalid",
+                    "Wrong recovery code",
+                    "this recovery code is wrong or was already used",
+                )
+                .with_field("recovery_code"),
+                other => other.into(),
+            })?;
         }
         (None, None) => {
             return Err(ApiError::new(
@@ -308,4 +311,27 @@ pub fn new_user(id: UserId, email: String, name: String, password_hash: String, 
         disabled: false,
         created_at: Timestamp::now(),
     }
+}
+
+/// Checks the signed-in user's password before a sensitive change (new password, 2FA off,
+/// erasure). Wrong guesses count towards the same lockout as sign-ins, so a stolen session
+/// cannot be used to guess the password.
+pub(crate) async fn confirm_password(state: &AppState, user: &User, field: &str, password: String) -> ApiResult<()> {
+    let now = Timestamp::now();
+    let fresh = state.store.user(user.id).await?;
+    if let Some(until) = fresh.locked_until.filter(|t| *t > now) {
+        let secs = until.duration_since(now).as_secs().max(1) as u64;
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "account-locked",
+            "Too many wrong passwords",
+            format!("this account is locked for {secs} s after repeated wrong passwords"),
+        )
+        .retry_after(secs));
+    }
+    if !password::verify(password, Some(fresh.password_hash)).await {
+        state.store.execute(Command::LoginFailed(user.id)).await?;
+        return Err(ApiError::invalid(field, "the password is wrong"));
+    }
+    Ok(())
 }

@@ -235,6 +235,10 @@ pub async fn book(
             .with_field("contact_proof"));
         }
     }
+    // Who asks is part of the request: someone else's retry with the same key and body does not
+    // get this booking (and its manage link) replayed to them.
+    let idempotency =
+        idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &acting.audit.id, &body.canonical]));
     let req = BookRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
@@ -246,7 +250,7 @@ pub async fn book(
         note,
         actor: acting.actor,
         audit_actor: acting.audit,
-        idempotency: idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &body.canonical])),
+        idempotency,
         user: acting.user,
         consents,
     };
@@ -273,7 +277,13 @@ pub async fn get_appointment(
     let a = state.store.appointment(visitor.ctx.clinic.id, id).await?;
     let acting = appointment_actor(&state, &visitor, &a, false, false).await?;
     if acting.staff {
-        let access = RecordAccess { clinic: a.clinic, patient: a.patient, action: "view", actor: acting.audit };
+        let access = RecordAccess {
+            clinic: a.clinic,
+            patient: a.patient,
+            appointment: Some(a.id),
+            action: "view",
+            actor: acting.audit,
+        };
         state.store.execute(Command::RecordAccess(access)).await?;
     }
     Ok(Json(AppointmentDto::new(&a, &visitor.ctx.tz(a.location))))

@@ -97,15 +97,50 @@ pub struct AccessDto {
     pub what: String,
 }
 
-/// Who at the clinic looked at or changed this patient's record, newest first.
+/// Who at the clinic looked at or changed this appointment (and the ones it was rescheduled
+/// from), newest first.
 #[utoipa::path(get, path = "/api/v1/manage/{token}/access-log", tag = "booking", params(("token" = String, Path)),
     responses((status = 200, body = Vec<AccessDto>)))]
 pub async fn access_log(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Vec<AccessDto>>> {
     let (ctx, a) = open(&state, &token).await?;
-    Ok(Json(access_entries(&state, ctx.clinic.id, a.patient).await?))
+    // Only this appointment and the ones it was rescheduled from: guests are matched to
+    // records by phone and name, so the whole record's history is not the link holder's to see.
+    let mut ids = vec![a.id];
+    let mut from = a.rescheduled_from;
+    while let Some(prev) = from.filter(|_| ids.len() < 20) {
+        ids.push(prev);
+        from = state.store.appointment(ctx.clinic.id, prev).await.ok().and_then(|p| p.rescheduled_from);
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        let filter = AuditFilter {
+            entity: Some("appointment".into()),
+            entity_id: Some(id.to_string()),
+            limit: 200,
+            ..Default::default()
+        };
+        out.extend(entries(ctx.clinic.id, state.store.audit_trail(&ctx.clinic.id.to_string(), &filter).await?));
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.1));
+    Ok(Json(out.into_iter().map(|(dto, _)| dto).collect()))
 }
 
-/// The audit entries about one patient record, as the patient sees them.
+fn entries(clinic: nobat_core::ClinicId, rows: Vec<nobat_store::audit::AuditRecord>) -> Vec<(AccessDto, i64)> {
+    rows.into_iter()
+        .map(|r| {
+            let dto = AccessDto {
+                at: jiff::Timestamp::from_microsecond(r.at_us).map(|t| t.to_string()).unwrap_or_default(),
+                clinic: clinic.to_string(),
+                who: r.actor_label,
+                action: r.action,
+                what: r.entity,
+            };
+            (dto, r.seq)
+        })
+        .collect()
+}
+
+/// The audit entries about one patient record (registered patients' own records), newest first.
 pub(crate) async fn access_entries(
     state: &AppState,
     clinic: nobat_core::ClinicId,
@@ -113,14 +148,5 @@ pub(crate) async fn access_entries(
 ) -> ApiResult<Vec<AccessDto>> {
     let filter = AuditFilter { subject: Some(patient.to_string()), limit: 200, ..Default::default() };
     let rows = state.store.audit_trail(&clinic.to_string(), &filter).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AccessDto {
-            at: jiff::Timestamp::from_microsecond(r.at_us).map(|t| t.to_string()).unwrap_or_default(),
-            clinic: clinic.to_string(),
-            who: r.actor_label,
-            action: r.action,
-            what: r.entity,
-        })
-        .collect())
+    Ok(entries(clinic, rows).into_iter().map(|(dto, _)| dto).collect())
 }

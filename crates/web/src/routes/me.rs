@@ -87,9 +87,7 @@ pub async fn change_password(
     body: ApiJson<PasswordInput>,
 ) -> ApiResult<StatusCode> {
     let input = body.value;
-    if !password::verify(input.current_password, Some(me.0.user.password_hash.clone())).await {
-        return Err(ApiError::invalid("current_password", "the current password is wrong"));
-    }
+    super::auth::confirm_password(&state, &me.0.user, "current_password", input.current_password).await?;
     password::check_policy("new_password", &input.new_password)?;
     let hash = password::hash(input.new_password).await?;
     state.store.execute(Command::SetPassword { user: me.0.user.id, hash, actor: me.0.actor(None) }).await?;
@@ -177,9 +175,7 @@ pub async fn totp_disable(
     me: SignedIn,
     body: ApiJson<TotpOffInput>,
 ) -> ApiResult<StatusCode> {
-    if !password::verify(body.value.password, Some(me.0.user.password_hash.clone())).await {
-        return Err(ApiError::invalid("password", "the password is wrong"));
-    }
+    super::auth::confirm_password(&state, &me.0.user, "password", body.value.password).await?;
     state.store.execute(Command::ChangeTotp(me.0.user.id, TotpChange::Disable)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -261,9 +257,7 @@ pub async fn erase_me(
     me: SignedIn,
     body: ApiJson<EraseMeInput>,
 ) -> ApiResult<Json<ErasedAccountDto>> {
-    if !password::verify(body.value.password, Some(me.0.user.password_hash.clone())).await {
-        return Err(ApiError::invalid("password", "the password is wrong"));
-    }
+    super::auth::confirm_password(&state, &me.0.user, "password", body.value.password).await?;
     let actor = nobat_store::AuditActor::new(format!("user:{}", me.0.user.id), "the account holder");
     match state.store.execute(Command::EraseAccount { user: me.0.user.id, actor }).await? {
         nobat_store::Output::Count(n) => Ok(Json(ErasedAccountDto { patient_records_erased: n })),

@@ -70,7 +70,10 @@ async fn record(
     action: &'static str,
     actor: nobat_store::AuditActor,
 ) -> ApiResult<()> {
-    state.store.execute(Command::RecordAccess(RecordAccess { clinic, patient, action, actor })).await?;
+    state
+        .store
+        .execute(Command::RecordAccess(RecordAccess { clinic, patient, appointment: None, action, actor }))
+        .await?;
     Ok(())
 }
 
