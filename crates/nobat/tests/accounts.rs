@@ -1028,3 +1028,27 @@ async fn wrong_passwords_on_account_pages_count_towards_the_lockout() {
     assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "sign-in is locked too: {v}");
     app.stop().await;
 }
+
+/// Managing staff means managing tokens only of roles one may assign: an admin cannot revoke an
+/// owner's token (it is as if it did not exist), an owner can revoke an admin's.
+#[tokio::test]
+async fn admins_cannot_revoke_owners_tokens_but_owners_can_revoke_admins() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("{}/clinics/{}", app.api, seed.slug);
+    let (_, admin) = staff_member(&app, &seed.slug, "admin@test.nobat", "admin").await;
+    let (s, owners) = post_with(&app.client, format!("{c}/tokens"), json!({ "name": "owner's" })).await;
+    assert_eq!(s, StatusCode::CREATED, "{owners}");
+    let (s, admins) = post_with(&admin, format!("{c}/tokens"), json!({ "name": "admin's" })).await;
+    assert_eq!(s, StatusCode::CREATED, "{admins}");
+    let revoke = |client: &reqwest::Client, id: &str| client.delete(format!("{c}/tokens/{id}")).send();
+    let (s, _) = decode(revoke(&admin, owners["id"].as_str().unwrap()).await.unwrap()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an admin cannot revoke an owner's token");
+    let owner_token = authed_client(owners["token"].as_str().unwrap());
+    assert_eq!(get_with(&owner_token, format!("{c}/members")).await.0, StatusCode::OK, "still works");
+    let (s, _) = decode(revoke(&app.client, admins["id"].as_str().unwrap()).await.unwrap()).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let admin_token = authed_client(admins["token"].as_str().unwrap());
+    assert_eq!(get_with(&admin_token, format!("{c}/members")).await.0, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}

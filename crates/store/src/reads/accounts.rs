@@ -123,6 +123,17 @@ impl Store {
         Ok(Some((token(&row)?, user(&row)?)))
     }
 
+    /// Whose API token this is, if it exists in this clinic.
+    pub async fn token_holder(&self, clinic: ClinicId, id: nobat_core::TokenId) -> StoreResult<Option<UserId>> {
+        let mut conn = self.reader().await?;
+        let row = crate::db::query("SELECT user_id FROM api_tokens WHERE clinic_id = $1 AND id = $2")
+            .bind(clinic.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut conn)
+            .await?;
+        row.map(|r| parse(&r, "user_id")).transpose()
+    }
+
     /// A user's API tokens (revoked ones too, newest first).
     pub async fn tokens_of(&self, user_id: UserId) -> StoreResult<Vec<ApiToken>> {
         let mut conn = self.reader().await?;

@@ -228,7 +228,15 @@ pub async fn revoke_token(
     Path((_clinic, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id: TokenId = parse_id("token", &id)?;
-    let only_of = (!ManageStaffCheck::holds(staff.role)).then_some(staff.principal.user.id);
+    // Anyone may revoke their own tokens; staff managers also those of people whose role they
+    // may assign (an admin cannot revoke an owner's).
+    let mut only_of = Some(staff.principal.user.id);
+    if ManageStaffCheck::holds(staff.role)
+        && let Some(holder) = state.store.token_holder(staff.ctx.clinic.id, id).await?
+        && state.store.membership(staff.ctx.clinic.id, holder).await?.is_none_or(|m| staff.role.may_assign(m.role))
+    {
+        only_of = None;
+    }
     let cmd = Command::RevokeToken { clinic: staff.ctx.clinic.id, id, only_of, actor: staff.actor() };
     state.store.execute(cmd).await?;
     Ok(StatusCode::NO_CONTENT)
