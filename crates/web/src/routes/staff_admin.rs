@@ -12,7 +12,7 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use nobat_core::access::{ManageClinic, ManageSecurity, ManageStaff, Role, ViewAppointments, ViewAudit};
+use nobat_core::access::{Capability, ManageClinic, ManageSecurity, ManageStaff, Role, ViewAppointments, ViewAudit};
 use nobat_core::{TokenId, UserId};
 use nobat_store::Command;
 use nobat_store::audit::{AuditFilter, AuditRecord};
@@ -231,7 +231,7 @@ pub async fn revoke_token(
     // Anyone may revoke their own tokens; staff managers also those of people whose role they
     // may assign (an admin cannot revoke an owner's).
     let mut only_of = Some(staff.principal.user.id);
-    if ManageStaffCheck::holds(staff.role)
+    if <ManageStaff as Capability>::allows(staff.role)
         && let Some(holder) = state.store.token_holder(staff.ctx.clinic.id, id).await?
         && state.store.membership(staff.ctx.clinic.id, holder).await?.is_none_or(|m| staff.role.may_assign(m.role))
     {
@@ -240,13 +240,6 @@ pub async fn revoke_token(
     let cmd = Command::RevokeToken { clinic: staff.ctx.clinic.id, id, only_of, actor: staff.actor() };
     state.store.execute(cmd).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-struct ManageStaffCheck;
-impl ManageStaffCheck {
-    fn holds(role: Role) -> bool {
-        <ManageStaff as nobat_core::access::Capability>::allows(role)
-    }
 }
 
 /// The clinic's security and personal-data settings.
