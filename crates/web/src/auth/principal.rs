@@ -129,25 +129,24 @@ async fn resolve(parts: &Parts, state: &AppState) -> ApiResult<Option<Principal>
             None => return Ok(None),
         },
     };
+    // Browsers say where a request came from. A cookie that arrives with a request started on
+    // another site is ignored — the request is anonymous — not even honoured for a GET, since
+    // some GETs are recorded (a staff member's view of a patient's record) and a link from
+    // elsewhere must not forge that. Public pages (a manage link opened from webmail) still work.
+    if cookie && parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+        return Ok(None);
+    }
     let id_hash = keys.token_hash(&secret);
-    let (session, user) = state
-        .store
-        .session(&id_hash, now)
-        .await?
-        .ok_or_else(|| unauthenticated("the session has expired; sign in again"))?;
+    let Some((session, user)) = state.store.session(&id_hash, now).await? else {
+        // A browser keeps sending a cookie after its session ended (signed out elsewhere,
+        // expired): public routes must not break for it; staff routes answer 401 anyway.
+        if cookie {
+            return Ok(None);
+        }
+        return Err(unauthenticated("the session has expired; sign in again"));
+    };
     if user.disabled {
         return Err(unauthenticated("this account is disabled"));
-    }
-    // Browsers say where a request came from. The API has no business answering another site's
-    // page with this user's cookie — not even a GET, since some GETs are recorded (a staff
-    // member's view of a patient's record) and a link from elsewhere must not forge that.
-    if cookie && parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross-site-request",
-            "Cross-site request refused",
-            "requests with the session cookie must come from Nobat's own pages",
-        ));
     }
     if cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
