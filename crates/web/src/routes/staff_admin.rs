@@ -93,6 +93,20 @@ pub async fn put_member(
     let role: Role = input.role.parse().map_err(|e: String| ApiError::invalid("role", e))?;
     let email = super::auth::normalise_email("email", &input.email)?;
     let practitioner = input.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?;
+    if let Some(p) = practitioner {
+        // Checked before an account may be made, so a bad id never leaves an orphan account.
+        match state.store.practitioner(staff.ctx.clinic.id, p).await {
+            Ok(_) => {}
+            Err(nobat_store::StoreError::NotFound(_)) => {
+                return Err(ApiError::invalid("practitioner", "no such practitioner in this clinic"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 200 || n.chars().any(char::is_control)) {
+        return Err(ApiError::invalid("name", "give a name of 1 to 200 characters"));
+    }
     if !staff.role.may_assign(role) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -116,7 +130,7 @@ pub async fn put_member(
     let (user, initial_password) = match existing {
         Some(u) => (u.id, None),
         None => {
-            let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&email).to_owned();
+            let name = name.unwrap_or(&email).to_owned();
             let pw = password::generate();
             let u = super::auth::create_user(&state, email, name, pw.clone(), false, staff.actor()).await?;
             (u.id, Some(pw))
