@@ -25,7 +25,7 @@ pub const TOKEN_PREFIX: &str = "nbt_";
 #[derive(Debug, Clone)]
 pub enum Via {
     /// A browser or client session; `id_hash` names it in the store.
-    Session { id_hash: String, csrf_token: String, cookie: bool },
+    Session { id_hash: String, csrf_token: String, cookie: bool, expires_at: Timestamp },
     /// An API token, good for one clinic and one role.
     Token(ApiToken),
 }
@@ -168,7 +168,8 @@ async fn resolve(parts: &Parts, state: &AppState) -> ApiResult<Option<Principal>
             let _ = store.execute(Command::TouchSession { id_hash, expires_at }).await;
         });
     }
-    Ok(Some(Principal { user, via: Via::Session { id_hash, csrf_token: session.csrf_token, cookie } }))
+    let via = Via::Session { id_hash, csrf_token: session.csrf_token, cookie, expires_at: session.expires_at };
+    Ok(Some(Principal { user, via }))
 }
 
 impl FromRequestParts<AppState> for MaybeSignedIn {

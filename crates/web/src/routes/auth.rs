@@ -240,11 +240,13 @@ pub async fn logout(State(state): State<AppState>, me: SignedIn) -> ApiResult<(S
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "accounts", security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn session(me: SignedIn) -> ApiResult<Json<SessionDto>> {
-    let Via::Session { csrf_token, .. } = &me.0.via else { unreachable!("SignedIn is a session") };
+    let Via::Session { csrf_token, expires_at, .. } = &me.0.via else {
+        return Err(ApiError::bad_request("this is a session's own page; sign in with a session"));
+    };
     Ok(Json(SessionDto {
         user: UserDto::new(&me.0.user),
         csrf_token: csrf_token.clone(),
-        expires_at: String::new(),
+        expires_at: expires_at.to_string(),
         token: None,
     }))
 }
