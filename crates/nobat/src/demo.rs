@@ -196,6 +196,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
                 idempotency: None,
                 user: None,
                 consents: vec![("privacy-notice".into(), "2026-01".into())],
+                contact_verified: true,
             };
             run(store, Command::Book(req)).await?;
             booked += 1;

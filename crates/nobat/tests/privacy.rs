@@ -1336,3 +1336,34 @@ async fn consents_are_recorded_listed_and_withdrawn_once() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+/// Guests are matched to an earlier record by phone and name, which anyone can type: consents
+/// a later guest booking brings to a record it did not create are kept but marked unverified;
+/// with a contact proof they are plain booking consents.
+#[tokio::test]
+async fn consents_from_an_unverified_guest_on_an_existing_record_are_marked() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = clinic_path(&seed);
+    let free = consult_slots(&app, &seed, 2).await;
+    let with_consent = |slot: &Value| {
+        let mut body = booking_for(slot, "Consenting Guest", "+989121110000");
+        body["consents"] = json!([{ "kind": "reminders", "text_version": "2026-01" }]);
+        body
+    };
+    let first = guest_books(&app, &seed, with_consent(&free[0])).await;
+    let second = guest_books(&app, &seed, with_consent(&free[2])).await;
+    assert_eq!(first["patient"], second["patient"], "the same record, matched by phone and name");
+    let (code_id, code) = request_code(&app, &seed, "+989121110000").await;
+    let (s, proof) = confirm(&app, &seed, &code_id, &code).await;
+    assert_eq!(s, StatusCode::OK, "{proof}");
+    let mut third = with_consent(&free[4]);
+    third["contact_proof"] = proof["contact_proof"].clone();
+    guest_books(&app, &seed, third).await;
+    let patient = first["patient"].as_str().unwrap();
+    let (s, consents) = app.get(&format!("{c}/patients/{patient}/consents")).await;
+    assert_eq!(s, StatusCode::OK);
+    let sources: Vec<&str> = consents.as_array().unwrap().iter().map(|k| k["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, vec!["booking", "booking (contact not verified)", "booking"], "{consents}");
+    app.stop().await;
+}

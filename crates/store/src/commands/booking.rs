@@ -54,6 +54,8 @@ pub struct BookRequest {
     pub user: Option<nobat_core::UserId>,
     /// Consents given with the booking: (kind, text version).
     pub consents: Vec<(String, String)>,
+    /// The caller proved the patient's phone or email (a contact proof), or is staff.
+    pub contact_verified: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -184,7 +186,11 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
             return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
         }
     }
-    let patient = find_or_create_patient(tx, r.clinic, &r.patient, r.user).await?;
+    let (patient, created) = find_or_create_patient(tx, r.clinic, &r.patient, r.user).await?;
+    // A guest's booking is matched to an earlier record by phone and name, which anyone can
+    // type: consents it brings to a record it did not create are kept, but marked as such.
+    let source =
+        if created || r.contact_verified || r.user.is_some() { "booking" } else { "booking (contact not verified)" };
     for (kind, version) in &r.consents {
         let consent = crate::identity::Consent {
             id: nobat_core::ConsentId::new(),
@@ -194,7 +200,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
             text_version: version.clone(),
             given_at: tx.now,
             withdrawn_at: None,
-            source: "booking".into(),
+            source: source.into(),
         };
         super::privacy::record_consent(tx, &consent, &r.audit_actor).await?;
     }
@@ -572,7 +578,7 @@ async fn find_or_create_patient(
     clinic: ClinicId,
     c: &PatientContact,
     user: Option<nobat_core::UserId>,
-) -> StoreResult<PatientId> {
+) -> StoreResult<(PatientId, bool)> {
     let key = user.map_or_else(|| c.contact_key(), |u| format!("user:{u}"));
     // Insert-or-nothing, then read: on PostgreSQL a concurrent first booking of the same person
     // in another writer waits on the unique key instead of creating a twin.
@@ -591,6 +597,7 @@ async fn find_or_create_patient(
     .bind(user.map(|u| u.to_string()))
     .fetch_optional(&mut *tx.conn)
     .await?;
+    let created = inserted.is_some();
     let row = match inserted {
         Some(row) => row,
         None => {
@@ -602,7 +609,7 @@ async fn find_or_create_patient(
                 .await?
         }
     };
-    rows::parse(&row, "id")
+    Ok((rows::parse(&row, "id")?, created))
 }
 
 /// What listeners learn about an appointment change: ids and times, no personal data.

@@ -214,26 +214,24 @@ pub async fn book(
         .collect::<ApiResult<Vec<_>>>()?;
     let acting = booking_actor(&state, &visitor, input.staff_override).await?;
     let ctx = visitor.ctx;
-    if ctx.clinic.security.verify_guest_contact && !acting.staff {
-        let proven = input.contact_proof.as_deref().is_some_and(|proof| {
-            links::check_contact_proof(
-                &state.auth.keys,
-                proof,
-                ctx.clinic.id,
-                &patient.contact_key(),
-                jiff::Timestamp::now(),
-            )
-        });
-        if !proven {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "contact-unverified",
-                "Confirm your phone or email first",
-                "this clinic confirms patients' phone or email: request a code (POST /clinics/{clinic}/verifications), \
+    let proven = input.contact_proof.as_deref().is_some_and(|proof| {
+        links::check_contact_proof(
+            &state.auth.keys,
+            proof,
+            ctx.clinic.id,
+            &patient.contact_key(),
+            jiff::Timestamp::now(),
+        )
+    });
+    if ctx.clinic.security.verify_guest_contact && !acting.staff && !proven {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "contact-unverified",
+            "Confirm your phone or email first",
+            "this clinic confirms patients' phone or email: request a code (POST /clinics/{clinic}/verifications), \
                  confirm it, and send the proof as contact_proof",
-            )
-            .with_field("contact_proof"));
-        }
+        )
+        .with_field("contact_proof"));
     }
     // Who asks is part of the request: someone else's retry with the same key and body does not
     // get this booking (and its manage link) replayed to them.
@@ -253,6 +251,7 @@ pub async fn book(
         idempotency,
         user: acting.user,
         consents,
+        contact_verified: proven || acting.staff,
     };
     match state.store.execute(Command::Book(req)).await? {
         Output::Appointment { appointment, replayed } => {
