@@ -326,6 +326,11 @@ async fn a_sqlite_deployment_moves_to_postgres_intact() {
         let a = moved.appointment(clinic.id, id.parse().unwrap()).await.unwrap();
         assert_eq!(a.status.as_str(), "booked");
     }
+    // The audit chains moved whole (the clinic's and the accounts'), and the owner still signs in
+    // to the same account.
+    let chains = moved.audit_verify().await.unwrap();
+    assert!(chains.len() >= 2 && chains.iter().all(|c| c.problems.is_empty() && c.rows > 0), "{chains:?}");
+    assert!(moved.user_by_email(OWNER_EMAIL).await.unwrap().is_some());
     moved.close().await;
     // The source is untouched.
     let source = nobat_store::Store::open(&sqlite, nobat_store::StoreOptions::default()).await.unwrap();
