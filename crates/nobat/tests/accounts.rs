@@ -783,6 +783,37 @@ async fn holds_and_bookings_are_limited_per_ip() {
     app.stop().await;
 }
 
+/// A signed-in patient's bookings are limited per account too: changing address (here through
+/// a trusted proxy's X-Forwarded-For) does not buy a fresh budget; a guest from another address
+/// does get one.
+#[tokio::test]
+async fn bookings_are_limited_per_account_wherever_they_come_from() {
+    let app = spawn_with(|cfg| {
+        cfg.limits.booking_per_ip = 3;
+        cfg.limits.trust_forwarded_for = true;
+    })
+    .await;
+    let seed = seed(&app).await;
+    let free = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    assert!(free.len() >= 5);
+    let url = format!("{}/clinics/{}/appointments", app.api, seed.slug);
+    let (s, v) = register(&app, "roamer@test.nobat", "a long enough password", "Roamer").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let me = authed_client(&login(&app.anon, &app.api, "roamer@test.nobat", "a long enough password").await);
+    for (i, slot) in free.iter().take(3).enumerate() {
+        let from = format!("198.51.100.{i}");
+        let (s, _, v) = call(me.post(&url).header("x-forwarded-for", from).json(&booking(slot, "Roamer"))).await;
+        assert_eq!(s, StatusCode::CREATED, "booking {i}: {v}");
+    }
+    let (s, h, p) =
+        call(me.post(&url).header("x-forwarded-for", "198.51.100.9").json(&booking(&free[3], "Roamer"))).await;
+    assert_rate_limited(s, &h, &p, "a fourth booking from a fresh address, same account");
+    let (s, _, v) =
+        call(app.anon.post(&url).header("x-forwarded-for", "203.0.113.5").json(&booking(&free[4], "Guest"))).await;
+    assert_eq!(s, StatusCode::CREATED, "a guest elsewhere has their own budget: {v}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn verification_codes_are_limited_per_contact() {
     let app = spawn_with(|cfg| cfg.limits.codes_per_contact = 3).await;

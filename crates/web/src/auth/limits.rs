@@ -96,6 +96,8 @@ pub struct Limits {
     codes_ip: Bucket,
     codes_contact: Bucket,
     booking_ip: Bucket,
+    /// The same budget per signed-in account, wherever it books from.
+    booking_account: Bucket,
     trust_forwarded_for: bool,
     seen: std::sync::atomic::AtomicU64,
 }
@@ -109,6 +111,7 @@ impl Limits {
             codes_ip: Bucket::new(s.codes_per_ip),
             codes_contact: Bucket::new(s.codes_per_contact),
             booking_ip: Bucket::new(s.booking_per_ip),
+            booking_account: Bucket::new(s.booking_per_ip),
             trust_forwarded_for: s.trust_forwarded_for,
             seen: Default::default(),
         }
@@ -117,6 +120,11 @@ impl Limits {
     /// Per-account sign-in limit (called by the login handler with the email).
     pub fn login_account(&self, email: &str) -> Result<(), ApiError> {
         self.login_account.check(email)
+    }
+
+    /// Per-account booking limit (called with the signed-in user's id).
+    pub fn booking_account(&self, user: &str) -> Result<(), ApiError> {
+        self.booking_account.check(user)
     }
 
     /// Per-contact code limit (called with the normalised phone or email).
@@ -141,9 +149,15 @@ impl Limits {
     /// The buckets a request falls in, by its route template and method.
     fn check_request(&self, req: &Request) -> Result<(), ApiError> {
         if self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 10_000 == 9_999 {
-            for b in
-                [&self.api, &self.login_ip, &self.login_account, &self.codes_ip, &self.codes_contact, &self.booking_ip]
-            {
+            for b in [
+                &self.api,
+                &self.login_ip,
+                &self.login_account,
+                &self.codes_ip,
+                &self.codes_contact,
+                &self.booking_ip,
+                &self.booking_account,
+            ] {
                 b.forget_idle();
             }
         }

@@ -213,6 +213,9 @@ pub async fn book(
         .map(|(i, c)| c.parse(&format!("consents[{i}]")))
         .collect::<ApiResult<Vec<_>>>()?;
     let acting = booking_actor(&state, &visitor, input.staff_override).await?;
+    if let Some(user) = acting.user {
+        state.auth.limits.booking_account(&user.to_string())?;
+    }
     let ctx = visitor.ctx;
     let proven = input.contact_proof.as_deref().is_some_and(|proof| {
         links::check_contact_proof(
