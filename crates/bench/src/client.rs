@@ -108,10 +108,20 @@ impl Api {
 
     /// One availability query; returns the number of slots and the latency.
     pub async fn availability(&self, clinic: &Clinic, from: Date, to: Date) -> anyhow::Result<(usize, Duration)> {
-        let url = format!(
-            "{}/clinics/{}/availability?service={}&from={from}&to={to}",
-            self.base, clinic.slug, clinic.service
-        );
+        self.availability_as(clinic, from, to, false).await
+    }
+
+    /// The same, in the full or the compact answer.
+    pub async fn availability_as(
+        &self,
+        clinic: &Clinic,
+        from: Date,
+        to: Date,
+        compact: bool,
+    ) -> anyhow::Result<(usize, Duration)> {
+        let path = if compact { "availability/compact" } else { "availability" };
+        let url =
+            format!("{}/clinics/{}/{path}?service={}&from={from}&to={to}", self.base, clinic.slug, clinic.service);
         let t = Instant::now();
         let res = self.http.get(url).send().await?;
         let status = res.status();
@@ -120,8 +130,13 @@ impl Api {
         if !status.is_success() {
             bail!("availability → {status}");
         }
-        // Count slots without a full parse (outside the timed part).
-        let n = bytes.windows(8).filter(|w| w == b"\"start\":").count();
+        // Count slots (outside the timed part).
+        let n = if compact {
+            let v: Value = serde_json::from_slice(&bytes)?;
+            v["groups"].as_array().map_or(0, |g| g.iter().map(|g| g["starts"].as_array().map_or(0, Vec::len)).sum())
+        } else {
+            bytes.windows(8).filter(|w| w == b"\"start\":").count()
+        };
         Ok((n, took))
     }
 

@@ -87,6 +87,21 @@ pub async fn availability(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Figures>> {
         timed_availability(ctx, "availability 1 prac × 30 d (8 clients)", &one, from, to, 8, ctx.n(2000), &verified)
             .await?,
     );
+    let (c, _) = api.availability_as(&one, from, to, true).await?;
+    ensure!(c == n, "the compact answer holds {c} slots, the full one {n}");
+    out.push(
+        timed_availability(
+            ctx,
+            "availability compact 1 prac × 30 d (1 client)",
+            &one,
+            from,
+            to,
+            1,
+            ctx.n(1000),
+            &verified,
+        )
+        .await?,
+    );
 
     // 50 practitioners × 14 days, 09:00–17:00, 30-minute slots.
     let svc = json!({ "name": "Consultation", "duration_min": 30, "min_notice_min": 0, "horizon_days": 400 });
@@ -125,9 +140,10 @@ async fn timed_availability(
     total: usize,
     verified: &str,
 ) -> anyhow::Result<Figures> {
+    let compact = name.contains("compact");
     // Warm up connections and caches.
     for i in 0..clients.max(4) {
-        ctx.api(i).availability(clinic, from, to).await?;
+        ctx.api(i).availability_as(clinic, from, to, compact).await?;
     }
     let wall = Instant::now();
     let per = total.div_ceil(clients);
@@ -136,7 +152,7 @@ async fn timed_availability(
         async move {
             let mut v = Vec::with_capacity(per);
             for _ in 0..per {
-                if let Ok((_, d)) = api.availability(clinic, from, to).await {
+                if let Ok((_, d)) = api.availability_as(clinic, from, to, compact).await {
                     v.push(d);
                 }
             }

@@ -37,6 +37,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/clinics/{clinic}/practitioners/{id}"),
     ("get", "/api/v1/clinics/{clinic}/locations"),
     ("get", "/api/v1/clinics/{clinic}/availability"),
+    ("get", "/api/v1/clinics/{clinic}/availability/compact"),
     ("post", "/api/v1/clinics/{clinic}/holds"),
     ("delete", "/api/v1/clinics/{clinic}/holds/{id}"),
     ("post", "/api/v1/clinics/{clinic}/appointments"),

@@ -157,6 +157,31 @@ impl SlotDto {
     }
 }
 
+/// Slots in compact form: see `GET /clinics/{clinic}/availability/compact`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompactSlots {
+    pub service: String,
+    /// Every slot lasts this long: its end is its start plus this.
+    pub duration_min: u32,
+    pub groups: Vec<SlotGroup>,
+}
+
+/// The slots of one practitioner at one location on one local date, at one UTC offset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotGroup {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The UTC offset of these local times, e.g. `+03:30`.
+    pub offset: String,
+    pub practitioner: String,
+    pub location: String,
+    /// Local start times `HH:MM`, ascending.
+    pub starts: Vec<String>,
+    /// Places left at each start, for group services (capacity above 1) only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_left: Option<Vec<u32>>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlotList {
     pub slots: Vec<SlotDto>,

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::context::{ClinicCtx, body_id, date};
-use crate::dto::{SlotDto, SlotList};
+use crate::dto::{CompactSlots, SlotDto, SlotGroup, SlotList};
 use crate::extract::ApiQuery;
 use crate::problem::{ApiResult, Problem};
 use axum::Json;
@@ -43,13 +43,80 @@ pub async fn availability(
     Path(clinic): Path<String>,
     ApiQuery(p): ApiQuery<AvailabilityParams>,
 ) -> ApiResult<Json<SlotList>> {
+    let (ctx, _, slots) = compute(&state, &clinic, p).await?;
+    let zones: Vec<_> = ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect();
+    let tz = |id| zones.iter().find(|(l, _)| *l == id).map(|(_, tz)| tz.clone()).unwrap_or(jiff::tz::TimeZone::UTC);
+    Ok(Json(SlotList { slots: slots.iter().map(|s| SlotDto::new(s, &tz(s.location))).collect() }))
+}
+
+/// The same slots, compact: grouped by local date, practitioner, location and UTC offset, each
+/// slot only its local start time. A month of one practitioner's slots is about 8 bytes a slot
+/// instead of 240 — for calendars that show many days at once. A day with a DST change has one
+/// group per offset, so every start time stays unambiguous.
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/availability/compact", tag = "booking",
+    params(("clinic" = String, Path, description = "clinic id or slug"), AvailabilityParams),
+    responses(
+        (status = 200, body = CompactSlots),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn availability_compact(
+    State(state): State<AppState>,
+    Path(clinic): Path<String>,
+    ApiQuery(p): ApiQuery<AvailabilityParams>,
+) -> ApiResult<Json<CompactSlots>> {
+    let (ctx, service, mut slots) = compute(&state, &clinic, p).await?;
+    let zones: Vec<_> = ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect();
+    // Sorted so that each group is one run of equal keys.
+    slots.sort_by_key(|s| (s.practitioner, s.location, s.start));
+    let mut groups: Vec<SlotGroup> = Vec::new();
+    let mut current: Option<(jiff::civil::Date, jiff::tz::Offset, PractitionerId, LocationId)> = None;
+    for s in &slots {
+        let tz = zones.iter().find(|(l, _)| *l == s.location).map_or(jiff::tz::TimeZone::UTC, |(_, tz)| tz.clone());
+        let offset = tz.to_offset(s.start);
+        let local = offset.to_datetime(s.start);
+        let key = (local.date(), offset, s.practitioner, s.location);
+        let time = format!("{:02}:{:02}", local.hour(), local.minute());
+        if current != Some(key) {
+            current = Some(key);
+            groups.push(SlotGroup {
+                date: key.0.to_string(),
+                offset: offset_text(key.1),
+                practitioner: key.2.to_string(),
+                location: key.3.to_string(),
+                starts: Vec::new(),
+                capacity_left: (service.capacity > 1).then(Vec::new),
+            });
+        }
+        let Some(group) = groups.last_mut() else { continue };
+        group.starts.push(time);
+        if let Some(left) = group.capacity_left.as_mut() {
+            left.push(s.capacity_left);
+        }
+    }
+    Ok(Json(CompactSlots { service: service.id.to_string(), duration_min: service.duration_min, groups }))
+}
+
+/// `+03:30`, `-05:00`, `+00:00`: always hours and minutes, as RFC 3339 writes them.
+fn offset_text(offset: jiff::tz::Offset) -> String {
+    let secs = offset.seconds();
+    let (sign, abs) = if secs < 0 { ('-', -secs) } else { ('+', secs) };
+    format!("{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
+}
+
+/// Validates the query and computes the slots (shared by both answers).
+async fn compute(
+    state: &AppState,
+    clinic: &str,
+    p: AvailabilityParams,
+) -> ApiResult<(ClinicCtx, nobat_core::Service, Vec<nobat_core::Slot>)> {
     let service_id: ServiceId = body_id("service", &p.service)?;
     let from = date("from", &p.from)?;
     let to = date("to", &p.to)?;
     let practitioner: Option<PractitionerId> =
         p.practitioner.as_deref().map(|x| body_id("practitioner", x)).transpose()?;
     let location: Option<LocationId> = p.location.as_deref().map(|x| body_id("location", x)).transpose()?;
-    let ctx = ClinicCtx::load(&state, &clinic).await?;
+    let ctx = ClinicCtx::load(state, clinic).await?;
     let service = state.store.service(ctx.clinic.id, service_id).await?;
     let query = AvailabilityQuery {
         from,
@@ -60,7 +127,5 @@ pub async fn availability(
         audience: Audience::Patient,
     };
     let slots = state.store.availability(ctx.clinic.id, &service, query).await?;
-    let zones: Vec<_> = ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect();
-    let tz = |id| zones.iter().find(|(l, _)| *l == id).map(|(_, tz)| tz.clone()).unwrap_or(jiff::tz::TimeZone::UTC);
-    Ok(Json(SlotList { slots: slots.iter().map(|s| SlotDto::new(s, &tz(s.location))).collect() }))
+    Ok((ctx, service, slots))
 }

@@ -34,6 +34,7 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::get_practitioner))
         .routes(routes!(directory::list_locations))
         .routes(routes!(availability::availability))
+        .routes(routes!(availability::availability_compact))
         .routes(routes!(booking::create_hold))
         .routes(routes!(booking::release_hold))
         .routes(routes!(booking::book))
