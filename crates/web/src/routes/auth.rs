@@ -111,9 +111,10 @@ pub async fn login(
     let ok = password::verify(input.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     metrics::counter!("nobat_logins_total", "outcome" => if ok { "password_ok" } else { "password_wrong" })
         .increment(1);
+    let known = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        if let Some(u) = state.store.user_by_email(&email).await? {
-            state.store.execute(Command::LoginFailed(u.id)).await?;
+        if let Some(id) = known {
+            state.store.execute(Command::LoginFailed(id)).await?;
         }
         return Err(invalid_credentials());
     };
