@@ -5,14 +5,19 @@
 mod accounts;
 mod booking;
 mod catalog;
+mod changes;
+mod holds;
 mod idempotency;
 mod outbox;
 mod privacy;
 mod schedule;
+mod slot_lock;
 
 pub use accounts::{MemberChange, NewUser, TotpChange, lockout};
-pub use booking::{BookRequest, CancelRequest, HoldRequest, RescheduleRequest, StatusRequest};
+pub use booking::BookRequest;
 pub use catalog::NewClinic;
+pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
+pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use outbox::OutboxItem;
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
@@ -228,12 +233,12 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::DeleteRule(clinic, id, actor) => schedule::delete_rule(tx, *clinic, *id, actor).await,
         Command::CreateException(e) => schedule::create_exception(tx, e).await,
         Command::DeleteException(clinic, id, actor) => schedule::delete_exception(tx, *clinic, *id, actor).await,
-        Command::Hold(r) => booking::hold(tx, r).await,
-        Command::ReleaseHold(clinic, id) => booking::release_hold(tx, *clinic, *id).await,
+        Command::Hold(r) => holds::hold(tx, r).await,
+        Command::ReleaseHold(clinic, id) => holds::release_hold(tx, *clinic, *id).await,
         Command::Book(r) => booking::book(tx, r).await,
-        Command::Cancel(r) => booking::cancel(tx, r).await,
-        Command::Reschedule(r) => booking::reschedule(tx, r).await,
-        Command::SetStatus(r) => booking::set_status(tx, r).await,
+        Command::Cancel(r) => changes::cancel(tx, r).await,
+        Command::Reschedule(r) => changes::reschedule(tx, r).await,
+        Command::SetStatus(r) => changes::set_status(tx, r).await,
         Command::CreateUser(n) => accounts::create_user(tx, n).await,
         Command::SetPassword { user, hash, actor } => accounts::set_password(tx, *user, hash, actor).await,
         Command::EraseAccount { user, actor } => accounts::erase_account(tx, *user, actor).await,
@@ -264,7 +269,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
             privacy::erase_patient(tx, *clinic, *patient, actor, reason).await
         }
         Command::RetentionSweep => privacy::retention_sweep(tx).await,
-        Command::ExpireHolds => booking::expire_holds(tx).await,
+        Command::ExpireHolds => holds::expire_holds(tx).await,
         Command::ClaimOutbox { limit, lease } => outbox::claim(tx, *limit, *lease).await,
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after } => outbox::retry_later(tx, item, *after).await,

@@ -1,0 +1,183 @@
+//! Changes to an existing appointment: cancel, reschedule (one transaction: the new one booked,
+//! the old one cancelled) and front-desk status changes. Each locks the practitioner first and
+//! reads the appointment again under the lock.
+
+use super::idempotency::{self, Idempotency};
+use super::slot_lock::{
+    Must, calendar_for, decide_locked, event_payload, insert_appointment, load_appointment, load_service,
+    lock_practitioner, locked_appointment, update_status,
+};
+use crate::audit::AuditActor;
+use crate::calendar::Excluding;
+use crate::error::StoreResult;
+use crate::model::Appointment;
+use crate::tx::WriteTx;
+use jiff::Timestamp;
+use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff};
+use nobat_core::{AppointmentId, AppointmentStatus, ClinicId, DomainError, LocationId, PractitionerId};
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct CancelRequest {
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub reason: Option<String>,
+    pub actor: Actor,
+    pub audit_actor: AuditActor,
+}
+
+/// Move an appointment: the new one is booked and the old one cancelled, atomically.
+#[derive(Debug, Clone)]
+pub struct RescheduleRequest {
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub start: Timestamp,
+    /// Another practitioner, if the patient switches.
+    pub practitioner: Option<PractitionerId>,
+    pub location: Option<LocationId>,
+    pub actor: Actor,
+    pub audit_actor: AuditActor,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// A staff status change (arrived, checked-in, fulfilled, noshow, entered-in-error, …).
+#[derive(Debug, Clone)]
+pub struct StatusRequest {
+    pub clinic: ClinicId,
+    pub appointment: AppointmentId,
+    pub status: AppointmentStatus,
+    pub audit_actor: AuditActor,
+}
+
+pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResult<super::Output> {
+    let before = locked_appointment(tx, r.clinic, r.appointment).await?;
+    let status = before.status.transition(AppointmentStatus::Cancelled)?;
+    let service = load_service(tx, r.clinic, before.service).await?;
+    let overridden = check_cutoff(Change::Cancel, before.start, &service, tx.now, r.actor)?;
+    let override_note =
+        (overridden == Overridden::Yes).then(|| "cancelled by staff inside the patient cut-off".to_owned());
+    let after = Appointment {
+        status,
+        cancel_reason: r.reason.clone(),
+        override_note: override_note.or(before.override_note.clone()),
+        updated_at: tx.now,
+        ..before.clone()
+    };
+    update_status(tx, &after).await?;
+    tx.emit(r.clinic, "appointment.cancelled", event_payload(&after)).await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "cancel",
+        "appointment",
+        &after.id.to_string(),
+        Some(&before),
+        Some(&after),
+        r.reason.as_deref(),
+    );
+    Ok(super::Output::Appointment { appointment: after, replayed: false })
+}
+
+pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> StoreResult<super::Output> {
+    if let Some(appointment) = idempotency::replay::<Appointment>(tx, r.clinic, r.idempotency.as_ref()).await? {
+        return Ok(super::Output::Appointment { appointment, replayed: true });
+    }
+    let found = load_appointment(tx, r.clinic, r.appointment).await?;
+    let practitioner = r.practitioner.unwrap_or(found.practitioner);
+    // Lock both practitioners in a fixed order so two reschedules crossing each other cannot
+    // deadlock; the new one must be active, the old one may have left since.
+    let mut locks = vec![(found.practitioner, Must::Exist), (practitioner, Must::BeActive)];
+    locks.sort_by_key(|(p, _)| *p);
+    locks.dedup_by(|a, b| {
+        let same = a.0 == b.0;
+        if same {
+            b.1 = Must::BeActive;
+        }
+        same
+    });
+    let mut seq = 0;
+    for (p, must) in locks {
+        let s = lock_practitioner(tx, r.clinic, p, must).await?;
+        if p == practitioner {
+            seq = s;
+        }
+    }
+    // Read again under the lock: a concurrent change may have moved or cancelled it.
+    let old = load_appointment(tx, r.clinic, r.appointment).await?;
+    if !matches!(old.status, AppointmentStatus::Booked | AppointmentStatus::Pending) {
+        return Err(DomainError::IllegalTransition { from: old.status.as_str(), to: "rescheduled" }.into());
+    }
+    let (cal, service) = calendar_for(tx, r.clinic, practitioner, seq, old.service).await?;
+    let cut = check_cutoff(Change::Reschedule, old.start, &service, tx.now, r.actor)?;
+    let req = SlotRequest { service: old.service, practitioner, start: r.start, location: r.location };
+    let excluding = Excluding { appointment: Some(old.id), hold: None };
+    let (slot, notice) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
+    let override_note = (cut == Overridden::Yes || notice == Overridden::Yes)
+        .then(|| "rescheduled by staff inside the patient cut-off, notice or horizon".to_owned());
+    let new = Appointment {
+        id: AppointmentId::new(),
+        location: slot.location,
+        practitioner: slot.practitioner,
+        start: slot.start,
+        end: slot.end,
+        status: AppointmentStatus::Booked,
+        cancel_reason: None,
+        override_note: override_note.clone(),
+        rescheduled_from: Some(old.id),
+        rescheduled_to: None,
+        created_at: tx.now,
+        updated_at: tx.now,
+        ..old.clone()
+    };
+    let old_after = Appointment {
+        status: AppointmentStatus::Cancelled,
+        cancel_reason: Some("rescheduled".into()),
+        rescheduled_to: Some(new.id),
+        updated_at: tx.now,
+        ..old.clone()
+    };
+    // Free the old time first: PostgreSQL's exclusion constraint checks each statement.
+    update_status(tx, &old_after).await?;
+    insert_appointment(tx, &new, &service).await?;
+    tx.emit(
+        r.clinic,
+        "appointment.rescheduled",
+        json!({ "from": event_payload(&old_after), "to": event_payload(&new) }),
+    )
+    .await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "reschedule",
+        "appointment",
+        &old.id.to_string(),
+        Some(&old),
+        Some(&new),
+        override_note.as_deref(),
+    );
+    idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &new).await?;
+    Ok(super::Output::Appointment { appointment: new, replayed: false })
+}
+
+pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> StoreResult<super::Output> {
+    let before = locked_appointment(tx, r.clinic, r.appointment).await?;
+    let status = before.status.transition(r.status)?;
+    if status.occupies_time() && !before.status.occupies_time() {
+        // Taking time back needs the capacity check of a booking.
+        return Err(DomainError::IllegalTransition { from: before.status.as_str(), to: status.as_str() }.into());
+    }
+    let after = Appointment { status, updated_at: tx.now, ..before.clone() };
+    update_status(tx, &after).await?;
+    tx.emit(r.clinic, "appointment.status_changed", event_payload(&after)).await?;
+    tx.audit(
+        r.clinic,
+        &r.audit_actor,
+        "set_status",
+        "appointment",
+        &after.id.to_string(),
+        Some(&before),
+        Some(&after),
+        None,
+    );
+    Ok(super::Output::Appointment { appointment: after, replayed: false })
+}
