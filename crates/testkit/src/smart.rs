@@ -330,19 +330,27 @@ impl SmartFeed {
             .collect();
         let mut found = false;
         for name in names {
-            self.edit_file(&name, |body| {
-                body.lines()
-                    .map(|l| match serde_json::from_str::<Value>(l) {
-                        Ok(mut v) if v["id"] == json!(slot_id) => {
-                            found = true;
-                            v["status"] = json!(status);
-                            v.to_string()
-                        }
-                        _ => l.to_owned(),
-                    })
-                    .map(|l| l + "\n")
-                    .collect()
-            });
+            let Some(body) = self.file(&name) else {
+                continue;
+            };
+            let mut changed = false;
+            // Line by line, keeping every other byte as it was, so only this file changes.
+            let next: String = body
+                .split_inclusive('\n')
+                .map(|l| match serde_json::from_str::<Value>(l.trim_end()) {
+                    Ok(mut v) if v["id"] == json!(slot_id) => {
+                        changed = true;
+                        v["status"] = json!(status);
+                        let end = if l.ends_with('\n') { "\n" } else { "" };
+                        format!("{v}{end}")
+                    }
+                    _ => l.to_owned(),
+                })
+                .collect();
+            if changed {
+                found = true;
+                self.edit_file(&name, |_| next);
+            }
         }
         found
     }

@@ -185,22 +185,27 @@ impl SmtpFake {
 struct Conn {
     reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
     writer: tokio::net::tcp::OwnedWriteHalf,
-    delay: Duration,
+    state: Arc<State>,
 }
 
 impl Conn {
     async fn reply(&mut self, text: &str) -> io::Result<()> {
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
+        let delay = *self.state.delay.lock().unwrap_or_else(|e| e.into_inner());
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
-        self.writer.write_all(text.as_bytes()).await?;
-        self.writer.write_all(b"\r\n").await?;
+        // One write per reply: a reply split over two segments is what stalls on Nagle.
+        let mut buf = Vec::with_capacity(text.len() + 2);
+        buf.extend_from_slice(text.as_bytes());
+        buf.extend_from_slice(b"\r\n");
+        self.writer.write_all(&buf).await?;
         self.writer.flush().await
     }
 
     /// One line without its CRLF; `None` at end of stream. Lines are capped (RFC 5321
     /// allows 512 octets for commands, 1000 for text lines; we allow more, not unbounded).
     async fn line(&mut self) -> io::Result<Option<Vec<u8>>> {
+        quick_ack(self.reader.get_ref().as_ref());
         let mut buf = Vec::new();
         let n = (&mut self.reader)
             .take(64 * 1024)
@@ -216,6 +221,18 @@ impl Conn {
     }
 }
 
+/// Clients such as lettre write the end of DATA (`.\r\n`) as a separate small segment without
+/// TCP_NODELAY; Nagle then holds it until our delayed ACK (~40 ms) fires. NODELAY on our side
+/// cannot help, so we ACK at once (Linux resets the mode, hence before every read).
+fn quick_ack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
+}
+
 #[derive(Default)]
 struct Txn {
     from: Option<String>,
@@ -224,11 +241,10 @@ struct Txn {
 
 async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
     let (r, w) = stream.into_split();
-    let delay = *state.delay.lock().unwrap_or_else(|e| e.into_inner());
     let mut c = Conn {
         reader: BufReader::new(r),
         writer: w,
-        delay,
+        state: state.clone(),
     };
     let host = state.hostname.clone();
     c.reply(&format!("220 {host} ESMTP nobat-testkit")).await?;

@@ -1,0 +1,115 @@
+use nobat_testkit::{KavenegarFake, TwilioFake};
+use serde_json::{Value, json};
+
+use crate::{FORM, WAIT, client, form};
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+
+async fn twilio_send(
+    tw: &TwilioFake,
+    auth: (&str, &str),
+    fields: &[(&str, &str)],
+    key: &str,
+) -> (u16, Value, Option<String>) {
+    let r = client()
+        .post(format!("{}/2010-04-01/Accounts/{SID}/Messages.json", tw.url()))
+        .basic_auth(auth.0, Some(auth.1))
+        .header("content-type", FORM)
+        .header("Idempotency-Key", key)
+        .body(form(fields))
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    (status, r.json().await.expect("json"), retry)
+}
+
+#[tokio::test]
+async fn twilio_accepts_a_message_and_answers_like_twilio() {
+    let tw = TwilioFake::start(SID, "tok").await.expect("start");
+    let msg = [("To", "+989121234567"), ("From", "+15005550006"), ("Body", "نوبت شما فردا ساعت ۹")];
+    let (s, v, _) = twilio_send(&tw, (SID, "tok"), &msg, "k1").await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["status"], json!("queued"));
+    assert_eq!(v["to"], json!("+989121234567"));
+    assert_eq!(v["body"], json!("نوبت شما فردا ساعت ۹"));
+    let sid = v["sid"].as_str().expect("sid");
+    assert!(sid.starts_with("SM") && sid.len() == 34, "{sid}");
+    let got = tw.wait_for(1, WAIT).await;
+    assert_eq!(got[0].id, sid);
+    assert_eq!(got[0].request.header("idempotency-key"), Some("k1"));
+}
+
+#[tokio::test]
+async fn twilio_errors_and_faults_use_twilios_error_shape() {
+    let tw = TwilioFake::start(SID, "tok").await.expect("start");
+    let ok = [("To", "+989121234567"), ("From", "+15005550006"), ("Body", "hi")];
+    let (s, v, _) = twilio_send(&tw, (SID, "bad"), &ok, "k").await;
+    assert_eq!((s, &v["code"]), (401, &json!(20003)));
+    assert_eq!(v["more_info"], json!("https://www.twilio.com/docs/errors/20003"));
+    let (s, v, _) = twilio_send(&tw, (SID, "tok"), &[("To", "09121234567"), ("From", "+1"), ("Body", "x")], "k").await;
+    assert_eq!((s, &v["code"]), (400, &json!(21211)), "not E.164");
+    let (s, v, _) = twilio_send(&tw, (SID, "tok"), &[("To", "+989121234567"), ("From", "+15005550006")], "k").await;
+    assert_eq!((s, &v["code"]), (400, &json!(21602)));
+
+    tw.fail_next(1, 503);
+    tw.rate_limit_next(1, 7);
+    let (s, v, _) = twilio_send(&tw, (SID, "tok"), &ok, "k1").await;
+    assert_eq!((s, &v["status"]), (503, &json!(503)));
+    let (s, v, retry) = twilio_send(&tw, (SID, "tok"), &ok, "k1").await;
+    assert_eq!((s, &v["code"], retry.as_deref()), (429, &json!(20429), Some("7")));
+    twilio_send(&tw, (SID, "tok"), &ok, "k1").await;
+    twilio_send(&tw, (SID, "tok"), &ok, "k2").await;
+    let key = |m: &nobat_testkit::Sms| m.request.header("idempotency-key").map(str::to_owned);
+    tw.sent().assert_exactly_once(key, ["k1", "k2"]);
+}
+
+#[tokio::test]
+async fn kavenegar_sends_to_each_receptor_and_answers_in_persian() {
+    let kn = KavenegarFake::start("KEY123").await.expect("start");
+    let r = client()
+        .post(format!("{}/v1/KEY123/sms/send.json", kn.url()))
+        .header("content-type", FORM)
+        .body(form(&[
+            ("receptor", "09121234567,09351234567"),
+            ("sender", "10004346"),
+            ("message", "یادآوری نوبت"),
+        ]))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["return"], json!({"status": 200, "message": "تایید شد"}));
+    let entries = v["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0]["messageid"].is_u64());
+    assert_eq!(entries[1]["receptor"], json!("09351234567"));
+    assert_eq!(entries[0]["status"], json!(1));
+    let got = kn.wait_for(2, WAIT).await;
+    assert_eq!(got[0].body, "یادآوری نوبت");
+
+    // GET with a query string is documented too; a wrong key is refused with 403.
+    let r = client()
+        .get(format!("{}/v1/WRONG/sms/send.json?receptor=09121234567&message=x", kn.url()))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 403);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["return"]["status"], json!(403));
+    assert_eq!(v["entries"], Value::Null);
+
+    kn.fail_next(1, 500);
+    let r = client()
+        .get(format!("{}/v1/KEY123/sms/send.json?receptor=09121234567&message=x", kn.url()))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 500);
+    assert_eq!(kn.sent().len(), 2);
+}

@@ -1,0 +1,269 @@
+use std::time::{Duration, Instant};
+
+use nobat_testkit::telegram::{FloodLimits, Speaker};
+use nobat_testkit::{TelegramFake, TgUser};
+use serde_json::{Value, json};
+
+use crate::{FORM, WAIT, client, form};
+
+const TOKEN: &str = "123456:ABC-test-token";
+
+/// A minimal bot written against the real Bot API, as Nobat's adapter would be.
+struct Bot {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Bot {
+    fn new(tg: &TelegramFake) -> Self {
+        Self {
+            base: format!("{}/bot{TOKEN}", tg.api_url()),
+            http: client(),
+        }
+    }
+
+    async fn call(&self, method: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/{method}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("json answer"))
+    }
+
+    async fn ok(&self, method: &str, body: Value) -> Value {
+        let (status, v) = self.call(method, body).await;
+        assert_eq!((status, &v["ok"]), (200, &json!(true)), "{method}: {v}");
+        v["result"].clone()
+    }
+}
+
+#[tokio::test]
+async fn a_whole_conversation_through_long_polling() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    let me = bot.ok("getMe", json!({})).await;
+    assert_eq!(me["is_bot"], json!(true));
+    assert_eq!(me["id"], json!(123456));
+
+    let maryam = TgUser::new(1001, "Maryam").language("fa");
+    tg.start_command(&maryam, Some("link-TOKEN42"));
+    let updates = bot.ok("getUpdates", json!({ "timeout": 5 })).await;
+    let u = &updates[0];
+    assert_eq!(u["message"]["text"], json!("/start link-TOKEN42"));
+    assert_eq!(u["message"]["from"]["language_code"], json!("fa"));
+    assert_eq!(u["message"]["chat"]["type"], json!("private"));
+    assert_eq!(u["message"]["entities"][0]["type"], json!("bot_command"));
+    assert_eq!(u["message"]["entities"][0]["length"], json!(6));
+    let mut offset = u["update_id"].as_i64().expect("id") + 1;
+
+    let keyboard = json!({ "inline_keyboard": [[
+        { "text": "رزرو نوبت", "callback_data": "book" },
+        { "text": "پیگیری", "callback_data": "watch" }
+    ]]});
+    let sent = bot
+        .ok(
+            "sendMessage",
+            json!({ "chat_id": 1001, "text": "سلام! به نوبت خوش آمدید", "reply_markup": keyboard }),
+        )
+        .await;
+    let mid = sent["message_id"].as_i64().expect("message_id");
+    assert_eq!(mid, 2, "message ids run per chat: the user's /start was 1");
+    assert_eq!(sent["chat"]["id"], json!(1001));
+    assert!(sent["date"].as_i64().expect("date") > 1_700_000_000);
+    assert_eq!(sent["reply_markup"], keyboard);
+
+    // Confirmed updates are not delivered again.
+    assert_eq!(bot.ok("getUpdates", json!({ "offset": offset })).await, json!([]));
+
+    let cb = tg.tap(&maryam, mid, "رزرو نوبت");
+    let updates = bot
+        .ok("getUpdates", json!({ "offset": offset, "timeout": 5 }))
+        .await;
+    let q = &updates[0]["callback_query"];
+    assert_eq!(q["id"], json!(cb));
+    assert_eq!(q["data"], json!("book"));
+    assert_eq!(q["message"]["message_id"], json!(mid));
+    offset = updates[0]["update_id"].as_i64().expect("id") + 1;
+    bot.ok("answerCallbackQuery", json!({ "callback_query_id": cb })).await;
+
+    // A form-encoded edit, reply_markup as a JSON string, as many clients send it.
+    let r = bot
+        .http
+        .post(format!("{}/editMessageText", bot.base))
+        .header("content-type", FORM)
+        .body(form(&[
+            ("chat_id", "1001"),
+            ("message_id", &mid.to_string()),
+            ("text", "شماره تلفن خود را بفرستید"),
+            ("reply_markup", r#"{"inline_keyboard":[[{"text":"لغو","callback_data":"cancel"}]]}"#),
+        ]))
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(r.status().as_u16(), 200);
+    let edited: Value = r.json().await.expect("json");
+    assert!(edited["result"]["edit_date"].is_i64());
+
+    tg.share_contact(&maryam, "+989121234567");
+    let updates = bot
+        .ok("getUpdates", json!({ "offset": offset, "timeout": 5 }))
+        .await;
+    assert_eq!(
+        updates[0]["message"]["contact"]["phone_number"],
+        json!("+989121234567")
+    );
+    bot.ok("sendMessage", json!({ "chat_id": 1001, "text": "ثبت شد ✅" })).await;
+
+    let transcript = tg.transcript_text(1001);
+    eprintln!("{transcript}");
+    let speakers: Vec<Speaker> = tg.transcript().all().iter().map(|l| l.speaker).collect();
+    use Speaker::{Bot as B, User as U};
+    assert_eq!(speakers, [U, B, U, B, B, U, B], "{transcript}");
+    assert!(transcript.contains("bot #2: سلام! به نوبت خوش آمدید [رزرو نوبت] [پیگیری]"));
+    assert!(transcript.contains("user: [taps \"رزرو نوبت\"]"));
+    assert!(transcript.contains("bot #2 (edit): شماره تلفن خود را بفرستید [لغو]"));
+    assert_eq!(tg.sent().len(), 2);
+    assert_eq!(tg.edits().len(), 1);
+    assert_eq!(tg.callback_answers().len(), 1);
+    assert_eq!(tg.last_bot_message(1001).expect("last").text, "ثبت شد ✅");
+}
+
+#[tokio::test]
+async fn long_poll_returns_as_soon_as_a_user_writes() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    let started = Instant::now();
+    let empty = bot.ok("getUpdates", json!({ "timeout": 1 })).await;
+    assert_eq!(empty, json!([]));
+    assert!(started.elapsed() >= Duration::from_millis(900), "held for the timeout");
+
+    let user = TgUser::new(7, "Ivan").language("ru");
+    let poll = tokio::spawn({
+        let base = bot.base.clone();
+        async move {
+            let started = Instant::now();
+            let v: Value = client()
+                .get(format!("{base}/getUpdates?timeout=20&offset=1"))
+                .send()
+                .await
+                .expect("poll")
+                .json()
+                .await
+                .expect("json");
+            (v, started.elapsed())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tg.send_text(&user, "Здравствуйте");
+    let (v, waited) = poll.await.expect("joined");
+    assert_eq!(v["result"][0]["message"]["text"], json!("Здравствуйте"));
+    assert!(waited < Duration::from_secs(3), "woke at once, not after 20 s: {waited:?}");
+}
+
+#[tokio::test]
+async fn api_errors_have_the_bot_api_shape() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    let user = TgUser::new(55, "Ali");
+    tg.send_text(&user, "hi");
+
+    let r = client()
+        .get(format!("{}/bot999:wrong/getMe", tg.api_url()))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status().as_u16(), 401);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v, json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
+
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 42, "text": "x"})).await;
+    assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: chat not found")));
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 55, "text": ""})).await;
+    assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: message text is empty")));
+    let bad_button = json!({"inline_keyboard": [[{"text": "x", "callback_data": "d".repeat(65)}]]});
+    let (s, v) = bot
+        .call("sendMessage", json!({"chat_id": 55, "text": "x", "reply_markup": bad_button}))
+        .await;
+    assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: BUTTON_DATA_INVALID")));
+    let (s, _) = bot.call("noSuchMethod", json!({})).await;
+    assert_eq!(s, 404);
+
+    let m = bot.ok("sendMessage", json!({"chat_id": "55", "text": "same"})).await;
+    let id = m["message_id"].clone();
+    let (s, v) = bot
+        .call("editMessageText", json!({"chat_id": 55, "message_id": id, "text": "same"}))
+        .await;
+    assert_eq!(s, 400);
+    assert!(v["description"].as_str().expect("text").contains("message is not modified"));
+    let (s, v) = bot
+        .call("editMessageText", json!({"chat_id": 55, "message_id": 1, "text": "x"}))
+        .await;
+    assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: message to edit not found")));
+    let (s, _) = bot
+        .call("answerCallbackQuery", json!({"callback_query_id": "nope"}))
+        .await;
+    assert_eq!(s, 400);
+
+    bot.ok("setWebhook", json!({"url": "https://example.test/hook", "secret_token": "s"}))
+        .await;
+    assert_eq!(tg.webhook().expect("set")["secret_token"], json!("s"));
+    let (s, v) = bot.call("getUpdates", json!({})).await;
+    assert_eq!(s, 409, "{v}");
+    bot.ok("deleteWebhook", json!({})).await;
+    assert_eq!(bot.ok("getUpdates", json!({})).await[0]["message"]["text"], json!("hi"));
+}
+
+#[tokio::test]
+async fn rate_limit_and_server_errors_then_exactly_once() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    let user = TgUser::new(9, "Zeynep").language("tr");
+    tg.send_text(&user, "merhaba");
+
+    tg.rate_limit_next(1, 3);
+    tg.fail_next(1, 502);
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 9, "text": "msg-1"})).await;
+    assert_eq!(s, 429);
+    assert_eq!(
+        v,
+        json!({"ok": false, "error_code": 429,
+               "description": "Too Many Requests: retry after 3",
+               "parameters": {"retry_after": 3}})
+    );
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 9, "text": "msg-1"})).await;
+    assert_eq!((s, &v["error_code"]), (502, &json!(502)));
+    bot.ok("sendMessage", json!({"chat_id": 9, "text": "msg-1"})).await;
+    bot.ok("sendMessage", json!({"chat_id": 9, "text": "msg-2"})).await;
+    assert_eq!(tg.requests().len(), 4, "every attempt is logged");
+    tg.sent()
+        .assert_exactly_once(|m| Some(m.text.clone()), ["msg-1", "msg-2"]);
+}
+
+#[tokio::test]
+async fn flood_limits_per_chat_and_global() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    tg.set_flood_limits(Some(FloodLimits {
+        per_chat: Duration::from_millis(500),
+        global_per_second: 3,
+    }));
+    for id in 1..=4 {
+        tg.send_text(&TgUser::new(id, "u"), "hi");
+    }
+    bot.ok("sendMessage", json!({"chat_id": 1, "text": "a"})).await;
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 1, "text": "b"})).await;
+    assert_eq!(s, 429, "second message to one chat within 500 ms");
+    assert_eq!(v["parameters"]["retry_after"], json!(1));
+    bot.ok("sendMessage", json!({"chat_id": 2, "text": "a"})).await;
+    bot.ok("sendMessage", json!({"chat_id": 3, "text": "a"})).await;
+    let (s, _) = bot.call("sendMessage", json!({"chat_id": 4, "text": "a"})).await;
+    assert_eq!(s, 429, "fourth message in a second over all chats");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    bot.ok("sendMessage", json!({"chat_id": 1, "text": "b"})).await;
+    assert_eq!(tg.wait_for(4, WAIT).await.len(), 4);
+    assert_eq!(tg.wait_for_chat(1, 2, WAIT).await.len(), 2);
+}
