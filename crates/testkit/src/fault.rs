@@ -39,10 +39,7 @@ impl Faults {
     }
 
     pub(crate) fn next(&self) -> Option<Fault> {
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front()
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
     }
 
     pub(crate) fn clear(&self) {

@@ -37,10 +37,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body as text (lossy UTF-8).
@@ -65,17 +62,11 @@ impl HttpRequest {
 
     /// The decoded query string pairs.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        self.query
-            .as_deref()
-            .and_then(|q| serde_urlencoded::from_str(q).ok())
-            .unwrap_or_default()
+        self.query.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
     }
 
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query_pairs()
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        self.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
     /// Non-empty path segments.
@@ -97,9 +88,7 @@ impl HttpRequest {
         if !scheme.eq_ignore_ascii_case("basic") {
             return None;
         }
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .ok()?;
+        let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
         let raw = String::from_utf8(raw).ok()?;
         let (user, pass) = raw.split_once(':')?;
         Some((user.to_owned(), pass.to_owned()))
@@ -192,16 +181,10 @@ impl HttpFake {
             let (p, f, r) = (provider.clone(), f.clone(), r.clone());
             Box::pin(async move {
                 let svc = service_fn(move |req| answer(p.clone(), f.clone(), r.clone(), req));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
             })
         });
-        Ok(Self {
-            server: Server::start(serve).await?,
-            faults,
-            requests,
-        })
+        Ok(Self { server: Server::start(serve).await?, faults, requests })
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash).
@@ -225,8 +208,7 @@ impl HttpFake {
 
     /// The next `n` requests get 429 saying to retry after `retry_after` seconds.
     pub fn rate_limit_next(&self, n: usize, retry_after: u64) {
-        self.faults
-            .push(Fault::TooManyRequests { retry_after }, n);
+        self.faults.push(Fault::TooManyRequests { retry_after }, n);
     }
 
     /// The next `n` requests hang for `d`, then the connection closes unanswered.
@@ -294,12 +276,7 @@ async fn answer<P: Provider>(
         headers: parts
             .headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         body: body.to_vec(),
         received_at: SystemTime::now(),
@@ -327,7 +304,5 @@ async fn answer<P: Provider>(
     for (n, v) in &reply.headers {
         builder = builder.header(n.as_str(), v.as_str());
     }
-    builder
-        .body(Full::new(Bytes::from(reply.body)))
-        .map_err(|_| Dropped)
+    builder.body(Full::new(Bytes::from(reply.body))).map_err(|_| Dropped)
 }

@@ -31,11 +31,7 @@ impl Mail {
     /// Parses raw message data. A message that cannot be parsed at all gives a `Mail` whose
     /// accessors return `None`/empty.
     pub fn parse(raw: &[u8]) -> Self {
-        Self {
-            msg: MessageParser::default()
-                .parse(raw)
-                .map(mail_parser::Message::into_owned),
-        }
+        Self { msg: MessageParser::default().parse(raw).map(mail_parser::Message::into_owned) }
     }
 
     /// The Subject, RFC 2047 encoded-words decoded.
@@ -52,10 +48,7 @@ impl Mail {
     /// (trimmed) otherwise.
     pub fn header(&self, name: &str) -> Option<String> {
         let msg = self.msg.as_ref()?;
-        let h = msg
-            .headers()
-            .iter()
-            .find(|h| h.name.as_str().eq_ignore_ascii_case(name))?;
+        let h = msg.headers().iter().find(|h| h.name.as_str().eq_ignore_ascii_case(name))?;
         if let Some(t) = h.value.as_text() {
             return Some(t.to_owned());
         }
@@ -64,10 +57,7 @@ impl Mail {
 
     /// The raw (undecoded) header value, trimmed.
     pub fn header_raw(&self, name: &str) -> Option<String> {
-        self.msg
-            .as_ref()?
-            .header_raw(name)
-            .map(|v| v.trim().to_owned())
+        self.msg.as_ref()?.header_raw(name).map(|v| v.trim().to_owned())
     }
 
     /// First From address.
@@ -81,13 +71,7 @@ impl Mail {
         let Some(msg) = self.msg.as_ref() else {
             return Vec::new();
         };
-        msg.to()
-            .map(|to| {
-                to.iter()
-                    .filter_map(|a| a.address().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+        msg.to().map(|to| to.iter().filter_map(|a| a.address().map(str::to_owned)).collect()).unwrap_or_default()
     }
 
     /// The first text/plain body, decoded.
@@ -135,17 +119,13 @@ impl Mail {
 
     /// The first attachment of this content type (e.g. `text/calendar`).
     pub fn attachment_of_type(&self, content_type: &str) -> Option<Attachment> {
-        self.attachments()
-            .into_iter()
-            .find(|a| a.content_type.eq_ignore_ascii_case(content_type))
+        self.attachments().into_iter().find(|a| a.content_type.eq_ignore_ascii_case(content_type))
     }
 
     /// The first attachment whose file name ends with `suffix` (e.g. `.ics`).
     pub fn attachment_named(&self, suffix: &str) -> Option<Attachment> {
         self.attachments().into_iter().find(|a| {
-            a.filename
-                .as_deref()
-                .is_some_and(|f| f.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase()))
+            a.filename.as_deref().is_some_and(|f| f.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase()))
         })
     }
 }

@@ -24,10 +24,7 @@ impl<T: Clone> Default for Recorder<T> {
 
 impl<T: Clone> Recorder<T> {
     pub fn new() -> Self {
-        Self {
-            items: Mutex::new(Vec::new()),
-            changed: watch::Sender::new(0),
-        }
+        Self { items: Mutex::new(Vec::new()), changed: watch::Sender::new(0) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<T>> {
@@ -65,11 +62,7 @@ impl<T: Clone> Recorder<T> {
     }
 
     /// Waits until `done(items)` holds; `None` when `timeout` passes first.
-    pub async fn try_wait_until(
-        &self,
-        timeout: Duration,
-        mut done: impl FnMut(&[T]) -> bool,
-    ) -> Option<Vec<T>> {
+    pub async fn try_wait_until(&self, timeout: Duration, mut done: impl FnMut(&[T]) -> bool) -> Option<Vec<T>> {
         let mut rx = self.changed.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -97,10 +90,7 @@ impl<T: Clone> Recorder<T> {
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<T> {
         match self.try_wait_for(n, timeout).await {
             Some(items) => items,
-            None => panic!(
-                "waited {timeout:?} for {n} item(s), only {} arrived",
-                self.len()
-            ),
+            None => panic!("waited {timeout:?} for {n} item(s), only {} arrived", self.len()),
         }
     }
 
@@ -108,10 +98,7 @@ impl<T: Clone> Recorder<T> {
     pub async fn wait_until(&self, timeout: Duration, done: impl FnMut(&[T]) -> bool) -> Vec<T> {
         match self.try_wait_until(timeout, done).await {
             Some(items) => items,
-            None => panic!(
-                "waited {timeout:?} for a condition; {} item(s) arrived",
-                self.len()
-            ),
+            None => panic!("waited {timeout:?} for a condition; {} item(s) arrived", self.len()),
         }
     }
 
@@ -142,12 +129,8 @@ impl<T: Clone> Recorder<T> {
         S: Into<String>,
     {
         let counts = self.count_by_key(key);
-        let expected: std::collections::BTreeSet<String> =
-            expected.into_iter().map(Into::into).collect();
-        let missing: Vec<&String> = expected
-            .iter()
-            .filter(|k| !counts.contains_key(*k))
-            .collect();
+        let expected: std::collections::BTreeSet<String> = expected.into_iter().map(Into::into).collect();
+        let missing: Vec<&String> = expected.iter().filter(|k| !counts.contains_key(*k)).collect();
         let twice: Vec<(&String, &usize)> = counts.iter().filter(|(_, n)| **n > 1).collect();
         let unexpected: Vec<&String> = counts.keys().filter(|k| !expected.contains(*k)).collect();
         assert!(

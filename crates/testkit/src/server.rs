@@ -24,11 +24,7 @@ impl Server {
     pub(crate) async fn start(serve: ConnFn) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let server = Self {
-            addr,
-            serve,
-            task: Mutex::new(None),
-        };
+        let server = Self { addr, serve, task: Mutex::new(None) };
         server.spawn(listener);
         Ok(server)
     }
@@ -63,11 +59,7 @@ impl Server {
     }
 
     pub(crate) fn is_running(&self) -> bool {
-        self.task
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(|h| !h.is_finished())
+        self.task.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|h| !h.is_finished())
     }
 }
 

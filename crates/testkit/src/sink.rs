@@ -54,10 +54,7 @@ impl HttpSink {
             reply: Mutex::new(HttpResponse::json(200, &json!({ "ok": true }))),
             received: Recorder::new(),
         });
-        Ok(Self {
-            http: HttpFake::start(inner.clone()).await?,
-            inner,
-        })
+        Ok(Self { http: HttpFake::start(inner.clone()).await?, inner })
     }
 
     /// The answer given to every accepted request from now on.

@@ -79,9 +79,7 @@ fn outcome(status: u16, code: &str, text: &str) -> HttpResponse {
 }
 
 fn http_date(t: &Timestamp) -> String {
-    DateTimePrinter::new()
-        .timestamp_to_rfc9110_string(t)
-        .unwrap_or_default()
+    DateTimePrinter::new().timestamp_to_rfc9110_string(t).unwrap_or_default()
 }
 
 /// 304 when the client's validators still match.
@@ -133,12 +131,7 @@ impl Feed {
             let etag = etag_of(&body);
             (body, "application/json", etag, st.manifest_modified)
         } else if let Some(f) = st.files.iter().find(|f| f.name == path) {
-            (
-                f.body.clone(),
-                "application/fhir+ndjson",
-                f.etag.clone(),
-                f.modified,
-            )
+            (f.body.clone(), "application/fhir+ndjson", f.etag.clone(), f.modified)
         } else if !path.is_empty() && !path.contains('/') && !path.contains('.') {
             let bundle = search(&st.files, &path, req, &base);
             let body = bundle.to_string();
@@ -148,21 +141,11 @@ impl Feed {
             return outcome(404, "not-found", &format!("no file {path}"));
         };
         let mut reply = if not_modified(req, &etag, &modified) {
-            HttpResponse {
-                status: 304,
-                headers: Vec::new(),
-                body: Vec::new(),
-            }
+            HttpResponse { status: 304, headers: Vec::new(), body: Vec::new() }
         } else {
-            HttpResponse {
-                status: 200,
-                headers: vec![("content-type".into(), ctype.into())],
-                body: body.into_bytes(),
-            }
+            HttpResponse { status: 200, headers: vec![("content-type".into(), ctype.into())], body: body.into_bytes() }
         };
-        reply = reply
-            .with_header("etag", etag)
-            .with_header("last-modified", http_date(&modified));
+        reply = reply.with_header("etag", etag).with_header("last-modified", http_date(&modified));
         if let Some(age) = st.max_age {
             reply = reply.with_header("cache-control", format!("max-age={age}"));
         }
@@ -175,11 +158,7 @@ impl Feed {
 
 /// `GET /{Type}?status=free&…` over every file's resources of that type, as a searchset.
 fn search(files: &[FeedFile], kind: &str, req: &HttpRequest, base: &str) -> Value {
-    let filters: Vec<(String, String)> = req
-        .query_pairs()
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with('_'))
-        .collect();
+    let filters: Vec<(String, String)> = req.query_pairs().into_iter().filter(|(k, _)| !k.starts_with('_')).collect();
     let entries: Vec<Value> = files
         .iter()
         .flat_map(|f| f.body.lines())
@@ -188,7 +167,7 @@ fn search(files: &[FeedFile], kind: &str, req: &HttpRequest, base: &str) -> Valu
         .filter(|r| {
             filters.iter().all(|(k, v)| match r.get(k) {
                 Some(Value::String(s)) => s == v,
-                Some(other) => other.to_string() == *v,
+                Some(other) => serde_json::from_str::<Value>(v).is_ok_and(|p| &p == other),
                 None => false,
             })
         })
@@ -237,16 +216,9 @@ impl SmartFeed {
     /// An empty feed (a manifest with no files).
     pub async fn start() -> io::Result<Self> {
         let inner = Arc::new(Feed {
-            state: Mutex::new(FeedState {
-                files: Vec::new(),
-                max_age: None,
-                manifest_modified: Timestamp::now(),
-            }),
+            state: Mutex::new(FeedState { files: Vec::new(), max_age: None, manifest_modified: Timestamp::now() }),
         });
-        Ok(Self {
-            http: HttpFake::start(inner.clone()).await?,
-            inner,
-        })
+        Ok(Self { http: HttpFake::start(inner.clone()).await?, inner })
     }
 
     /// A feed serving the SMART example data (9 locations, 9 schedules, 5 weeks of slots).
@@ -277,13 +249,9 @@ impl SmartFeed {
                 f.etag = etag;
                 f.modified = now;
             }
-            None => st.files.push(FeedFile {
-                name: name.into(),
-                kind: kind.into(),
-                body: body.into(),
-                etag,
-                modified: now,
-            }),
+            None => {
+                st.files.push(FeedFile { name: name.into(), kind: kind.into(), body: body.into(), etag, modified: now })
+            }
         }
         st.manifest_modified = now;
     }
@@ -297,12 +265,7 @@ impl SmartFeed {
 
     /// The current text of a file.
     pub fn file(&self, name: &str) -> Option<String> {
-        self.inner
-            .lock()
-            .files
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.body.clone())
+        self.inner.lock().files.iter().find(|f| f.name == name).map(|f| f.body.clone())
     }
 
     /// Rewrites a file through `edit`.
@@ -320,14 +283,8 @@ impl SmartFeed {
     /// Sets the `status` (`free`/`busy`) of the Slot with this id, wherever it is; returns
     /// whether it was found.
     pub fn set_slot_status(&self, slot_id: &str, status: &str) -> bool {
-        let names: Vec<String> = self
-            .inner
-            .lock()
-            .files
-            .iter()
-            .filter(|f| f.kind == "Slot")
-            .map(|f| f.name.clone())
-            .collect();
+        let names: Vec<String> =
+            self.inner.lock().files.iter().filter(|f| f.kind == "Slot").map(|f| f.name.clone()).collect();
         let mut found = false;
         for name in names {
             let Some(body) = self.file(&name) else {
@@ -360,13 +317,17 @@ impl SmartFeed {
         self.inner.lock().max_age = secs;
     }
 
-    /// How many GET requests reached `path` (e.g. `"/$bulk-publish"`), faulted ones included.
-    pub fn polls(&self, path: &str) -> usize {
+    /// Waits until `path` was requested `n` times (faulted requests included).
+    pub async fn wait_for_polls(&self, path: &str, n: usize, timeout: std::time::Duration) {
+        let path = path.to_owned();
         self.http
             .requests()
-            .all()
-            .iter()
-            .filter(|r| r.path.replace("%24", "$") == path)
-            .count()
+            .wait_until(timeout, |all| all.iter().filter(|r| r.path.replace("%24", "$") == path).count() >= n)
+            .await;
+    }
+
+    /// How many GET requests reached `path` (e.g. `"/$bulk-publish"`), faulted ones included.
+    pub fn polls(&self, path: &str) -> usize {
+        self.http.requests().all().iter().filter(|r| r.path.replace("%24", "$") == path).count()
     }
 }

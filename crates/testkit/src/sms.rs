@@ -31,9 +31,7 @@ pub fn is_e164(s: &str) -> bool {
     let Some(d) = s.strip_prefix('+') else {
         return false;
     };
-    (8..=15).contains(&d.len())
-        && d.bytes().all(|b| b.is_ascii_digit())
-        && !d.starts_with('0')
+    (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
 }
 
 // ---------------- Twilio ----------------
@@ -63,16 +61,10 @@ impl Twilio {
         let sid = match segs.as_slice() {
             ["2010-04-01", "Accounts", sid, "Messages.json"] => *sid,
             _ => {
-                return twilio_error(
-                    404,
-                    20404,
-                    &format!("The requested resource {} was not found", req.path),
-                );
+                return twilio_error(404, 20404, &format!("The requested resource {} was not found", req.path));
             }
         };
-        let authed = req
-            .basic_auth()
-            .is_some_and(|(u, p)| u == self.account_sid && p == self.auth_token);
+        let authed = req.basic_auth().is_some_and(|(u, p)| u == self.account_sid && p == self.auth_token);
         if !authed || sid != self.account_sid {
             return twilio_error(401, 20003, "Authenticate");
         }
@@ -87,11 +79,7 @@ impl Twilio {
             return twilio_error(400, 21604, "A 'To' phone number is required.");
         }
         if !is_e164(&to) {
-            return twilio_error(
-                400,
-                21211,
-                &format!("Invalid 'To' Phone Number: {to}"),
-            );
+            return twilio_error(400, 21211, &format!("Invalid 'To' Phone Number: {to}"));
         }
         if from.is_none() && service.is_none() {
             return twilio_error(400, 21603, "A 'From' phone number is required.");
@@ -100,17 +88,11 @@ impl Twilio {
             return twilio_error(400, 21602, "Message body is required.");
         }
         if body.chars().count() > 1600 {
-            return twilio_error(
-                400,
-                21617,
-                "The concatenated message body exceeds the 1600 character limit.",
-            );
+            return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
         }
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let message_sid = format!("SM{n:032x}");
-        let date = jiff::Timestamp::now()
-            .strftime("%a, %d %b %Y %H:%M:%S +0000")
-            .to_string();
+        let date = jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S +0000").to_string();
         let segments = body.chars().count().div_ceil(160).max(1);
         self.sent.push(Sms {
             id: message_sid.clone(),
@@ -156,8 +138,7 @@ impl Provider for Twilio {
 
     fn error(&self, status: u16, retry_after: Option<u64>) -> HttpResponse {
         match retry_after {
-            Some(s) => twilio_error(429, 20429, "Too Many Requests")
-                .with_header("retry-after", s.to_string()),
+            Some(s) => twilio_error(429, 20429, "Too Many Requests").with_header("retry-after", s.to_string()),
             None => twilio_error(status, 20500, "Internal Server Error"),
         }
     }
@@ -185,10 +166,7 @@ impl TwilioFake {
             next: AtomicU64::new(1),
             sent: Recorder::new(),
         });
-        Ok(Self {
-            http: HttpFake::start(inner.clone()).await?,
-            inner,
-        })
+        Ok(Self { http: HttpFake::start(inner.clone()).await?, inner })
     }
 
     /// Accepted messages.
@@ -210,10 +188,7 @@ struct Kavenegar {
 }
 
 fn kave_error(status: u16, message: &str) -> HttpResponse {
-    HttpResponse::json(
-        status,
-        &json!({ "return": { "status": status, "message": message }, "entries": null }),
-    )
+    HttpResponse::json(status, &json!({ "return": { "status": status, "message": message }, "entries": null }))
 }
 
 impl Kavenegar {
@@ -266,10 +241,7 @@ impl Kavenegar {
                 "cost": 1200,
             }));
         }
-        HttpResponse::json(
-            200,
-            &json!({ "return": { "status": 200, "message": "تایید شد" }, "entries": entries }),
-        )
+        HttpResponse::json(200, &json!({ "return": { "status": 200, "message": "تایید شد" }, "entries": entries }))
     }
 }
 
@@ -280,8 +252,7 @@ impl Provider for Kavenegar {
 
     fn error(&self, status: u16, retry_after: Option<u64>) -> HttpResponse {
         match retry_after {
-            Some(s) => kave_error(429, "تعداد درخواست‌ها بیش از حد مجاز است")
-                .with_header("retry-after", s.to_string()),
+            Some(s) => kave_error(429, "تعداد درخواست‌ها بیش از حد مجاز است").with_header("retry-after", s.to_string()),
             None => kave_error(status, "خطای داخلی سرور"),
         }
     }
@@ -303,15 +274,8 @@ impl Deref for KavenegarFake {
 
 impl KavenegarFake {
     pub async fn start(api_key: &str) -> io::Result<Self> {
-        let inner = Arc::new(Kavenegar {
-            api_key: api_key.into(),
-            next: AtomicU64::new(1),
-            sent: Recorder::new(),
-        });
-        Ok(Self {
-            http: HttpFake::start(inner.clone()).await?,
-            inner,
-        })
+        let inner = Arc::new(Kavenegar { api_key: api_key.into(), next: AtomicU64::new(1), sent: Recorder::new() });
+        Ok(Self { http: HttpFake::start(inner.clone()).await?, inner })
     }
 
     /// Accepted messages, one per receptor.

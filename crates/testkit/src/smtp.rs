@@ -106,10 +106,7 @@ impl SmtpFake {
                 let _ = session(s, stream).await;
             })
         });
-        Ok(Self {
-            server: Server::start(serve).await?,
-            state,
-        })
+        Ok(Self { server: Server::start(serve).await?, state })
     }
 
     /// `smtp://127.0.0.1:PORT`
@@ -143,11 +140,7 @@ impl SmtpFake {
     /// Advertise AUTH PLAIN LOGIN and accept these credentials.
     pub fn set_credentials(&self, user: &str, password: &str, required: bool) {
         *self.state.credentials.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(SmtpCredentials {
-                user: user.into(),
-                password: password.into(),
-                required,
-            });
+            Some(SmtpCredentials { user: user.into(), password: password.into(), required });
     }
 
     /// The next `n` messages meet `fault` at the end of DATA.
@@ -164,11 +157,7 @@ impl SmtpFake {
     }
 
     pub fn clear_faults(&self) {
-        self.state
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.state.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.set_delay(Duration::ZERO);
     }
 
@@ -207,10 +196,7 @@ impl Conn {
     async fn line(&mut self) -> io::Result<Option<Vec<u8>>> {
         quick_ack(self.reader.get_ref().as_ref());
         let mut buf = Vec::new();
-        let n = (&mut self.reader)
-            .take(64 * 1024)
-            .read_until(b'\n', &mut buf)
-            .await?;
+        let n = (&mut self.reader).take(64 * 1024).read_until(b'\n', &mut buf).await?;
         if n == 0 {
             return Ok(None);
         }
@@ -241,11 +227,7 @@ struct Txn {
 
 async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
     let (r, w) = stream.into_split();
-    let mut c = Conn {
-        reader: BufReader::new(r),
-        writer: w,
-        state: state.clone(),
-    };
+    let mut c = Conn { reader: BufReader::new(r), writer: w, state: state.clone() };
     let host = state.hostname.clone();
     c.reply(&format!("220 {host} ESMTP nobat-testkit")).await?;
     let mut helo: Option<String> = None;
@@ -258,15 +240,10 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_owned()),
             None => (line.trim().to_ascii_uppercase(), String::new()),
         };
-        let creds = state
-            .credentials
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let creds = state.credentials.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match verb.as_str() {
             "EHLO" | "HELO" if arg.is_empty() => {
-                c.reply(&format!("501 5.5.4 Syntax: {verb} hostname"))
-                    .await?;
+                c.reply(&format!("501 5.5.4 Syntax: {verb} hostname")).await?;
             }
             "EHLO" => {
                 helo = Some(arg.clone());
@@ -300,8 +277,7 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
             }
             "AUTH" => {
                 let Some(creds) = creds else {
-                    c.reply("503 5.5.1 Error: authentication not enabled")
-                        .await?;
+                    c.reply("503 5.5.1 Error: authentication not enabled").await?;
                     continue;
                 };
                 if auth_user.is_some() {
@@ -318,8 +294,7 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                     }
                     Auth::Answered => {}
                     Auth::Malformed => {
-                        c.reply("501 5.5.2 Syntax error in authentication data")
-                            .await?;
+                        c.reply("501 5.5.2 Syntax error in authentication data").await?;
                     }
                 }
             }
@@ -361,11 +336,7 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                     c.reply(msg).await?;
                     continue;
                 }
-                let fault = state
-                    .faults
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .pop_front();
+                let fault = state.faults.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                 c.reply("354 End data with <CR><LF>.<CR><LF>").await?;
                 let mut data = Vec::new();
                 let mut first = true;
@@ -401,10 +372,8 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                         c.reply("451 4.3.0 Error: queue file write error").await?;
                     }
                     Some(SmtpFault::Shutdown421) => {
-                        c.reply(&format!(
-                            "421 4.3.0 {host} Service not available, closing transmission channel"
-                        ))
-                        .await?;
+                        c.reply(&format!("421 4.3.0 {host} Service not available, closing transmission channel"))
+                            .await?;
                         return Ok(());
                     }
                     Some(SmtpFault::Reject550) => {
@@ -494,9 +463,7 @@ async fn auth(c: &mut Conn, arg: &str) -> io::Result<Auth> {
             // authzid \0 authcid \0 password
             let mut parts = raw.split('\0');
             let (_, user, pass) = (parts.next(), parts.next(), parts.next());
-            Ok(creds(
-                user.zip(pass).map(|(u, p)| (u.to_owned(), p.to_owned())),
-            ))
+            Ok(creds(user.zip(pass).map(|(u, p)| (u.to_owned(), p.to_owned()))))
         }
         "LOGIN" => {
             let user = match initial {
@@ -517,8 +484,7 @@ async fn auth(c: &mut Conn, arg: &str) -> io::Result<Auth> {
             Ok(creds(user.zip(pass)))
         }
         _ => {
-            c.reply("504 5.5.4 Unrecognized authentication type")
-                .await?;
+            c.reply("504 5.5.4 Unrecognized authentication type").await?;
             Ok(Auth::Answered)
         }
     }

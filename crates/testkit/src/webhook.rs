@@ -25,20 +25,13 @@ fn check(secret: &[u8], message: &[u8], hex_sig: &str) -> Result<(), String> {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(message);
     // Constant-time comparison, as a real receiver must do.
-    mac.verify_slice(&sig)
-        .map_err(|_| "signature does not match the body".to_owned())
+    mac.verify_slice(&sig).map_err(|_| "signature does not match the body".to_owned())
 }
 
 /// Checks the request's `header` against the body (forms listed in the module docs).
 /// `Ok(Some(t))` gives the signed timestamp when the header carried one.
-pub fn verify_signature(
-    req: &HttpRequest,
-    header: &str,
-    secret: &[u8],
-) -> Result<Option<i64>, String> {
-    let value = req
-        .header(header)
-        .ok_or_else(|| format!("no {header} header"))?;
+pub fn verify_signature(req: &HttpRequest, header: &str, secret: &[u8]) -> Result<Option<i64>, String> {
+    let value = req.header(header).ok_or_else(|| format!("no {header} header"))?;
     if value.contains("v1=") {
         let mut t = None;
         let mut sigs = Vec::new();
@@ -70,13 +63,8 @@ pub fn verify_timestamped(
     timestamp_header: &str,
     secret: &[u8],
 ) -> Result<String, String> {
-    let ts = req
-        .header(timestamp_header)
-        .ok_or_else(|| format!("no {timestamp_header} header"))?
-        .to_owned();
-    let value = req
-        .header(signature_header)
-        .ok_or_else(|| format!("no {signature_header} header"))?;
+    let ts = req.header(timestamp_header).ok_or_else(|| format!("no {timestamp_header} header"))?.to_owned();
+    let value = req.header(signature_header).ok_or_else(|| format!("no {signature_header} header"))?;
     let hex_sig = value.strip_prefix("sha256=").unwrap_or(value);
     let mut signed = format!("{ts}.").into_bytes();
     signed.extend_from_slice(&req.body);

@@ -61,26 +61,13 @@ impl WhatsApp {
         let segs = req.segments();
         let (phone_id, ok_version) = match segs.as_slice() {
             [v, id, "messages"] => (*id, v.starts_with('v')),
-            _ => (
-                "",
-                false,
-            ),
+            _ => ("", false),
         };
         if !ok_version {
-            return graph_error(
-                400,
-                2500,
-                "OAuthException",
-                "Unknown path components",
-            );
+            return graph_error(400, 2500, "OAuthException", "Unknown path components");
         }
         if req.bearer() != Some(self.token.as_str()) {
-            return graph_error(
-                401,
-                190,
-                "OAuthException",
-                "Invalid OAuth access token - Cannot parse access token",
-            );
+            return graph_error(401, 190, "OAuthException", "Invalid OAuth access token - Cannot parse access token");
         }
         if phone_id != self.phone_number_id {
             return graph_error(
@@ -168,12 +155,7 @@ impl Provider for WhatsApp {
             // Cloud API throughput limit; we add Retry-After so clients can honour it.
             Some(s) => graph_error(429, 130429, "OAuthException", "(#130429) Rate limit hit")
                 .with_header("retry-after", s.to_string()),
-            None => graph_error(
-                status,
-                131000,
-                "OAuthException",
-                "(#131000) Something went wrong",
-            ),
+            None => graph_error(status, 131000, "OAuthException", "(#131000) Something went wrong"),
         }
     }
 }
@@ -200,10 +182,7 @@ impl WhatsAppFake {
             next: AtomicU64::new(1),
             sent: Recorder::new(),
         });
-        Ok(Self {
-            http: HttpFake::start(inner.clone()).await?,
-            inner,
-        })
+        Ok(Self { http: HttpFake::start(inner.clone()).await?, inner })
     }
 
     pub fn sent(&self) -> &Recorder<WaMessage> {

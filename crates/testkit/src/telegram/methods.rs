@@ -11,10 +11,7 @@ type Params = Map<String, Value>;
 type Answer = Result<Value, HttpResponse>;
 
 pub(crate) fn api_error(code: u16, description: &str) -> HttpResponse {
-    HttpResponse::json(
-        code,
-        &json!({ "ok": false, "error_code": code, "description": description }),
-    )
+    HttpResponse::json(code, &json!({ "ok": false, "error_code": code, "description": description }))
 }
 
 fn bad_request(what: &str) -> HttpResponse {
@@ -68,11 +65,7 @@ pub(crate) async fn dispatch(inner: &Inner, req: HttpRequest) -> HttpResponse {
         }
         "getwebhookinfo" => {
             let st = inner.lock();
-            let url = st
-                .webhook
-                .as_ref()
-                .and_then(|w| w["url"].as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let url = st.webhook.as_ref().and_then(|w| w["url"].as_str().map(str::to_owned)).unwrap_or_default();
             Ok(json!({
                 "url": url,
                 "has_custom_certificate": false,
@@ -178,17 +171,24 @@ fn markup(p: &Params) -> Result<Option<Value>, HttpResponse> {
         };
         for b in rows.iter().flat_map(|r| r.as_array().cloned().unwrap_or_default()) {
             if b["text"].as_str().is_none_or(str::is_empty) {
-                return Err(bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"));
+                return Err(bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
+                ));
             }
             let data = b["callback_data"].as_str();
             if data.is_some_and(|d| d.is_empty() || d.len() > 64) {
                 return Err(bad_request("BUTTON_DATA_INVALID"));
             }
-            if data.is_none() && b.get("url").is_none() && b.get("login_url").is_none()
-                && b.get("switch_inline_query").is_none() && b.get("web_app").is_none()
+            if data.is_none()
+                && b.get("url").is_none()
+                && b.get("login_url").is_none()
+                && b.get("switch_inline_query").is_none()
+                && b.get("web_app").is_none()
                 && b.get("copy_text").is_none()
             {
-                return Err(bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"));
+                return Err(bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
+                ));
             }
         }
     }
@@ -210,11 +210,7 @@ fn check_text(p: &Params) -> Result<String, HttpResponse> {
 fn flood_check(st: &mut State, chat_id: i64) -> Option<u64> {
     let limits = st.flood?;
     let now = Instant::now();
-    while st
-        .global_sends
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-    {
+    while st.global_sends.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
         st.global_sends.pop_front();
     }
     if st.global_sends.len() >= limits.global_per_second {
@@ -290,11 +286,7 @@ fn send_message(inner: &Inner, p: &Params) -> Answer {
 
 fn markup_labels(markup: Option<&Value>) -> Vec<String> {
     let Some(m) = markup else { return Vec::new() };
-    let mut labels: Vec<String> = Button::from_markup(m)
-        .into_iter()
-        .flatten()
-        .map(|b| b.text)
-        .collect();
+    let mut labels: Vec<String> = Button::from_markup(m).into_iter().flatten().map(|b| b.text).collect();
     // Reply keyboards (e.g. the contact-share button) are shown too.
     if let Some(rows) = m["keyboard"].as_array() {
         for b in rows.iter().flat_map(|r| r.as_array().cloned().unwrap_or_default()) {
@@ -369,9 +361,7 @@ fn answer_callback(inner: &Inner, p: &Params) -> Answer {
     let id = str_param(p, "callback_query_id").unwrap_or_default();
     let chat_id = inner.lock().open_callbacks.remove(&id);
     let Some(chat_id) = chat_id else {
-        return Err(bad_request(
-            "query is too old and response timeout expired or query ID is invalid",
-        ));
+        return Err(bad_request("query is too old and response timeout expired or query ID is invalid"));
     };
     let text = str_param(p, "text").filter(|t| !t.is_empty());
     inner.callback_answers.push(CallbackAnswer {
@@ -394,11 +384,7 @@ fn answer_callback(inner: &Inner, p: &Params) -> Answer {
 fn delete_message(inner: &Inner, p: &Params) -> Answer {
     let chat_id = chat_id(p)?;
     let message_id = int_param(p, "message_id").unwrap_or(0);
-    let removed = inner
-        .lock()
-        .chats
-        .get_mut(&chat_id)
-        .and_then(|c| c.messages.remove(&message_id));
+    let removed = inner.lock().chats.get_mut(&chat_id).and_then(|c| c.messages.remove(&message_id));
     if removed.is_none() {
         return Err(bad_request("message to delete not found"));
     }

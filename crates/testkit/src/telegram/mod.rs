@@ -36,10 +36,7 @@ pub struct FloodLimits {
 
 impl Default for FloodLimits {
     fn default() -> Self {
-        Self {
-            per_chat: Duration::from_secs(1),
-            global_per_second: 30,
-        }
+        Self { per_chat: Duration::from_secs(1), global_per_second: 30 }
     }
 }
 
@@ -90,10 +87,7 @@ impl Inner {
 }
 
 pub(crate) fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// The fake Bot API. Dereferences to [`HttpFake`] for the fault switches.
@@ -137,11 +131,7 @@ fn reason(status: u16) -> String {
 impl TelegramFake {
     /// Starts a Bot API server that accepts `token` (any other token gets 401).
     pub async fn start(token: &str) -> io::Result<Self> {
-        let bot_id = token
-            .split(':')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(7_000_000_001);
+        let bot_id = token.split(':').next().and_then(|s| s.parse().ok()).unwrap_or(7_000_000_001);
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
                 token: token.to_owned(),
@@ -205,11 +195,7 @@ impl TelegramFake {
 
     /// Waits until the bot has sent `n` messages to `chat_id`; returns those.
     pub async fn wait_for_chat(&self, chat_id: i64, n: usize, timeout: Duration) -> Vec<BotMessage> {
-        let all = self
-            .inner
-            .sent
-            .wait_until(timeout, |m| m.iter().filter(|m| m.chat_id == chat_id).count() >= n)
-            .await;
+        let all = self.inner.sent.wait_until(timeout, |m| m.iter().filter(|m| m.chat_id == chat_id).count() >= n).await;
         all.into_iter().filter(|m| m.chat_id == chat_id).collect()
     }
 
@@ -220,11 +206,7 @@ impl TelegramFake {
         let lines = self
             .inner
             .transcript
-            .wait_until(timeout, |t| {
-                t[seen..]
-                    .iter()
-                    .any(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot)
-            })
+            .wait_until(timeout, |t| t[seen..].iter().any(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot))
             .await;
         lines[seen..]
             .iter()
@@ -263,25 +245,14 @@ impl TelegramFake {
 
     /// The current state of a message in a chat (after edits), as the Bot API returns it.
     pub fn message(&self, chat_id: i64, message_id: i64) -> Option<Value> {
-        self.inner
-            .lock()
-            .chats
-            .get(&chat_id)?
-            .messages
-            .get(&message_id)
-            .cloned()
+        self.inner.lock().chats.get(&chat_id)?.messages.get(&message_id).cloned()
     }
 
     /// The latest message the bot sent to a chat, in its current (possibly edited) state.
     pub fn last_bot_message(&self, chat_id: i64) -> Option<BotMessage> {
         let st = self.inner.lock();
         let chat = st.chats.get(&chat_id)?;
-        let id = chat
-            .messages
-            .iter()
-            .filter(|(_, m)| m["from"]["is_bot"] == json!(true))
-            .map(|(id, _)| *id)
-            .max()?;
+        let id = chat.messages.iter().filter(|(_, m)| m["from"]["is_bot"] == json!(true)).map(|(id, _)| *id).max()?;
         Some(BotMessage::from_message(&chat.messages[&id], "current"))
     }
 
@@ -290,8 +261,7 @@ impl TelegramFake {
     fn push_update(&self, st: &mut State, kind: &str, body: Value) -> i64 {
         let id = st.next_update_id;
         st.next_update_id += 1;
-        st.updates
-            .push_back((id, json!({ "update_id": id, kind: body })));
+        st.updates.push_back((id, json!({ "update_id": id, kind: body })));
         self.inner.new_update.notify_waiters();
         id
     }
@@ -323,10 +293,7 @@ impl TelegramFake {
         }
         self.push_update(&mut st, "message", msg);
         drop(st);
-        self.inner.transcript.push(TranscriptLine {
-            message_id: Some(message_id),
-            ..line
-        });
+        self.inner.transcript.push(TranscriptLine { message_id: Some(message_id), ..line });
         message_id
     }
 
@@ -340,11 +307,7 @@ impl TelegramFake {
                 "type": "bot_command", "offset": 0, "length": text[..len].encode_utf16().count()
             }]);
         }
-        self.user_message(
-            user,
-            extra,
-            TranscriptLine::user(user.id, "text", text.to_owned()),
-        )
+        self.user_message(user, extra, TranscriptLine::user(user.id, "text", text.to_owned()))
     }
 
     /// The user opens the bot, optionally through a `t.me/BOT?start=PAYLOAD` deep link.
@@ -362,11 +325,7 @@ impl TelegramFake {
             "first_name": user.first_name,
             "user_id": user.id,
         }});
-        self.user_message(
-            user,
-            contact,
-            TranscriptLine::user(user.id, "contact", format!("[shares contact {phone}]")),
-        )
+        self.user_message(user, contact, TranscriptLine::user(user.id, "contact", format!("[shares contact {phone}]")))
     }
 
     /// The user taps the inline button with `callback_data` under bot message `message_id`;
@@ -381,11 +340,7 @@ impl TelegramFake {
             .cloned()
             .unwrap_or_else(|| panic!("chat {} has no message {message_id}", user.id));
         let buttons = Button::from_markup(&message["reply_markup"]);
-        let Some(button) = buttons
-            .iter()
-            .flatten()
-            .find(|b| b.callback_data.as_deref() == Some(callback_data))
-        else {
+        let Some(button) = buttons.iter().flatten().find(|b| b.callback_data.as_deref() == Some(callback_data)) else {
             panic!("message {message_id} has no button with data {callback_data:?}: {buttons:?}");
         };
         let label = button.text.clone();
@@ -410,19 +365,14 @@ impl TelegramFake {
 
     /// Like [`TelegramFake::press`] but finds the button by its label.
     pub fn tap(&self, user: &TgUser, message_id: i64, label: &str) -> String {
-        let markup = self
-            .message(user.id, message_id)
-            .map(|m| m["reply_markup"].clone())
-            .unwrap_or(Value::Null);
+        let markup = self.message(user.id, message_id).map(|m| m["reply_markup"].clone()).unwrap_or(Value::Null);
         let buttons = Button::from_markup(&markup);
         let data = buttons
             .iter()
             .flatten()
             .find(|b| b.text == label)
             .and_then(|b| b.callback_data.clone())
-            .unwrap_or_else(|| {
-                panic!("message {message_id} has no callback button {label:?}: {buttons:?}")
-            });
+            .unwrap_or_else(|| panic!("message {message_id} has no callback button {label:?}: {buttons:?}"));
         self.press(user, message_id, &data)
     }
 }

@@ -17,13 +17,7 @@ pub struct TgUser {
 
 impl TgUser {
     pub fn new(id: i64, first_name: &str) -> Self {
-        Self {
-            id,
-            first_name: first_name.to_owned(),
-            last_name: None,
-            username: None,
-            language_code: None,
-        }
+        Self { id, first_name: first_name.to_owned(), last_name: None, username: None, language_code: None }
     }
 
     pub fn language(mut self, code: &str) -> Self {
@@ -125,10 +119,7 @@ impl BotMessage {
 
     /// Inline keyboard rows, if the message has one.
     pub fn buttons(&self) -> Vec<Vec<Button>> {
-        self.reply_markup
-            .as_ref()
-            .map(Button::from_markup)
-            .unwrap_or_default()
+        self.reply_markup.as_ref().map(Button::from_markup).unwrap_or_default()
     }
 
     /// Labels of all inline buttons, row by row flattened.
@@ -167,14 +158,7 @@ pub struct TranscriptLine {
 
 impl TranscriptLine {
     pub(crate) fn user(chat_id: i64, kind: &str, text: String) -> Self {
-        Self {
-            chat_id,
-            speaker: Speaker::User,
-            kind: kind.to_owned(),
-            text,
-            message_id: None,
-            buttons: Vec::new(),
-        }
+        Self { chat_id, speaker: Speaker::User, kind: kind.to_owned(), text, message_id: None, buttons: Vec::new() }
     }
 
     /// `user: /start` or `bot #3 (edit): text [A] [B]`.

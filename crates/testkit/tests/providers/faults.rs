@@ -42,11 +42,7 @@ async fn five_xx_then_success() {
 async fn rate_limited_with_retry_after() {
     let sink = HttpSink::start().await.expect("start");
     sink.rate_limit_next(1, 5);
-    let r = client()
-        .post(format!("{}/send", sink.url()))
-        .send()
-        .await
-        .expect("answered");
+    let r = client().post(format!("{}/send", sink.url())).send().await.expect("answered");
     assert_eq!(r.status().as_u16(), 429);
     assert_eq!(r.headers()["retry-after"], "5");
     assert!(sink.received().is_empty());
@@ -89,10 +85,7 @@ async fn stopped_fake_refuses_connections_until_restarted() {
     assert!(!sink.is_running());
     let e = c.get(sink.url()).send().await.expect_err("refused");
     assert!(e.is_connect() || e.is_request(), "{e:?}");
-    assert!(
-        tokio::net::TcpStream::connect(sink.addr()).await.is_err(),
-        "nothing listens on the port"
-    );
+    assert!(tokio::net::TcpStream::connect(sink.addr()).await.is_err(), "nothing listens on the port");
     sink.restart().await.expect("restart");
     assert_eq!(c.get(sink.url()).send().await.expect("back").status().as_u16(), 200);
     assert_eq!(sink.received().len(), 2);

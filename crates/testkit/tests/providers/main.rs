@@ -15,10 +15,7 @@ use std::time::Duration;
 pub const WAIT: Duration = Duration::from_secs(5);
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("a plain HTTP client builds")
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a plain HTTP client builds")
 }
 
 /// A form body the way browsers and most SDKs encode it.

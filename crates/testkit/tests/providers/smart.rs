@@ -73,8 +73,8 @@ async fn conditional_requests_since_and_changes_between_polls() {
     assert!(body.lines().any(|l| l.contains(r#""id":"20""#) && l.contains(r#""status":"busy""#)));
     let (_, _, body) = get(&format!("{url}?_since={since}"), &[]).await;
     let v: Value = serde_json::from_str(&body).expect("json");
-    let changed: Vec<&str> = v["output"].as_array().expect("output").iter()
-        .map(|o| o["url"].as_str().expect("url")).collect();
+    let changed: Vec<&str> =
+        v["output"].as_array().expect("output").iter().map(|o| o["url"].as_str().expect("url")).collect();
     assert_eq!(changed, [slots.as_str()]);
     assert_eq!(get(&format!("{url}?_since=yesterday"), &[]).await.0, 400);
 
@@ -98,8 +98,7 @@ async fn fhir_slot_search_returns_a_searchset_bundle() {
     assert_eq!(b["type"], json!("searchset"));
     let total = b["total"].as_u64().expect("total");
     assert!(total > 0);
-    assert!(b["entry"].as_array().expect("entries").iter()
-        .all(|e| e["resource"]["status"] == json!("free")));
+    assert!(b["entry"].as_array().expect("entries").iter().all(|e| e["resource"]["status"] == json!("free")));
     feed.set_slot_status("20", "busy");
     let (_, _, body) = get(&format!("{}/Slot?status=free", feed.url()), &[]).await;
     let b: Value = serde_json::from_str(&body).expect("json");

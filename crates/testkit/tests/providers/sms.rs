@@ -21,10 +21,7 @@ async fn twilio_send(
         .await
         .expect("request");
     let status = r.status().as_u16();
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap_or("").to_owned());
+    let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_owned());
     (status, r.json().await.expect("json"), retry)
 }
 
@@ -74,11 +71,7 @@ async fn kavenegar_sends_to_each_receptor_and_answers_in_persian() {
     let r = client()
         .post(format!("{}/v1/KEY123/sms/send.json", kn.url()))
         .header("content-type", FORM)
-        .body(form(&[
-            ("receptor", "09121234567,09351234567"),
-            ("sender", "10004346"),
-            ("message", "یادآوری نوبت"),
-        ]))
+        .body(form(&[("receptor", "09121234567,09351234567"), ("sender", "10004346"), ("message", "یادآوری نوبت")]))
         .send()
         .await
         .expect("request");
@@ -112,4 +105,27 @@ async fn kavenegar_sends_to_each_receptor_and_answers_in_persian() {
         .expect("request");
     assert_eq!(r.status().as_u16(), 500);
     assert_eq!(kn.sent().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_500_is_counted_exactly_once_by_key() {
+    let tw = std::sync::Arc::new(TwilioFake::start(SID, "tok").await.expect("start"));
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(50));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..500 {
+        let (tw, limit) = (tw.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire().await.expect("semaphore");
+            let key = format!("burst-{i}");
+            let ok = [("To", "+989121234567"), ("From", "+15005550006"), ("Body", "x")];
+            twilio_send(&tw, (SID, "tok"), &ok, &key).await.0
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.expect("joined"), 201);
+    }
+    tw.sent().assert_exactly_once(
+        |m| nobat_testkit::keys::header("idempotency-key")(&m.request),
+        (0..500).map(|i| format!("burst-{i}")),
+    );
 }

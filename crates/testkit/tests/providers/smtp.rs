@@ -22,23 +22,17 @@ fn mail(id: &str, to: &str) -> Message {
         .message_id(Some(format!("<{id}@nobat.test>")))
         .multipart(
             MultiPart::mixed()
-                .singlepart(SinglePart::plain(
-                    "نوبت شما ثبت شد.\nYour appointment is confirmed.".to_owned(),
-                ))
+                .singlepart(SinglePart::plain("نوبت شما ثبت شد.\nYour appointment is confirmed.".to_owned()))
                 .singlepart(Attachment::new("appointment.ics".to_owned()).body(
                     ICS.to_owned(),
-                    ContentType::parse("text/calendar; method=REQUEST; charset=utf-8")
-                        .expect("content type"),
+                    ContentType::parse("text/calendar; method=REQUEST; charset=utf-8").expect("content type"),
                 )),
         )
         .expect("message builds")
 }
 
 fn transport(url: &str) -> AsyncSmtpTransport<Tokio1Executor> {
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .expect("smtp url")
-        .timeout(Some(Duration::from_secs(2)))
-        .build()
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).expect("smtp url").timeout(Some(Duration::from_secs(2))).build()
 }
 
 fn message_id(m: &SmtpMessage) -> Option<String> {
@@ -48,10 +42,7 @@ fn message_id(m: &SmtpMessage) -> Option<String> {
 #[tokio::test]
 async fn lettre_mail_with_persian_subject_and_ics_is_received_and_decoded() {
     let smtp = SmtpFake::start().await.expect("start");
-    transport(&smtp.url())
-        .send(mail("m1", "patient@example.com"))
-        .await
-        .expect("sent");
+    transport(&smtp.url()).send(mail("m1", "patient@example.com")).await.expect("sent");
     let got = smtp.wait_for(1, WAIT).await;
     let m = &got[0];
     assert_eq!(m.mail_from, "noreply@clinic.test");
@@ -84,10 +75,7 @@ async fn auth_plain_is_required_when_configured() {
     let url = format!("smtp://nobat:wrong@127.0.0.1:{}", smtp.port());
     assert!(transport(&url).send(mail("a1", "p@example.com")).await.is_err());
     let url = format!("smtp://nobat:s3cret@127.0.0.1:{}", smtp.port());
-    transport(&url)
-        .send(mail("a2", "p@example.com"))
-        .await
-        .expect("authenticated send");
+    transport(&url).send(mail("a2", "p@example.com")).await.expect("authenticated send");
     let got = smtp.wait_for(1, WAIT).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].auth_user.as_deref(), Some("nobat"));
@@ -154,19 +142,32 @@ async fn slow_server_and_no_nagle_stall() {
     // ~40 ms a message; without, a few ms.
     let started = Instant::now();
     for i in 0..30 {
-        t.send(mail(&format!("n{i}"), "p@example.com"))
-            .await
-            .expect("sent");
+        t.send(mail(&format!("n{i}"), "p@example.com")).await.expect("sent");
     }
     let per_message = started.elapsed() / 30;
     eprintln!("smtp fake: {per_message:?} per message through lettre (new connection each)");
     assert!(per_message < Duration::from_millis(35), "{per_message:?} per message");
-    smtp.messages()
-        .assert_exactly_once(message_id, (0..30).map(|i| format!("n{i}@nobat.test")));
+    smtp.messages().assert_exactly_once(message_id, (0..30).map(|i| format!("n{i}@nobat.test")));
 
     smtp.set_delay(Duration::from_millis(100));
     let started = Instant::now();
     t.send(mail("slow", "p@example.com")).await.expect("slow send");
     // Greeting, EHLO, MAIL, RCPT, DATA, end of data, QUIT: each reply waits 100 ms.
     assert!(started.elapsed() >= Duration::from_millis(600), "{:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_concurrent_senders_is_received_exactly_once() {
+    let smtp = SmtpFake::start().await.expect("start");
+    let t = transport(&smtp.url());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let t = t.clone();
+        tasks.spawn(async move { t.send(mail(&format!("b{i}"), "p@example.com")).await });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.expect("joined").expect("sent");
+    }
+    smtp.wait_for(200, WAIT).await;
+    smtp.messages().assert_exactly_once(message_id, (0..200).map(|i| format!("b{i}@nobat.test")));
 }

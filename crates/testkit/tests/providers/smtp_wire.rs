@@ -16,10 +16,7 @@ impl Client {
     async fn connect(smtp: &SmtpFake) -> (Self, String) {
         let s = TcpStream::connect(smtp.addr()).await.expect("connect");
         let (r, w) = s.into_split();
-        let mut c = Self {
-            r: BufReader::new(r),
-            w,
-        };
+        let mut c = Self { r: BufReader::new(r), w };
         let greeting = c.reply().await;
         (c, greeting)
     }
@@ -29,10 +26,8 @@ impl Client {
         let mut out = Vec::new();
         loop {
             let mut line = String::new();
-            let n = tokio::time::timeout(WAIT, self.r.read_line(&mut line))
-                .await
-                .expect("reply in time")
-                .expect("read");
+            let n =
+                tokio::time::timeout(WAIT, self.r.read_line(&mut line)).await.expect("reply in time").expect("read");
             assert!(n > 0, "connection closed; got so far {out:?}");
             assert!(line.ends_with("\r\n"), "replies end with CRLF: {line:?}");
             let line = line.trim_end().to_owned();

@@ -16,20 +16,11 @@ struct Bot {
 
 impl Bot {
     fn new(tg: &TelegramFake) -> Self {
-        Self {
-            base: format!("{}/bot{TOKEN}", tg.api_url()),
-            http: client(),
-        }
+        Self { base: format!("{}/bot{TOKEN}", tg.api_url()), http: client() }
     }
 
     async fn call(&self, method: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}/{method}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
+        let r = self.http.post(format!("{}/{method}", self.base)).json(&body).send().await.expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.expect("json answer"))
     }
@@ -65,10 +56,7 @@ async fn a_whole_conversation_through_long_polling() {
         { "text": "پیگیری", "callback_data": "watch" }
     ]]});
     let sent = bot
-        .ok(
-            "sendMessage",
-            json!({ "chat_id": 1001, "text": "سلام! به نوبت خوش آمدید", "reply_markup": keyboard }),
-        )
+        .ok("sendMessage", json!({ "chat_id": 1001, "text": "سلام! به نوبت خوش آمدید", "reply_markup": keyboard }))
         .await;
     let mid = sent["message_id"].as_i64().expect("message_id");
     assert_eq!(mid, 2, "message ids run per chat: the user's /start was 1");
@@ -80,9 +68,7 @@ async fn a_whole_conversation_through_long_polling() {
     assert_eq!(bot.ok("getUpdates", json!({ "offset": offset })).await, json!([]));
 
     let cb = tg.tap(&maryam, mid, "رزرو نوبت");
-    let updates = bot
-        .ok("getUpdates", json!({ "offset": offset, "timeout": 5 }))
-        .await;
+    let updates = bot.ok("getUpdates", json!({ "offset": offset, "timeout": 5 })).await;
     let q = &updates[0]["callback_query"];
     assert_eq!(q["id"], json!(cb));
     assert_eq!(q["data"], json!("book"));
@@ -109,13 +95,8 @@ async fn a_whole_conversation_through_long_polling() {
     assert!(edited["result"]["edit_date"].is_i64());
 
     tg.share_contact(&maryam, "+989121234567");
-    let updates = bot
-        .ok("getUpdates", json!({ "offset": offset, "timeout": 5 }))
-        .await;
-    assert_eq!(
-        updates[0]["message"]["contact"]["phone_number"],
-        json!("+989121234567")
-    );
+    let updates = bot.ok("getUpdates", json!({ "offset": offset, "timeout": 5 })).await;
+    assert_eq!(updates[0]["message"]["contact"]["phone_number"], json!("+989121234567"));
     bot.ok("sendMessage", json!({ "chat_id": 1001, "text": "ثبت شد ✅" })).await;
 
     let transcript = tg.transcript_text(1001);
@@ -171,11 +152,7 @@ async fn api_errors_have_the_bot_api_shape() {
     let user = TgUser::new(55, "Ali");
     tg.send_text(&user, "hi");
 
-    let r = client()
-        .get(format!("{}/bot999:wrong/getMe", tg.api_url()))
-        .send()
-        .await
-        .expect("req");
+    let r = client().get(format!("{}/bot999:wrong/getMe", tg.api_url())).send().await.expect("req");
     assert_eq!(r.status().as_u16(), 401);
     let v: Value = r.json().await.expect("json");
     assert_eq!(v, json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
@@ -185,31 +162,22 @@ async fn api_errors_have_the_bot_api_shape() {
     let (s, v) = bot.call("sendMessage", json!({"chat_id": 55, "text": ""})).await;
     assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: message text is empty")));
     let bad_button = json!({"inline_keyboard": [[{"text": "x", "callback_data": "d".repeat(65)}]]});
-    let (s, v) = bot
-        .call("sendMessage", json!({"chat_id": 55, "text": "x", "reply_markup": bad_button}))
-        .await;
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 55, "text": "x", "reply_markup": bad_button})).await;
     assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: BUTTON_DATA_INVALID")));
     let (s, _) = bot.call("noSuchMethod", json!({})).await;
     assert_eq!(s, 404);
 
     let m = bot.ok("sendMessage", json!({"chat_id": "55", "text": "same"})).await;
     let id = m["message_id"].clone();
-    let (s, v) = bot
-        .call("editMessageText", json!({"chat_id": 55, "message_id": id, "text": "same"}))
-        .await;
+    let (s, v) = bot.call("editMessageText", json!({"chat_id": 55, "message_id": id, "text": "same"})).await;
     assert_eq!(s, 400);
     assert!(v["description"].as_str().expect("text").contains("message is not modified"));
-    let (s, v) = bot
-        .call("editMessageText", json!({"chat_id": 55, "message_id": 1, "text": "x"}))
-        .await;
+    let (s, v) = bot.call("editMessageText", json!({"chat_id": 55, "message_id": 1, "text": "x"})).await;
     assert_eq!((s, v["description"].as_str()), (400, Some("Bad Request: message to edit not found")));
-    let (s, _) = bot
-        .call("answerCallbackQuery", json!({"callback_query_id": "nope"}))
-        .await;
+    let (s, _) = bot.call("answerCallbackQuery", json!({"callback_query_id": "nope"})).await;
     assert_eq!(s, 400);
 
-    bot.ok("setWebhook", json!({"url": "https://example.test/hook", "secret_token": "s"}))
-        .await;
+    bot.ok("setWebhook", json!({"url": "https://example.test/hook", "secret_token": "s"})).await;
     assert_eq!(tg.webhook().expect("set")["secret_token"], json!("s"));
     let (s, v) = bot.call("getUpdates", json!({})).await;
     assert_eq!(s, 409, "{v}");
@@ -239,18 +207,14 @@ async fn rate_limit_and_server_errors_then_exactly_once() {
     bot.ok("sendMessage", json!({"chat_id": 9, "text": "msg-1"})).await;
     bot.ok("sendMessage", json!({"chat_id": 9, "text": "msg-2"})).await;
     assert_eq!(tg.requests().len(), 4, "every attempt is logged");
-    tg.sent()
-        .assert_exactly_once(|m| Some(m.text.clone()), ["msg-1", "msg-2"]);
+    tg.sent().assert_exactly_once(|m| Some(m.text.clone()), ["msg-1", "msg-2"]);
 }
 
 #[tokio::test]
 async fn flood_limits_per_chat_and_global() {
     let tg = TelegramFake::start(TOKEN).await.expect("start");
     let bot = Bot::new(&tg);
-    tg.set_flood_limits(Some(FloodLimits {
-        per_chat: Duration::from_millis(500),
-        global_per_second: 3,
-    }));
+    tg.set_flood_limits(Some(FloodLimits { per_chat: Duration::from_millis(500), global_per_second: 3 }));
     for id in 1..=4 {
         tg.send_text(&TgUser::new(id, "u"), "hi");
     }

@@ -35,19 +35,14 @@ async fn signed_webhooks_verify_and_tampering_is_caught() {
     assert_eq!(verify_signature(&got[0], "x-nobat-signature", secret), Ok(None));
     assert_eq!(verify_signature(&got[1], "x-plain-signature", secret), Ok(None));
     assert_eq!(verify_signature(&got[2], "x-stripe-style", secret), Ok(Some(1767225600)));
-    assert_eq!(
-        verify_timestamped(&got[0], "x-ts-signature", "x-nobat-timestamp", secret).as_deref(),
-        Ok(ts)
-    );
+    assert_eq!(verify_timestamped(&got[0], "x-ts-signature", "x-nobat-timestamp", secret).as_deref(), Ok(ts));
     assert!(verify_signature(&got[0], "x-nobat-signature", b"other secret").is_err());
     let mut tampered = got[0].clone();
     tampered.body = body.replace("evt_1", "evt_2").into_bytes();
     assert!(verify_signature(&tampered, "x-nobat-signature", secret).is_err());
     assert!(verify_signature(&got[0], "x-missing", secret).is_err());
     // The same event delivered three times is what the exactly-once helpers catch.
-    let event_id = |r: &nobat_testkit::HttpRequest| {
-        r.json().and_then(|j| j["id"].as_str().map(str::to_owned))
-    };
+    let event_id = |r: &nobat_testkit::HttpRequest| r.json().and_then(|j| j["id"].as_str().map(str::to_owned));
     assert_eq!(hook.received().duplicates(event_id).get("evt_1"), Some(&3));
     let received = std::panic::AssertUnwindSafe(hook.received());
     let caught = std::panic::catch_unwind(|| received.assert_exactly_once(event_id, ["evt_1"]));

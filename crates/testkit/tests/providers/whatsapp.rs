@@ -4,13 +4,7 @@ use serde_json::{Value, json};
 use crate::{WAIT, client};
 
 async fn post(wa: &WhatsAppFake, path: &str, token: &str, body: Value) -> (u16, Value) {
-    let r = client()
-        .post(format!("{}{path}", wa.url()))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
+    let r = client().post(format!("{}{path}", wa.url())).bearer_auth(token).json(&body).send().await.expect("request");
     (r.status().as_u16(), r.json().await.expect("json"))
 }
 
