@@ -71,6 +71,6 @@ pub use sink::HttpSink;
 pub use smart::SmartFeed;
 pub use sms::{KavenegarFake, Sms, TwilioFake};
 pub use smtp::{SmtpFake, SmtpFault, SmtpMessage};
-pub use telegram::{TelegramFake, TgUser};
+pub use telegram::{TelegramBot, TelegramFake, TgUser};
 pub use webhook::WebhookFake;
 pub use whatsapp::{WaMessage, WhatsAppFake};

@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::{BotMessage, Button, CallbackAnswer, Inner, Speaker, State, TranscriptLine, now_unix};
+use std::sync::Arc;
+
+use super::{BotMessage, Bots, Button, CallbackAnswer, Inner, Speaker, State, TranscriptLine, now_unix, webhook};
 use crate::http::{HttpRequest, HttpResponse};
 
 type Params = Map<String, Value>;
@@ -31,7 +33,7 @@ pub(crate) fn too_many(retry_after: u64) -> HttpResponse {
     .with_header("retry-after", retry_after.to_string())
 }
 
-pub(crate) async fn dispatch(inner: &Inner, req: HttpRequest) -> HttpResponse {
+pub(crate) async fn dispatch(bots: &Bots, req: HttpRequest) -> HttpResponse {
     let segs = req.segments();
     let (Some(bot), Some(method)) = (segs.first(), segs.get(1)) else {
         return api_error(404, "Not Found");
@@ -39,9 +41,11 @@ pub(crate) async fn dispatch(inner: &Inner, req: HttpRequest) -> HttpResponse {
     let Some(token) = bot.strip_prefix("bot") else {
         return api_error(404, "Not Found");
     };
-    if token != inner.lock().token {
+    let found = bots.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
+    let Some(inner) = found else {
         return api_error(401, "Unauthorized");
-    }
+    };
+    let inner = &inner;
     let params = req.params();
     // Method names are case-insensitive in the Bot API.
     let result = match method.to_ascii_lowercase().as_str() {
@@ -53,24 +57,29 @@ pub(crate) async fn dispatch(inner: &Inner, req: HttpRequest) -> HttpResponse {
         "answercallbackquery" => answer_callback(inner, &params),
         "deletemessage" => delete_message(inner, &params),
         "sendchataction" => Ok(json!(true)),
-        "setwebhook" => {
-            let url = str_param(&params, "url").unwrap_or_default();
-            let mut st = inner.lock();
-            st.webhook = (!url.is_empty()).then(|| Value::Object(params.clone()));
-            Ok(json!(true))
-        }
+        "setwebhook" => set_webhook(inner, &params),
         "deletewebhook" => {
-            inner.lock().webhook = None;
+            inner.set_webhook_task(None);
+            let mut st = inner.lock();
+            st.webhook = None;
+            if bool_param(&params, "drop_pending_updates") {
+                st.updates.clear();
+            }
             Ok(json!(true))
         }
         "getwebhookinfo" => {
             let st = inner.lock();
             let url = st.webhook.as_ref().and_then(|w| w["url"].as_str().map(str::to_owned)).unwrap_or_default();
-            Ok(json!({
+            let mut info = json!({
                 "url": url,
                 "has_custom_certificate": false,
                 "pending_update_count": st.updates.len(),
-            }))
+            });
+            if let Some((date, message)) = &st.webhook_last_error {
+                info["last_error_date"] = json!(date);
+                info["last_error_message"] = json!(message);
+            }
+            Ok(info)
         }
         _ => Err(api_error(404, "Not Found")),
     };
@@ -99,6 +108,38 @@ fn int_param(p: &Params, name: &str) -> Option<i64> {
 fn bool_param(p: &Params, name: &str) -> bool {
     matches!(p.get(name), Some(Value::Bool(true)))
         || matches!(p.get(name), Some(Value::String(s)) if s == "true" || s == "1")
+}
+
+fn set_webhook(inner: &Arc<Inner>, p: &Params) -> Answer {
+    let url = str_param(p, "url").unwrap_or_default();
+    if url.is_empty() {
+        // An empty URL removes the webhook, as the real API does.
+        inner.set_webhook_task(None);
+        inner.lock().webhook = None;
+        return Ok(json!(true));
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(bad_request("bad webhook: Failed to resolve host: Name or service not known"));
+    }
+    let secret = str_param(p, "secret_token");
+    if let Some(s) = &secret {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if s.is_empty() || s.len() > 256 || !s.chars().all(allowed) {
+            return Err(bad_request("secret token contains unallowed characters"));
+        }
+    }
+    {
+        let mut st = inner.lock();
+        if bool_param(p, "drop_pending_updates") {
+            st.updates.clear();
+        }
+        st.webhook = Some(Value::Object(p.clone()));
+        st.webhook_last_error = None;
+    }
+    // The fake pushes updates itself, as Telegram does (plain http is fine on loopback).
+    let task = tokio::spawn(webhook::deliver(inner.clone(), url, secret));
+    inner.set_webhook_task(Some(task));
+    Ok(json!(true))
 }
 
 fn get_me(st: &State) -> Value {

@@ -1,13 +1,17 @@
 //! A fake Telegram Bot API server: `{url}/bot{TOKEN}/{method}`, JSON, form or query
-//! parameters, answers `{"ok":true,"result":…}` or the API's error shape.
+//! parameters, answers `{"ok":true,"result":…}` or the API's error shape. Several bots (tokens)
+//! can share one server, as an instance bot and clinic bots share `telegram_api_url`.
 //!
-//! The test plays the users: [`TelegramFake::send_text`], [`TelegramFake::start_command`],
-//! [`TelegramFake::share_contact`] and [`TelegramFake::tap`] queue updates that the bot reads
-//! with `getUpdates` (long polling with `offset`/`timeout`). Everything said in a chat, by
-//! either side, lands in its transcript ([`TelegramFake::transcript_text`]).
+//! The test plays the users: [`TelegramBot::send_text`], [`TelegramBot::start_command`],
+//! [`TelegramBot::share_contact`] and [`TelegramBot::tap`] queue updates that the bot reads
+//! with `getUpdates` (long polling with `offset`/`timeout`) or, after `setWebhook`, receives
+//! as POSTs to its webhook (with `X-Telegram-Bot-Api-Secret-Token`). Everything said in a
+//! chat, by either side, lands in its transcript ([`TelegramBot::transcript_text`]).
 
+mod bot;
 mod methods;
 mod types;
+mod webhook;
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -16,14 +20,18 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
+use crate::fault::Fault;
 use crate::http::{HttpFake, HttpRequest, HttpResponse, Provider};
 use crate::recorder::Recorder;
 use crate::server::BoxFuture;
 
+pub use bot::TelegramBot;
 pub use types::{BotMessage, Button, CallbackAnswer, Speaker, TgUser, TranscriptLine};
+pub use webhook::WebhookDelivery;
 
 /// Flood limits the fake enforces when switched on (Telegram's documented guidance).
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +64,7 @@ pub(crate) struct State {
     pub(crate) updates: VecDeque<(i64, Value)>,
     next_update_id: i64,
     pub(crate) webhook: Option<Value>,
+    pub(crate) webhook_last_error: Option<(i64, String)>,
     pub(crate) open_callbacks: HashMap<String, i64>,
     next_callback: u64,
     pub(crate) flood: Option<FloodLimits>,
@@ -78,11 +87,53 @@ pub(crate) struct Inner {
     pub(crate) edits: Recorder<BotMessage>,
     pub(crate) callback_answers: Recorder<CallbackAnswer>,
     pub(crate) transcript: Recorder<TranscriptLine>,
+    pub(crate) deliveries: Recorder<WebhookDelivery>,
+    pub(crate) webhook_task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Inner {
+    fn new(token: &str, username: &str) -> Self {
+        let bot_id = token.split(':').next().and_then(|s| s.parse().ok()).unwrap_or(7_000_000_001);
+        Self {
+            state: Mutex::new(State {
+                token: token.to_owned(),
+                bot_id,
+                bot_username: username.to_owned(),
+                chats: HashMap::new(),
+                updates: VecDeque::new(),
+                next_update_id: 100_000_001,
+                webhook: None,
+                webhook_last_error: None,
+                open_callbacks: HashMap::new(),
+                next_callback: 1,
+                flood: None,
+                global_sends: VecDeque::new(),
+            }),
+            new_update: Notify::new(),
+            sent: Recorder::new(),
+            edits: Recorder::new(),
+            callback_answers: Recorder::new(),
+            transcript: Recorder::new(),
+            deliveries: Recorder::new(),
+            webhook_task: Mutex::new(None),
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_webhook_task(&self, task: Option<JoinHandle<()>>) {
+        let old = std::mem::replace(&mut *self.webhook_task.lock().unwrap_or_else(|e| e.into_inner()), task);
+        if let Some(old) = old {
+            old.abort();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.set_webhook_task(None);
     }
 }
 
@@ -90,20 +141,10 @@ pub(crate) fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// The fake Bot API. Dereferences to [`HttpFake`] for the fault switches.
-pub struct TelegramFake {
-    http: HttpFake,
-    inner: Arc<Inner>,
-}
+/// Bots by token.
+pub(crate) type Bots = Mutex<HashMap<String, Arc<Inner>>>;
 
-impl Deref for TelegramFake {
-    type Target = HttpFake;
-    fn deref(&self) -> &HttpFake {
-        &self.http
-    }
-}
-
-struct Api(Arc<Inner>);
+struct Api(Arc<Bots>);
 
 impl Provider for Api {
     fn handle(self: Arc<Self>, req: HttpRequest) -> BoxFuture<HttpResponse> {
@@ -128,36 +169,56 @@ fn reason(status: u16) -> String {
     }
 }
 
+/// The fake Bot API server. Dereferences to its first bot ([`TelegramBot`]); the HTTP fault
+/// switches (shared by all its bots) are repeated here from [`HttpFake`].
+pub struct TelegramFake {
+    http: HttpFake,
+    bots: Arc<Bots>,
+    first: TelegramBot,
+}
+
+impl Deref for TelegramFake {
+    type Target = TelegramBot;
+    fn deref(&self) -> &TelegramBot {
+        &self.first
+    }
+}
+
 impl TelegramFake {
-    /// Starts a Bot API server that accepts `token` (any other token gets 401).
+    /// Starts a Bot API server with one bot that accepts `token` (unknown tokens get 401).
     pub async fn start(token: &str) -> io::Result<Self> {
-        let bot_id = token.split(':').next().and_then(|s| s.parse().ok()).unwrap_or(7_000_000_001);
-        let inner = Arc::new(Inner {
-            state: Mutex::new(State {
-                token: token.to_owned(),
-                bot_id,
-                bot_username: "nobat_test_bot".into(),
-                chats: HashMap::new(),
-                updates: VecDeque::new(),
-                next_update_id: 100_000_001,
-                webhook: None,
-                open_callbacks: HashMap::new(),
-                next_callback: 1,
-                flood: None,
-                global_sends: VecDeque::new(),
-            }),
-            new_update: Notify::new(),
-            sent: Recorder::new(),
-            edits: Recorder::new(),
-            callback_answers: Recorder::new(),
-            transcript: Recorder::new(),
-        });
-        let http = HttpFake::start(Arc::new(Api(inner.clone()))).await?;
-        Ok(Self { http, inner })
+        let first = Arc::new(Inner::new(token, "nobat_test_bot"));
+        let bots = Arc::new(Mutex::new(HashMap::from([(token.to_owned(), first.clone())])));
+        let http = HttpFake::start(Arc::new(Api(bots.clone()))).await?;
+        Ok(Self { http, bots, first: TelegramBot { inner: first } })
     }
 
-    /// The base URL to configure as `telegram_api_url` (the bot calls `{url}/bot{token}/…`).
+    /// Another bot on the same server (e.g. a clinic's own bot).
+    pub fn add_bot(&self, token: &str, username: &str) -> TelegramBot {
+        let inner = Arc::new(Inner::new(token, username));
+        self.bots.lock().unwrap_or_else(|e| e.into_inner()).insert(token.to_owned(), inner.clone());
+        TelegramBot { inner }
+    }
+
+    /// The bot with this token, if the server knows it.
+    pub fn bot(&self, token: &str) -> Option<TelegramBot> {
+        self.bots.lock().unwrap_or_else(|e| e.into_inner()).get(token).map(|inner| TelegramBot { inner: inner.clone() })
+    }
+
+    /// Revokes a token (as when its owner asks @BotFather): calls with it now get 401.
+    pub fn revoke(&self, token: &str) {
+        let removed = self.bots.lock().unwrap_or_else(|e| e.into_inner()).remove(token);
+        if let Some(inner) = removed {
+            inner.set_webhook_task(None);
+        }
+    }
+
+    /// The base URL to configure as `telegram_api_url` (bots call `{url}/bot{token}/…`).
     pub fn api_url(&self) -> String {
+        self.http.url()
+    }
+
+    pub fn url(&self) -> String {
         self.http.url()
     }
 
@@ -165,214 +226,60 @@ impl TelegramFake {
         self.http.addr()
     }
 
-    pub fn bot_username(&self) -> String {
-        self.inner.lock().bot_username.clone()
+    /// The shared HTTP layer (request log, fault switches).
+    pub fn http(&self) -> &HttpFake {
+        &self.http
     }
 
-    /// Messages the bot sent with `sendMessage`, accepted, in order.
-    pub fn sent(&self) -> &Recorder<BotMessage> {
-        &self.inner.sent
+    /// Every Bot API call received, faulted ones included.
+    pub fn requests(&self) -> &Recorder<HttpRequest> {
+        self.http.requests()
     }
 
-    /// Accepted `editMessageText` / `editMessageReplyMarkup` calls, in order.
-    pub fn edits(&self) -> &Recorder<BotMessage> {
-        &self.inner.edits
+    /// See [`HttpFake::fail_next`].
+    pub fn fail_next(&self, n: usize, status: u16) {
+        self.http.fail_next(n, status);
     }
 
-    pub fn callback_answers(&self) -> &Recorder<CallbackAnswer> {
-        &self.inner.callback_answers
+    /// The next `n` calls get `429 Too Many Requests: retry after {retry_after}`.
+    pub fn rate_limit_next(&self, n: usize, retry_after: u64) {
+        self.http.rate_limit_next(n, retry_after);
     }
 
-    /// Every line of every chat, in order.
-    pub fn transcript(&self) -> &Recorder<TranscriptLine> {
-        &self.inner.transcript
+    /// See [`HttpFake::hang_next`].
+    pub fn hang_next(&self, n: usize, d: Duration) {
+        self.http.hang_next(n, d);
     }
 
-    /// Waits for `n` accepted `sendMessage` calls; panics on timeout.
-    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<BotMessage> {
-        self.inner.sent.wait_for(n, timeout).await
+    /// See [`HttpFake::fault_next`].
+    pub fn fault_next(&self, n: usize, fault: Fault) {
+        self.http.fault_next(n, fault);
     }
 
-    /// Waits until the bot has sent `n` messages to `chat_id`; returns those.
-    pub async fn wait_for_chat(&self, chat_id: i64, n: usize, timeout: Duration) -> Vec<BotMessage> {
-        let all = self.inner.sent.wait_until(timeout, |m| m.iter().filter(|m| m.chat_id == chat_id).count() >= n).await;
-        all.into_iter().filter(|m| m.chat_id == chat_id).collect()
+    /// See [`HttpFake::set_delay`].
+    pub fn set_delay(&self, d: Duration) {
+        self.http.set_delay(d);
     }
 
-    /// Waits until the chat's transcript has a bot line (message or edit) after the
-    /// transcript's current length; returns it.
-    pub async fn wait_for_reply(&self, chat_id: i64, timeout: Duration) -> TranscriptLine {
-        let seen = self.inner.transcript.len();
-        let lines = self
-            .inner
-            .transcript
-            .wait_until(timeout, |t| t[seen..].iter().any(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot))
-            .await;
-        lines[seen..]
-            .iter()
-            .find(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot)
-            .cloned()
-            .expect("the wait condition found it")
+    pub fn clear_faults(&self) {
+        self.http.clear_faults();
     }
 
-    /// The chat's conversation, one line per turn, for printing in a test.
-    pub fn transcript_text(&self, chat_id: i64) -> String {
-        self.inner
-            .transcript
-            .all()
-            .iter()
-            .filter(|l| l.chat_id == chat_id)
-            .map(TranscriptLine::render)
-            .collect::<Vec<_>>()
-            .join("\n")
+    /// Connection refused until [`TelegramFake::restart`].
+    pub async fn stop(&self) {
+        self.http.stop().await;
     }
 
-    /// Switches flood limits on (`Some`) or off: over the limit, `sendMessage` and edits get
-    /// 429 with `retry_after`, as Telegram answers.
-    pub fn set_flood_limits(&self, limits: Option<FloodLimits>) {
-        self.inner.lock().flood = limits;
+    pub async fn restart(&self) -> io::Result<()> {
+        self.http.restart().await
     }
+}
 
-    /// The webhook set with `setWebhook` (its parameters), if any.
-    pub fn webhook(&self) -> Option<Value> {
-        self.inner.lock().webhook.clone()
-    }
-
-    /// Updates queued and not yet confirmed by an `offset`.
-    pub fn pending_updates(&self) -> usize {
-        self.inner.lock().updates.len()
-    }
-
-    /// The current state of a message in a chat (after edits), as the Bot API returns it.
-    pub fn message(&self, chat_id: i64, message_id: i64) -> Option<Value> {
-        self.inner.lock().chats.get(&chat_id)?.messages.get(&message_id).cloned()
-    }
-
-    /// The latest message the bot sent to a chat, in its current (possibly edited) state.
-    pub fn last_bot_message(&self, chat_id: i64) -> Option<BotMessage> {
-        let st = self.inner.lock();
-        let chat = st.chats.get(&chat_id)?;
-        let id = chat.messages.iter().filter(|(_, m)| m["from"]["is_bot"] == json!(true)).map(|(id, _)| *id).max()?;
-        Some(BotMessage::from_message(&chat.messages[&id], "current"))
-    }
-
-    // ---- the users' side ----
-
-    fn push_update(&self, st: &mut State, kind: &str, body: Value) -> i64 {
-        let id = st.next_update_id;
-        st.next_update_id += 1;
-        st.updates.push_back((id, json!({ "update_id": id, kind: body })));
-        self.inner.new_update.notify_waiters();
-        id
-    }
-
-    fn ensure_chat<'a>(st: &'a mut State, user: &TgUser) -> &'a mut Chat {
-        st.chats.entry(user.id).or_insert_with(|| Chat {
-            user: user.clone(),
-            next_message_id: 1,
-            messages: HashMap::new(),
-            last_bot_send: None,
-        })
-    }
-
-    fn user_message(&self, user: &TgUser, extra: Value, line: TranscriptLine) -> i64 {
-        let mut st = self.inner.lock();
-        Self::ensure_chat(&mut st, user);
-        let message_id = st.next_message_id(user.id).unwrap_or(1);
-        let mut msg = json!({
-            "message_id": message_id,
-            "from": user.to_json(),
-            "chat": user.chat_json(),
-            "date": now_unix(),
-        });
-        if let (Value::Object(m), Value::Object(e)) = (&mut msg, extra) {
-            m.extend(e);
+impl Drop for TelegramFake {
+    fn drop(&mut self) {
+        // Webhook pushers hold their bot; stop them with the server.
+        for inner in self.bots.lock().unwrap_or_else(|e| e.into_inner()).values() {
+            inner.set_webhook_task(None);
         }
-        if let Some(chat) = st.chats.get_mut(&user.id) {
-            chat.messages.insert(message_id, msg.clone());
-        }
-        self.push_update(&mut st, "message", msg);
-        drop(st);
-        self.inner.transcript.push(TranscriptLine { message_id: Some(message_id), ..line });
-        message_id
-    }
-
-    /// The user writes `text` to the bot; returns the message id. Commands (`/word`) carry a
-    /// `bot_command` entity as Telegram adds.
-    pub fn send_text(&self, user: &TgUser, text: &str) -> i64 {
-        let mut extra = json!({ "text": text });
-        if text.starts_with('/') {
-            let len = text.find(' ').unwrap_or(text.len());
-            extra["entities"] = json!([{
-                "type": "bot_command", "offset": 0, "length": text[..len].encode_utf16().count()
-            }]);
-        }
-        self.user_message(user, extra, TranscriptLine::user(user.id, "text", text.to_owned()))
-    }
-
-    /// The user opens the bot, optionally through a `t.me/BOT?start=PAYLOAD` deep link.
-    pub fn start_command(&self, user: &TgUser, payload: Option<&str>) -> i64 {
-        match payload {
-            Some(p) => self.send_text(user, &format!("/start {p}")),
-            None => self.send_text(user, "/start"),
-        }
-    }
-
-    /// The user shares their own phone number (the `request_contact` button).
-    pub fn share_contact(&self, user: &TgUser, phone: &str) -> i64 {
-        let contact = json!({ "contact": {
-            "phone_number": phone,
-            "first_name": user.first_name,
-            "user_id": user.id,
-        }});
-        self.user_message(user, contact, TranscriptLine::user(user.id, "contact", format!("[shares contact {phone}]")))
-    }
-
-    /// The user taps the inline button with `callback_data` under bot message `message_id`;
-    /// returns the callback query id. Panics when the message has no such button, so a test
-    /// cannot press a button the bot never showed.
-    pub fn press(&self, user: &TgUser, message_id: i64, callback_data: &str) -> String {
-        let mut st = self.inner.lock();
-        let message = st
-            .chats
-            .get(&user.id)
-            .and_then(|c| c.messages.get(&message_id))
-            .cloned()
-            .unwrap_or_else(|| panic!("chat {} has no message {message_id}", user.id));
-        let buttons = Button::from_markup(&message["reply_markup"]);
-        let Some(button) = buttons.iter().flatten().find(|b| b.callback_data.as_deref() == Some(callback_data)) else {
-            panic!("message {message_id} has no button with data {callback_data:?}: {buttons:?}");
-        };
-        let label = button.text.clone();
-        let id = format!("{}{:06}", user.id, st.next_callback);
-        st.next_callback += 1;
-        st.open_callbacks.insert(id.clone(), user.id);
-        let query = json!({
-            "id": id,
-            "from": user.to_json(),
-            "message": message,
-            "chat_instance": format!("-{}", user.id),
-            "data": callback_data,
-        });
-        self.push_update(&mut st, "callback_query", query);
-        drop(st);
-        self.inner.transcript.push(TranscriptLine {
-            message_id: Some(message_id),
-            ..TranscriptLine::user(user.id, "tap", format!("[taps \"{label}\"]"))
-        });
-        id
-    }
-
-    /// Like [`TelegramFake::press`] but finds the button by its label.
-    pub fn tap(&self, user: &TgUser, message_id: i64, label: &str) -> String {
-        let markup = self.message(user.id, message_id).map(|m| m["reply_markup"].clone()).unwrap_or(Value::Null);
-        let buttons = Button::from_markup(&markup);
-        let data = buttons
-            .iter()
-            .flatten()
-            .find(|b| b.text == label)
-            .and_then(|b| b.callback_data.clone())
-            .unwrap_or_else(|| panic!("message {message_id} has no callback button {label:?}: {buttons:?}"));
-        self.press(user, message_id, &data)
     }
 }

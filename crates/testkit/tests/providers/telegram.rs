@@ -231,3 +231,58 @@ async fn flood_limits_per_chat_and_global() {
     assert_eq!(tg.wait_for(4, WAIT).await.len(), 4);
     assert_eq!(tg.wait_for_chat(1, 2, WAIT).await.len(), 2);
 }
+
+#[tokio::test]
+async fn several_bots_share_one_server_and_a_revoked_token_gets_401() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let clinic = tg.add_bot("777:clinic-token", "clinic_bot");
+    let user = TgUser::new(31, "Sara");
+    clinic.send_text(&user, "/start");
+    let main = Bot::new(&tg);
+    assert_eq!(main.ok("getUpdates", json!({})).await, json!([]));
+    let clinic_api = Bot { base: format!("{}/bot777:clinic-token", tg.api_url()), http: client() };
+    let me = clinic_api.ok("getMe", json!({})).await;
+    assert_eq!(me["username"], json!("clinic_bot"));
+    assert_eq!(clinic_api.ok("getUpdates", json!({})).await[0]["message"]["text"], json!("/start"));
+    let (s, _) = main.call("sendMessage", json!({"chat_id": 31, "text": "x"})).await;
+    assert_eq!(s, 400, "the user never talked to the main bot");
+    clinic_api.ok("sendMessage", json!({"chat_id": 31, "text": "hello"})).await;
+    assert_eq!(clinic.sent().len(), 1);
+    assert!(tg.sent().is_empty());
+    assert!(tg.bot("777:clinic-token").is_some());
+    tg.revoke("777:clinic-token");
+    let (s, v) = clinic_api.call("getMe", json!({})).await;
+    assert_eq!((s, &v["description"]), (401, &json!("Unauthorized")));
+}
+
+#[tokio::test]
+async fn webhook_mode_pushes_updates_with_the_secret_and_retries_until_2xx() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let hook = nobat_testkit::HttpSink::start().await.expect("sink");
+    let bot = Bot::new(&tg);
+    let (s, _) =
+        bot.call("setWebhook", json!({"url": format!("{}/tg", hook.url()), "secret_token": "bad secret!"})).await;
+    assert_eq!(s, 400);
+    bot.ok("setWebhook", json!({"url": format!("{}/tg", hook.url()), "secret_token": "s3cr3t_-x"})).await;
+    hook.fail_next(2, 502);
+    let user = TgUser::new(8, "Omid").language("fa");
+    tg.send_text(&user, "سلام");
+    tg.send_text(&user, "دوباره");
+    let got = hook.wait_for(2, WAIT).await;
+    assert_eq!(got[0].header("x-telegram-bot-api-secret-token"), Some("s3cr3t_-x"));
+    let texts: Vec<Value> = got.iter().map(|r| r.json().expect("json")["message"]["text"].clone()).collect();
+    assert_eq!(texts, [json!("سلام"), json!("دوباره")], "in order, each once");
+    // Recorded once the bot's answer is read, so wait for it rather than race it.
+    let deliveries = tg.webhook_deliveries().wait_for(4, WAIT).await;
+    assert_eq!(deliveries.len(), 4, "two 502s retried: {deliveries:?}");
+    assert_eq!(deliveries[0].status, Some(502));
+    let info = bot.ok("getWebhookInfo", json!({})).await;
+    assert_eq!(info["pending_update_count"], json!(0));
+    assert!(info["last_error_message"].as_str().expect("error").contains("502"));
+    let (s, _) = bot.call("getUpdates", json!({})).await;
+    assert_eq!(s, 409);
+    bot.ok("deleteWebhook", json!({})).await;
+    tg.send_text(&user, "poll");
+    assert_eq!(bot.ok("getUpdates", json!({})).await[0]["message"]["text"], json!("poll"));
+    assert_eq!(hook.received().len(), 2, "nothing pushed after deleteWebhook");
+}

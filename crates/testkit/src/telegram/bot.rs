@@ -1,0 +1,242 @@
+//! One bot's side of the fake: what it sent, its chats, and the users the test plays.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{
+    BotMessage, Button, CallbackAnswer, Chat, FloodLimits, Inner, Speaker, State, TgUser, TranscriptLine,
+    WebhookDelivery, now_unix,
+};
+use crate::recorder::Recorder;
+use std::sync::Arc;
+
+/// One bot (one token) on the fake Bot API. [`super::TelegramFake`] dereferences to its
+/// first bot; others come from [`super::TelegramFake::add_bot`].
+#[derive(Clone)]
+pub struct TelegramBot {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl TelegramBot {
+    pub fn bot_username(&self) -> String {
+        self.inner.lock().bot_username.clone()
+    }
+
+    /// Messages the bot sent with `sendMessage`, accepted, in order.
+    pub fn sent(&self) -> &Recorder<BotMessage> {
+        &self.inner.sent
+    }
+
+    /// Accepted `editMessageText` / `editMessageReplyMarkup` calls, in order.
+    pub fn edits(&self) -> &Recorder<BotMessage> {
+        &self.inner.edits
+    }
+
+    pub fn callback_answers(&self) -> &Recorder<CallbackAnswer> {
+        &self.inner.callback_answers
+    }
+
+    /// Attempts to push updates to the bot's webhook (after `setWebhook`).
+    pub fn webhook_deliveries(&self) -> &Recorder<WebhookDelivery> {
+        &self.inner.deliveries
+    }
+
+    pub fn token(&self) -> String {
+        self.inner.lock().token.clone()
+    }
+
+    /// Every line of every chat, in order.
+    pub fn transcript(&self) -> &Recorder<TranscriptLine> {
+        &self.inner.transcript
+    }
+
+    /// Waits for `n` accepted `sendMessage` calls; panics on timeout.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<BotMessage> {
+        self.inner.sent.wait_for(n, timeout).await
+    }
+
+    /// Waits until the bot has sent `n` messages to `chat_id`; returns those.
+    pub async fn wait_for_chat(&self, chat_id: i64, n: usize, timeout: Duration) -> Vec<BotMessage> {
+        let all = self.inner.sent.wait_until(timeout, |m| m.iter().filter(|m| m.chat_id == chat_id).count() >= n).await;
+        all.into_iter().filter(|m| m.chat_id == chat_id).collect()
+    }
+
+    /// Waits until the chat's transcript has a bot line (message or edit) after the
+    /// transcript's current length; returns it.
+    pub async fn wait_for_reply(&self, chat_id: i64, timeout: Duration) -> TranscriptLine {
+        let seen = self.inner.transcript.len();
+        let lines = self
+            .inner
+            .transcript
+            .wait_until(timeout, |t| t[seen..].iter().any(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot))
+            .await;
+        lines[seen..]
+            .iter()
+            .find(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot)
+            .cloned()
+            .expect("the wait condition found it")
+    }
+
+    /// The chat's conversation, one line per turn, for printing in a test.
+    pub fn transcript_text(&self, chat_id: i64) -> String {
+        self.inner
+            .transcript
+            .all()
+            .iter()
+            .filter(|l| l.chat_id == chat_id)
+            .map(TranscriptLine::render)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Switches flood limits on (`Some`) or off: over the limit, `sendMessage` and edits get
+    /// 429 with `retry_after`, as Telegram answers.
+    pub fn set_flood_limits(&self, limits: Option<FloodLimits>) {
+        self.inner.lock().flood = limits;
+    }
+
+    /// The webhook set with `setWebhook` (its parameters), if any.
+    pub fn webhook(&self) -> Option<Value> {
+        self.inner.lock().webhook.clone()
+    }
+
+    /// Updates queued and not yet confirmed by an `offset`.
+    pub fn pending_updates(&self) -> usize {
+        self.inner.lock().updates.len()
+    }
+
+    /// The current state of a message in a chat (after edits), as the Bot API returns it.
+    pub fn message(&self, chat_id: i64, message_id: i64) -> Option<Value> {
+        self.inner.lock().chats.get(&chat_id)?.messages.get(&message_id).cloned()
+    }
+
+    /// The latest message the bot sent to a chat, in its current (possibly edited) state.
+    pub fn last_bot_message(&self, chat_id: i64) -> Option<BotMessage> {
+        let st = self.inner.lock();
+        let chat = st.chats.get(&chat_id)?;
+        let id = chat.messages.iter().filter(|(_, m)| m["from"]["is_bot"] == json!(true)).map(|(id, _)| *id).max()?;
+        Some(BotMessage::from_message(&chat.messages[&id], "current"))
+    }
+
+    // ---- the users' side ----
+
+    fn push_update(&self, st: &mut State, kind: &str, body: Value) -> i64 {
+        let id = st.next_update_id;
+        st.next_update_id += 1;
+        st.updates.push_back((id, json!({ "update_id": id, kind: body })));
+        self.inner.new_update.notify_waiters();
+        id
+    }
+
+    fn ensure_chat<'a>(st: &'a mut State, user: &TgUser) -> &'a mut Chat {
+        st.chats.entry(user.id).or_insert_with(|| Chat {
+            user: user.clone(),
+            next_message_id: 1,
+            messages: HashMap::new(),
+            last_bot_send: None,
+        })
+    }
+
+    fn user_message(&self, user: &TgUser, extra: Value, line: TranscriptLine) -> i64 {
+        let mut st = self.inner.lock();
+        Self::ensure_chat(&mut st, user);
+        let message_id = st.next_message_id(user.id).unwrap_or(1);
+        let mut msg = json!({
+            "message_id": message_id,
+            "from": user.to_json(),
+            "chat": user.chat_json(),
+            "date": now_unix(),
+        });
+        if let (Value::Object(m), Value::Object(e)) = (&mut msg, extra) {
+            m.extend(e);
+        }
+        if let Some(chat) = st.chats.get_mut(&user.id) {
+            chat.messages.insert(message_id, msg.clone());
+        }
+        self.push_update(&mut st, "message", msg);
+        drop(st);
+        self.inner.transcript.push(TranscriptLine { message_id: Some(message_id), ..line });
+        message_id
+    }
+
+    /// The user writes `text` to the bot; returns the message id. Commands (`/word`) carry a
+    /// `bot_command` entity as Telegram adds.
+    pub fn send_text(&self, user: &TgUser, text: &str) -> i64 {
+        let mut extra = json!({ "text": text });
+        if text.starts_with('/') {
+            let len = text.find(' ').unwrap_or(text.len());
+            extra["entities"] = json!([{
+                "type": "bot_command", "offset": 0, "length": text[..len].encode_utf16().count()
+            }]);
+        }
+        self.user_message(user, extra, TranscriptLine::user(user.id, "text", text.to_owned()))
+    }
+
+    /// The user opens the bot, optionally through a `t.me/BOT?start=PAYLOAD` deep link.
+    pub fn start_command(&self, user: &TgUser, payload: Option<&str>) -> i64 {
+        match payload {
+            Some(p) => self.send_text(user, &format!("/start {p}")),
+            None => self.send_text(user, "/start"),
+        }
+    }
+
+    /// The user shares their own phone number (the `request_contact` button).
+    pub fn share_contact(&self, user: &TgUser, phone: &str) -> i64 {
+        let contact = json!({ "contact": {
+            "phone_number": phone,
+            "first_name": user.first_name,
+            "user_id": user.id,
+        }});
+        self.user_message(user, contact, TranscriptLine::user(user.id, "contact", format!("[shares contact {phone}]")))
+    }
+
+    /// The user taps the inline button with `callback_data` under bot message `message_id`;
+    /// returns the callback query id. Panics when the message has no such button, so a test
+    /// cannot press a button the bot never showed.
+    pub fn press(&self, user: &TgUser, message_id: i64, callback_data: &str) -> String {
+        let mut st = self.inner.lock();
+        let message = st
+            .chats
+            .get(&user.id)
+            .and_then(|c| c.messages.get(&message_id))
+            .cloned()
+            .unwrap_or_else(|| panic!("chat {} has no message {message_id}", user.id));
+        let buttons = Button::from_markup(&message["reply_markup"]);
+        let Some(button) = buttons.iter().flatten().find(|b| b.callback_data.as_deref() == Some(callback_data)) else {
+            panic!("message {message_id} has no button with data {callback_data:?}: {buttons:?}");
+        };
+        let label = button.text.clone();
+        let id = format!("{}{:06}", user.id, st.next_callback);
+        st.next_callback += 1;
+        st.open_callbacks.insert(id.clone(), user.id);
+        let query = json!({
+            "id": id,
+            "from": user.to_json(),
+            "message": message,
+            "chat_instance": format!("-{}", user.id),
+            "data": callback_data,
+        });
+        self.push_update(&mut st, "callback_query", query);
+        drop(st);
+        self.inner.transcript.push(TranscriptLine {
+            message_id: Some(message_id),
+            ..TranscriptLine::user(user.id, "tap", format!("[taps \"{label}\"]"))
+        });
+        id
+    }
+
+    /// Like [`TelegramBot::press`] but finds the button by its label.
+    pub fn tap(&self, user: &TgUser, message_id: i64, label: &str) -> String {
+        let markup = self.message(user.id, message_id).map(|m| m["reply_markup"].clone()).unwrap_or(Value::Null);
+        let buttons = Button::from_markup(&markup);
+        let data = buttons
+            .iter()
+            .flatten()
+            .find(|b| b.text == label)
+            .and_then(|b| b.callback_data.clone())
+            .unwrap_or_else(|| panic!("message {message_id} has no callback button {label:?}: {buttons:?}"));
+        self.press(user, message_id, &data)
+    }
+}
