@@ -32,12 +32,23 @@ pub(crate) async fn deliver(inner: Arc<Inner>, url: String, secret: Option<Strin
             req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
         }
         let status = req.send().await.ok().map(|r| r.status().as_u16());
-        inner.deliveries.push(WebhookDelivery { update_id: id, status });
-        if status.is_some_and(|s| (200..300).contains(&s)) {
+        let delivered = status.is_some_and(|s| (200..300).contains(&s));
+        {
             let mut st = inner.lock();
-            if st.updates.front().is_some_and(|(front, _)| *front == id) {
+            if delivered && st.updates.front().is_some_and(|(front, _)| *front == id) {
                 st.updates.pop_front();
             }
+            if !delivered {
+                let message = match status {
+                    Some(s) => format!("Wrong response from the webhook: {s}"),
+                    None => "Connection refused".to_owned(),
+                };
+                st.webhook_last_error = Some((now_unix(), message));
+            }
+        }
+        // Recorded after the queue reflects it, so a test that waits on it sees both.
+        inner.deliveries.push(WebhookDelivery { update_id: id, status });
+        if delivered {
             pause = Duration::from_millis(100);
             continue;
         }
