@@ -51,6 +51,7 @@
 //! The fakes need a Tokio runtime (`#[tokio::test]`); they stop when dropped.
 pub mod fault;
 pub mod http;
+pub mod kavenegar;
 pub mod keys;
 pub mod mail;
 pub mod recorder;
@@ -60,17 +61,20 @@ pub mod smart;
 pub mod sms;
 pub mod smtp;
 pub mod telegram;
+pub mod twilio;
 pub mod webhook;
 pub mod whatsapp;
 
 pub use fault::Fault;
 pub use http::{HttpFake, HttpRequest, HttpResponse};
+pub use kavenegar::KavenegarFake;
 pub use mail::{Attachment, Mail};
 pub use recorder::Recorder;
 pub use sink::HttpSink;
 pub use smart::SmartFeed;
-pub use sms::{KavenegarFake, Sms, TwilioFake};
+pub use sms::Sms;
 pub use smtp::{SmtpFake, SmtpFault, SmtpMessage};
 pub use telegram::{TelegramBot, TelegramFake, TgUser};
+pub use twilio::TwilioFake;
 pub use webhook::WebhookFake;
 pub use whatsapp::{WaMessage, WhatsAppFake};

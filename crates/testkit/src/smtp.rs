@@ -71,11 +71,16 @@ pub struct SmtpCredentials {
     pub required: bool,
 }
 
+/// The SIZE the server advertises and enforces (Postfix's default).
+const MAX_SIZE: usize = 10_240_000;
+
 struct State {
     hostname: String,
     credentials: Mutex<Option<SmtpCredentials>>,
     faults: Mutex<VecDeque<SmtpFault>>,
     delay: Mutex<Duration>,
+    /// RCPT TO these (lower-cased) get `550 5.1.1 … User unknown`.
+    unknown_users: Mutex<std::collections::HashSet<String>>,
     messages: Recorder<SmtpMessage>,
     // Every command line received, across connections, for protocol tests.
     commands: Recorder<String>,
@@ -95,6 +100,7 @@ impl SmtpFake {
             credentials: Mutex::new(None),
             faults: Mutex::new(VecDeque::new()),
             delay: Mutex::new(Duration::ZERO),
+            unknown_users: Mutex::new(std::collections::HashSet::new()),
             messages: Recorder::new(),
             commands: Recorder::new(),
             next_id: AtomicU64::new(1),
@@ -149,6 +155,12 @@ impl SmtpFake {
         for _ in 0..n {
             q.push_back(fault.clone());
         }
+    }
+
+    /// RCPT TO this address is refused permanently (`550 5.1.1 … User unknown`), as a real
+    /// server does for a mailbox that does not exist.
+    pub fn reject_recipient(&self, address: &str) {
+        self.state.unknown_users.lock().unwrap_or_else(|e| e.into_inner()).insert(address.to_ascii_lowercase());
     }
 
     /// Every reply is delayed by `d` ("slow server"); zero turns it off.
@@ -251,7 +263,7 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                 let mut lines = vec![
                     host.clone(),
                     "PIPELINING".into(),
-                    "SIZE 10240000".into(),
+                    format!("SIZE {MAX_SIZE}"),
                     "8BITMIME".into(),
                     "SMTPUTF8".into(),
                     "ENHANCEDSTATUSCODES".into(),
@@ -316,8 +328,21 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                 if txn.from.is_none() {
                     c.reply("503 5.5.1 Error: need MAIL command").await?;
                 } else if let Some(addr) = path_arg(&arg, "TO:").filter(|a| !a.is_empty()) {
-                    txn.rcpt.push(addr);
-                    c.reply("250 2.1.5 Ok").await?;
+                    let unknown = state
+                        .unknown_users
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .contains(&addr.to_ascii_lowercase());
+                    if unknown {
+                        c.reply(&format!(
+                            "550 5.1.1 <{addr}>: Recipient address rejected: User unknown in \
+                             local recipient table"
+                        ))
+                        .await?;
+                    } else {
+                        txn.rcpt.push(addr);
+                        c.reply("250 2.1.5 Ok").await?;
+                    }
                 } else {
                     c.reply("501 5.5.4 Syntax: RCPT TO:<address>").await?;
                 }
@@ -353,8 +378,16 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                     }
                     // RFC 5321 §4.5.2: a leading dot was doubled by the client.
                     let l = if l.first() == Some(&b'.') { &l[1..] } else { &l[..] };
-                    data.extend_from_slice(l);
-                    data.extend_from_slice(b"\r\n");
+                    // Past SIZE the rest is read and dropped: the answer will be 552.
+                    if data.len() <= MAX_SIZE {
+                        data.extend_from_slice(l);
+                        data.extend_from_slice(b"\r\n");
+                    }
+                }
+                if data.len() > MAX_SIZE {
+                    txn = Txn::default();
+                    c.reply("552 5.3.4 Error: message file too big").await?;
+                    continue;
                 }
                 let taken = std::mem::take(&mut txn);
                 let id = format!("{:010X}", state.next_id.fetch_add(1, Ordering::Relaxed));

@@ -192,4 +192,56 @@ impl WhatsAppFake {
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<WaMessage> {
         self.inner.sent.wait_for(n, timeout).await
     }
+
+    /// Posts a status webhook (`sent`, `delivered`, `read`, `failed`) for message `wamid` to
+    /// `webhook_url`, as Meta does: the `whatsapp_business_account` payload, signed with
+    /// `X-Hub-Signature-256: sha256=HMAC-SHA256(app_secret, body)`. Returns the HTTP status.
+    pub async fn report_status(
+        &self,
+        wamid: &str,
+        status: &str,
+        webhook_url: &str,
+        app_secret: &str,
+    ) -> Result<u16, String> {
+        let msg =
+            self.inner.sent.all().into_iter().find(|m| m.id == wamid).ok_or_else(|| format!("no message {wamid}"))?;
+        let recipient: String = msg.to.chars().filter(char::is_ascii_digit).collect();
+        let mut st = json!({
+            "id": wamid,
+            "status": status,
+            "timestamp": jiff::Timestamp::now().as_second().to_string(),
+            "recipient_id": recipient,
+        });
+        if status == "failed" {
+            st["errors"] = json!([{ "code": 131026, "title": "Message undeliverable" }]);
+        }
+        let body = json!({
+            "object": "whatsapp_business_account",
+            "entry": [{
+                "id": "102290129340398",
+                "changes": [{
+                    "field": "messages",
+                    "value": {
+                        "messaging_product": "whatsapp",
+                        "metadata": {
+                            "display_phone_number": "15550783881",
+                            "phone_number_id": msg.phone_number_id,
+                        },
+                        "statuses": [st],
+                    },
+                }],
+            }],
+        })
+        .to_string();
+        let signature = crate::webhook::hmac_sha256_hex(app_secret.as_bytes(), body.as_bytes());
+        let r = reqwest::Client::new()
+            .post(webhook_url)
+            .header("content-type", "application/json")
+            .header("X-Hub-Signature-256", format!("sha256={signature}"))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(r.status().as_u16())
+    }
 }

@@ -91,6 +91,17 @@ impl TelegramBot {
             .join("\n")
     }
 
+    /// The user blocks the bot (`true`) or unblocks it: messages to them get
+    /// `403 Forbidden: bot was blocked by the user`.
+    pub fn set_blocked(&self, user_id: i64, blocked: bool) {
+        let mut st = self.inner.lock();
+        if blocked {
+            st.blocked.insert(user_id);
+        } else {
+            st.blocked.remove(&user_id);
+        }
+    }
+
     /// Switches flood limits on (`Some`) or off: over the limit, `sendMessage` and edits get
     /// 429 with `retry_after`, as Telegram answers.
     pub fn set_flood_limits(&self, limits: Option<FloodLimits>) {

@@ -286,6 +286,9 @@ fn send_message(inner: &Inner, p: &Params) -> Answer {
     if !st.chats.contains_key(&chat_id) {
         return Err(bad_request("chat not found"));
     }
+    if st.blocked.contains(&chat_id) {
+        return Err(api_error(403, "Forbidden: bot was blocked by the user"));
+    }
     if let Some(secs) = flood_check(&mut st, chat_id) {
         return Err(too_many(secs));
     }

@@ -69,6 +69,8 @@ pub(crate) struct State {
     next_callback: u64,
     pub(crate) flood: Option<FloodLimits>,
     pub(crate) global_sends: VecDeque<Instant>,
+    /// Users who blocked the bot: sending to them gets 403.
+    pub(crate) blocked: std::collections::HashSet<i64>,
 }
 
 impl State {
@@ -108,6 +110,7 @@ impl Inner {
                 next_callback: 1,
                 flood: None,
                 global_sends: VecDeque::new(),
+                blocked: std::collections::HashSet::new(),
             }),
             new_update: Notify::new(),
             sent: Recorder::new(),

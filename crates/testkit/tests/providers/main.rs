@@ -2,6 +2,7 @@
 //! raw TcpStream for protocol edge cases. One test binary, one module per provider.
 
 mod faults;
+mod kavenegar;
 mod smart;
 mod sms;
 mod smtp;

@@ -1,4 +1,5 @@
-use nobat_testkit::{KavenegarFake, TwilioFake};
+use nobat_testkit::TwilioFake;
+use nobat_testkit::twilio::twilio_signature;
 use serde_json::{Value, json};
 
 use crate::{FORM, WAIT, client, form};
@@ -65,48 +66,6 @@ async fn twilio_errors_and_faults_use_twilios_error_shape() {
     tw.sent().assert_exactly_once(key, ["k1", "k2"]);
 }
 
-#[tokio::test]
-async fn kavenegar_sends_to_each_receptor_and_answers_in_persian() {
-    let kn = KavenegarFake::start("KEY123").await.expect("start");
-    let r = client()
-        .post(format!("{}/v1/KEY123/sms/send.json", kn.url()))
-        .header("content-type", FORM)
-        .body(form(&[("receptor", "09121234567,09351234567"), ("sender", "10004346"), ("message", "یادآوری نوبت")]))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status().as_u16(), 200);
-    let v: Value = r.json().await.expect("json");
-    assert_eq!(v["return"], json!({"status": 200, "message": "تایید شد"}));
-    let entries = v["entries"].as_array().expect("entries");
-    assert_eq!(entries.len(), 2);
-    assert!(entries[0]["messageid"].is_u64());
-    assert_eq!(entries[1]["receptor"], json!("09351234567"));
-    assert_eq!(entries[0]["status"], json!(1));
-    let got = kn.wait_for(2, WAIT).await;
-    assert_eq!(got[0].body, "یادآوری نوبت");
-
-    // GET with a query string is documented too; a wrong key is refused with 403.
-    let r = client()
-        .get(format!("{}/v1/WRONG/sms/send.json?receptor=09121234567&message=x", kn.url()))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status().as_u16(), 403);
-    let v: Value = r.json().await.expect("json");
-    assert_eq!(v["return"]["status"], json!(403));
-    assert_eq!(v["entries"], Value::Null);
-
-    kn.fail_next(1, 500);
-    let r = client()
-        .get(format!("{}/v1/KEY123/sms/send.json?receptor=09121234567&message=x", kn.url()))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status().as_u16(), 500);
-    assert_eq!(kn.sent().len(), 2);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_500_is_counted_exactly_once_by_key() {
     let tw = std::sync::Arc::new(TwilioFake::start(SID, "tok").await.expect("start"));
@@ -128,4 +87,24 @@ async fn a_burst_of_500_is_counted_exactly_once_by_key() {
         |m| nobat_testkit::keys::header("idempotency-key")(&m.request),
         (0..500).map(|i| format!("burst-{i}")),
     );
+}
+
+#[tokio::test]
+async fn status_callbacks_are_posted_and_signed_like_twilio() {
+    let tw = TwilioFake::start(SID, "tok").await.expect("start");
+    let hook = nobat_testkit::HttpSink::start().await.expect("sink");
+    let callback = format!("{}/sms/status?clinic=7", hook.url());
+    let fields =
+        [("To", "+989121234567"), ("From", "+15005550006"), ("Body", "x"), ("StatusCallback", callback.as_str())];
+    let (_, v, _) = twilio_send(&tw, (SID, "tok"), &fields, "k").await;
+    let sid = v["sid"].as_str().expect("sid");
+    assert_eq!(tw.report_status(sid, "delivered").await, Ok(200));
+    let got = hook.wait_for(1, WAIT).await;
+    let params = got[0].form();
+    assert!(params.contains(&("MessageStatus".into(), "delivered".into())));
+    assert!(params.contains(&("MessageSid".into(), sid.to_owned())));
+    let expected = twilio_signature("tok", &callback, &params);
+    assert_eq!(got[0].header("x-twilio-signature"), Some(expected.as_str()));
+    assert_ne!(twilio_signature("other", &callback, &params), expected);
+    assert!(tw.report_status("SMnope", "delivered").await.is_err());
 }

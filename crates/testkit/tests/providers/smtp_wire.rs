@@ -117,3 +117,29 @@ async fn auth_login_and_plain_by_hand() {
     assert!(c.cmd("AUTH PLAIN AHVzZXIAcGFzcw==").await.starts_with("235"));
     assert!(c.cmd("AUTH PLAIN AHVzZXIAcGFzcw==").await.starts_with("503"));
 }
+
+#[tokio::test]
+async fn unknown_recipients_get_550_and_oversized_messages_552() {
+    let smtp = SmtpFake::start().await.expect("start");
+    smtp.reject_recipient("Gone@Example.com");
+    let (mut c, _) = Client::connect(&smtp).await;
+    c.cmd("EHLO me").await;
+    c.cmd("MAIL FROM:<a@b.c>").await;
+    assert!(c.cmd("RCPT TO:<gone@example.com>").await.starts_with("550 5.1.1"));
+    assert!(c.cmd("RCPT TO:<here@example.com>").await.starts_with("250"));
+    assert!(c.cmd("DATA").await.starts_with("354"));
+    c.send("Subject: one\r\n\r\nhi\r\n.\r\n").await;
+    assert!(c.reply().await.starts_with("250"));
+    assert_eq!(smtp.wait_for(1, WAIT).await[0].rcpt_to, ["here@example.com"]);
+
+    c.cmd("MAIL FROM:<a@b.c>").await;
+    c.cmd("RCPT TO:<here@example.com>").await;
+    assert!(c.cmd("DATA").await.starts_with("354"));
+    let line = format!("{}\r\n", "x".repeat(998));
+    let big = line.repeat(10_240_000 / 1000 + 50);
+    c.send(&big).await;
+    c.send(".\r\n").await;
+    assert!(c.reply().await.starts_with("552 5.3.4"));
+    assert_eq!(smtp.messages().len(), 1, "the oversized message is not kept");
+    assert!(c.cmd("NOOP").await.starts_with("250"), "the session goes on");
+}

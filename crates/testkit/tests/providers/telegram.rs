@@ -286,3 +286,16 @@ async fn webhook_mode_pushes_updates_with_the_secret_and_retries_until_2xx() {
     assert_eq!(bot.ok("getUpdates", json!({})).await[0]["message"]["text"], json!("poll"));
     assert_eq!(hook.received().len(), 2, "nothing pushed after deleteWebhook");
 }
+
+#[tokio::test]
+async fn a_user_who_blocked_the_bot_gets_403() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    let user = TgUser::new(77, "Leyla");
+    tg.send_text(&user, "hi");
+    tg.set_blocked(77, true);
+    let (s, v) = bot.call("sendMessage", json!({"chat_id": 77, "text": "reminder"})).await;
+    assert_eq!((s, v["description"].as_str()), (403, Some("Forbidden: bot was blocked by the user")));
+    tg.set_blocked(77, false);
+    bot.ok("sendMessage", json!({"chat_id": 77, "text": "reminder"})).await;
+}

@@ -71,3 +71,21 @@ async fn graph_api_errors_and_faults() {
     assert_eq!(post(&wa, path, "tok", template("+98912")).await.0, 200);
     wa.sent().assert_exactly_once(|m| Some(m.to.clone()), ["+98912"]);
 }
+
+#[tokio::test]
+async fn status_webhooks_are_signed_with_the_app_secret() {
+    let wa = WhatsAppFake::start("1065", "tok").await.expect("start");
+    let hook = nobat_testkit::HttpSink::start().await.expect("sink");
+    let (_, v) = post(&wa, "/v21.0/1065/messages", "tok", template("+989121234567")).await;
+    let wamid = v["messages"][0]["id"].as_str().expect("id");
+    let url = format!("{}/wa", hook.url());
+    assert_eq!(wa.report_status(wamid, "delivered", &url, "app-secret").await, Ok(200));
+    let got = hook.wait_for(1, WAIT).await;
+    let sig = nobat_testkit::webhook::verify_signature(&got[0], "x-hub-signature-256", b"app-secret");
+    assert_eq!(sig, Ok(None));
+    let body = got[0].json().expect("json");
+    let status = &body["entry"][0]["changes"][0]["value"]["statuses"][0];
+    assert_eq!(status["id"], json!(wamid));
+    assert_eq!(status["status"], json!("delivered"));
+    assert_eq!(status["recipient_id"], json!("989121234567"));
+}
