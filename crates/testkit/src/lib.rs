@@ -58,6 +58,7 @@ pub mod recorder;
 mod server;
 mod sink;
 pub mod smart;
+pub mod smart_data;
 pub mod sms;
 pub mod smtp;
 pub mod telegram;

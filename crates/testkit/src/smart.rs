@@ -230,6 +230,16 @@ impl SmartFeed {
         Ok(feed)
     }
 
+    /// A feed serving [`crate::smart_data::messy_feed`] (one of each real-world defect).
+    pub async fn start_messy(day_start: Timestamp) -> io::Result<(Self, crate::smart_data::MessyFeed)> {
+        let feed = Self::start().await?;
+        let messy = crate::smart_data::messy_feed(day_start);
+        for (name, kind, body) in &messy.files {
+            feed.set_file(name, kind, body);
+        }
+        Ok((feed, messy))
+    }
+
     /// The manifest URL, `{url}/$bulk-publish`.
     pub fn manifest_url(&self) -> String {
         format!("{}/$bulk-publish", self.http.url())
@@ -324,6 +334,20 @@ impl SmartFeed {
             .requests()
             .wait_until(timeout, |all| all.iter().filter(|r| r.path.replace("%24", "$") == path).count() >= n)
             .await;
+    }
+
+    /// The shortest time between two requests for `path` (to check a poller's manners);
+    /// `None` with fewer than two requests.
+    pub fn min_poll_interval(&self, path: &str) -> Option<std::time::Duration> {
+        let times: Vec<std::time::SystemTime> = self
+            .http
+            .requests()
+            .all()
+            .iter()
+            .filter(|r| r.path.replace("%24", "$") == path)
+            .map(|r| r.received_at)
+            .collect();
+        times.windows(2).filter_map(|w| w[1].duration_since(w[0]).ok()).min()
     }
 
     /// How many GET requests reached `path` (e.g. `"/$bulk-publish"`), faulted ones included.

@@ -30,7 +30,8 @@ pub(crate) fn too_many(retry_after: u64) -> HttpResponse {
             "parameters": { "retry_after": retry_after },
         }),
     )
-    .with_header("retry-after", retry_after.to_string())
+    // No Retry-After header: Telegram only says it in `parameters`, and an adapter that read
+    // the header would pass here and fail against the real API.
 }
 
 pub(crate) async fn dispatch(bots: &Bots, req: HttpRequest) -> HttpResponse {
@@ -172,11 +173,21 @@ async fn get_updates(inner: &Inner, p: &Params) -> Answer {
         notified.as_mut().enable();
         {
             let mut st = inner.lock();
-            // An offset confirms every update with a smaller id: they are forgotten.
-            if let Some(off) = offset.filter(|o| *o > 0) {
-                while st.updates.front().is_some_and(|(id, _)| *id < off) {
-                    st.updates.pop_front();
+            // An offset confirms every update with a smaller id: they are forgotten. A negative
+            // offset -n keeps only the last n updates (and forgets the rest), as documented.
+            match offset {
+                Some(off) if off > 0 => {
+                    while st.updates.front().is_some_and(|(id, _)| *id < off) {
+                        st.updates.pop_front();
+                    }
                 }
+                Some(off) if off < 0 => {
+                    let keep = off.unsigned_abs() as usize;
+                    while st.updates.len() > keep {
+                        st.updates.pop_front();
+                    }
+                }
+                _ => {}
             }
             let batch: Vec<Value> = st
                 .updates

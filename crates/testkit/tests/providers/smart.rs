@@ -106,3 +106,45 @@ async fn fhir_slot_search_returns_a_searchset_bundle() {
     feed.fail_next(1, 503);
     assert_eq!(get(&feed.manifest_url(), &[]).await.0, 503);
 }
+
+#[tokio::test]
+async fn the_messy_feed_has_each_defect_it_promises() {
+    let monday = "2031-03-03T09:00:00Z".parse().expect("instant");
+    let (feed, messy) = SmartFeed::start_messy(monday).await.expect("start");
+    let (_, _, body) = get(&feed.manifest_url(), &[]).await;
+    let manifest: Value = serde_json::from_str(&body).expect("json");
+    let mut bad = 0;
+    let mut resources = Vec::new();
+    for o in manifest["output"].as_array().expect("output") {
+        let (_, _, ndjson) = get(o["url"].as_str().expect("url"), &[]).await;
+        for line in ndjson.lines() {
+            match serde_json::from_str::<Value>(line) {
+                Ok(v) => resources.push(v),
+                Err(_) => bad += 1,
+            }
+        }
+    }
+    assert_eq!(bad, messy.bad_lines);
+    let by_id =
+        |id: &str| resources.iter().find(|r| r["id"] == json!(id)).unwrap_or_else(|| panic!("{id} served")).clone();
+    assert_eq!(by_id("S-multi")["actor"][1]["reference"], json!("Location/L-null"));
+    assert_eq!(by_id("slot-ok")["start"], json!("2031-03-03T09:00:00+00:00"));
+    assert_eq!(by_id("slot-nosec")["start"], json!("2031-03-03T11:00+00:00"));
+    assert_eq!(by_id("slot-nosec")["end"], json!("2031-03-03T11:30"));
+    assert!(by_id("slot-nostart").get("start").is_none());
+    let with_links = by_id("slot-links");
+    let links: Vec<&Value> = with_links["extension"]
+        .as_array()
+        .expect("ext")
+        .iter()
+        .filter(|e| e["url"].as_str().is_some_and(|u| u.ends_with("booking-deep-link")))
+        .collect();
+    assert_eq!(links.len(), 2);
+    for id in messy.usable_free_slots.iter().chain(&messy.busy_slots) {
+        by_id(id);
+    }
+    for (id, _) in &messy.skipped_slots {
+        by_id(id);
+    }
+    assert!(feed.min_poll_interval("/$bulk-publish").is_none(), "polled once");
+}

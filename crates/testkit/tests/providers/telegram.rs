@@ -204,9 +204,15 @@ async fn rate_limit_and_server_errors_then_exactly_once() {
     );
     let (s, v) = bot.call("sendMessage", json!({"chat_id": 9, "text": "msg-1"})).await;
     assert_eq!((s, &v["error_code"]), (502, &json!(502)));
+    // A negative offset keeps only the newest updates: a bot skipping its backlog.
+    tg.send_text(&user, "second");
+    let last = bot.ok("getUpdates", json!({"offset": -1})).await;
+    assert_eq!(last.as_array().map(Vec::len), Some(1));
+    assert_eq!(last[0]["message"]["text"], json!("second"));
+    assert_eq!(tg.pending_updates(), 1);
     bot.ok("sendMessage", json!({"chat_id": 9, "text": "msg-1"})).await;
     bot.ok("sendMessage", json!({"chat_id": 9, "text": "msg-2"})).await;
-    assert_eq!(tg.requests().len(), 4, "every attempt is logged");
+    assert_eq!(tg.requests().len(), 5, "every attempt is logged");
     tg.sent().assert_exactly_once(|m| Some(m.text.clone()), ["msg-1", "msg-2"]);
 }
 
