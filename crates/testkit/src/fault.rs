@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What the fake does with one incoming request instead of answering it normally.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub enum Fault {
 pub(crate) struct Faults {
     queue: Mutex<VecDeque<Fault>>,
     delay: Mutex<Duration>,
+    /// A fault applied to every request until an instant ("down for two seconds").
+    window: Mutex<Option<(Instant, Fault)>>,
 }
 
 impl Faults {
@@ -38,12 +40,33 @@ impl Faults {
         }
     }
 
+    /// The fault for the request arriving now: queued ones first, then an open window. A
+    /// window's `Hang` lasts until the window closes.
     pub(crate) fn next(&self) -> Option<Fault> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+        let queued = self.queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+        if queued.is_some() {
+            return queued;
+        }
+        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let (until, fault) = window.as_ref()?;
+        let now = Instant::now();
+        if now >= *until {
+            *window = None;
+            return None;
+        }
+        Some(match fault {
+            Fault::Hang(_) => Fault::Hang(*until - now),
+            f => f.clone(),
+        })
+    }
+
+    pub(crate) fn set_window(&self, d: Duration, fault: Fault) {
+        *self.window.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now() + d, fault));
     }
 
     pub(crate) fn clear(&self) {
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self.window.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.delay.lock().unwrap_or_else(|e| e.into_inner()) = Duration::ZERO;
     }
 

@@ -226,6 +226,22 @@ impl HttpFake {
         self.faults.push(Fault::AcceptThenDrop, n);
     }
 
+    /// For the next `d`, every request gets `status` ("the provider is down for a while").
+    pub fn fail_for(&self, d: Duration, status: u16) {
+        self.faults.set_window(d, Fault::Status(status));
+    }
+
+    /// For the next `d`, every request hangs until `d` has passed, then is dropped
+    /// unanswered.
+    pub fn hang_for(&self, d: Duration) {
+        self.faults.set_window(d, Fault::Hang(d));
+    }
+
+    /// For the next `d`, every request meets `fault` (e.g. 429s for a while).
+    pub fn fault_for(&self, d: Duration, fault: Fault) {
+        self.faults.set_window(d, fault);
+    }
+
     /// Queues any fault `n` times.
     pub fn fault_next(&self, n: usize, fault: Fault) {
         self.faults.push(fault, n);

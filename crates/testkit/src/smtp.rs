@@ -79,6 +79,8 @@ struct State {
     credentials: Mutex<Option<SmtpCredentials>>,
     faults: Mutex<VecDeque<SmtpFault>>,
     delay: Mutex<Duration>,
+    /// A fault for every message until an instant.
+    window: Mutex<Option<(std::time::Instant, SmtpFault)>>,
     /// RCPT TO these (lower-cased) get `550 5.1.1 … User unknown`.
     unknown_users: Mutex<std::collections::HashSet<String>>,
     messages: Recorder<SmtpMessage>,
@@ -100,6 +102,7 @@ impl SmtpFake {
             credentials: Mutex::new(None),
             faults: Mutex::new(VecDeque::new()),
             delay: Mutex::new(Duration::ZERO),
+            window: Mutex::new(None),
             unknown_users: Mutex::new(std::collections::HashSet::new()),
             messages: Recorder::new(),
             commands: Recorder::new(),
@@ -163,6 +166,11 @@ impl SmtpFake {
         self.state.unknown_users.lock().unwrap_or_else(|e| e.into_inner()).insert(address.to_ascii_lowercase());
     }
 
+    /// For the next `d`, every message meets `fault` ("the relay is down for a while").
+    pub fn fail_for(&self, d: Duration, fault: SmtpFault) {
+        *self.state.window.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now() + d, fault));
+    }
+
     /// Every reply is delayed by `d` ("slow server"); zero turns it off.
     pub fn set_delay(&self, d: Duration) {
         *self.state.delay.lock().unwrap_or_else(|e| e.into_inner()) = d;
@@ -170,6 +178,7 @@ impl SmtpFake {
 
     pub fn clear_faults(&self) {
         self.state.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self.state.window.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.set_delay(Duration::ZERO);
     }
 
@@ -361,7 +370,10 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                     c.reply(msg).await?;
                     continue;
                 }
-                let fault = state.faults.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                let fault = state.faults.lock().unwrap_or_else(|e| e.into_inner()).pop_front().or_else(|| {
+                    let window = state.window.lock().unwrap_or_else(|e| e.into_inner());
+                    window.as_ref().filter(|(until, _)| std::time::Instant::now() < *until).map(|(_, f)| f.clone())
+                });
                 c.reply("354 End data with <CR><LF>.<CR><LF>").await?;
                 let mut data = Vec::new();
                 let mut first = true;

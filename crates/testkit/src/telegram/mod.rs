@@ -254,6 +254,21 @@ impl TelegramFake {
         self.http.hang_next(n, d);
     }
 
+    /// See [`HttpFake::fail_for`].
+    pub fn fail_for(&self, d: Duration, status: u16) {
+        self.http.fail_for(d, status);
+    }
+
+    /// See [`HttpFake::hang_for`].
+    pub fn hang_for(&self, d: Duration) {
+        self.http.hang_for(d);
+    }
+
+    /// See [`HttpFake::fault_for`].
+    pub fn fault_for(&self, d: Duration, fault: Fault) {
+        self.http.fault_for(d, fault);
+    }
+
     /// See [`HttpFake::fault_next`].
     pub fn fault_next(&self, n: usize, fault: Fault) {
         self.http.fault_next(n, fault);

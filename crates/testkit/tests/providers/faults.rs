@@ -117,3 +117,22 @@ async fn wait_for_times_out_with_a_clear_answer() {
     let got = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(got[0].path, "/late");
 }
+
+#[tokio::test]
+async fn outage_windows_end_by_themselves() {
+    let sink = HttpSink::start().await.expect("start");
+    let t = Duration::from_secs(5);
+    sink.fail_for(Duration::from_millis(400), 503);
+    assert_eq!(post(&sink, "w", t).await.expect("answered"), 503);
+    assert_eq!(post(&sink, "w", t).await.expect("answered"), 503);
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(post(&sink, "w", t).await.expect("answered"), 200);
+
+    sink.hang_for(Duration::from_millis(300));
+    let started = Instant::now();
+    assert!(post(&sink, "w2", t).await.is_err(), "dropped at the end of the window");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(250) && waited < Duration::from_secs(2), "{waited:?}");
+    assert_eq!(post(&sink, "w2", t).await.expect("answered"), 200);
+    sink.received().assert_exactly_once(key, ["w", "w2"]);
+}

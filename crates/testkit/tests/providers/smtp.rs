@@ -100,6 +100,18 @@ async fn temporary_and_permanent_failures_at_data() {
 }
 
 #[tokio::test]
+async fn a_relay_down_for_a_while_recovers_by_itself() {
+    let smtp = SmtpFake::start().await.expect("start");
+    let t = transport(&smtp.url());
+    smtp.fail_for(Duration::from_millis(300), SmtpFault::TempFail451);
+    let e = t.send(mail("w1", "p@example.com")).await.expect_err("451");
+    assert!(e.is_transient(), "{e}");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    t.send(mail("w1", "p@example.com")).await.expect("after the window");
+    smtp.messages().assert_exactly_once(message_id, ["w1@nobat.test"]);
+}
+
+#[tokio::test]
 async fn dropped_and_hung_connections() {
     let smtp = SmtpFake::start().await.expect("start");
     let t = transport(&smtp.url());
