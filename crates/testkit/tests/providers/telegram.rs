@@ -66,6 +66,8 @@ async fn a_whole_conversation_through_long_polling() {
 
     // Confirmed updates are not delivered again.
     assert_eq!(bot.ok("getUpdates", json!({ "offset": offset })).await, json!([]));
+    assert_eq!(tg.pending_updates(), 0, "the offset confirmed (forgot) the /start");
+    assert_eq!(bot.ok("getUpdates", json!({})).await, json!([]));
 
     let cb = tg.tap(&maryam, mid, "رزرو نوبت");
     let updates = bot.ok("getUpdates", json!({ "offset": offset, "timeout": 5 })).await;
