@@ -43,6 +43,12 @@ impl TelegramBot {
         &self.inner.deliveries
     }
 
+    /// Times a waiting `getUpdates` was ended with 409 because another one arrived: more than
+    /// one process polling this bot. A lease test asserts this stays empty.
+    pub fn poll_conflicts(&self) -> &Recorder<std::time::SystemTime> {
+        &self.inner.poll_conflicts
+    }
+
     pub fn token(&self) -> String {
         self.inner.lock().token.clone()
     }

@@ -167,12 +167,29 @@ async fn get_updates(inner: &Inner, p: &Params) -> Answer {
     let limit = int_param(p, "limit").unwrap_or(100).clamp(1, 100) as usize;
     let timeout = int_param(p, "timeout").unwrap_or(0).clamp(0, 50) as u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+    // A newer getUpdates ends a waiting one with 409, as Telegram does when two instances of
+    // a bot poll at once; waiting pollers are woken to notice.
+    let me = {
+        let mut st = inner.lock();
+        st.poll_generation += 1;
+        st.poll_generation
+    };
+    inner.new_update.notify_waiters();
     loop {
         let notified = inner.new_update.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
         {
             let mut st = inner.lock();
+            if st.poll_generation != me {
+                drop(st);
+                inner.poll_conflicts.push(std::time::SystemTime::now());
+                return Err(api_error(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one \
+                     bot instance is running",
+                ));
+            }
             // An offset confirms every update with a smaller id: they are forgotten. A negative
             // offset -n keeps only the last n updates (and forgets the rest), as documented.
             match offset {

@@ -69,6 +69,8 @@ pub(crate) struct State {
     next_callback: u64,
     pub(crate) flood: Option<FloodLimits>,
     pub(crate) global_sends: VecDeque<Instant>,
+    /// Bumped by every getUpdates; a waiting poll that sees it move was overtaken.
+    pub(crate) poll_generation: u64,
     /// Users who blocked the bot: sending to them gets 403.
     pub(crate) blocked: std::collections::HashSet<i64>,
 }
@@ -90,6 +92,8 @@ pub(crate) struct Inner {
     pub(crate) callback_answers: Recorder<CallbackAnswer>,
     pub(crate) transcript: Recorder<TranscriptLine>,
     pub(crate) deliveries: Recorder<WebhookDelivery>,
+    /// When a long poll was cut short by another poller (two bot instances polling at once).
+    pub(crate) poll_conflicts: Recorder<SystemTime>,
     pub(crate) webhook_task: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -111,6 +115,7 @@ impl Inner {
                 flood: None,
                 global_sends: VecDeque::new(),
                 blocked: std::collections::HashSet::new(),
+                poll_generation: 0,
             }),
             new_update: Notify::new(),
             sent: Recorder::new(),
@@ -118,6 +123,7 @@ impl Inner {
             callback_answers: Recorder::new(),
             transcript: Recorder::new(),
             deliveries: Recorder::new(),
+            poll_conflicts: Recorder::new(),
             webhook_task: Mutex::new(None),
         }
     }

@@ -307,3 +307,44 @@ async fn a_user_who_blocked_the_bot_gets_403() {
     tg.set_blocked(77, false);
     bot.ok("sendMessage", json!({"chat_id": 77, "text": "reminder"})).await;
 }
+
+#[tokio::test]
+async fn a_second_poller_ends_the_first_with_409_and_is_counted() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let base = Bot::new(&tg).base;
+    let first = tokio::spawn({
+        let base = base.clone();
+        async move {
+            let r = client().get(format!("{base}/getUpdates?timeout=10")).send().await.expect("poll");
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.expect("json");
+            (status, v)
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = tokio::spawn(async move {
+        client().get(format!("{base}/getUpdates?timeout=2")).send().await.expect("poll").status().as_u16()
+    });
+    let (status, v) = first.await.expect("joined");
+    assert_eq!(status, 409);
+    assert!(v["description"].as_str().expect("text").contains("terminated by other getUpdates"));
+    assert_eq!(second.await.expect("joined"), 200);
+    assert_eq!(tg.poll_conflicts().len(), 1);
+
+    // One poller at a time, one after the other, is not a conflict.
+    let bot = Bot::new(&tg);
+    bot.ok("getUpdates", json!({"timeout": 0})).await;
+    bot.ok("getUpdates", json!({"timeout": 0})).await;
+    // Nor is a poller that went away (a killed process): its connection closes, its poll ends.
+    let gone = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client")
+        .get(format!("{}/getUpdates?timeout=10", bot.base))
+        .send()
+        .await;
+    assert!(gone.is_err());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    bot.ok("getUpdates", json!({"timeout": 1})).await;
+    assert_eq!(tg.poll_conflicts().len(), 1);
+}
