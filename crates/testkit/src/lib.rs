@@ -35,18 +35,33 @@
 //!
 //! The HTTP fakes dereference to [`HttpFake`], which carries the shared switches:
 //! [`HttpFake::fail_next`] (5xx in the provider's error shape), [`HttpFake::rate_limit_next`]
-//! (429 with `retry_after` / `Retry-After`), [`HttpFake::hang_next`] (client timeout),
+//! (429 with `retry_after`), [`HttpFake::hang_next`] (client timeout),
 //! [`HttpFake::drop_next`], [`HttpFake::accept_then_drop_next`] (accepted but the answer is
 //! lost — the one window where a retry duplicates), [`HttpFake::set_delay`] (slow),
+//! [`HttpFake::fail_for`] / [`HttpFake::hang_for`] (down for a while, then back by itself),
 //! [`HttpFake::stop`] / [`HttpFake::restart`] (connection refused, then back on the same
 //! port). [`HttpFake::requests`] logs every attempt, faulted ones included; each fake's own
 //! recorder (`sent()`, `received()`, `messages()`) holds only what it accepted, so
 //! "every message reached the provider exactly once" is one call to
-//! [`Recorder::assert_exactly_once`] with a key extractor (see [`keys`]).
+//! [`Recorder::assert_exactly_once`] with a key extractor (see [`keys`]). The SMTP fake has
+//! the same ideas in SMTP terms ([`SmtpFault`]: 451, 421, 550, drops, hangs;
+//! [`SmtpFake::fail_for`], [`SmtpFake::reject_recipient`], [`SmtpFake::stop`]).
 //!
-//! A Telegram conversation is driven from the users' side ([`TelegramFake::start_command`],
-//! [`TelegramFake::send_text`], [`TelegramFake::share_contact`], [`TelegramFake::tap`]) and
-//! read back with [`TelegramFake::wait_for_reply`] and [`TelegramFake::transcript_text`].
+//! A Telegram conversation is driven from the users' side ([`TelegramBot::start_command`],
+//! [`TelegramBot::send_text`], [`TelegramBot::share_contact`], [`TelegramBot::tap`]) and
+//! read back with [`TelegramBot::wait_for_reply`] and [`TelegramBot::transcript_text`]. One
+//! server holds several bots ([`TelegramFake::add_bot`], [`TelegramFake::revoke`]); it
+//! pushes updates to a webhook after `setWebhook`, enforces flood limits when asked
+//! ([`TelegramBot::set_flood_limits`]) and records two processes polling one bot at once
+//! ([`TelegramBot::poll_conflicts`]).
+//!
+//! Delivery reports: [`TwilioFake::report_status`] (StatusCallback, `X-Twilio-Signature`),
+//! [`KavenegarFake::set_status`] (`status.json`), [`WhatsAppFake::report_status`] (status
+//! webhook, `X-Hub-Signature-256`).
+//!
+//! Feeds for watches: [`SmartFeed::start_with_fixtures`] serves the SMART project's real
+//! example data; [`SmartFeed::start_messy`] a small feed with one of each defect real
+//! publishers produce; [`smart_data`] builds lines (e.g. slots next week).
 //!
 //! The fakes need a Tokio runtime (`#[tokio::test]`); they stop when dropped.
 pub mod fault;

@@ -1,4 +1,4 @@
-//! Webhook receiving: an [`HttpSink`] plus checks of HMAC-SHA256 body signatures.
+//! Webhook receiving: an [`crate::HttpSink`] plus checks of HMAC-SHA256 body signatures.
 //!
 //! Accepted signature header forms (the common conventions):
 //! - `HEX` or `sha256=HEX`: HMAC-SHA256 of the raw body;
