@@ -69,20 +69,29 @@ impl TelegramBot {
         all.into_iter().filter(|m| m.chat_id == chat_id).collect()
     }
 
-    /// Waits until the chat's transcript has a bot line (message or edit) after the
-    /// transcript's current length; returns it.
+    /// Waits for the bot's answer to the user's latest action in this chat: the first bot
+    /// line (message, edit, callback answer) after the chat's last user line. A reply that
+    /// came before this call is found too, so there is no race with a fast bot.
     pub async fn wait_for_reply(&self, chat_id: i64, timeout: Duration) -> TranscriptLine {
-        let seen = self.inner.transcript.len();
-        let lines = self
-            .inner
-            .transcript
-            .wait_until(timeout, |t| t[seen..].iter().any(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot))
-            .await;
-        lines[seen..]
-            .iter()
-            .find(|l| l.chat_id == chat_id && l.speaker == Speaker::Bot)
-            .cloned()
-            .expect("the wait condition found it")
+        self.wait_for_replies(chat_id, 1, timeout).await.into_iter().next().expect("waited for one")
+    }
+
+    /// Like [`TelegramBot::wait_for_reply`] for `n` bot lines; returns all bot lines after
+    /// the last user line (at least `n`).
+    pub async fn wait_for_replies(&self, chat_id: i64, n: usize, timeout: Duration) -> Vec<TranscriptLine> {
+        let after_last_user = |t: &[TranscriptLine]| -> Vec<TranscriptLine> {
+            let chat: Vec<&TranscriptLine> = t.iter().filter(|l| l.chat_id == chat_id).collect();
+            let start = chat.iter().rposition(|l| l.speaker == Speaker::User).map_or(0, |i| i + 1);
+            chat[start..].iter().map(|l| (*l).clone()).collect()
+        };
+        let lines = self.inner.transcript.try_wait_until(timeout, |t| after_last_user(t).len() >= n).await;
+        match lines {
+            Some(t) => after_last_user(&t),
+            None => panic!(
+                "no {n} bot repl(ies) in chat {chat_id} within {timeout:?}; transcript:\n{}",
+                self.transcript_text(chat_id)
+            ),
+        }
     }
 
     /// The chat's conversation, one line per turn, for printing in a test.

@@ -348,3 +348,20 @@ async fn a_second_poller_ends_the_first_with_409_and_is_counted() {
     bot.ok("getUpdates", json!({"timeout": 1})).await;
     assert_eq!(tg.poll_conflicts().len(), 1);
 }
+
+#[tokio::test]
+async fn wait_for_reply_finds_an_answer_that_came_before_the_wait() {
+    let tg = TelegramFake::start(TOKEN).await.expect("start");
+    let bot = Bot::new(&tg);
+    let user = TgUser::new(12, "Anna").language("ru");
+    tg.send_text(&user, "привет");
+    bot.ok("sendMessage", json!({"chat_id": 12, "text": "Здравствуйте!"})).await;
+    bot.ok("sendMessage", json!({"chat_id": 12, "text": "Выберите клинику"})).await;
+    // The bot was faster than the test: both replies are already there.
+    let reply = tg.wait_for_reply(12, WAIT).await;
+    assert_eq!(reply.text, "Здравствуйте!");
+    assert_eq!(tg.wait_for_replies(12, 2, WAIT).await.len(), 2);
+    tg.send_text(&user, "/cancel");
+    let none = tokio::time::timeout(Duration::from_millis(200), tg.wait_for_reply(12, WAIT)).await;
+    assert!(none.is_err(), "nothing after the user's latest message yet");
+}
