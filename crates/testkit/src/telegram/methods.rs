@@ -279,10 +279,10 @@ fn check_text(p: &Params) -> Result<String, HttpResponse> {
 fn flood_check(st: &mut State, chat_id: i64) -> Option<u64> {
     let limits = st.flood?;
     let now = Instant::now();
-    while st.global_sends.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+    while st.global_sends.front().is_some_and(|t| now.duration_since(*t) >= limits.global_window) {
         st.global_sends.pop_front();
     }
-    if st.global_sends.len() >= limits.global_per_second {
+    if st.global_sends.len() >= limits.global_limit {
         return Some(1);
     }
     let last = st.chats.get(&chat_id).and_then(|c| c.last_bot_send);

@@ -33,18 +33,21 @@ pub use bot::TelegramBot;
 pub use types::{BotMessage, Button, CallbackAnswer, Speaker, TgUser, TranscriptLine};
 pub use webhook::WebhookDelivery;
 
-/// Flood limits the fake enforces when switched on (Telegram's documented guidance).
+/// Flood limits the fake enforces when switched on (Telegram's documented guidance: about
+/// one message a second per chat, about 30 a second over all chats).
 #[derive(Clone, Copy, Debug)]
 pub struct FloodLimits {
-    /// Minimum spacing between two messages to one chat (Telegram: about 1 s).
+    /// Minimum spacing between two messages to one chat.
     pub per_chat: Duration,
-    /// Messages per second over all chats (Telegram: about 30).
-    pub global_per_second: usize,
+    /// At most this many messages over all chats…
+    pub global_limit: usize,
+    /// …within this sliding window.
+    pub global_window: Duration,
 }
 
 impl Default for FloodLimits {
     fn default() -> Self {
-        Self { per_chat: Duration::from_secs(1), global_per_second: 30 }
+        Self { per_chat: Duration::from_secs(1), global_limit: 30, global_window: Duration::from_secs(1) }
     }
 }
 

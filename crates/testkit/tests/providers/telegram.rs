@@ -222,19 +222,24 @@ async fn rate_limit_and_server_errors_then_exactly_once() {
 async fn flood_limits_per_chat_and_global() {
     let tg = TelegramFake::start(TOKEN).await.expect("start");
     let bot = Bot::new(&tg);
-    tg.set_flood_limits(Some(FloodLimits { per_chat: Duration::from_millis(500), global_per_second: 3 }));
+    // Windows wide enough that a loaded machine still makes the calls inside them.
+    tg.set_flood_limits(Some(FloodLimits {
+        per_chat: Duration::from_millis(1500),
+        global_limit: 3,
+        global_window: Duration::from_millis(1500),
+    }));
     for id in 1..=4 {
         tg.send_text(&TgUser::new(id, "u"), "hi");
     }
     bot.ok("sendMessage", json!({"chat_id": 1, "text": "a"})).await;
     let (s, v) = bot.call("sendMessage", json!({"chat_id": 1, "text": "b"})).await;
-    assert_eq!(s, 429, "second message to one chat within 500 ms");
-    assert_eq!(v["parameters"]["retry_after"], json!(1));
+    assert_eq!(s, 429, "second message to one chat within the spacing");
+    assert!(v["parameters"]["retry_after"].as_u64().is_some_and(|r| (1..=2).contains(&r)), "{v}");
     bot.ok("sendMessage", json!({"chat_id": 2, "text": "a"})).await;
     bot.ok("sendMessage", json!({"chat_id": 3, "text": "a"})).await;
     let (s, _) = bot.call("sendMessage", json!({"chat_id": 4, "text": "a"})).await;
-    assert_eq!(s, 429, "fourth message in a second over all chats");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(s, 429, "fourth message in the window over all chats");
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     bot.ok("sendMessage", json!({"chat_id": 1, "text": "b"})).await;
     assert_eq!(tg.wait_for(4, WAIT).await.len(), 4);
     assert_eq!(tg.wait_for_chat(1, 2, WAIT).await.len(), 2);
@@ -321,7 +326,9 @@ async fn a_second_poller_ends_the_first_with_409_and_is_counted() {
             (status, v)
         }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The first poll must be waiting at the server before the second one comes.
+    tg.requests().wait_for(1, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
     let second = tokio::spawn(async move {
         client().get(format!("{base}/getUpdates?timeout=2")).send().await.expect("poll").status().as_u16()
     });
