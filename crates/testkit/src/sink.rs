@@ -13,16 +13,23 @@ use crate::http::{HttpFake, HttpRequest, HttpResponse, Provider};
 use crate::recorder::Recorder;
 use crate::server::BoxFuture;
 
+type Responder = Box<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
+
 struct Sink {
     reply: Mutex<HttpResponse>,
+    responder: Mutex<Option<Responder>>,
     received: Recorder<HttpRequest>,
 }
 
 impl Provider for Sink {
     fn handle(self: Arc<Self>, req: HttpRequest) -> BoxFuture<HttpResponse> {
         Box::pin(async move {
+            let answer = match &*self.responder.lock().unwrap_or_else(|e| e.into_inner()) {
+                Some(f) => f(&req),
+                None => self.reply.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            };
             self.received.push(req);
-            self.reply.lock().unwrap_or_else(|e| e.into_inner()).clone()
+            answer
         })
     }
 
@@ -52,6 +59,7 @@ impl HttpSink {
     pub async fn start() -> io::Result<Self> {
         let inner = Arc::new(Sink {
             reply: Mutex::new(HttpResponse::json(200, &json!({ "ok": true }))),
+            responder: Mutex::new(None),
             received: Recorder::new(),
         });
         Ok(Self { http: HttpFake::start(inner.clone()).await?, inner })
@@ -60,6 +68,12 @@ impl HttpSink {
     /// The answer given to every accepted request from now on.
     pub fn set_reply(&self, reply: HttpResponse) {
         *self.inner.reply.lock().unwrap_or_else(|e| e.into_inner()) = reply;
+    }
+
+    /// Answers each accepted request with `f(request)` (e.g. an id derived from the body, as
+    /// a generic SMS gateway would return); replaces [`HttpSink::set_reply`].
+    pub fn set_responder(&self, f: impl Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static) {
+        *self.inner.responder.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(f));
     }
 
     /// Accepted requests (faulted ones are only in [`HttpFake::requests`]).

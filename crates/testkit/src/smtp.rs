@@ -301,8 +301,16 @@ async fn session(state: Arc<State>, stream: TcpStream) -> io::Result<()> {
                     c.reply("503 5.5.1 Error: authentication not enabled").await?;
                     continue;
                 };
+                if helo.is_none() {
+                    c.reply("503 5.5.1 Error: send HELO/EHLO first").await?;
+                    continue;
+                }
                 if auth_user.is_some() {
                     c.reply("503 5.5.1 Error: already authenticated").await?;
+                    continue;
+                }
+                if txn.from.is_some() {
+                    c.reply("503 5.5.1 Error: MAIL transaction in progress").await?;
                     continue;
                 }
                 match auth(&mut c, &arg).await? {

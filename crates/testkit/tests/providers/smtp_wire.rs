@@ -107,6 +107,7 @@ async fn auth_login_and_plain_by_hand() {
     let smtp = SmtpFake::start().await.expect("start");
     smtp.set_credentials("user", "pass", false);
     let (mut c, _) = Client::connect(&smtp).await;
+    assert!(c.cmd("AUTH PLAIN AHVzZXIAcGFzcw==").await.starts_with("503"), "before EHLO");
     assert!(c.cmd("EHLO me").await.contains("250 AUTH PLAIN LOGIN"));
     assert_eq!(c.cmd("AUTH LOGIN").await, "334 VXNlcm5hbWU6");
     assert_eq!(c.cmd("dXNlcg==").await, "334 UGFzc3dvcmQ6"); // "user"

@@ -67,4 +67,17 @@ async fn generic_templated_sms_receiver_records_everything_and_replies_as_told()
     assert_eq!(got[0].query_param("to").as_deref(), Some("+989121234567"));
     assert_eq!(got[0].header("X-Api-Key"), Some("k"));
     assert_eq!(got[0].text(), "نوبت شما تایید شد");
+
+    // A responder computes each answer from the request.
+    sms.set_responder(|r| HttpResponse::json(200, &json!({"id": format!("gw-{}", r.body.len())})));
+    let v: serde_json::Value = client()
+        .post(format!("{}/api/send", sms.url()))
+        .body("abc")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["id"], json!("gw-3"));
 }
