@@ -20,6 +20,32 @@ impl Attachment {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.data).into_owned()
     }
+
+    /// For an iCalendar attachment: every content line named `name` (e.g. `DTSTART`), after
+    /// unfolding (RFC 5545 §3.1), as (parameters, value): `DTSTART;TZID=Asia/Tehran:20260321T093000`
+    /// gives `([("TZID", "Asia/Tehran")], "20260321T093000")`. A quick look for tests; the
+    /// full check is a real parser (the PyPI `icalendar` package).
+    pub fn ics_properties(&self, name: &str) -> Vec<(Vec<(String, String)>, String)> {
+        let text = self.text().replace("\r\n", "\n");
+        // Unfold: a line starting with a space or tab continues the previous one.
+        let unfolded = text.replace("\n ", "").replace("\n\t", "");
+        unfolded
+            .lines()
+            .filter_map(|line| {
+                let (head, value) = line.split_once(':')?;
+                let mut parts = head.split(';');
+                let prop = parts.next()?;
+                if !prop.eq_ignore_ascii_case(name) {
+                    return None;
+                }
+                let params = parts
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), v.trim_matches('"').to_owned()))
+                    .collect();
+                Some((params, value.to_owned()))
+            })
+            .collect()
+    }
 }
 
 /// A parsed RFC 5322 message.
@@ -127,5 +153,26 @@ impl Mail {
         self.attachments().into_iter().find(|a| {
             a.filename.as_deref().is_some_and(|f| f.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Attachment;
+
+    #[test]
+    fn ics_lines_are_unfolded_before_reading() {
+        let ics = "BEGIN:VEVENT\r\nSUMMARY:a long\r\n  summary\r\nDTSTART;TZID=\"Asia/Tehran\";X=1:2026\r\n\t0321T093000\r\nEND:VEVENT\r\n";
+        let a = Attachment {
+            filename: None,
+            content_type: "text/calendar".into(),
+            content_type_params: Vec::new(),
+            data: ics.as_bytes().to_vec(),
+        };
+        assert_eq!(a.ics_properties("summary")[0].1, "a long summary");
+        let (params, value) = &a.ics_properties("DTSTART")[0];
+        assert_eq!(value, "20260321T093000");
+        assert_eq!(params[0], ("TZID".to_owned(), "Asia/Tehran".to_owned()));
+        assert!(a.ics_properties("DTEND").is_empty());
     }
 }

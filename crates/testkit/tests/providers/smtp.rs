@@ -62,6 +62,8 @@ async fn lettre_mail_with_persian_subject_and_ics_is_received_and_decoded() {
     assert!(ics.content_type_params.iter().any(|(k, v)| k == "method" && v == "REQUEST"));
     assert!(ics.text().contains("SUMMARY:نوبت دندانپزشکی"), "{}", ics.text());
     assert!(parsed.attachment_of_type("text/calendar").is_some());
+    let dtstart = ics.ics_properties("DTSTART");
+    assert_eq!(dtstart, [(vec![("TZID".to_owned(), "Asia/Tehran".to_owned())], "20260321T093000".to_owned())]);
     smtp.messages().assert_exactly_once(message_id, ["m1@nobat.test"]);
 }
 
