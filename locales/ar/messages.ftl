@@ -1,95 +1,108 @@
-## Messages sent to patients (email, SMS, Telegram, WhatsApp).
-## Every key here exists in every language; placeables: $patient, $clinic, $practitioner,
-## $service, $date, $time, $location, $link are plain strings the caller formats first
-## ($date and $time through ICU4X in the location's zone); $hours, $minutes, $count are numbers.
+## الرسائل المرسلة إلى المرضى (البريد الإلكتروني، الرسائل النصية، تيليجرام، واتساب).
+## المفاتيح والمتغيرات هي نفسها في الملف الإنجليزي.
 
-appointment-confirmed-subject = Appointment confirmed: { $service } on { $date }
+appointment-confirmed-subject = تأكيد الموعد: { $service } في { $date }
 appointment-confirmed-body =
-    Hello { $patient },
+    مرحبًا { $patient }،
 
-    Your appointment at { $clinic } is confirmed.
+    تم تأكيد موعدك في { $clinic }.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    الخدمة: { $service }
+    مع: { $practitioner }
+    التاريخ: { $date }
+    الوقت: { $time }
+    المكان: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    لعرض الموعد أو تغيير وقته أو إلغائه: { $link }
 
-appointment-rescheduled-subject = Appointment moved: { $service } on { $date }
+appointment-rescheduled-subject = تغيير موعد: { $service } في { $date }
 appointment-rescheduled-body =
-    Hello { $patient },
+    مرحبًا { $patient }،
 
-    Your appointment at { $clinic } has been moved to a new time.
+    تم نقل موعدك في { $clinic } إلى وقت جديد.
 
-    Service: { $service }
-    With: { $practitioner }
-    New date: { $date }
-    New time: { $time }
-    Place: { $location }
+    الخدمة: { $service }
+    مع: { $practitioner }
+    التاريخ الجديد: { $date }
+    الوقت الجديد: { $time }
+    المكان: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    لعرض الموعد أو تغيير وقته أو إلغائه: { $link }
 
-appointment-cancelled-subject = Appointment cancelled: { $service } on { $date }
+appointment-cancelled-subject = إلغاء الموعد: { $service } في { $date }
 appointment-cancelled-body =
-    Hello { $patient },
+    مرحبًا { $patient }،
 
-    Your appointment at { $clinic } with { $practitioner } for { $service } on { $date } at { $time } ({ $location }) has been cancelled.
+    تم إلغاء موعدك في { $clinic } مع { $practitioner } لـ { $service } يوم { $date } الساعة { $time } ({ $location }).
 
-    To book another time: { $link }
+    لحجز موعد آخر: { $link }
 
-appointment-reminder-subject = Reminder: { $service } on { $date } at { $time }
+appointment-reminder-subject = تذكير: { $service } يوم { $date } الساعة { $time }
 appointment-reminder-body =
-    Hello { $patient },
+    مرحبًا { $patient }،
 
-    This is a reminder that your appointment at { $clinic } is in { $hours ->
-        [one] { $hours } hour
-       *[other] { $hours } hours
+    نذكّرك بأن موعدك في { $clinic } { $hours ->
+        [zero] بعد أقل من ساعة
+        [one] بعد ساعة واحدة
+        [two] بعد ساعتين
+        [few] بعد { $hours } ساعات
+        [many] بعد { $hours } ساعة
+       *[other] بعد { $hours } ساعة
     }.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    الخدمة: { $service }
+    مع: { $practitioner }
+    التاريخ: { $date }
+    الوقت: { $time }
+    المكان: { $location }
 
-    If you cannot come, please let us know: { $link }
+    إذا لم تتمكن من الحضور، يُرجى إبلاغنا: { $link }
 
 verification-code =
-    { $code } is your { $clinic } verification code. It expires in { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. Do not share it with anyone.
+    رمز التحقق الخاص بك في { $clinic } هو { $code }. تنتهي صلاحيته { $minutes ->
+        [zero] خلال أقل من دقيقة
+        [one] بعد دقيقة واحدة
+        [two] بعد دقيقتين
+        [few] بعد { $minutes } دقائق
+        [many] بعد { $minutes } دقيقة
+       *[other] بعد { $minutes } دقيقة
+    }. لا تشاركه مع أي أحد.
 
-queue-you-are-next = { $patient }, you are next at { $clinic }. Please get ready.
-queue-come-to-room = { $patient }, please come to room { $room }.
+queue-you-are-next = { $patient }، دورك هو التالي في { $clinic }. يُرجى الاستعداد.
+queue-come-to-room = { $patient }، يُرجى التوجه إلى الغرفة { $room }.
 queue-people-ahead =
     { $count ->
-        [0] Nobody is ahead of you.
-        [one] { $count } person is ahead of you.
-       *[other] { $count } people are ahead of you.
+        [zero] لا يوجد أحد قبلك.
+        [one] يوجد شخص واحد قبلك.
+        [two] يوجد شخصان قبلك.
+        [few] يوجد { $count } أشخاص قبلك.
+        [many] يوجد { $count } شخصًا قبلك.
+       *[other] يوجد { $count } شخص قبلك.
     }
 
-watch-offer-subject = A time is free: { $service } on { $date }
+watch-offer-subject = يتوفر وقت: { $service } في { $date }
 watch-offer-body =
-    Hello { $patient },
+    مرحبًا { $patient }،
 
-    A time you were waiting for at { $clinic } is free: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+    أصبح متاحًا في { $clinic } وقت كنت تنتظره: { $service } مع { $practitioner } يوم { $date } الساعة { $time } ({ $location }).
 
-    It is held for you for { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. To book it: { $link }
+    سنحتفظ به لك { $minutes ->
+        [zero] أقل من دقيقة
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+        [many] { $minutes } دقيقة
+       *[other] { $minutes } دقيقة
+    }. للحجز: { $link }
 
-## Appointment statuses, for messages that name one.
-status-proposed = proposed
-status-pending = pending
-status-booked = booked
-status-arrived = arrived
-status-fulfilled = fulfilled
-status-cancelled = cancelled
-status-noshow = no-show
-status-entered-in-error = entered in error
-status-checked-in = checked in
-status-waitlist = on the waiting list
+## حالات الموعد
+status-proposed = مقترح
+status-pending = بانتظار التأكيد
+status-booked = محجوز
+status-arrived = وصل المريض
+status-fulfilled = تم
+status-cancelled = ملغى
+status-noshow = لم يحضر
+status-entered-in-error = أُدخل خطأً
+status-checked-in = تم تسجيل الحضور
+status-waitlist = على قائمة الانتظار

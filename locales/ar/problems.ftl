@@ -1,75 +1,82 @@
-## problem+json titles and details, one pair per problem code (`urn:nobat:problem:<code>`).
-## Rendered as problem-<code>-title and problem-<code>-detail with the arguments shown.
+## عناوين أخطاء problem+json وتفاصيلها
 
-problem-bad-request-title = The request is malformed
-problem-bad-request-detail = The request could not be read. Check its format and try again.
-problem-invalid-input-title = A value is not acceptable
-problem-invalid-input-detail = The value of { $field } is not acceptable.
-problem-not-found-title = Not found
-problem-not-found-detail = What you asked for does not exist or is not visible to you.
-problem-slot-not-offered-title = This time is not offered
-problem-slot-not-offered-detail = This time is not offered for this service. Please choose one of the times shown.
-problem-slot-taken-title = The slot is taken
-problem-slot-taken-detail = Someone else has just booked this time. Please choose another one.
-problem-hold-invalid-title = The hold cannot be used
-problem-hold-invalid-detail = The time held for you has expired or does not match this booking. Please choose the time again.
-problem-cut-off-passed-title = Too late to change online
-problem-cut-off-passed-detail = This appointment is too close to change online. Please contact the clinic.
-problem-refused-title = Not possible
-problem-refused-detail = This change is not possible.
-problem-illegal-transition-title = The appointment cannot change that way
-problem-illegal-transition-detail = An appointment that is { $from } cannot become { $to }.
-problem-already-exists-title = Already exists
-problem-already-exists-detail = Something with the same name or address already exists.
-problem-idempotency-key-reused-title = Idempotency-Key reused with another request
-problem-idempotency-key-reused-detail = This Idempotency-Key was already used with a different request; use a new key for a new request.
-problem-unavailable-title = Temporarily unavailable
-problem-unavailable-detail = The service is busy or restarting; nothing was changed. Please try again.
-problem-internal-title = Internal error
-problem-internal-detail = Something went wrong on our side; nothing was changed.
-problem-payload-too-large-title = The body is too large
-problem-payload-too-large-detail = Send at most { $kib } KiB.
-problem-method-not-allowed-title = Method not allowed
-problem-method-not-allowed-detail = This address does not accept that method.
-problem-unsupported-media-type-title = Send JSON
-problem-unsupported-media-type-detail = The body must be JSON with Content-Type: application/json.
-problem-unauthenticated-title = Sign in first
-problem-unauthenticated-detail = Please sign in to continue.
-problem-invalid-credentials-title = Wrong email or password
-problem-invalid-credentials-detail = The email or password is wrong.
-problem-account-locked-title = Too many failed sign-ins
+problem-bad-request-title = الطلب غير صالح
+problem-bad-request-detail = تعذّرت قراءة الطلب. تحقّق من صيغته وحاول مرة أخرى.
+problem-invalid-input-title = قيمة غير مقبولة
+problem-invalid-input-detail = قيمة { $field } غير مقبولة.
+problem-not-found-title = غير موجود
+problem-not-found-detail = ما طلبته غير موجود أو غير متاح لك.
+problem-slot-not-offered-title = هذا الوقت غير متاح
+problem-slot-not-offered-detail = هذا الوقت غير متاح لهذه الخدمة. يُرجى اختيار أحد الأوقات المعروضة.
+problem-slot-taken-title = تم حجز هذا الوقت
+problem-slot-taken-detail = حجز شخص آخر هذا الوقت للتو. يُرجى اختيار وقت آخر.
+problem-hold-invalid-title = لا يمكن استخدام الحجز المؤقت
+problem-hold-invalid-detail = انتهت مدة الوقت المحجوز لك مؤقتًا أو أنه لا يطابق هذا الحجز. يُرجى اختيار الوقت من جديد.
+problem-cut-off-passed-title = فات أوان التغيير عبر الإنترنت
+problem-cut-off-passed-detail = الموعد قريب جدًا ولا يمكن تغييره عبر الإنترنت. يُرجى التواصل مع العيادة.
+problem-refused-title = غير ممكن
+problem-refused-detail = هذا التغيير غير ممكن.
+problem-illegal-transition-title = لا يمكن تغيير الموعد بهذه الطريقة
+problem-illegal-transition-detail = الموعد الذي حالته «{ $from }» لا يمكن أن يصبح «{ $to }».
+problem-already-exists-title = موجود مسبقًا
+problem-already-exists-detail = يوجد مسبقًا عنصر بالاسم أو العنوان نفسه.
+problem-idempotency-key-reused-title = استُخدم مفتاح Idempotency-Key مع طلب آخر
+problem-idempotency-key-reused-detail = سبق استخدام مفتاح Idempotency-Key هذا مع طلب مختلف؛ استخدم مفتاحًا جديدًا لكل طلب جديد.
+problem-unavailable-title = غير متاح مؤقتًا
+problem-unavailable-detail = الخدمة مشغولة أو قيد إعادة التشغيل؛ لم يتغير شيء. يُرجى المحاولة مرة أخرى.
+problem-internal-title = خطأ داخلي
+problem-internal-detail = حدث خطأ من جهتنا؛ لم يتغير شيء.
+problem-payload-too-large-title = حجم الطلب كبير جدًا
+problem-payload-too-large-detail = أرسل { $kib } كيلوبايت على الأكثر.
+problem-method-not-allowed-title = الطريقة غير مسموح بها
+problem-method-not-allowed-detail = هذا العنوان لا يقبل هذه الطريقة.
+problem-unsupported-media-type-title = أرسل JSON
+problem-unsupported-media-type-detail = يجب أن يكون محتوى الطلب بصيغة JSON مع Content-Type: application/json.
+problem-unauthenticated-title = سجّل الدخول أولًا
+problem-unauthenticated-detail = يُرجى تسجيل الدخول للمتابعة.
+problem-invalid-credentials-title = البريد الإلكتروني أو كلمة المرور غير صحيحة
+problem-invalid-credentials-detail = البريد الإلكتروني أو كلمة المرور غير صحيحة.
+problem-account-locked-title = محاولات دخول فاشلة كثيرة
 problem-account-locked-detail =
-    This account is locked for { $seconds ->
-        [one] { $seconds } second
-       *[other] { $seconds } seconds
-    } after repeated failed sign-ins.
-problem-rate-limited-title = Too many requests
+    هذا الحساب مقفل { $seconds ->
+        [zero] لأقل من ثانية
+        [one] لمدة ثانية واحدة
+        [two] لمدة ثانيتين
+        [few] لمدة { $seconds } ثوانٍ
+        [many] لمدة { $seconds } ثانية
+       *[other] لمدة { $seconds } ثانية
+    } بعد محاولات دخول فاشلة متكررة.
+problem-rate-limited-title = طلبات كثيرة جدًا
 problem-rate-limited-detail =
-    Please slow down and try again in { $seconds ->
-        [one] { $seconds } second
-       *[other] { $seconds } seconds
+    يُرجى التمهل والمحاولة مرة أخرى { $seconds ->
+        [zero] بعد لحظة
+        [one] بعد ثانية واحدة
+        [two] بعد ثانيتين
+        [few] بعد { $seconds } ثوانٍ
+        [many] بعد { $seconds } ثانية
+       *[other] بعد { $seconds } ثانية
     }.
-problem-totp-required-title = Two-factor code needed
-problem-totp-required-detail = This account uses two-factor authentication: enter the code from your authenticator app or a recovery code.
-problem-totp-invalid-title = Wrong code
-problem-totp-invalid-detail = The code is wrong, too old or already used. Wait for the next code.
-problem-recovery-code-invalid-title = Wrong recovery code
-problem-recovery-code-invalid-detail = This recovery code is wrong or was already used.
-problem-session-required-title = Sign in as yourself
-problem-session-required-detail = API tokens act for one clinic; account settings need a signed-in session.
-problem-forbidden-title = Not allowed
-problem-forbidden-detail = Your role does not allow this.
-problem-csrf-token-missing-title = Missing CSRF token
-problem-csrf-token-missing-detail = Send the session's CSRF token in the X-CSRF-Token header.
-problem-contact-unverified-title = Confirm your phone or email first
-problem-contact-unverified-detail = This clinic confirms patients' phone or email. Request a code, enter it, then book again.
-problem-link-expired-title = This link has expired
-problem-link-expired-detail = The appointment is over. Please contact the clinic.
-problem-two-factor-already-on-title = Two-factor is already on
-problem-two-factor-already-on-detail = Turn it off first to set up a new authenticator.
-problem-no-enrolment-title = Nothing to confirm
-problem-no-enrolment-detail = Start two-factor setup again.
-problem-not-ready-title = Not ready
-problem-not-ready-detail = The server is starting or cannot reach its database.
-problem-degraded-title = Degraded
-problem-degraded-detail = The server is running with reduced service.
+problem-totp-required-title = مطلوب رمز التحقق بخطوتين
+problem-totp-required-detail = يستخدم هذا الحساب التحقق بخطوتين: أدخل الرمز من تطبيق المصادقة أو رمز استرداد.
+problem-totp-invalid-title = رمز غير صحيح
+problem-totp-invalid-detail = الرمز غير صحيح أو قديم أو مستخدم من قبل. انتظر الرمز التالي.
+problem-recovery-code-invalid-title = رمز الاسترداد غير صحيح
+problem-recovery-code-invalid-detail = رمز الاسترداد هذا غير صحيح أو سبق استخدامه.
+problem-session-required-title = سجّل الدخول بحسابك
+problem-session-required-detail = تعمل رموز API لصالح عيادة واحدة؛ إعدادات الحساب تتطلب جلسة دخول بحسابك.
+problem-forbidden-title = غير مسموح
+problem-forbidden-detail = دورك لا يسمح بهذا الإجراء.
+problem-csrf-token-missing-title = رمز CSRF مفقود
+problem-csrf-token-missing-detail = أرسل رمز CSRF الخاص بالجلسة في الترويسة X-CSRF-Token.
+problem-contact-unverified-title = أكّد رقم هاتفك أو بريدك الإلكتروني أولًا
+problem-contact-unverified-detail = تتحقق هذه العيادة من هاتف المريض أو بريده الإلكتروني. اطلب رمزًا وأدخله ثم احجز مرة أخرى.
+problem-link-expired-title = انتهت صلاحية هذا الرابط
+problem-link-expired-detail = انتهى هذا الموعد. يُرجى التواصل مع العيادة.
+problem-two-factor-already-on-title = التحقق بخطوتين مفعّل بالفعل
+problem-two-factor-already-on-detail = أوقفه أولًا لإعداد تطبيق مصادقة جديد.
+problem-no-enrolment-title = لا يوجد ما يمكن تأكيده
+problem-no-enrolment-detail = ابدأ إعداد التحقق بخطوتين من جديد.
+problem-not-ready-title = غير جاهز
+problem-not-ready-detail = الخادم قيد التشغيل أو لا يمكنه الوصول إلى قاعدة البيانات.
+problem-degraded-title = خدمة محدودة
+problem-degraded-detail = يعمل الخادم بخدمة محدودة.

@@ -1,95 +1,84 @@
-## Messages sent to patients (email, SMS, Telegram, WhatsApp).
-## Every key here exists in every language; placeables: $patient, $clinic, $practitioner,
-## $service, $date, $time, $location, $link are plain strings the caller formats first
-## ($date and $time through ICU4X in the location's zone); $hours, $minutes, $count are numbers.
+## پیام‌هایی که برای بیماران فرستاده می‌شود (ایمیل، پیامک، تلگرام، واتس‌اپ).
+## کلیدها و جای‌نگهدارها همان‌های فایل انگلیسی‌اند.
 
-appointment-confirmed-subject = Appointment confirmed: { $service } on { $date }
+appointment-confirmed-subject = نوبت شما ثبت شد: { $service }، { $date }
 appointment-confirmed-body =
-    Hello { $patient },
+    { $patient } عزیز، سلام
 
-    Your appointment at { $clinic } is confirmed.
+    نوبت شما در { $clinic } ثبت شد.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    خدمت: { $service }
+    نزد: { $practitioner }
+    تاریخ: { $date }
+    ساعت: { $time }
+    نشانی: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    برای دیدن، جابه‌جا کردن یا لغو نوبت: { $link }
 
-appointment-rescheduled-subject = Appointment moved: { $service } on { $date }
+appointment-rescheduled-subject = نوبت شما جابه‌جا شد: { $service }، { $date }
 appointment-rescheduled-body =
-    Hello { $patient },
+    { $patient } عزیز، سلام
 
-    Your appointment at { $clinic } has been moved to a new time.
+    نوبت شما در { $clinic } به زمان تازه‌ای منتقل شد.
 
-    Service: { $service }
-    With: { $practitioner }
-    New date: { $date }
-    New time: { $time }
-    Place: { $location }
+    خدمت: { $service }
+    نزد: { $practitioner }
+    تاریخ تازه: { $date }
+    ساعت تازه: { $time }
+    نشانی: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    برای دیدن، جابه‌جا کردن یا لغو نوبت: { $link }
 
-appointment-cancelled-subject = Appointment cancelled: { $service } on { $date }
+appointment-cancelled-subject = نوبت شما لغو شد: { $service }، { $date }
 appointment-cancelled-body =
-    Hello { $patient },
+    { $patient } عزیز، سلام
 
-    Your appointment at { $clinic } with { $practitioner } for { $service } on { $date } at { $time } ({ $location }) has been cancelled.
+    نوبت شما در { $clinic } نزد { $practitioner } برای { $service } در تاریخ { $date } ساعت { $time } ({ $location }) لغو شد.
 
-    To book another time: { $link }
+    برای گرفتن نوبت دیگر: { $link }
 
-appointment-reminder-subject = Reminder: { $service } on { $date } at { $time }
+appointment-reminder-subject = یادآوری نوبت: { $service }، { $date } ساعت { $time }
 appointment-reminder-body =
-    Hello { $patient },
+    { $patient } عزیز، سلام
 
-    This is a reminder that your appointment at { $clinic } is in { $hours ->
-        [one] { $hours } hour
-       *[other] { $hours } hours
-    }.
+    یادآوری می‌کنیم که نوبت شما در { $clinic } { $hours } ساعت دیگر است.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    خدمت: { $service }
+    نزد: { $practitioner }
+    تاریخ: { $date }
+    ساعت: { $time }
+    نشانی: { $location }
 
-    If you cannot come, please let us know: { $link }
+    اگر نمی‌توانید بیایید، لطفاً به ما خبر دهید: { $link }
 
 verification-code =
-    { $code } is your { $clinic } verification code. It expires in { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. Do not share it with anyone.
+    کد تأیید شما در { $clinic }: { $code }
+    این کد تا { $minutes } دقیقه دیگر معتبر است. آن را به کسی ندهید.
 
-queue-you-are-next = { $patient }, you are next at { $clinic }. Please get ready.
-queue-come-to-room = { $patient }, please come to room { $room }.
+queue-you-are-next = { $patient } عزیز، نوبت بعدی در { $clinic } با شماست. لطفاً آماده باشید.
+queue-come-to-room = { $patient } عزیز، لطفاً به اتاق { $room } بیایید.
 queue-people-ahead =
     { $count ->
-        [0] Nobody is ahead of you.
-        [one] { $count } person is ahead of you.
-       *[other] { $count } people are ahead of you.
+        [0] کسی پیش از شما در صف نیست.
+       *[other] { $count } نفر پیش از شما در صف هستند.
     }
 
-watch-offer-subject = A time is free: { $service } on { $date }
+watch-offer-subject = زمانی آزاد شد: { $service }، { $date }
 watch-offer-body =
-    Hello { $patient },
+    { $patient } عزیز، سلام
 
-    A time you were waiting for at { $clinic } is free: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+    زمانی که در { $clinic } منتظرش بودید آزاد شد: { $service } نزد { $practitioner }، { $date } ساعت { $time } ({ $location }).
 
-    It is held for you for { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. To book it: { $link }
+    این زمان { $minutes } دقیقه برای شما نگه داشته می‌شود. برای گرفتن آن: { $link }
 
-## Appointment statuses, for messages that name one.
-status-proposed = proposed
-status-pending = pending
-status-booked = booked
-status-arrived = arrived
-status-fulfilled = fulfilled
-status-cancelled = cancelled
-status-noshow = no-show
-status-entered-in-error = entered in error
-status-checked-in = checked in
-status-waitlist = on the waiting list
+## وضعیت‌های نوبت
+status-proposed = پیشنهادشده
+status-pending = در انتظار تأیید
+status-booked = ثبت‌شده
+status-arrived = حاضر در مطب
+status-fulfilled = انجام‌شده
+status-cancelled = لغوشده
+status-noshow = غایب
+status-entered-in-error = ثبت اشتباه
+status-checked-in = پذیرش‌شده
+status-waitlist = در فهرست انتظار

@@ -1,95 +1,93 @@
-## Messages sent to patients (email, SMS, Telegram, WhatsApp).
-## Every key here exists in every language; placeables: $patient, $clinic, $practitioner,
-## $service, $date, $time, $location, $link are plain strings the caller formats first
-## ($date and $time through ICU4X in the location's zone); $hours, $minutes, $count are numbers.
+## Messages envoyés aux patients (e-mail, SMS, Telegram, WhatsApp).
+## Mêmes clés et mêmes variables que le fichier anglais.
 
-appointment-confirmed-subject = Appointment confirmed: { $service } on { $date }
+appointment-confirmed-subject = Rendez-vous confirmé : { $service } le { $date }
 appointment-confirmed-body =
-    Hello { $patient },
+    Bonjour { $patient },
 
-    Your appointment at { $clinic } is confirmed.
+    Votre rendez-vous chez { $clinic } est confirmé.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Date : { $date }
+    Heure : { $time }
+    Lieu : { $location }
 
-    To see, reschedule or cancel it: { $link }
+    Pour le consulter, le déplacer ou l'annuler : { $link }
 
-appointment-rescheduled-subject = Appointment moved: { $service } on { $date }
+appointment-rescheduled-subject = Rendez-vous déplacé : { $service } le { $date }
 appointment-rescheduled-body =
-    Hello { $patient },
+    Bonjour { $patient },
 
-    Your appointment at { $clinic } has been moved to a new time.
+    Votre rendez-vous chez { $clinic } a été déplacé.
 
-    Service: { $service }
-    With: { $practitioner }
-    New date: { $date }
-    New time: { $time }
-    Place: { $location }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Nouvelle date : { $date }
+    Nouvelle heure : { $time }
+    Lieu : { $location }
 
-    To see, reschedule or cancel it: { $link }
+    Pour le consulter, le déplacer ou l'annuler : { $link }
 
-appointment-cancelled-subject = Appointment cancelled: { $service } on { $date }
+appointment-cancelled-subject = Rendez-vous annulé : { $service } le { $date }
 appointment-cancelled-body =
-    Hello { $patient },
+    Bonjour { $patient },
 
-    Your appointment at { $clinic } with { $practitioner } for { $service } on { $date } at { $time } ({ $location }) has been cancelled.
+    Votre rendez-vous chez { $clinic } avec { $practitioner } pour { $service } le { $date } à { $time } ({ $location }) a été annulé.
 
-    To book another time: { $link }
+    Pour prendre un autre rendez-vous : { $link }
 
-appointment-reminder-subject = Reminder: { $service } on { $date } at { $time }
+appointment-reminder-subject = Rappel : { $service } le { $date } à { $time }
 appointment-reminder-body =
-    Hello { $patient },
+    Bonjour { $patient },
 
-    This is a reminder that your appointment at { $clinic } is in { $hours ->
-        [one] { $hours } hour
-       *[other] { $hours } hours
+    Nous vous rappelons que votre rendez-vous chez { $clinic } a lieu dans { $hours ->
+        [one] { $hours } heure
+       *[other] { $hours } heures
     }.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Date : { $date }
+    Heure : { $time }
+    Lieu : { $location }
 
-    If you cannot come, please let us know: { $link }
+    Si vous ne pouvez pas venir, merci de nous prévenir : { $link }
 
 verification-code =
-    { $code } is your { $clinic } verification code. It expires in { $minutes ->
+    { $code } est votre code de vérification { $clinic }. Il expire dans { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes
-    }. Do not share it with anyone.
+    }. Ne le communiquez à personne.
 
-queue-you-are-next = { $patient }, you are next at { $clinic }. Please get ready.
-queue-come-to-room = { $patient }, please come to room { $room }.
+queue-you-are-next = { $patient }, votre tour arrive chez { $clinic } : vous passez juste après. Merci de vous préparer.
+queue-come-to-room = { $patient }, merci de vous présenter en salle { $room }.
 queue-people-ahead =
     { $count ->
-        [0] Nobody is ahead of you.
-        [one] { $count } person is ahead of you.
-       *[other] { $count } people are ahead of you.
+        [0] Personne ne passe avant vous.
+        [one] { $count } personne passe avant vous.
+       *[other] { $count } personnes passent avant vous.
     }
 
-watch-offer-subject = A time is free: { $service } on { $date }
+watch-offer-subject = Un créneau s'est libéré : { $service } le { $date }
 watch-offer-body =
-    Hello { $patient },
+    Bonjour { $patient },
 
-    A time you were waiting for at { $clinic } is free: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+    Un créneau que vous attendiez chez { $clinic } s'est libéré : { $service } avec { $practitioner } le { $date } à { $time } ({ $location }).
 
-    It is held for you for { $minutes ->
+    Nous vous le réservons pendant { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes
-    }. To book it: { $link }
+    }. Pour le réserver : { $link }
 
-## Appointment statuses, for messages that name one.
-status-proposed = proposed
-status-pending = pending
-status-booked = booked
-status-arrived = arrived
-status-fulfilled = fulfilled
-status-cancelled = cancelled
-status-noshow = no-show
-status-entered-in-error = entered in error
-status-checked-in = checked in
-status-waitlist = on the waiting list
+## Statuts d'un rendez-vous
+status-proposed = proposé
+status-pending = en attente de confirmation
+status-booked = réservé
+status-arrived = arrivé
+status-fulfilled = effectué
+status-cancelled = annulé
+status-noshow = absent
+status-entered-in-error = saisi par erreur
+status-checked-in = enregistré à l'accueil
+status-waitlist = sur liste d'attente

@@ -1,75 +1,74 @@
-## problem+json titles and details, one pair per problem code (`urn:nobat:problem:<code>`).
-## Rendered as problem-<code>-title and problem-<code>-detail with the arguments shown.
+## Titres et détails des erreurs problem+json
 
-problem-bad-request-title = The request is malformed
-problem-bad-request-detail = The request could not be read. Check its format and try again.
-problem-invalid-input-title = A value is not acceptable
-problem-invalid-input-detail = The value of { $field } is not acceptable.
-problem-not-found-title = Not found
-problem-not-found-detail = What you asked for does not exist or is not visible to you.
-problem-slot-not-offered-title = This time is not offered
-problem-slot-not-offered-detail = This time is not offered for this service. Please choose one of the times shown.
-problem-slot-taken-title = The slot is taken
-problem-slot-taken-detail = Someone else has just booked this time. Please choose another one.
-problem-hold-invalid-title = The hold cannot be used
-problem-hold-invalid-detail = The time held for you has expired or does not match this booking. Please choose the time again.
-problem-cut-off-passed-title = Too late to change online
-problem-cut-off-passed-detail = This appointment is too close to change online. Please contact the clinic.
-problem-refused-title = Not possible
-problem-refused-detail = This change is not possible.
-problem-illegal-transition-title = The appointment cannot change that way
-problem-illegal-transition-detail = An appointment that is { $from } cannot become { $to }.
-problem-already-exists-title = Already exists
-problem-already-exists-detail = Something with the same name or address already exists.
-problem-idempotency-key-reused-title = Idempotency-Key reused with another request
-problem-idempotency-key-reused-detail = This Idempotency-Key was already used with a different request; use a new key for a new request.
-problem-unavailable-title = Temporarily unavailable
-problem-unavailable-detail = The service is busy or restarting; nothing was changed. Please try again.
-problem-internal-title = Internal error
-problem-internal-detail = Something went wrong on our side; nothing was changed.
-problem-payload-too-large-title = The body is too large
-problem-payload-too-large-detail = Send at most { $kib } KiB.
-problem-method-not-allowed-title = Method not allowed
-problem-method-not-allowed-detail = This address does not accept that method.
-problem-unsupported-media-type-title = Send JSON
-problem-unsupported-media-type-detail = The body must be JSON with Content-Type: application/json.
-problem-unauthenticated-title = Sign in first
-problem-unauthenticated-detail = Please sign in to continue.
-problem-invalid-credentials-title = Wrong email or password
-problem-invalid-credentials-detail = The email or password is wrong.
-problem-account-locked-title = Too many failed sign-ins
+problem-bad-request-title = La requête est mal formée
+problem-bad-request-detail = La requête n'a pas pu être lue. Vérifiez son format et réessayez.
+problem-invalid-input-title = Une valeur n'est pas acceptable
+problem-invalid-input-detail = La valeur de { $field } n'est pas acceptable.
+problem-not-found-title = Introuvable
+problem-not-found-detail = Ce que vous demandez n'existe pas ou ne vous est pas accessible.
+problem-slot-not-offered-title = Cet horaire n'est pas proposé
+problem-slot-not-offered-detail = Cet horaire n'est pas proposé pour cette prestation. Merci de choisir l'un des horaires affichés.
+problem-slot-taken-title = Ce créneau est pris
+problem-slot-taken-detail = Quelqu'un vient de réserver cet horaire. Merci d'en choisir un autre.
+problem-hold-invalid-title = La réservation provisoire n'est plus valable
+problem-hold-invalid-detail = Le créneau gardé pour vous a expiré ou ne correspond pas à cette réservation. Merci de choisir à nouveau l'horaire.
+problem-cut-off-passed-title = Trop tard pour modifier en ligne
+problem-cut-off-passed-detail = Ce rendez-vous est trop proche pour être modifié en ligne. Merci de contacter le cabinet.
+problem-refused-title = Impossible
+problem-refused-detail = Cette modification n'est pas possible.
+problem-illegal-transition-title = Le rendez-vous ne peut pas changer ainsi
+problem-illegal-transition-detail = Un rendez-vous « { $from } » ne peut pas devenir « { $to } ».
+problem-already-exists-title = Existe déjà
+problem-already-exists-detail = Un élément portant le même nom ou la même adresse existe déjà.
+problem-idempotency-key-reused-title = Idempotency-Key déjà utilisée pour une autre requête
+problem-idempotency-key-reused-detail = Cette Idempotency-Key a déjà servi pour une requête différente ; utilisez une nouvelle clé pour une nouvelle requête.
+problem-unavailable-title = Temporairement indisponible
+problem-unavailable-detail = Le service est occupé ou redémarre ; rien n'a été modifié. Merci de réessayer.
+problem-internal-title = Erreur interne
+problem-internal-detail = Un problème est survenu de notre côté ; rien n'a été modifié.
+problem-payload-too-large-title = Le corps de la requête est trop volumineux
+problem-payload-too-large-detail = Envoyez au plus { $kib } Kio.
+problem-method-not-allowed-title = Méthode non autorisée
+problem-method-not-allowed-detail = Cette adresse n'accepte pas cette méthode.
+problem-unsupported-media-type-title = Envoyez du JSON
+problem-unsupported-media-type-detail = Le corps doit être du JSON avec Content-Type: application/json.
+problem-unauthenticated-title = Connectez-vous d'abord
+problem-unauthenticated-detail = Merci de vous connecter pour continuer.
+problem-invalid-credentials-title = E-mail ou mot de passe incorrect
+problem-invalid-credentials-detail = L'e-mail ou le mot de passe est incorrect.
+problem-account-locked-title = Trop de connexions échouées
 problem-account-locked-detail =
-    This account is locked for { $seconds ->
-        [one] { $seconds } second
-       *[other] { $seconds } seconds
-    } after repeated failed sign-ins.
-problem-rate-limited-title = Too many requests
+    Ce compte est verrouillé pendant { $seconds ->
+        [one] { $seconds } seconde
+       *[other] { $seconds } secondes
+    } après plusieurs tentatives de connexion échouées.
+problem-rate-limited-title = Trop de requêtes
 problem-rate-limited-detail =
-    Please slow down and try again in { $seconds ->
-        [one] { $seconds } second
-       *[other] { $seconds } seconds
+    Merci de ralentir et de réessayer dans { $seconds ->
+        [one] { $seconds } seconde
+       *[other] { $seconds } secondes
     }.
-problem-totp-required-title = Two-factor code needed
-problem-totp-required-detail = This account uses two-factor authentication: enter the code from your authenticator app or a recovery code.
-problem-totp-invalid-title = Wrong code
-problem-totp-invalid-detail = The code is wrong, too old or already used. Wait for the next code.
-problem-recovery-code-invalid-title = Wrong recovery code
-problem-recovery-code-invalid-detail = This recovery code is wrong or was already used.
-problem-session-required-title = Sign in as yourself
-problem-session-required-detail = API tokens act for one clinic; account settings need a signed-in session.
-problem-forbidden-title = Not allowed
-problem-forbidden-detail = Your role does not allow this.
-problem-csrf-token-missing-title = Missing CSRF token
-problem-csrf-token-missing-detail = Send the session's CSRF token in the X-CSRF-Token header.
-problem-contact-unverified-title = Confirm your phone or email first
-problem-contact-unverified-detail = This clinic confirms patients' phone or email. Request a code, enter it, then book again.
-problem-link-expired-title = This link has expired
-problem-link-expired-detail = The appointment is over. Please contact the clinic.
-problem-two-factor-already-on-title = Two-factor is already on
-problem-two-factor-already-on-detail = Turn it off first to set up a new authenticator.
-problem-no-enrolment-title = Nothing to confirm
-problem-no-enrolment-detail = Start two-factor setup again.
-problem-not-ready-title = Not ready
-problem-not-ready-detail = The server is starting or cannot reach its database.
-problem-degraded-title = Degraded
-problem-degraded-detail = The server is running with reduced service.
+problem-totp-required-title = Code à deux facteurs requis
+problem-totp-required-detail = Ce compte utilise l'authentification à deux facteurs : saisissez le code de votre application d'authentification ou un code de récupération.
+problem-totp-invalid-title = Code incorrect
+problem-totp-invalid-detail = Le code est incorrect, trop ancien ou déjà utilisé. Attendez le code suivant.
+problem-recovery-code-invalid-title = Code de récupération incorrect
+problem-recovery-code-invalid-detail = Ce code de récupération est incorrect ou a déjà été utilisé.
+problem-session-required-title = Connectez-vous avec votre compte
+problem-session-required-detail = Les jetons d'API agissent pour un seul cabinet ; les réglages du compte demandent une session connectée.
+problem-forbidden-title = Non autorisé
+problem-forbidden-detail = Votre rôle ne permet pas cette action.
+problem-csrf-token-missing-title = Jeton CSRF manquant
+problem-csrf-token-missing-detail = Envoyez le jeton CSRF de la session dans l'en-tête X-CSRF-Token.
+problem-contact-unverified-title = Confirmez d'abord votre téléphone ou votre e-mail
+problem-contact-unverified-detail = Ce cabinet vérifie le téléphone ou l'e-mail des patients. Demandez un code, saisissez-le, puis réservez à nouveau.
+problem-link-expired-title = Ce lien a expiré
+problem-link-expired-detail = Le rendez-vous est passé. Merci de contacter le cabinet.
+problem-two-factor-already-on-title = L'authentification à deux facteurs est déjà activée
+problem-two-factor-already-on-detail = Désactivez-la d'abord pour configurer une nouvelle application d'authentification.
+problem-no-enrolment-title = Rien à confirmer
+problem-no-enrolment-detail = Recommencez la configuration de l'authentification à deux facteurs.
+problem-not-ready-title = Pas prêt
+problem-not-ready-detail = Le serveur démarre ou ne peut pas joindre sa base de données.
+problem-degraded-title = Service dégradé
+problem-degraded-detail = Le serveur fonctionne avec un service réduit.

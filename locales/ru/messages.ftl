@@ -1,95 +1,116 @@
-## Messages sent to patients (email, SMS, Telegram, WhatsApp).
-## Every key here exists in every language; placeables: $patient, $clinic, $practitioner,
-## $service, $date, $time, $location, $link are plain strings the caller formats first
-## ($date and $time through ICU4X in the location's zone); $hours, $minutes, $count are numbers.
+## Сообщения пациентам (электронная почта, SMS, Telegram, WhatsApp).
+## Ключи и переменные те же, что в английском файле. Названия клиники, услуги и имени
+## врача не склоняются, поэтому они стоят после двоеточия, а не внутри фразы.
 
-appointment-confirmed-subject = Appointment confirmed: { $service } on { $date }
+appointment-confirmed-subject = Запись подтверждена: { $service }, { $date }
 appointment-confirmed-body =
-    Hello { $patient },
+    Здравствуйте, { $patient }!
 
-    Your appointment at { $clinic } is confirmed.
+    Ваша запись подтверждена.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Дата: { $date }
+    Время: { $time }
+    Адрес: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    Посмотреть, перенести или отменить запись: { $link }
 
-appointment-rescheduled-subject = Appointment moved: { $service } on { $date }
+appointment-rescheduled-subject = Запись перенесена: { $service }, { $date }
 appointment-rescheduled-body =
-    Hello { $patient },
+    Здравствуйте, { $patient }!
 
-    Your appointment at { $clinic } has been moved to a new time.
+    Ваша запись перенесена на другое время.
 
-    Service: { $service }
-    With: { $practitioner }
-    New date: { $date }
-    New time: { $time }
-    Place: { $location }
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Новая дата: { $date }
+    Новое время: { $time }
+    Адрес: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    Посмотреть, перенести или отменить запись: { $link }
 
-appointment-cancelled-subject = Appointment cancelled: { $service } on { $date }
+appointment-cancelled-subject = Запись отменена: { $service }, { $date }
 appointment-cancelled-body =
-    Hello { $patient },
+    Здравствуйте, { $patient }!
 
-    Your appointment at { $clinic } with { $practitioner } for { $service } on { $date } at { $time } ({ $location }) has been cancelled.
+    Ваша запись отменена.
 
-    To book another time: { $link }
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Дата: { $date }
+    Время: { $time }
+    Адрес: { $location }
 
-appointment-reminder-subject = Reminder: { $service } on { $date } at { $time }
+    Записаться на другое время: { $link }
+
+appointment-reminder-subject = Напоминание: { $service }, { $date }, { $time }
 appointment-reminder-body =
-    Hello { $patient },
+    Здравствуйте, { $patient }!
 
-    This is a reminder that your appointment at { $clinic } is in { $hours ->
-        [one] { $hours } hour
-       *[other] { $hours } hours
+    Напоминаем, что ваш приём через { $hours ->
+        [one] { $hours } час
+        [few] { $hours } часа
+        [many] { $hours } часов
+       *[other] { $hours } часа
     }.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Дата: { $date }
+    Время: { $time }
+    Адрес: { $location }
 
-    If you cannot come, please let us know: { $link }
+    Если вы не сможете прийти, пожалуйста, сообщите нам: { $link }
 
 verification-code =
-    { $code } is your { $clinic } verification code. It expires in { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. Do not share it with anyone.
+    Ваш код подтверждения ({ $clinic }): { $code }. Он действует { $minutes ->
+        [one] { $minutes } минуту
+        [few] { $minutes } минуты
+        [many] { $minutes } минут
+       *[other] { $minutes } минуты
+    }. Никому его не сообщайте.
 
-queue-you-are-next = { $patient }, you are next at { $clinic }. Please get ready.
-queue-come-to-room = { $patient }, please come to room { $room }.
+queue-you-are-next = { $patient }, ваша очередь следующая ({ $clinic }). Пожалуйста, приготовьтесь.
+queue-come-to-room = { $patient }, пожалуйста, пройдите в кабинет { $room }.
 queue-people-ahead =
     { $count ->
-        [0] Nobody is ahead of you.
-        [one] { $count } person is ahead of you.
-       *[other] { $count } people are ahead of you.
+        [0] Перед вами никого нет.
+        [one] Перед вами { $count } человек.
+        [few] Перед вами { $count } человека.
+        [many] Перед вами { $count } человек.
+       *[other] Перед вами { $count } человека.
     }
 
-watch-offer-subject = A time is free: { $service } on { $date }
+watch-offer-subject = Освободилось время: { $service }, { $date }
 watch-offer-body =
-    Hello { $patient },
+    Здравствуйте, { $patient }!
 
-    A time you were waiting for at { $clinic } is free: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+    Освободилось время, которого вы ждали: { $service }, { $date }, { $time }.
 
-    It is held for you for { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. To book it: { $link }
+    Клиника: { $clinic }
+    Специалист: { $practitioner }
+    Адрес: { $location }
 
-## Appointment statuses, for messages that name one.
-status-proposed = proposed
-status-pending = pending
-status-booked = booked
-status-arrived = arrived
-status-fulfilled = fulfilled
-status-cancelled = cancelled
-status-noshow = no-show
-status-entered-in-error = entered in error
-status-checked-in = checked in
-status-waitlist = on the waiting list
+    Мы держим его для вас { $minutes ->
+        [one] { $minutes } минуту
+        [few] { $minutes } минуты
+        [many] { $minutes } минут
+       *[other] { $minutes } минуты
+    }. Записаться: { $link }
+
+## Статусы записи
+status-proposed = предложена
+status-pending = ожидает подтверждения
+status-booked = подтверждена
+status-arrived = пациент пришёл
+status-fulfilled = приём состоялся
+status-cancelled = отменена
+status-noshow = неявка
+status-entered-in-error = внесена по ошибке
+status-checked-in = пациент зарегистрирован
+status-waitlist = в листе ожидания

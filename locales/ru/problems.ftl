@@ -1,75 +1,78 @@
-## problem+json titles and details, one pair per problem code (`urn:nobat:problem:<code>`).
-## Rendered as problem-<code>-title and problem-<code>-detail with the arguments shown.
+## Заголовки и описания ошибок problem+json
 
-problem-bad-request-title = The request is malformed
-problem-bad-request-detail = The request could not be read. Check its format and try again.
-problem-invalid-input-title = A value is not acceptable
-problem-invalid-input-detail = The value of { $field } is not acceptable.
-problem-not-found-title = Not found
-problem-not-found-detail = What you asked for does not exist or is not visible to you.
-problem-slot-not-offered-title = This time is not offered
-problem-slot-not-offered-detail = This time is not offered for this service. Please choose one of the times shown.
-problem-slot-taken-title = The slot is taken
-problem-slot-taken-detail = Someone else has just booked this time. Please choose another one.
-problem-hold-invalid-title = The hold cannot be used
-problem-hold-invalid-detail = The time held for you has expired or does not match this booking. Please choose the time again.
-problem-cut-off-passed-title = Too late to change online
-problem-cut-off-passed-detail = This appointment is too close to change online. Please contact the clinic.
-problem-refused-title = Not possible
-problem-refused-detail = This change is not possible.
-problem-illegal-transition-title = The appointment cannot change that way
-problem-illegal-transition-detail = An appointment that is { $from } cannot become { $to }.
-problem-already-exists-title = Already exists
-problem-already-exists-detail = Something with the same name or address already exists.
-problem-idempotency-key-reused-title = Idempotency-Key reused with another request
-problem-idempotency-key-reused-detail = This Idempotency-Key was already used with a different request; use a new key for a new request.
-problem-unavailable-title = Temporarily unavailable
-problem-unavailable-detail = The service is busy or restarting; nothing was changed. Please try again.
-problem-internal-title = Internal error
-problem-internal-detail = Something went wrong on our side; nothing was changed.
-problem-payload-too-large-title = The body is too large
-problem-payload-too-large-detail = Send at most { $kib } KiB.
-problem-method-not-allowed-title = Method not allowed
-problem-method-not-allowed-detail = This address does not accept that method.
-problem-unsupported-media-type-title = Send JSON
-problem-unsupported-media-type-detail = The body must be JSON with Content-Type: application/json.
-problem-unauthenticated-title = Sign in first
-problem-unauthenticated-detail = Please sign in to continue.
-problem-invalid-credentials-title = Wrong email or password
-problem-invalid-credentials-detail = The email or password is wrong.
-problem-account-locked-title = Too many failed sign-ins
+problem-bad-request-title = Некорректный запрос
+problem-bad-request-detail = Не удалось прочитать запрос. Проверьте его формат и повторите попытку.
+problem-invalid-input-title = Недопустимое значение
+problem-invalid-input-detail = Недопустимое значение поля { $field }.
+problem-not-found-title = Не найдено
+problem-not-found-detail = Запрошенное не существует или недоступно вам.
+problem-slot-not-offered-title = Это время недоступно
+problem-slot-not-offered-detail = На это время нельзя записаться на эту услугу. Пожалуйста, выберите одно из показанных времён.
+problem-slot-taken-title = Время уже занято
+problem-slot-taken-detail = Кто-то только что записался на это время. Пожалуйста, выберите другое.
+problem-hold-invalid-title = Бронь недействительна
+problem-hold-invalid-detail = Срок брони истёк или она не соответствует этой записи. Пожалуйста, выберите время заново.
+problem-cut-off-passed-title = Изменить онлайн уже нельзя
+problem-cut-off-passed-detail = До приёма осталось слишком мало времени, чтобы изменить запись онлайн. Пожалуйста, свяжитесь с клиникой.
+problem-refused-title = Невозможно
+problem-refused-detail = Такое изменение невозможно.
+problem-illegal-transition-title = Запись нельзя изменить таким образом
+problem-illegal-transition-detail = Статус записи «{ $from }» нельзя сменить на «{ $to }».
+problem-already-exists-title = Уже существует
+problem-already-exists-detail = Объект с таким именем или адресом уже существует.
+problem-idempotency-key-reused-title = Idempotency-Key уже использован с другим запросом
+problem-idempotency-key-reused-detail = Этот Idempotency-Key уже использовался с другим запросом; для нового запроса нужен новый ключ.
+problem-unavailable-title = Временно недоступно
+problem-unavailable-detail = Сервис перегружен или перезапускается; ничего не изменено. Пожалуйста, повторите попытку.
+problem-internal-title = Внутренняя ошибка
+problem-internal-detail = На нашей стороне что-то пошло не так; ничего не изменено.
+problem-payload-too-large-title = Слишком большой запрос
+problem-payload-too-large-detail = Отправляйте не более { $kib } КиБ.
+problem-method-not-allowed-title = Метод не разрешён
+problem-method-not-allowed-detail = Этот адрес не принимает такой метод.
+problem-unsupported-media-type-title = Отправьте JSON
+problem-unsupported-media-type-detail = Тело запроса должно быть в формате JSON с Content-Type: application/json.
+problem-unauthenticated-title = Сначала войдите
+problem-unauthenticated-detail = Пожалуйста, войдите, чтобы продолжить.
+problem-invalid-credentials-title = Неверный адрес почты или пароль
+problem-invalid-credentials-detail = Адрес электронной почты или пароль неверны.
+problem-account-locked-title = Слишком много неудачных попыток входа
 problem-account-locked-detail =
-    This account is locked for { $seconds ->
-        [one] { $seconds } second
-       *[other] { $seconds } seconds
-    } after repeated failed sign-ins.
-problem-rate-limited-title = Too many requests
-problem-rate-limited-detail =
-    Please slow down and try again in { $seconds ->
-        [one] { $seconds } second
-       *[other] { $seconds } seconds
+    После нескольких неудачных попыток входа учётная запись заблокирована на { $seconds ->
+        [one] { $seconds } секунду
+        [few] { $seconds } секунды
+        [many] { $seconds } секунд
+       *[other] { $seconds } секунды
     }.
-problem-totp-required-title = Two-factor code needed
-problem-totp-required-detail = This account uses two-factor authentication: enter the code from your authenticator app or a recovery code.
-problem-totp-invalid-title = Wrong code
-problem-totp-invalid-detail = The code is wrong, too old or already used. Wait for the next code.
-problem-recovery-code-invalid-title = Wrong recovery code
-problem-recovery-code-invalid-detail = This recovery code is wrong or was already used.
-problem-session-required-title = Sign in as yourself
-problem-session-required-detail = API tokens act for one clinic; account settings need a signed-in session.
-problem-forbidden-title = Not allowed
-problem-forbidden-detail = Your role does not allow this.
-problem-csrf-token-missing-title = Missing CSRF token
-problem-csrf-token-missing-detail = Send the session's CSRF token in the X-CSRF-Token header.
-problem-contact-unverified-title = Confirm your phone or email first
-problem-contact-unverified-detail = This clinic confirms patients' phone or email. Request a code, enter it, then book again.
-problem-link-expired-title = This link has expired
-problem-link-expired-detail = The appointment is over. Please contact the clinic.
-problem-two-factor-already-on-title = Two-factor is already on
-problem-two-factor-already-on-detail = Turn it off first to set up a new authenticator.
-problem-no-enrolment-title = Nothing to confirm
-problem-no-enrolment-detail = Start two-factor setup again.
-problem-not-ready-title = Not ready
-problem-not-ready-detail = The server is starting or cannot reach its database.
-problem-degraded-title = Degraded
-problem-degraded-detail = The server is running with reduced service.
+problem-rate-limited-title = Слишком много запросов
+problem-rate-limited-detail =
+    Пожалуйста, не так часто: повторите попытку через { $seconds ->
+        [one] { $seconds } секунду
+        [few] { $seconds } секунды
+        [many] { $seconds } секунд
+       *[other] { $seconds } секунды
+    }.
+problem-totp-required-title = Нужен код двухфакторной аутентификации
+problem-totp-required-detail = Для этой учётной записи включена двухфакторная аутентификация: введите код из приложения-аутентификатора или код восстановления.
+problem-totp-invalid-title = Неверный код
+problem-totp-invalid-detail = Код неверен, устарел или уже использован. Дождитесь следующего кода.
+problem-recovery-code-invalid-title = Неверный код восстановления
+problem-recovery-code-invalid-detail = Этот код восстановления неверен или уже использован.
+problem-session-required-title = Войдите под своей учётной записью
+problem-session-required-detail = API-токены действуют от имени одной клиники; для настроек учётной записи нужен вход под своей учётной записью.
+problem-forbidden-title = Нет доступа
+problem-forbidden-detail = Ваша роль не позволяет это сделать.
+problem-csrf-token-missing-title = Нет CSRF-токена
+problem-csrf-token-missing-detail = Передайте CSRF-токен сессии в заголовке X-CSRF-Token.
+problem-contact-unverified-title = Сначала подтвердите телефон или почту
+problem-contact-unverified-detail = Эта клиника подтверждает телефон или почту пациентов. Запросите код, введите его и запишитесь снова.
+problem-link-expired-title = Срок действия ссылки истёк
+problem-link-expired-detail = Приём уже прошёл. Пожалуйста, свяжитесь с клиникой.
+problem-two-factor-already-on-title = Двухфакторная аутентификация уже включена
+problem-two-factor-already-on-detail = Чтобы подключить новый аутентификатор, сначала отключите её.
+problem-no-enrolment-title = Нечего подтверждать
+problem-no-enrolment-detail = Начните настройку двухфакторной аутентификации заново.
+problem-not-ready-title = Не готов
+problem-not-ready-detail = Сервер запускается или не может подключиться к базе данных.
+problem-degraded-title = Работа с ограничениями
+problem-degraded-detail = Сервер работает в ограниченном режиме.

@@ -1,95 +1,98 @@
-## Messages sent to patients (email, SMS, Telegram, WhatsApp).
-## Every key here exists in every language; placeables: $patient, $clinic, $practitioner,
-## $service, $date, $time, $location, $link are plain strings the caller formats first
-## ($date and $time through ICU4X in the location's zone); $hours, $minutes, $count are numbers.
+## Hastalara gönderilen mesajlar (e-posta, SMS, Telegram, WhatsApp).
+## Anahtarlar ve değişkenler İngilizce dosyadakilerle aynıdır. Klinik, hizmet ve hekim adları
+## ek almasın diye (…'de, …'e) iki noktadan sonra yazılır.
 
-appointment-confirmed-subject = Appointment confirmed: { $service } on { $date }
+appointment-confirmed-subject = Randevunuz onaylandı: { $service }, { $date }
 appointment-confirmed-body =
-    Hello { $patient },
+    Merhaba { $patient },
 
-    Your appointment at { $clinic } is confirmed.
+    Randevunuz onaylandı.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Tarih: { $date }
+    Saat: { $time }
+    Yer: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    Randevunuzu görmek, ertelemek veya iptal etmek için: { $link }
 
-appointment-rescheduled-subject = Appointment moved: { $service } on { $date }
+appointment-rescheduled-subject = Randevunuz değiştirildi: { $service }, { $date }
 appointment-rescheduled-body =
-    Hello { $patient },
+    Merhaba { $patient },
 
-    Your appointment at { $clinic } has been moved to a new time.
+    Randevunuz yeni bir saate taşındı.
 
-    Service: { $service }
-    With: { $practitioner }
-    New date: { $date }
-    New time: { $time }
-    Place: { $location }
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Yeni tarih: { $date }
+    Yeni saat: { $time }
+    Yer: { $location }
 
-    To see, reschedule or cancel it: { $link }
+    Randevunuzu görmek, ertelemek veya iptal etmek için: { $link }
 
-appointment-cancelled-subject = Appointment cancelled: { $service } on { $date }
+appointment-cancelled-subject = Randevunuz iptal edildi: { $service }, { $date }
 appointment-cancelled-body =
-    Hello { $patient },
+    Merhaba { $patient },
 
-    Your appointment at { $clinic } with { $practitioner } for { $service } on { $date } at { $time } ({ $location }) has been cancelled.
+    Randevunuz iptal edildi.
 
-    To book another time: { $link }
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Tarih: { $date }
+    Saat: { $time }
+    Yer: { $location }
 
-appointment-reminder-subject = Reminder: { $service } on { $date } at { $time }
+    Yeni bir randevu almak için: { $link }
+
+appointment-reminder-subject = Hatırlatma: { $service }, { $date }, { $time }
 appointment-reminder-body =
-    Hello { $patient },
+    Merhaba { $patient },
 
-    This is a reminder that your appointment at { $clinic } is in { $hours ->
-        [one] { $hours } hour
-       *[other] { $hours } hours
-    }.
+    Randevunuzun { $hours } saat sonra olduğunu hatırlatırız.
 
-    Service: { $service }
-    With: { $practitioner }
-    Date: { $date }
-    Time: { $time }
-    Place: { $location }
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Tarih: { $date }
+    Saat: { $time }
+    Yer: { $location }
 
-    If you cannot come, please let us know: { $link }
+    Gelemeyecekseniz lütfen bize bildirin: { $link }
 
 verification-code =
-    { $code } is your { $clinic } verification code. It expires in { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. Do not share it with anyone.
+    { $clinic } doğrulama kodunuz: { $code }. Kod { $minutes } dakika geçerlidir. Kimseyle paylaşmayın.
 
-queue-you-are-next = { $patient }, you are next at { $clinic }. Please get ready.
-queue-come-to-room = { $patient }, please come to room { $room }.
+queue-you-are-next = { $patient }, sıradaki kişi sizsiniz ({ $clinic }). Lütfen hazır olun.
+queue-come-to-room = { $patient }, lütfen { $room } numaralı odaya gelin.
 queue-people-ahead =
     { $count ->
-        [0] Nobody is ahead of you.
-        [one] { $count } person is ahead of you.
-       *[other] { $count } people are ahead of you.
+        [0] Önünüzde kimse yok.
+       *[other] Önünüzde { $count } kişi var.
     }
 
-watch-offer-subject = A time is free: { $service } on { $date }
+watch-offer-subject = Bir randevu saati boşaldı: { $service }, { $date }
 watch-offer-body =
-    Hello { $patient },
+    Merhaba { $patient },
 
-    A time you were waiting for at { $clinic } is free: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+    Beklediğiniz bir saat boşaldı: { $service }, { $date }, { $time }.
 
-    It is held for you for { $minutes ->
-        [one] { $minutes } minute
-       *[other] { $minutes } minutes
-    }. To book it: { $link }
+    Klinik: { $clinic }
+    Hekim: { $practitioner }
+    Yer: { $location }
 
-## Appointment statuses, for messages that name one.
-status-proposed = proposed
-status-pending = pending
-status-booked = booked
-status-arrived = arrived
-status-fulfilled = fulfilled
-status-cancelled = cancelled
-status-noshow = no-show
-status-entered-in-error = entered in error
-status-checked-in = checked in
-status-waitlist = on the waiting list
+    Bu saat { $minutes } dakika boyunca sizin için ayrıldı. Randevu almak için: { $link }
+
+## Randevu durumları
+status-proposed = önerildi
+status-pending = onay bekliyor
+status-booked = alındı
+status-arrived = hasta geldi
+status-fulfilled = gerçekleşti
+status-cancelled = iptal edildi
+status-noshow = gelmedi
+status-entered-in-error = hatalı girildi
+status-checked-in = kayıt yapıldı
+status-waitlist = bekleme listesinde
