@@ -110,30 +110,45 @@ type Bundle = FluentBundle<FluentResource>;
 /// All six catalogues, ready to render. Build once at start-up and share (it is `Send + Sync`).
 pub struct Messages {
     bundles: Vec<(Lang, Bundle)>,
+    keys: BTreeSet<String>,
 }
 
 impl Messages {
     /// Parses the embedded catalogues.
     pub fn load() -> Result<Self, CatalogueError> {
+        Self::from_sources(|lang| FILES.iter().copied().zip(sources(lang)).map(|(f, s)| (f, s.to_owned())).collect())
+    }
+
+    /// Builds the bundles from other catalogue texts (a deployment's own files, or a test's):
+    /// `files(lang)` gives `(file name, FTL source)` pairs for each language.
+    pub fn from_sources(files: impl Fn(Lang) -> Vec<(&'static str, String)>) -> Result<Self, CatalogueError> {
         let mut bundles = Vec::with_capacity(Lang::ALL.len());
+        let mut keys = BTreeSet::new();
         for lang in Lang::ALL {
             let langid = lang.code().parse().unwrap_or_default();
             let mut bundle = Bundle::new_concurrent(vec![langid]);
             bundle.set_use_isolating(lang.is_rtl());
             bundle.set_formatter(Some(number_formatter(lang)));
-            for (file, source) in FILES.iter().zip(sources(lang)) {
-                let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errs)| CatalogueError {
+            for (file, source) in files(lang) {
+                let resource = FluentResource::try_new(source).map_err(|(_, errs)| CatalogueError {
                     lang,
                     file,
                     errors: format!("{errs:?}"),
                 })?;
+                if lang == Lang::En {
+                    for entry in resource.entries() {
+                        if let fluent_syntax::ast::Entry::Message(m) = entry {
+                            keys.insert(m.id.name.to_owned());
+                        }
+                    }
+                }
                 bundle
                     .add_resource(resource)
                     .map_err(|errs| CatalogueError { lang, file, errors: format!("{errs:?}") })?;
             }
             bundles.push((lang, bundle));
         }
-        Ok(Self { bundles })
+        Ok(Self { bundles, keys })
     }
 
     fn bundle(&self, lang: Lang) -> &Bundle {
@@ -147,19 +162,10 @@ impl Messages {
         self.bundle(lang).has_message(key)
     }
 
-    /// Every key of the English catalogue (the reference every other language must match).
-    pub fn keys(&self) -> BTreeSet<String> {
-        let mut keys = BTreeSet::new();
-        for source in sources(Lang::En) {
-            if let Ok(res) = fluent_syntax::parser::parse(source) {
-                for entry in res.body {
-                    if let fluent_syntax::ast::Entry::Message(m) = entry {
-                        keys.insert(m.id.name.to_owned());
-                    }
-                }
-            }
-        }
-        keys
+    /// Every key of the English catalogue (the reference every other language must match):
+    /// the templates a clinic may override.
+    pub fn keys(&self) -> &BTreeSet<String> {
+        &self.keys
     }
 
     /// Renders `key` in `lang`, falling back to English when the language lacks the key.
