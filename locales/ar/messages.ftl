@@ -1,7 +1,7 @@
 ## الرسائل المرسلة إلى المرضى (البريد الإلكتروني، الرسائل النصية، تيليجرام، واتساب).
 ## المفاتيح والمتغيرات هي نفسها في الملف الإنجليزي.
 
-appointment-confirmed-subject = تأكيد الموعد: { $service } في { $date }
+appointment-confirmed-subject = تأكيد الموعد: { $service }، { $date }
 appointment-confirmed-body =
     مرحبًا { $patient }،
 
@@ -15,7 +15,7 @@ appointment-confirmed-body =
 
     لعرض الموعد أو تغيير وقته أو إلغائه: { $link }
 
-appointment-rescheduled-subject = تغيير موعد: { $service } في { $date }
+appointment-rescheduled-subject = تغيير موعدك: { $service }، { $date }
 appointment-rescheduled-body =
     مرحبًا { $patient }،
 
@@ -29,7 +29,7 @@ appointment-rescheduled-body =
 
     لعرض الموعد أو تغيير وقته أو إلغائه: { $link }
 
-appointment-cancelled-subject = إلغاء الموعد: { $service } في { $date }
+appointment-cancelled-subject = إلغاء الموعد: { $service }، { $date }
 appointment-cancelled-body =
     مرحبًا { $patient }،
 
@@ -80,7 +80,7 @@ queue-people-ahead =
        *[other] يوجد { $count } شخص قبلك.
     }
 
-watch-offer-subject = يتوفر وقت: { $service } في { $date }
+watch-offer-subject = يتوفر وقت: { $service }، { $date }
 watch-offer-body =
     مرحبًا { $patient }،
 

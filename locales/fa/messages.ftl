@@ -3,7 +3,7 @@
 
 appointment-confirmed-subject = نوبت شما ثبت شد: { $service }، { $date }
 appointment-confirmed-body =
-    { $patient } عزیز، سلام
+    سلام { $patient } عزیز،
 
     نوبت شما در { $clinic } ثبت شد.
 
@@ -17,7 +17,7 @@ appointment-confirmed-body =
 
 appointment-rescheduled-subject = نوبت شما جابه‌جا شد: { $service }، { $date }
 appointment-rescheduled-body =
-    { $patient } عزیز، سلام
+    سلام { $patient } عزیز،
 
     نوبت شما در { $clinic } به زمان تازه‌ای منتقل شد.
 
@@ -31,7 +31,7 @@ appointment-rescheduled-body =
 
 appointment-cancelled-subject = نوبت شما لغو شد: { $service }، { $date }
 appointment-cancelled-body =
-    { $patient } عزیز، سلام
+    سلام { $patient } عزیز،
 
     نوبت شما در { $clinic } نزد { $practitioner } برای { $service } در تاریخ { $date } ساعت { $time } ({ $location }) لغو شد.
 
@@ -39,7 +39,7 @@ appointment-cancelled-body =
 
 appointment-reminder-subject = یادآوری نوبت: { $service }، { $date } ساعت { $time }
 appointment-reminder-body =
-    { $patient } عزیز، سلام
+    سلام { $patient } عزیز،
 
     یادآوری می‌کنیم که نوبت شما در { $clinic } { $hours } ساعت دیگر است.
 
@@ -65,7 +65,7 @@ queue-people-ahead =
 
 watch-offer-subject = زمانی آزاد شد: { $service }، { $date }
 watch-offer-body =
-    { $patient } عزیز، سلام
+    سلام { $patient } عزیز،
 
     زمانی که در { $clinic } منتظرش بودید آزاد شد: { $service } نزد { $practitioner }، { $date } ساعت { $time } ({ $location }).
 

@@ -5,8 +5,9 @@ appointment-confirmed-subject = Rendez-vous confirmé : { $service } le { $date 
 appointment-confirmed-body =
     Bonjour { $patient },
 
-    Votre rendez-vous chez { $clinic } est confirmé.
+    Votre rendez-vous est confirmé.
 
+    Établissement : { $clinic }
     Prestation : { $service }
     Avec : { $practitioner }
     Date : { $date }
@@ -19,8 +20,9 @@ appointment-rescheduled-subject = Rendez-vous déplacé : { $service } le { $dat
 appointment-rescheduled-body =
     Bonjour { $patient },
 
-    Votre rendez-vous chez { $clinic } a été déplacé.
+    Votre rendez-vous a été déplacé.
 
+    Établissement : { $clinic }
     Prestation : { $service }
     Avec : { $practitioner }
     Nouvelle date : { $date }
@@ -33,7 +35,14 @@ appointment-cancelled-subject = Rendez-vous annulé : { $service } le { $date }
 appointment-cancelled-body =
     Bonjour { $patient },
 
-    Votre rendez-vous chez { $clinic } avec { $practitioner } pour { $service } le { $date } à { $time } ({ $location }) a été annulé.
+    Votre rendez-vous a été annulé.
+
+    Établissement : { $clinic }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Date : { $date }
+    Heure : { $time }
+    Lieu : { $location }
 
     Pour prendre un autre rendez-vous : { $link }
 
@@ -41,11 +50,12 @@ appointment-reminder-subject = Rappel : { $service } le { $date } à { $time }
 appointment-reminder-body =
     Bonjour { $patient },
 
-    Nous vous rappelons que votre rendez-vous chez { $clinic } a lieu dans { $hours ->
+    Nous vous rappelons que votre rendez-vous a lieu dans { $hours ->
         [one] { $hours } heure
        *[other] { $hours } heures
     }.
 
+    Établissement : { $clinic }
     Prestation : { $service }
     Avec : { $practitioner }
     Date : { $date }
@@ -55,12 +65,12 @@ appointment-reminder-body =
     Si vous ne pouvez pas venir, merci de nous prévenir : { $link }
 
 verification-code =
-    { $code } est votre code de vérification { $clinic }. Il expire dans { $minutes ->
+    Votre code de vérification ({ $clinic }) : { $code }. Il expire dans { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes
     }. Ne le communiquez à personne.
 
-queue-you-are-next = { $patient }, votre tour arrive chez { $clinic } : vous passez juste après. Merci de vous préparer.
+queue-you-are-next = { $patient }, c'est bientôt à vous ({ $clinic }) : vous passez juste après. Merci de vous préparer.
 queue-come-to-room = { $patient }, merci de vous présenter en salle { $room }.
 queue-people-ahead =
     { $count ->
@@ -73,7 +83,11 @@ watch-offer-subject = Un créneau s'est libéré : { $service } le { $date }
 watch-offer-body =
     Bonjour { $patient },
 
-    Un créneau que vous attendiez chez { $clinic } s'est libéré : { $service } avec { $practitioner } le { $date } à { $time } ({ $location }).
+    Un créneau que vous attendiez s'est libéré : { $service }, le { $date } à { $time }.
+
+    Établissement : { $clinic }
+    Avec : { $practitioner }
+    Lieu : { $location }
 
     Nous vous le réservons pendant { $minutes ->
         [one] { $minutes } minute
