@@ -84,15 +84,15 @@ watch-offer-subject = يتوفر وقت: { $service }، { $date }
 watch-offer-body =
     مرحبًا { $patient }،
 
-    أصبح متاحًا في { $clinic } وقت كنت تنتظره: { $service } مع { $practitioner } يوم { $date } الساعة { $time } ({ $location }).
+    أصبح الوقت الذي كنت تنتظره في { $clinic } متاحًا: { $service } مع { $practitioner } يوم { $date } الساعة { $time } ({ $location }).
 
     سنحتفظ به لك { $minutes ->
-        [zero] أقل من دقيقة
-        [one] دقيقة واحدة
-        [two] دقيقتين
-        [few] { $minutes } دقائق
-        [many] { $minutes } دقيقة
-       *[other] { $minutes } دقيقة
+        [zero] لأقل من دقيقة
+        [one] لمدة دقيقة واحدة
+        [two] لمدة دقيقتين
+        [few] لمدة { $minutes } دقائق
+        [many] لمدة { $minutes } دقيقة
+       *[other] لمدة { $minutes } دقيقة
     }. للحجز: { $link }
 
 ## حالات الموعد

@@ -60,6 +60,7 @@ queue-come-to-room = { $patient } عزیز، لطفاً به اتاق { $room } 
 queue-people-ahead =
     { $count ->
         [0] کسی پیش از شما در صف نیست.
+        [one] یک نفر پیش از شما در صف است.
        *[other] { $count } نفر پیش از شما در صف هستند.
     }
 

@@ -89,7 +89,7 @@ watch-offer-body =
     Avec : { $practitioner }
     Lieu : { $location }
 
-    Nous vous le réservons pendant { $minutes ->
+    Nous le gardons pour vous pendant { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes
     }. Pour le réserver : { $link }

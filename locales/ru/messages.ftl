@@ -96,7 +96,7 @@ watch-offer-body =
     Специалист: { $practitioner }
     Адрес: { $location }
 
-    Мы держим его для вас { $minutes ->
+    Мы сохраним его за вами на { $minutes ->
         [one] { $minutes } минуту
         [few] { $minutes } минуты
         [many] { $minutes } минут

@@ -15,7 +15,7 @@ appointment-confirmed-body =
     Saat: { $time }
     Yer: { $location }
 
-    Randevunuzu görmek, ertelemek veya iptal etmek için: { $link }
+    Randevunuzu görmek, değiştirmek veya iptal etmek için: { $link }
 
 appointment-rescheduled-subject = Randevunuz değiştirildi: { $service }, { $date }
 appointment-rescheduled-body =
@@ -30,7 +30,7 @@ appointment-rescheduled-body =
     Yeni saat: { $time }
     Yer: { $location }
 
-    Randevunuzu görmek, ertelemek veya iptal etmek için: { $link }
+    Randevunuzu görmek, değiştirmek veya iptal etmek için: { $link }
 
 appointment-cancelled-subject = Randevunuz iptal edildi: { $service }, { $date }
 appointment-cancelled-body =

@@ -153,14 +153,26 @@ fn render_every_message() -> String {
         for key in messages.keys() {
             let vars = variables_of(key);
             let samples: &[i64] = if vars.iter().any(|v| numbers.contains(&v.as_str())) { &[0, 1, 2, 5, 11, 21] } else { &[0] };
+            let mut first: Option<String> = None;
             for n in samples {
                 let mut args = Args::new();
                 for v in &vars {
                     args = if numbers.contains(&v.as_str()) { args.num(v, *n) } else { args.str(v, format!("<{v}>")) };
                 }
-                let text = messages.render(lang, key, &args).expect("renders");
+                let text = visible(&messages.render(lang, key, &args).expect("renders"));
                 let label = if samples.len() > 1 { format!("{key} [{n}]") } else { key.clone() };
-                out.push_str(&format!("{label}: {}\n", visible(&text).replace('\n', "\n    ")));
+                // After the first sample, only the lines that changed (the plural forms).
+                let shown = match &first {
+                    None => text.clone(),
+                    Some(f) => {
+                        let old: Vec<&str> = f.lines().collect();
+                        let changed: Vec<&str> =
+                            text.lines().enumerate().filter(|(i, l)| old.get(*i) != Some(l)).map(|(_, l)| l).collect();
+                        changed.join("\n")
+                    }
+                };
+                out.push_str(&format!("{label}: {}\n", shown.replace('\n', "\n    ")));
+                first.get_or_insert(text);
             }
         }
     }
