@@ -142,9 +142,11 @@ impl Messages {
                         }
                     }
                 }
-                bundle
-                    .add_resource(resource)
-                    .map_err(|errs| CatalogueError { lang, file, errors: format!("{errs:?}") })?;
+                bundle.add_resource(resource).map_err(|errs| CatalogueError {
+                    lang,
+                    file,
+                    errors: format!("{errs:?}"),
+                })?;
             }
             bundles.push((lang, bundle));
         }
@@ -175,7 +177,13 @@ impl Messages {
 
     /// Renders `key` in `lang` using the clinic's override for that language when there is
     /// one, else the base catalogue of `lang`, else English.
-    pub fn render_with(&self, lang: Lang, key: &str, args: &Args, overrides: &Overrides) -> Result<String, RenderError> {
+    pub fn render_with(
+        &self,
+        lang: Lang,
+        key: &str,
+        args: &Args,
+        overrides: &Overrides,
+    ) -> Result<String, RenderError> {
         let fargs = args.to_fluent();
         if let Some(pattern) = overrides.pattern(lang, key) {
             return self.format(lang, key, pattern, &fargs);

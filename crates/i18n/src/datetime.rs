@@ -61,7 +61,7 @@ pub(crate) fn icu_locale(lang: Lang, cal: CalendarPref) -> Locale {
         tag.push_str(&keys.join("-"));
     }
     // Every tag built here is valid; the fallback only guards against a future edit.
-    Locale::try_from_str(&tag).unwrap_or_else(|_| Locale::UNKNOWN)
+    Locale::try_from_str(&tag).unwrap_or(Locale::UNKNOWN)
 }
 
 fn wall_clock(instant: Timestamp, zone: &TimeZone) -> civil::DateTime {

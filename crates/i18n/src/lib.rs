@@ -21,7 +21,9 @@ pub mod placeables;
 pub mod rtl;
 
 pub use catalog::{Args, CatalogueError, Messages, RenderError};
-pub use datetime::{CalendarPref, format_civil_date, format_civil_date_plain, format_date, format_datetime, format_time};
+pub use datetime::{
+    CalendarPref, format_civil_date, format_civil_date_plain, format_date, format_datetime, format_time,
+};
 pub use lang::{Dir, Lang, UnknownLang};
 pub use overrides::{OverrideError, Overrides};
-pub use rtl::{html_dir, wrap_plain_rtl};
+pub use rtl::{html_dir, sms_plain_spaces, wrap_plain_rtl};

@@ -48,3 +48,22 @@ pub fn wrap_plain_rtl(lang: Lang, text: &str) -> String {
 pub fn html_dir(lang: Lang) -> &'static str {
     lang.dir().as_str()
 }
+
+/// Replaces the no-break spaces CLDR puts in dates, times and numbers (U+00A0, U+202F: the
+/// English `10:00 AM`, the Russian `2026 г.`, the French `1 000`) with ordinary spaces. For
+/// SMS only: those characters are outside GSM-7, so one of them turns an English, French or
+/// Turkish text into UCS-2 and halves the characters per part. Email, Telegram and pages
+/// should keep them (they stop a line break inside `10:00 AM`).
+pub fn sms_plain_spaces(text: &str) -> String {
+    text.replace(['\u{00A0}', '\u{202F}'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_spaces_become_ascii() {
+        assert_eq!(sms_plain_spaces("10:00\u{202f}AM, 1\u{a0}000"), "10:00 AM, 1 000");
+    }
+}

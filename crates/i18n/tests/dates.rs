@@ -63,7 +63,10 @@ fn the_date_is_the_one_on_the_location_wall_calendar() {
     // Summer time is applied where the zone has it: Paris is UTC+2 in July.
     let summer = at("2026-07-01T08:00:00Z");
     assert_eq!(format_time(Lang::Fr, summer, &tz("Europe/Paris")), "10:00");
-    assert_eq!(format_datetime(Lang::Fr, summer, &tz("Europe/Paris"), CalendarPref::LocaleDefault), "mercredi 1 juillet 2026 à 10:00");
+    assert_eq!(
+        format_datetime(Lang::Fr, summer, &tz("Europe/Paris"), CalendarPref::LocaleDefault),
+        "mercredi 1 juillet 2026 à 10:00"
+    );
     assert_eq!(
         format_datetime(Lang::Ar, at("2026-03-21T07:00:00Z"), &tz("Asia/Riyadh"), CalendarPref::Hijri),
         "السبت، ٢ شوال ١٤٤٧ هـ في ١٠:٠٠ ص"

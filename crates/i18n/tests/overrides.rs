@@ -22,9 +22,15 @@ fn a_valid_override_replaces_the_text_for_its_language_only() {
         "Dear Sara, room 3 is ready for you."
     );
     // Other languages keep the catalogue's text.
-    assert_eq!(m.render_with(Lang::Fr, "queue-come-to-room", &room_args(), &o).expect("fr"), "Sara, merci de vous présenter en salle 3.");
+    assert_eq!(
+        m.render_with(Lang::Fr, "queue-come-to-room", &room_args(), &o).expect("fr"),
+        "Sara, merci de vous présenter en salle 3."
+    );
     o.remove("queue-come-to-room", Lang::En);
-    assert_eq!(m.render_with(Lang::En, "queue-come-to-room", &room_args(), &o).expect("en"), "Sara, please come to room 3.");
+    assert_eq!(
+        m.render_with(Lang::En, "queue-come-to-room", &room_args(), &o).expect("en"),
+        "Sara, please come to room 3."
+    );
 }
 
 #[test]
@@ -47,7 +53,9 @@ fn an_override_may_be_multi_line_with_plurals_and_may_leave_placeables_out() {
 #[test]
 fn unknown_placeables_are_refused_and_named() {
     let m = messages();
-    let err = m.validate_override("queue-come-to-room", Lang::Fr, "{ $patient }, salle { $rom } ({ $doctor })").unwrap_err();
+    let err = m
+        .validate_override("queue-come-to-room", Lang::Fr, "{ $patient }, salle { $rom } ({ $doctor })")
+        .expect_err("refused");
     match err {
         OverrideError::UnknownPlaceables { unknown, allowed } => {
             assert_eq!(unknown, vec!["$doctor".to_owned(), "$rom".to_owned()]);

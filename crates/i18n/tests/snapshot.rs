@@ -152,7 +152,8 @@ fn render_every_message() -> String {
         out.push_str(&format!("##### {lang}\n"));
         for key in messages.keys() {
             let vars = variables_of(key);
-            let samples: &[i64] = if vars.iter().any(|v| numbers.contains(&v.as_str())) { &[0, 1, 2, 5, 11, 21] } else { &[0] };
+            let samples: &[i64] =
+                if vars.iter().any(|v| numbers.contains(&v.as_str())) { &[0, 1, 2, 5, 11, 21] } else { &[0] };
             let mut first: Option<String> = None;
             for n in samples {
                 let mut args = Args::new();
