@@ -8,7 +8,7 @@
 //! single U+2068 forces the whole message out of GSM-7 into UCS-2 (70 characters a part
 //! instead of 160), doubling the cost of an English, French or Turkish text message.
 
-use crate::datetime::icu_locale;
+use crate::datetime::{Cache, cached, icu_locale};
 use crate::lang::Lang;
 use crate::overrides::Overrides;
 use crate::{CalendarPref, overrides};
@@ -225,6 +225,10 @@ impl Messages {
     }
 }
 
+thread_local! {
+    static DECIMAL: Cache<Lang, DecimalFormatter> = std::cell::RefCell::default();
+}
+
 /// Writes a number in the language's digits and grouping (`۱۲`, `١٢`, `1 000`), through the
 /// same ICU data as dates. The bundle takes a plain function pointer, so one per language.
 fn number_formatter(lang: Lang) -> fn(&FluentValue, &IntlLangMemoizer) -> Option<String> {
@@ -233,8 +237,9 @@ fn number_formatter(lang: Lang) -> fn(&FluentValue, &IntlLangMemoizer) -> Option
         if n.value.fract() != 0.0 || n.value.abs() > 1e15 {
             return None; // Fluent's own formatting for the rare non-integer
         }
-        let locale = icu_locale(lang, CalendarPref::LocaleDefault);
-        let fmt = DecimalFormatter::try_new((&locale).into(), Default::default()).ok()?;
+        let fmt = cached(&DECIMAL, lang, || {
+            DecimalFormatter::try_new((&icu_locale(lang, CalendarPref::LocaleDefault)).into(), Default::default()).ok()
+        })?;
         Some(fmt.format(&Decimal::from(n.value as i64)).to_string())
     }
     match lang {

@@ -11,7 +11,7 @@
 
 use crate::lang::Lang;
 use icu_calendar::Date;
-use icu_datetime::fieldsets::{T, YMD, YMDE};
+use icu_datetime::fieldsets::{T, YMD, YMDE, YMDET};
 use icu_datetime::{DateTimeFormatter, NoCalendarFormatter};
 use icu_locale_core::Locale;
 use icu_time::{DateTime, Time};
@@ -19,9 +19,14 @@ use jiff::Timestamp;
 use jiff::civil;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::rc::Rc;
+use std::thread::LocalKey;
 
 /// Which calendar a clinic writes dates in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CalendarPref {
     /// What CLDR says for the language: Solar Hijri for `fa`, Gregorian for the others.
@@ -64,6 +69,35 @@ pub(crate) fn icu_locale(lang: Lang, cal: CalendarPref) -> Locale {
     Locale::try_from_str(&tag).unwrap_or(Locale::UNKNOWN)
 }
 
+/// A per-thread cache of ICU4X formatters. Building one costs ~100-250 µs in a debug build
+/// (ten times what rendering a whole message costs), and they are not `Sync` without
+/// icu_provider's `sync` feature, so each thread keeps its own: at most a few dozen small
+/// objects (six languages by four calendars by a handful of field sets). Failures are cached
+/// too, so a missing locale does not retry on every message.
+pub(crate) type Cache<K, F> = RefCell<HashMap<K, Option<Rc<F>>>>;
+
+pub(crate) fn cached<K: Hash + Eq + Copy, F>(
+    cache: &'static LocalKey<Cache<K, F>>,
+    key: K,
+    make: impl FnOnce() -> Option<F>,
+) -> Option<Rc<F>> {
+    cache.with(|c| {
+        if let Some(hit) = c.borrow().get(&key) {
+            return hit.clone();
+        }
+        let made = make().map(Rc::new);
+        c.borrow_mut().insert(key, made.clone());
+        made
+    })
+}
+
+thread_local! {
+    static DATETIME: Cache<(Lang, CalendarPref), DateTimeFormatter<YMDET>> = RefCell::default();
+    static DATE: Cache<(Lang, CalendarPref), DateTimeFormatter<YMDE>> = RefCell::default();
+    static DATE_PLAIN: Cache<(Lang, CalendarPref), DateTimeFormatter<YMD>> = RefCell::default();
+    static TIME: Cache<Lang, NoCalendarFormatter<T>> = RefCell::default();
+}
+
 fn wall_clock(instant: Timestamp, zone: &TimeZone) -> civil::DateTime {
     instant.to_zoned(zone.clone()).datetime()
 }
@@ -79,9 +113,10 @@ fn icu_time(c: civil::DateTime) -> Option<Time> {
 /// Weekday, date and time in the location's zone, e.g. `Saturday, March 21, 2026 at 10:00 AM`.
 pub fn format_datetime(lang: Lang, instant: Timestamp, zone: &TimeZone, cal: CalendarPref) -> String {
     let c = wall_clock(instant, zone);
-    let locale = icu_locale(lang, cal);
     let formatted = (|| {
-        let fmt = DateTimeFormatter::try_new((&locale).into(), YMDE::long().with_time_hm()).ok()?;
+        let fmt = cached(&DATETIME, (lang, cal), || {
+            DateTimeFormatter::try_new((&icu_locale(lang, cal)).into(), YMDE::long().with_time_hm()).ok()
+        })?;
         let dt = DateTime { date: icu_date(c)?, time: icu_time(c)? };
         Some(fmt.format(&dt).to_string())
     })();
@@ -99,9 +134,10 @@ pub fn format_date(lang: Lang, instant: Timestamp, zone: &TimeZone, cal: Calenda
 /// A civil date with its weekday, in a locale and calendar (for dates without a time: a day
 /// off, a birthday).
 pub fn format_civil_date(lang: Lang, date: civil::Date, cal: CalendarPref) -> String {
-    let locale = icu_locale(lang, cal);
     let formatted = (|| {
-        let fmt = DateTimeFormatter::try_new((&locale).into(), YMDE::long()).ok()?;
+        let fmt = cached(&DATE, (lang, cal), || {
+            DateTimeFormatter::try_new((&icu_locale(lang, cal)).into(), YMDE::long()).ok()
+        })?;
         let d = icu_date(date.to_datetime(civil::Time::midnight()))?;
         Some(fmt.format(&d).to_string())
     })();
@@ -110,9 +146,10 @@ pub fn format_civil_date(lang: Lang, date: civil::Date, cal: CalendarPref) -> St
 
 /// Day, month and year without the weekday, e.g. `۱ فروردین ۱۴۰۵` (what the oracles check).
 pub fn format_civil_date_plain(lang: Lang, date: civil::Date, cal: CalendarPref) -> String {
-    let locale = icu_locale(lang, cal);
     let formatted = (|| {
-        let fmt = DateTimeFormatter::try_new((&locale).into(), YMD::long()).ok()?;
+        let fmt = cached(&DATE_PLAIN, (lang, cal), || {
+            DateTimeFormatter::try_new((&icu_locale(lang, cal)).into(), YMD::long()).ok()
+        })?;
         let d = icu_date(date.to_datetime(civil::Time::midnight()))?;
         Some(fmt.format(&d).to_string())
     })();
@@ -122,9 +159,10 @@ pub fn format_civil_date_plain(lang: Lang, date: civil::Date, cal: CalendarPref)
 /// Hours and minutes in the location's zone, in the locale's clock (12 h for `en`) and digits.
 pub fn format_time(lang: Lang, instant: Timestamp, zone: &TimeZone) -> String {
     let c = wall_clock(instant, zone);
-    let locale = icu_locale(lang, CalendarPref::LocaleDefault);
     let formatted = (|| {
-        let fmt = NoCalendarFormatter::try_new((&locale).into(), T::hm()).ok()?;
+        let fmt = cached(&TIME, lang, || {
+            NoCalendarFormatter::try_new((&icu_locale(lang, CalendarPref::LocaleDefault)).into(), T::hm()).ok()
+        })?;
         Some(fmt.format(&icu_time(c)?).to_string())
     })();
     formatted.unwrap_or_else(|| c.strftime("%H:%M").to_string())

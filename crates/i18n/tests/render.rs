@@ -123,3 +123,22 @@ fn a_key_missing_in_a_language_falls_back_to_english() {
     let broken = Messages::from_sources(|_| vec![("a.ftl", "greeting = { $name\n".to_owned())]);
     assert!(broken.is_err());
 }
+
+#[test]
+fn messages_and_overrides_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Messages>();
+    shared::<nobat_i18n::Overrides>();
+    // And rendering from several threads at once works (formatters are cached per thread).
+    let m = std::sync::Arc::new(messages());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                m.render(Lang::Ar, "queue-people-ahead", &Args::new().num("count", 3 + i)).expect("renders")
+            })
+        })
+        .collect();
+    let texts: Vec<String> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
+    assert_eq!(strip_isolation(&texts[0]), "يوجد ٣ أشخاص قبلك.");
+}
