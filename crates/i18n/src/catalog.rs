@@ -213,6 +213,14 @@ impl Messages {
         }
     }
 
+    /// The `title` and `detail` of a problem+json body for a problem code (the `<code>` of
+    /// `urn:nobat:problem:<code>`), in `lang`, with the detail's arguments.
+    pub fn problem(&self, lang: Lang, code: &str, args: &Args) -> Result<(String, String), RenderError> {
+        let title = self.render(lang, &format!("problem-{code}-title"), args)?;
+        let detail = self.render(lang, &format!("problem-{code}-detail"), args)?;
+        Ok((title, detail))
+    }
+
     /// Checks a clinic's replacement text for `key` in `lang` (see [`overrides`]).
     pub fn validate_override(&self, key: &str, lang: Lang, text: &str) -> Result<(), overrides::OverrideError> {
         overrides::compile(self, key, lang, text).map(|_| ())
