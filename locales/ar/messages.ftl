@@ -1,0 +1,108 @@
+## الرسائل المرسلة إلى المرضى (البريد الإلكتروني، الرسائل النصية، تيليجرام، واتساب).
+## المفاتيح والمتغيرات هي نفسها في الملف الإنجليزي.
+
+appointment-confirmed-subject = تأكيد الموعد: { $service }، { $date }
+appointment-confirmed-body =
+    مرحبًا { $patient }،
+
+    تم تأكيد موعدك في { $clinic }.
+
+    الخدمة: { $service }
+    مع: { $practitioner }
+    التاريخ: { $date }
+    الوقت: { $time }
+    المكان: { $location }
+
+    لعرض الموعد أو تغيير وقته أو إلغائه: { $link }
+
+appointment-rescheduled-subject = تغيير موعدك: { $service }، { $date }
+appointment-rescheduled-body =
+    مرحبًا { $patient }،
+
+    تم نقل موعدك في { $clinic } إلى وقت جديد.
+
+    الخدمة: { $service }
+    مع: { $practitioner }
+    التاريخ الجديد: { $date }
+    الوقت الجديد: { $time }
+    المكان: { $location }
+
+    لعرض الموعد أو تغيير وقته أو إلغائه: { $link }
+
+appointment-cancelled-subject = إلغاء الموعد: { $service }، { $date }
+appointment-cancelled-body =
+    مرحبًا { $patient }،
+
+    تم إلغاء موعدك في { $clinic } مع { $practitioner } لـ { $service } يوم { $date } الساعة { $time } ({ $location }).
+
+    لحجز موعد آخر: { $link }
+
+appointment-reminder-subject = تذكير: { $service } يوم { $date } الساعة { $time }
+appointment-reminder-body =
+    مرحبًا { $patient }،
+
+    نذكّرك بأن موعدك في { $clinic } { $hours ->
+        [zero] بعد أقل من ساعة
+        [one] بعد ساعة واحدة
+        [two] بعد ساعتين
+        [few] بعد { $hours } ساعات
+        [many] بعد { $hours } ساعة
+       *[other] بعد { $hours } ساعة
+    }.
+
+    الخدمة: { $service }
+    مع: { $practitioner }
+    التاريخ: { $date }
+    الوقت: { $time }
+    المكان: { $location }
+
+    إذا لم تتمكن من الحضور، يُرجى إبلاغنا: { $link }
+
+verification-code =
+    رمز التحقق الخاص بك في { $clinic } هو { $code }. تنتهي صلاحيته { $minutes ->
+        [zero] خلال أقل من دقيقة
+        [one] بعد دقيقة واحدة
+        [two] بعد دقيقتين
+        [few] بعد { $minutes } دقائق
+        [many] بعد { $minutes } دقيقة
+       *[other] بعد { $minutes } دقيقة
+    }. لا تشاركه مع أي أحد.
+
+queue-you-are-next = { $patient }، دورك هو التالي في { $clinic }. يُرجى الاستعداد.
+queue-come-to-room = { $patient }، يُرجى التوجه إلى الغرفة { $room }.
+queue-people-ahead =
+    { $count ->
+        [zero] لا يوجد أحد قبلك.
+        [one] يوجد شخص واحد قبلك.
+        [two] يوجد شخصان قبلك.
+        [few] يوجد { $count } أشخاص قبلك.
+        [many] يوجد { $count } شخصًا قبلك.
+       *[other] يوجد { $count } شخص قبلك.
+    }
+
+watch-offer-subject = يتوفر وقت: { $service }، { $date }
+watch-offer-body =
+    مرحبًا { $patient }،
+
+    أصبح الوقت الذي كنت تنتظره في { $clinic } متاحًا: { $service } مع { $practitioner } يوم { $date } الساعة { $time } ({ $location }).
+
+    سنحتفظ به لك { $minutes ->
+        [zero] لأقل من دقيقة
+        [one] لمدة دقيقة واحدة
+        [two] لمدة دقيقتين
+        [few] لمدة { $minutes } دقائق
+        [many] لمدة { $minutes } دقيقة
+       *[other] لمدة { $minutes } دقيقة
+    }. للحجز: { $link }
+
+## حالات الموعد
+status-proposed = مقترح
+status-pending = بانتظار التأكيد
+status-booked = محجوز
+status-arrived = وصل المريض
+status-fulfilled = تم
+status-cancelled = ملغى
+status-noshow = لم يحضر
+status-entered-in-error = أُدخل خطأً
+status-checked-in = تم تسجيل الحضور
+status-waitlist = على قائمة الانتظار

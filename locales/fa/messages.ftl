@@ -1,0 +1,85 @@
+## پیام‌هایی که برای بیماران فرستاده می‌شود (ایمیل، پیامک، تلگرام، واتس‌اپ).
+## کلیدها و جای‌نگهدارها همان‌های فایل انگلیسی‌اند.
+
+appointment-confirmed-subject = نوبت شما ثبت شد: { $service }، { $date }
+appointment-confirmed-body =
+    سلام { $patient } عزیز،
+
+    نوبت شما در { $clinic } ثبت شد.
+
+    خدمت: { $service }
+    نزد: { $practitioner }
+    تاریخ: { $date }
+    ساعت: { $time }
+    نشانی: { $location }
+
+    برای دیدن، جابه‌جا کردن یا لغو نوبت: { $link }
+
+appointment-rescheduled-subject = نوبت شما جابه‌جا شد: { $service }، { $date }
+appointment-rescheduled-body =
+    سلام { $patient } عزیز،
+
+    نوبت شما در { $clinic } به زمان تازه‌ای منتقل شد.
+
+    خدمت: { $service }
+    نزد: { $practitioner }
+    تاریخ تازه: { $date }
+    ساعت تازه: { $time }
+    نشانی: { $location }
+
+    برای دیدن، جابه‌جا کردن یا لغو نوبت: { $link }
+
+appointment-cancelled-subject = نوبت شما لغو شد: { $service }، { $date }
+appointment-cancelled-body =
+    سلام { $patient } عزیز،
+
+    نوبت شما در { $clinic } نزد { $practitioner } برای { $service } در تاریخ { $date } ساعت { $time } ({ $location }) لغو شد.
+
+    برای گرفتن نوبت دیگر: { $link }
+
+appointment-reminder-subject = یادآوری نوبت: { $service }، { $date } ساعت { $time }
+appointment-reminder-body =
+    سلام { $patient } عزیز،
+
+    یادآوری می‌کنیم که نوبت شما در { $clinic } { $hours } ساعت دیگر است.
+
+    خدمت: { $service }
+    نزد: { $practitioner }
+    تاریخ: { $date }
+    ساعت: { $time }
+    نشانی: { $location }
+
+    اگر نمی‌توانید بیایید، لطفاً به ما خبر دهید: { $link }
+
+verification-code =
+    کد تأیید شما در { $clinic }: { $code }
+    این کد تا { $minutes } دقیقه دیگر معتبر است. آن را به کسی ندهید.
+
+queue-you-are-next = { $patient } عزیز، نوبت بعدی در { $clinic } با شماست. لطفاً آماده باشید.
+queue-come-to-room = { $patient } عزیز، لطفاً به اتاق { $room } بیایید.
+queue-people-ahead =
+    { $count ->
+        [0] کسی پیش از شما در صف نیست.
+        [one] یک نفر پیش از شما در صف است.
+       *[other] { $count } نفر پیش از شما در صف هستند.
+    }
+
+watch-offer-subject = زمانی آزاد شد: { $service }، { $date }
+watch-offer-body =
+    سلام { $patient } عزیز،
+
+    زمانی که در { $clinic } منتظرش بودید آزاد شد: { $service } نزد { $practitioner }، { $date } ساعت { $time } ({ $location }).
+
+    این زمان { $minutes } دقیقه برای شما نگه داشته می‌شود. برای گرفتن آن: { $link }
+
+## وضعیت‌های نوبت
+status-proposed = پیشنهادشده
+status-pending = در انتظار تأیید
+status-booked = ثبت‌شده
+status-arrived = حاضر در مطب
+status-fulfilled = انجام‌شده
+status-cancelled = لغوشده
+status-noshow = غایب
+status-entered-in-error = ثبت اشتباه
+status-checked-in = پذیرش‌شده
+status-waitlist = در فهرست انتظار

@@ -1,0 +1,107 @@
+## Messages envoyés aux patients (e-mail, SMS, Telegram, WhatsApp).
+## Mêmes clés et mêmes variables que le fichier anglais.
+
+appointment-confirmed-subject = Rendez-vous confirmé : { $service } le { $date }
+appointment-confirmed-body =
+    Bonjour { $patient },
+
+    Votre rendez-vous est confirmé.
+
+    Établissement : { $clinic }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Date : { $date }
+    Heure : { $time }
+    Lieu : { $location }
+
+    Pour le consulter, le déplacer ou l'annuler : { $link }
+
+appointment-rescheduled-subject = Rendez-vous déplacé : { $service } le { $date }
+appointment-rescheduled-body =
+    Bonjour { $patient },
+
+    Votre rendez-vous a été déplacé.
+
+    Établissement : { $clinic }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Nouvelle date : { $date }
+    Nouvelle heure : { $time }
+    Lieu : { $location }
+
+    Pour le consulter, le déplacer ou l'annuler : { $link }
+
+appointment-cancelled-subject = Rendez-vous annulé : { $service } le { $date }
+appointment-cancelled-body =
+    Bonjour { $patient },
+
+    Votre rendez-vous a été annulé.
+
+    Établissement : { $clinic }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Date : { $date }
+    Heure : { $time }
+    Lieu : { $location }
+
+    Pour prendre un autre rendez-vous : { $link }
+
+appointment-reminder-subject = Rappel : { $service } le { $date } à { $time }
+appointment-reminder-body =
+    Bonjour { $patient },
+
+    Nous vous rappelons que votre rendez-vous a lieu dans { $hours ->
+        [one] { $hours } heure
+       *[other] { $hours } heures
+    }.
+
+    Établissement : { $clinic }
+    Prestation : { $service }
+    Avec : { $practitioner }
+    Date : { $date }
+    Heure : { $time }
+    Lieu : { $location }
+
+    Si vous ne pouvez pas venir, merci de nous prévenir : { $link }
+
+verification-code =
+    Votre code de vérification ({ $clinic }) : { $code }. Il expire dans { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    }. Ne le communiquez à personne.
+
+queue-you-are-next = { $patient }, c'est bientôt à vous ({ $clinic }) : vous passez juste après. Merci de vous préparer.
+queue-come-to-room = { $patient }, merci de vous présenter en salle { $room }.
+queue-people-ahead =
+    { $count ->
+        [0] Personne ne passe avant vous.
+        [one] { $count } personne passe avant vous.
+       *[other] { $count } personnes passent avant vous.
+    }
+
+watch-offer-subject = Un créneau s'est libéré : { $service } le { $date }
+watch-offer-body =
+    Bonjour { $patient },
+
+    Un créneau que vous attendiez s'est libéré : { $service }, le { $date } à { $time }.
+
+    Établissement : { $clinic }
+    Avec : { $practitioner }
+    Lieu : { $location }
+
+    Nous le gardons pour vous pendant { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    }. Pour le réserver : { $link }
+
+## Statuts d'un rendez-vous
+status-proposed = proposé
+status-pending = en attente de confirmation
+status-booked = réservé
+status-arrived = arrivé
+status-fulfilled = effectué
+status-cancelled = annulé
+status-noshow = absent
+status-entered-in-error = saisi par erreur
+status-checked-in = enregistré à l'accueil
+status-waitlist = sur liste d'attente

@@ -1,0 +1,116 @@
+## Сообщения пациентам (электронная почта, SMS, Telegram, WhatsApp).
+## Ключи и переменные те же, что в английском файле. Названия клиники, услуги и имени
+## врача не склоняются, поэтому они стоят после двоеточия, а не внутри фразы.
+
+appointment-confirmed-subject = Запись подтверждена: { $service }, { $date }
+appointment-confirmed-body =
+    Здравствуйте, { $patient }!
+
+    Ваша запись подтверждена.
+
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Дата: { $date }
+    Время: { $time }
+    Адрес: { $location }
+
+    Посмотреть, перенести или отменить запись: { $link }
+
+appointment-rescheduled-subject = Запись перенесена: { $service }, { $date }
+appointment-rescheduled-body =
+    Здравствуйте, { $patient }!
+
+    Ваша запись перенесена на другое время.
+
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Новая дата: { $date }
+    Новое время: { $time }
+    Адрес: { $location }
+
+    Посмотреть, перенести или отменить запись: { $link }
+
+appointment-cancelled-subject = Запись отменена: { $service }, { $date }
+appointment-cancelled-body =
+    Здравствуйте, { $patient }!
+
+    Ваша запись отменена.
+
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Дата: { $date }
+    Время: { $time }
+    Адрес: { $location }
+
+    Записаться на другое время: { $link }
+
+appointment-reminder-subject = Напоминание: { $service }, { $date }, { $time }
+appointment-reminder-body =
+    Здравствуйте, { $patient }!
+
+    Напоминаем, что ваш приём через { $hours ->
+        [one] { $hours } час
+        [few] { $hours } часа
+        [many] { $hours } часов
+       *[other] { $hours } часа
+    }.
+
+    Клиника: { $clinic }
+    Услуга: { $service }
+    Специалист: { $practitioner }
+    Дата: { $date }
+    Время: { $time }
+    Адрес: { $location }
+
+    Если вы не сможете прийти, пожалуйста, сообщите нам: { $link }
+
+verification-code =
+    Ваш код подтверждения ({ $clinic }): { $code }. Он действует { $minutes ->
+        [one] { $minutes } минуту
+        [few] { $minutes } минуты
+        [many] { $minutes } минут
+       *[other] { $minutes } минуты
+    }. Никому его не сообщайте.
+
+queue-you-are-next = { $patient }, ваша очередь следующая ({ $clinic }). Пожалуйста, приготовьтесь.
+queue-come-to-room = { $patient }, пожалуйста, пройдите в кабинет { $room }.
+queue-people-ahead =
+    { $count ->
+        [0] Перед вами никого нет.
+        [one] Перед вами { $count } человек.
+        [few] Перед вами { $count } человека.
+        [many] Перед вами { $count } человек.
+       *[other] Перед вами { $count } человека.
+    }
+
+watch-offer-subject = Освободилось время: { $service }, { $date }
+watch-offer-body =
+    Здравствуйте, { $patient }!
+
+    Освободилось время, которого вы ждали: { $service }, { $date }, { $time }.
+
+    Клиника: { $clinic }
+    Специалист: { $practitioner }
+    Адрес: { $location }
+
+    Мы сохраним его за вами на { $minutes ->
+        [one] { $minutes } минуту
+        [few] { $minutes } минуты
+        [many] { $minutes } минут
+       *[other] { $minutes } минуты
+    }. Записаться: { $link }
+
+## Статусы записи
+status-proposed = предложена
+status-pending = ожидает подтверждения
+status-booked = подтверждена
+status-arrived = пациент пришёл
+status-fulfilled = приём состоялся
+status-cancelled = отменена
+status-noshow = неявка
+status-entered-in-error = внесена по ошибке
+status-checked-in = пациент зарегистрирован
+status-waitlist = в листе ожидания

@@ -1,0 +1,84 @@
+## Заголовки и описания ошибок problem+json
+
+problem-bad-request-title = Некорректный запрос
+problem-bad-request-detail = Не удалось прочитать запрос. Проверьте его формат и повторите попытку.
+problem-invalid-input-title = Недопустимое значение
+problem-invalid-input-detail = Недопустимое значение поля { $field }.
+problem-not-found-title = Не найдено
+problem-not-found-detail = Запрошенное не существует или недоступно вам.
+problem-slot-not-offered-title = Это время недоступно
+problem-slot-not-offered-detail = На это время нельзя записаться на эту услугу. Пожалуйста, выберите одно из показанных времён.
+problem-slot-taken-title = Время уже занято
+problem-slot-taken-detail = Кто-то только что записался на это время. Пожалуйста, выберите другое.
+problem-hold-invalid-title = Бронь недействительна
+problem-hold-invalid-detail = Срок брони истёк или она не соответствует этой записи. Пожалуйста, выберите время заново.
+problem-cut-off-passed-title = Изменить онлайн уже нельзя
+problem-cut-off-passed-detail = До приёма осталось слишком мало времени, чтобы изменить запись онлайн. Пожалуйста, свяжитесь с клиникой.
+problem-refused-title = Невозможно
+problem-refused-detail = Такое изменение невозможно.
+problem-illegal-transition-title = Запись нельзя изменить таким образом
+problem-illegal-transition-detail = Статус записи «{ $from }» нельзя сменить на «{ $to }».
+problem-already-exists-title = Уже существует
+problem-already-exists-detail = Объект с таким именем или адресом уже существует.
+problem-idempotency-key-reused-title = Idempotency-Key уже использован с другим запросом
+problem-idempotency-key-reused-detail = Этот Idempotency-Key уже использовался с другим запросом; для нового запроса нужен новый ключ.
+problem-unavailable-title = Временно недоступно
+problem-unavailable-detail = Сервис перегружен или перезапускается; ничего не изменено. Пожалуйста, повторите попытку.
+problem-internal-title = Внутренняя ошибка
+problem-internal-detail = На нашей стороне что-то пошло не так; ничего не изменено.
+problem-payload-too-large-title = Слишком большой запрос
+problem-payload-too-large-detail = Отправляйте не более { $kib } КиБ.
+problem-method-not-allowed-title = Метод не разрешён
+problem-method-not-allowed-detail = Этот адрес не принимает такой метод.
+problem-unsupported-media-type-title = Отправьте JSON
+problem-unsupported-media-type-detail = Тело запроса должно быть в формате JSON с Content-Type: application/json.
+problem-unauthenticated-title = Сначала войдите
+problem-unauthenticated-detail = Пожалуйста, войдите, чтобы продолжить.
+problem-invalid-credentials-title = Неверный адрес почты или пароль
+problem-invalid-credentials-detail = Адрес электронной почты или пароль неверны.
+problem-account-locked-title = Слишком много неудачных попыток входа
+problem-account-locked-detail =
+    После нескольких неудачных попыток входа учётная запись заблокирована на { $seconds ->
+        [one] { $seconds } секунду
+        [few] { $seconds } секунды
+        [many] { $seconds } секунд
+       *[other] { $seconds } секунды
+    }.
+problem-rate-limited-title = Слишком много запросов
+problem-rate-limited-detail =
+    Пожалуйста, не так часто: повторите попытку через { $seconds ->
+        [one] { $seconds } секунду
+        [few] { $seconds } секунды
+        [many] { $seconds } секунд
+       *[other] { $seconds } секунды
+    }.
+problem-totp-required-title = Нужен код двухфакторной аутентификации
+problem-totp-required-detail = Для этой учётной записи включена двухфакторная аутентификация: введите код из приложения-аутентификатора или код восстановления.
+problem-totp-invalid-title = Неверный код
+problem-totp-invalid-detail = Код неверен, устарел или уже использован. Дождитесь следующего кода.
+problem-recovery-code-invalid-title = Неверный код восстановления
+problem-recovery-code-invalid-detail = Этот код восстановления неверен или уже использован.
+problem-session-required-title = Войдите под своей учётной записью
+problem-session-required-detail = API-токены действуют от имени одной клиники; для настроек учётной записи нужен вход под своей учётной записью.
+problem-forbidden-title = Нет доступа
+problem-forbidden-detail = Ваша роль не позволяет это сделать.
+problem-csrf-token-missing-title = Нет CSRF-токена
+problem-csrf-token-missing-detail = Передайте CSRF-токен сессии в заголовке X-CSRF-Token.
+problem-contact-unverified-title = Сначала подтвердите телефон или почту
+problem-contact-unverified-detail = Эта клиника подтверждает телефон или почту пациентов. Запросите код, введите его и запишитесь снова.
+problem-link-expired-title = Срок действия ссылки истёк
+problem-link-expired-detail = Приём уже прошёл. Пожалуйста, свяжитесь с клиникой.
+problem-two-factor-already-on-title = Двухфакторная аутентификация уже включена
+problem-two-factor-already-on-detail = Чтобы подключить новый аутентификатор, сначала отключите её.
+problem-no-enrolment-title = Нечего подтверждать
+problem-no-enrolment-detail = Начните настройку двухфакторной аутентификации заново.
+problem-not-ready-title = Не готов
+problem-not-ready-detail = Сервер запускается или не может подключиться к базе данных.
+problem-degraded-title = Работа с ограничениями
+problem-degraded-detail = Сервер работает в ограниченном режиме.
+problem-not-a-member-title = Вы не сотрудник этой клиники
+problem-not-a-member-detail = Вы не работаете в этой клинике.
+problem-wrong-clinic-title = Токен другой клиники
+problem-wrong-clinic-detail = Этот API-токен принадлежит другой клинике.
+problem-two-factor-required-title = Требуется двухфакторная аутентификация
+problem-two-factor-required-detail = Эта клиника требует, чтобы сотрудники использовали двухфакторную аутентификацию; включите её в настройках учётной записи.

@@ -1,0 +1,98 @@
+## Hastalara gönderilen mesajlar (e-posta, SMS, Telegram, WhatsApp).
+## Anahtarlar ve değişkenler İngilizce dosyadakilerle aynıdır. Klinik, hizmet ve hekim adları
+## ek almasın diye (…'de, …'e) iki noktadan sonra yazılır.
+
+appointment-confirmed-subject = Randevunuz onaylandı: { $service }, { $date }
+appointment-confirmed-body =
+    Merhaba { $patient },
+
+    Randevunuz onaylandı.
+
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Tarih: { $date }
+    Saat: { $time }
+    Yer: { $location }
+
+    Randevunuzu görmek, değiştirmek veya iptal etmek için: { $link }
+
+appointment-rescheduled-subject = Randevunuz değiştirildi: { $service }, { $date }
+appointment-rescheduled-body =
+    Merhaba { $patient },
+
+    Randevunuz yeni bir saate taşındı.
+
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Yeni tarih: { $date }
+    Yeni saat: { $time }
+    Yer: { $location }
+
+    Randevunuzu görmek, değiştirmek veya iptal etmek için: { $link }
+
+appointment-cancelled-subject = Randevunuz iptal edildi: { $service }, { $date }
+appointment-cancelled-body =
+    Merhaba { $patient },
+
+    Randevunuz iptal edildi.
+
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Tarih: { $date }
+    Saat: { $time }
+    Yer: { $location }
+
+    Yeni bir randevu almak için: { $link }
+
+appointment-reminder-subject = Hatırlatma: { $service }, { $date }, { $time }
+appointment-reminder-body =
+    Merhaba { $patient },
+
+    Randevunuzun { $hours } saat sonra olduğunu hatırlatırız.
+
+    Klinik: { $clinic }
+    Hizmet: { $service }
+    Hekim: { $practitioner }
+    Tarih: { $date }
+    Saat: { $time }
+    Yer: { $location }
+
+    Gelemeyecekseniz lütfen bize bildirin: { $link }
+
+verification-code =
+    { $clinic } doğrulama kodunuz: { $code }. Kod { $minutes } dakika geçerlidir. Kimseyle paylaşmayın.
+
+queue-you-are-next = { $patient }, sıradaki kişi sizsiniz ({ $clinic }). Lütfen hazır olun.
+queue-come-to-room = { $patient }, lütfen { $room } numaralı odaya gelin.
+queue-people-ahead =
+    { $count ->
+        [0] Önünüzde kimse yok.
+       *[other] Önünüzde { $count } kişi var.
+    }
+
+watch-offer-subject = Bir randevu saati boşaldı: { $service }, { $date }
+watch-offer-body =
+    Merhaba { $patient },
+
+    Beklediğiniz bir saat boşaldı: { $service }, { $date }, { $time }.
+
+    Klinik: { $clinic }
+    Hekim: { $practitioner }
+    Yer: { $location }
+
+    Bu saat { $minutes } dakika boyunca sizin için ayrıldı. Randevu almak için: { $link }
+
+## Randevu durumları
+status-proposed = önerildi
+status-pending = onay bekliyor
+status-booked = alındı
+status-arrived = hasta geldi
+status-fulfilled = gerçekleşti
+status-cancelled = iptal edildi
+status-noshow = gelmedi
+status-entered-in-error = hatalı girildi
+status-checked-in = kayıt yapıldı
+status-waitlist = bekleme listesinde
