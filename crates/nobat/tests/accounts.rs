@@ -97,16 +97,17 @@ async fn user_text(app: &TestApp, column: &str, email: &str) -> Option<String> {
     v
 }
 
-/// `failed_logins` and `locked_until_us` of an account.
-async fn lock_state(app: &TestApp, email: &str) -> (i64, Option<i64>) {
+/// Failures in a row and the lock end of the (one) account and network a test signs in from,
+/// as lockout keeps them: `(0, None)` when nothing is on record.
+async fn lock_state(app: &TestApp, _email: &str) -> (i64, Option<i64>) {
     let db = app.db().await;
-    let row: (i64, Option<i64>) = sqlx::query_as("SELECT failed_logins, locked_until_us FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT failures, locked_until_us FROM login_failures WHERE network <> '*'")
+            .fetch_optional(&db)
+            .await
+            .unwrap();
     db.close().await;
-    row
+    row.unwrap_or((0, None))
 }
 
 // --- TOTP -------------------------------------------------------------------------------------
@@ -294,6 +295,11 @@ async fn repeated_failures_lock_the_account_for_a_while() {
     let (s, _, unknown) = try_login(&app, creds("nobody@test.nobat", "not the password at all")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown, bad_password, "an unknown email must not be told apart from a wrong password");
+    // (The unknown address's failure is counted like any other; forget it so that the rows
+    // left are the owner's.)
+    let db = app.db().await;
+    sqlx::query("DELETE FROM login_failures").execute(&db).await.unwrap();
+    db.close().await;
 
     // A successful sign-in resets the count: four failures, success, four more, success.
     assert_eq!(try_login(&app, right.clone()).await.0, StatusCode::OK);
@@ -314,24 +320,25 @@ async fn repeated_failures_lock_the_account_for_a_while() {
         let (s, _, p) = try_login(&app, wrong.clone()).await;
         assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "invalid-credentials"), "failure {i}: {p}");
     }
+    // Locked, the right password gets the answer a wrong one gets (a lock must not tell an
+    // address that exists from one that does not).
     let (s, h, p) = try_login(&app, right.clone()).await;
-    assert_eq!((s, problem(&p)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{p}");
-    let wait = retry_after(&h);
-    assert!((1..=30).contains(&wait), "first lock is 30 s: Retry-After {wait}");
-    // While locked, guesses are not even checked (nor counted).
+    assert_eq!((s, &p), (StatusCode::UNAUTHORIZED, &bad_password), "locked: {p}");
+    assert!(header(&h, "retry-after").is_none(), "no Retry-After: an unknown email has none either");
+    // While locked, guesses are not counted.
     let (s, _, p) = try_login(&app, wrong.clone()).await;
-    assert_eq!((s, problem(&p)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{p}");
+    assert_eq!((s, &p), (StatusCode::UNAUTHORIZED, &bad_password), "{p}");
     let (failures, until) = lock_state(&app, OWNER_EMAIL).await;
     assert_eq!(failures, 5);
-    assert!(until.is_some_and(|u| u > jiff::Timestamp::now().as_microsecond()), "locked into the future");
+    let left = until.unwrap() - jiff::Timestamp::now().as_microsecond();
+    assert!((1..=30_000_000).contains(&left), "the first lock is 30 s: {left} µs left");
 
     // Waiting 30 s would make this test slow; move the lock's end into the past instead, which
     // is exactly the state the database is in once the lock has run out.
     let db = app.db().await;
     let past = jiff::Timestamp::now().as_microsecond() - 1_000_000;
-    sqlx::query("UPDATE users SET locked_until_us = $1 WHERE email = $2")
+    sqlx::query("UPDATE login_failures SET locked_until_us = $1 WHERE locked_until_us IS NOT NULL")
         .bind(past)
-        .bind(OWNER_EMAIL)
         .execute(&db)
         .await
         .unwrap();
@@ -1066,7 +1073,7 @@ async fn wrong_passwords_on_account_pages_count_towards_the_lockout() {
     assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{v}");
     assert!(retry_after(&h) >= 1);
     let (s, _, v) = try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await;
-    assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "sign-in is locked too: {v}");
+    assert_eq!((s, problem(&v)), (StatusCode::UNAUTHORIZED, "invalid-credentials"), "sign-in is locked too: {v}");
     app.stop().await;
 }
 
@@ -1091,5 +1098,97 @@ async fn admins_cannot_revoke_owners_tokens_but_owners_can_revoke_admins() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let admin_token = authed_client(admins["token"].as_str().unwrap());
     assert_eq!(get_with(&admin_token, format!("{c}/members")).await.0, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lockout without enumeration, and without strangers locking people out
+// ---------------------------------------------------------------------------------------------
+
+/// A sign-in attempt from a given client address (the app trusts `X-Forwarded-For`).
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> (StatusCode, HeaderMap, Value) {
+    call(app.anon.post(format!("{}/auth/login", app.api)).header("x-forwarded-for", ip).json(&creds(email, password)))
+        .await
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A locked account and an address with no account answer alike: same status, same problem
+/// body, no Retry-After on either, and about the same time (the password hash is computed for
+/// both, so timing does not tell them apart).
+#[tokio::test]
+async fn a_locked_account_looks_like_an_unknown_one() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let (s, _, _) = try_login(&app, creds(OWNER_EMAIL, "a wrong guess, again")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (locked_s, locked_h, locked) = try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await;
+    let (unknown_s, unknown_h, unknown) = try_login(&app, creds("nobody@test.nobat", OWNER_PASSWORD)).await;
+    assert_eq!(locked_s, unknown_s, "status: {locked} vs {unknown}");
+    assert_eq!(locked, unknown, "the body tells a locked account from an unknown address");
+    assert_eq!(problem(&locked), "invalid-credentials");
+    assert_eq!(header(&locked_h, "retry-after"), header(&unknown_h, "retry-after"));
+    let mut names = |h: &HeaderMap| h.keys().map(|k| k.as_str().to_owned()).filter(|k| k != "date").collect::<Vec<_>>();
+    assert_eq!(names(&locked_h), names(&unknown_h), "header sets differ");
+
+    // Timing: interleaved, medians of several tries.
+    let (mut t_locked, mut t_unknown) = (Vec::new(), Vec::new());
+    for i in 0..7 {
+        let t = std::time::Instant::now();
+        assert_eq!(try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await.0, StatusCode::UNAUTHORIZED);
+        t_locked.push(t.elapsed());
+        let t = std::time::Instant::now();
+        let other = format!("nobody{i}@test.nobat");
+        assert_eq!(try_login(&app, creds(&other, OWNER_PASSWORD)).await.0, StatusCode::UNAUTHORIZED);
+        t_unknown.push(t.elapsed());
+    }
+    let (l, u) = (median(t_locked), median(t_unknown));
+    assert!(
+        l * 5 >= u * 2 && u * 5 >= l * 2,
+        "a locked account answers in {l:?}, an unknown address in {u:?}: timing tells them apart"
+    );
+    app.stop().await;
+}
+
+/// A stranger failing over and over from their network locks only that network out: the owner,
+/// from another network, still signs in. Spread over many networks, failures hit an
+/// account-wide ceiling that shuts out the networks that failed, not a clean one.
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out() {
+    let app = spawn_with(|c| c.limits.trust_forwarded_for = true).await;
+    for i in 0..50 {
+        let (s, _, p) = login_from(&app, "203.0.113.7", OWNER_EMAIL, &format!("guess number {i}")).await;
+        assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "invalid-credentials"), "{p}");
+    }
+    // The stranger's network is locked out, even with the right password...
+    let (s, _, _) = login_from(&app, "203.0.113.7", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the failing network is locked");
+    // ...and so is the rest of its IPv6 /64, the unit one subscriber controls.
+    for _ in 0..5 {
+        login_from(&app, "2001:db8:7:7::1", OWNER_EMAIL, "wrong from v6").await;
+    }
+    let (s, _, _) = login_from(&app, "2001:db8:7:7:ffff::2", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "another address of the same /64 is locked too");
+    // The owner, from home, signs in.
+    let (s, _, v) = login_from(&app, "198.51.100.9", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "the owner was locked out by a stranger: {v}");
+
+    // Many networks, four guesses each (never enough to lock one): past the ceiling the
+    // account-wide lock shuts out every network that failed...
+    let ceiling = nobat_store::commands::ACCOUNT_CEILING;
+    for n in 0..ceiling {
+        let ip = format!("192.0.2.{}", n / 4 + 1);
+        let (s, _, _) = login_from(&app, &ip, OWNER_EMAIL, "spread-out guessing").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _, _) = login_from(&app, "192.0.2.1", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a network that failed is refused under the account-wide lock");
+    // ...but not the owner's clean one.
+    let (s, _, v) = login_from(&app, "198.51.100.9", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "a clean network is still heard: {v}");
     app.stop().await;
 }

@@ -148,6 +148,37 @@ pub struct ClinicSecurity {
     pub retention_days: Option<u32>,
 }
 
+/// Who a sign-in attempt is for and where it comes from, as lockout counts it: a keyed hash of
+/// the lower-cased email (the same whether or not the account exists) and the client's network
+/// (its IPv4 address or IPv6 /64).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginKey {
+    pub account: String,
+    pub network: String,
+}
+
+/// The locks that apply to a sign-in attempt, read before the password is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginLock {
+    /// Failures in a row from this network, and its lock.
+    pub network_failures: i64,
+    pub network_until: Option<Timestamp>,
+    /// The account-wide lock (the ceiling over every network).
+    pub account_until: Option<Timestamp>,
+}
+
+impl LoginLock {
+    /// Until when this attempt is refused without being heard, if it is: while this network is
+    /// locked out of the account, or while the account-wide lock holds and this network has
+    /// failed before. A network with a clean record is still heard under the account-wide
+    /// lock, so a stranger cannot keep the owner out.
+    pub fn refused_until(&self, now: Timestamp) -> Option<Timestamp> {
+        let network = self.network_until.filter(|t| *t > now);
+        let account = self.account_until.filter(|t| *t > now && self.network_failures > 0);
+        network.into_iter().chain(account).max()
+    }
+}
+
 /// Compares two secrets' hashes without leaking where they first differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

@@ -281,6 +281,14 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     let now = tx.now.as_microsecond();
     crate::db::query("DELETE FROM sessions WHERE expires_at_us <= $1").bind(now).execute(&mut *tx.conn).await?;
     let day = SignedDuration::from_hours(24).as_micros() as i64;
+    // Failed sign-ins older than a day whose lock has run out are forgotten.
+    crate::db::query(
+        "DELETE FROM login_failures WHERE updated_at_us <= $1 AND (locked_until_us IS NULL OR locked_until_us <= $2)",
+    )
+    .bind(now - day)
+    .bind(now)
+    .execute(&mut *tx.conn)
+    .await?;
     // A code is useless a day later; the message that carried it need not keep it or the
     // address. Delivered messages and stored idempotent answers go after a week.
     crate::db::query(

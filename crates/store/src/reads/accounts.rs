@@ -3,7 +3,7 @@
 
 use crate::db::Row;
 use crate::error::{StoreError, StoreResult};
-use crate::identity::{ApiToken, MemberView, Membership, Session, User};
+use crate::identity::{ApiToken, LoginKey, LoginLock, MemberView, Membership, Session, User};
 use crate::rows::{int, opt_int, opt_parse, opt_text, parse, text, ts};
 use crate::{Store, rows};
 use nobat_core::{ClinicId, UserId};
@@ -172,5 +172,29 @@ impl Store {
                 .fetch_one(&mut conn)
                 .await?;
         Ok(u64::try_from(int(&row, "n")?).unwrap_or(0))
+    }
+
+    /// The locks that apply to a sign-in attempt for `key` (see [`LoginLock::refused_until`]).
+    pub async fn login_lock(&self, key: &LoginKey) -> StoreResult<LoginLock> {
+        let mut conn = self.reader().await?;
+        let rows = crate::db::query(
+            "SELECT network, failures, locked_until_us FROM login_failures WHERE account_key = $1 AND network IN ($2, $3)",
+        )
+        .bind(&key.account)
+        .bind(&key.network)
+        .bind(crate::commands::ACCOUNT_WIDE)
+        .fetch_all(&mut conn)
+        .await?;
+        let mut lock = LoginLock::default();
+        for r in &rows {
+            let until = opt_int(r, "locked_until_us")?.map(rows::micros).transpose()?;
+            if text(r, "network")? == crate::commands::ACCOUNT_WIDE {
+                lock.account_until = until;
+            } else {
+                lock.network_failures = int(r, "failures")?;
+                lock.network_until = until;
+            }
+        }
+        Ok(lock)
     }
 }

@@ -3,6 +3,7 @@
 
 use super::auth::UserDto;
 use crate::AppState;
+use crate::auth::limits::ClientNet;
 use crate::auth::principal::SignedIn;
 use crate::auth::{password, totp};
 use crate::dto::AppointmentDto;
@@ -84,10 +85,11 @@ pub struct PasswordInput {
 pub async fn change_password(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientNet(network): ClientNet,
     body: ApiJson<PasswordInput>,
 ) -> ApiResult<StatusCode> {
     let input = body.value;
-    super::auth::confirm_password(&state, &me.0.user, "current_password", input.current_password).await?;
+    super::auth::confirm_password(&state, &me.0.user, &network, "current_password", input.current_password).await?;
     password::check_policy("new_password", &input.new_password)?;
     let hash = password::hash(input.new_password).await?;
     state.store.execute(Command::SetPassword { user: me.0.user.id, hash, actor: me.0.actor(None) }).await?;
@@ -173,9 +175,10 @@ pub struct TotpOffInput {
 pub async fn totp_disable(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientNet(network): ClientNet,
     body: ApiJson<TotpOffInput>,
 ) -> ApiResult<StatusCode> {
-    super::auth::confirm_password(&state, &me.0.user, "password", body.value.password).await?;
+    super::auth::confirm_password(&state, &me.0.user, &network, "password", body.value.password).await?;
     state.store.execute(Command::ChangeTotp(me.0.user.id, TotpChange::Disable)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -255,9 +258,10 @@ pub struct ErasedAccountDto {
 pub async fn erase_me(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientNet(network): ClientNet,
     body: ApiJson<EraseMeInput>,
 ) -> ApiResult<Json<ErasedAccountDto>> {
-    super::auth::confirm_password(&state, &me.0.user, "password", body.value.password).await?;
+    super::auth::confirm_password(&state, &me.0.user, &network, "password", body.value.password).await?;
     let actor = nobat_store::AuditActor::new(format!("user:{}", me.0.user.id), "the account holder");
     match state.store.execute(Command::EraseAccount { user: me.0.user.id, actor }).await? {
         nobat_store::Output::Count(n) => Ok(Json(ErasedAccountDto { patient_records_erased: n })),

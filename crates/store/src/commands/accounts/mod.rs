@@ -10,12 +10,12 @@ mod sessions;
 mod tokens;
 mod totp;
 
-pub use lockout::lockout;
+pub use lockout::{ACCOUNT_CEILING, ACCOUNT_WIDE, account_lockout, lockout};
 pub use members::MemberChange;
 pub use totp::TotpChange;
 
 pub(crate) use erase::erase_account;
-pub(crate) use lockout::login_failed;
+pub(crate) use lockout::{login_failed, login_succeeded};
 pub(crate) use members::change_member;
 pub(crate) use sessions::{create_session, end_session, touch_session};
 pub(crate) use tokens::{create_token, revoke_token, touch_token};

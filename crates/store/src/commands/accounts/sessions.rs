@@ -2,7 +2,7 @@
 
 use crate::audit::INSTANCE_CHAIN;
 use crate::error::StoreResult;
-use crate::identity::{Session, User};
+use crate::identity::{LoginKey, Session, User};
 use crate::tx::WriteTx;
 use jiff::Timestamp;
 
@@ -10,6 +10,7 @@ pub(crate) async fn create_session(
     tx: &mut WriteTx<'_>,
     s: &Session,
     user: &User,
+    key: Option<&LoginKey>,
 ) -> StoreResult<crate::commands::Output> {
     crate::db::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at_us, last_seen_us, expires_at_us) VALUES ($1, $2, $3, $4, $4, $5)",
@@ -21,10 +22,9 @@ pub(crate) async fn create_session(
     .bind(s.expires_at.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
-    crate::db::query("UPDATE users SET failed_logins = 0, locked_until_us = NULL WHERE id = $1")
-        .bind(s.user.to_string())
-        .execute(&mut *tx.conn)
-        .await?;
+    if let Some(key) = key {
+        super::login_succeeded(tx, key).await?;
+    }
     tx.audit_in(
         INSTANCE_CHAIN,
         &super::user_actor(user),
