@@ -56,12 +56,25 @@ async fn register(app: &TestApp, email: &str, password: &str, name: &str) -> (St
     (s, v)
 }
 
-/// The owner gives `email` a role in a clinic; the new account's id and (if it is new) its
-/// first password.
-async fn add_member(app: &TestApp, slug: &str, email: &str, role: &str) -> (String, Option<String>) {
+/// The owner gives `email` a role in a clinic: a current member's role changes; anyone else is
+/// invited and accepts (a new account with [`STAFF_PASSWORD`], or signed in as the existing
+/// one). The member's id.
+async fn add_member(app: &TestApp, slug: &str, email: &str, role: &str) -> String {
     let (s, v) = put(app, &format!("/clinics/{slug}/members"), json!({ "email": email, "role": role })).await;
     assert_eq!(s, StatusCode::OK, "add member: {v}");
-    (v["user"].as_str().unwrap().to_owned(), v["initial_password"].as_str().map(str::to_owned))
+    if v["status"] == "updated" {
+        return v["user"].as_str().unwrap().to_owned();
+    }
+    let url = format!("{}/invitations/{}/accept", app.api, invitation_token(app, email).await);
+    let (s, _, v) = call(app.anon.post(&url).json(&json!({ "password": STAFF_PASSWORD }))).await;
+    if s == StatusCode::UNAUTHORIZED {
+        let me = authed_client(&login(&app.anon, &app.api, email, STAFF_PASSWORD).await);
+        let (s, v) = post_with(&me, url, json!({})).await;
+        assert_eq!(s, StatusCode::OK, "accept signed in: {v}");
+        return v["user"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(s, StatusCode::OK, "accept: {v}");
+    v["user"].as_str().unwrap().to_owned()
 }
 
 async fn put(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
@@ -70,8 +83,8 @@ async fn put(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
 
 /// A staff member (new account) signed in with a bearer session: (user id, client).
 async fn staff_member(app: &TestApp, slug: &str, email: &str, role: &str) -> (String, reqwest::Client) {
-    let (id, password) = add_member(app, slug, email, role).await;
-    let token = login(&app.anon, &app.api, email, &password.expect("a new account gets a first password")).await;
+    let id = add_member(app, slug, email, role).await;
+    let token = login(&app.anon, &app.api, email, STAFF_PASSWORD).await;
     (id, authed_client(&token))
 }
 
@@ -511,7 +524,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
     let api = &app.api;
     let list = |slug: &str| format!("{api}/clinics/{slug}/appointments");
 
-    let (s, created) = post_with(&desk, format!("{api}/clinics/{}/tokens", a.slug), json!({ "name": "sync" })).await;
+    let (s, created) = post_with(
+        &desk,
+        format!("{api}/clinics/{}/tokens", a.slug),
+        json!({ "name": "sync", "password": STAFF_PASSWORD }),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let secret = created["token"].as_str().unwrap().to_owned();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -527,8 +545,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
 
     // No more than one's own role.
     for role in ["admin", "owner"] {
-        let (s, p) =
-            post_with(&desk, format!("{api}/clinics/{}/tokens", a.slug), json!({ "name": "x", "role": role })).await;
+        let (s, p) = post_with(
+            &desk,
+            format!("{api}/clinics/{}/tokens", a.slug),
+            json!({ "name": "x", "role": role, "password": STAFF_PASSWORD }),
+        )
+        .await;
         assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "forbidden"), "{role}: {p}");
     }
     // A token is not the person: no account pages, no new tokens.
@@ -536,7 +558,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
         let (s, p) = get_with(&token, format!("{api}{path}")).await;
         assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "session-required"), "{path}: {p}");
     }
-    let (s, p) = post_with(&token, format!("{api}/clinics/{}/tokens", a.slug), json!({ "name": "child" })).await;
+    let (s, p) = post_with(
+        &token,
+        format!("{api}/clinics/{}/tokens", a.slug),
+        json!({ "name": "child", "password": STAFF_PASSWORD }),
+    )
+    .await;
     assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "session-required"), "{p}");
 
     // Use is recorded (off the request path, so poll for it); the secret is never shown again.
@@ -571,7 +598,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
     assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{p}");
 
     // Removing the member from a clinic revokes their tokens there.
-    let (s, second) = post_with(&desk, format!("{api}/clinics/{}/tokens", b.slug), json!({ "name": "b-sync" })).await;
+    let (s, second) = post_with(
+        &desk,
+        format!("{api}/clinics/{}/tokens", b.slug),
+        json!({ "name": "b-sync", "password": STAFF_PASSWORD }),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{second}");
     let second_client = authed_client(second["token"].as_str().unwrap());
     assert_eq!(get_with(&second_client, list(&b.slug)).await.0, StatusCode::OK);
@@ -605,7 +637,7 @@ async fn a_narrower_token_does_not_act_with_its_creators_wider_role() {
     let (s, created) = post_with(
         &desk,
         format!("{api}/clinics/{}/tokens", seed.slug),
-        json!({ "name": "read-only", "role": "practitioner" }),
+        json!({ "name": "read-only", "role": "practitioner", "password": STAFF_PASSWORD }),
     )
     .await;
     assert_eq!((s, created["role"].as_str()), (StatusCode::CREATED, Some("practitioner")), "{created}");
@@ -1085,9 +1117,11 @@ async fn admins_cannot_revoke_owners_tokens_but_owners_can_revoke_admins() {
     let seed = seed(&app).await;
     let c = format!("{}/clinics/{}", app.api, seed.slug);
     let (_, admin) = staff_member(&app, &seed.slug, "admin@test.nobat", "admin").await;
-    let (s, owners) = post_with(&app.client, format!("{c}/tokens"), json!({ "name": "owner's" })).await;
+    let (s, owners) =
+        post_with(&app.client, format!("{c}/tokens"), json!({ "name": "owner's", "password": OWNER_PASSWORD })).await;
     assert_eq!(s, StatusCode::CREATED, "{owners}");
-    let (s, admins) = post_with(&admin, format!("{c}/tokens"), json!({ "name": "admin's" })).await;
+    let (s, admins) =
+        post_with(&admin, format!("{c}/tokens"), json!({ "name": "admin's", "password": STAFF_PASSWORD })).await;
     assert_eq!(s, StatusCode::CREATED, "{admins}");
     let revoke = |client: &reqwest::Client, id: &str| client.delete(format!("{c}/tokens/{id}")).send();
     let (s, _) = decode(revoke(&admin, owners["id"].as_str().unwrap()).await.unwrap()).await;
@@ -1132,7 +1166,7 @@ async fn a_locked_account_looks_like_an_unknown_one() {
     assert_eq!(locked, unknown, "the body tells a locked account from an unknown address");
     assert_eq!(problem(&locked), "invalid-credentials");
     assert_eq!(header(&locked_h, "retry-after"), header(&unknown_h, "retry-after"));
-    let mut names = |h: &HeaderMap| h.keys().map(|k| k.as_str().to_owned()).filter(|k| k != "date").collect::<Vec<_>>();
+    let names = |h: &HeaderMap| h.keys().map(|k| k.as_str().to_owned()).filter(|k| k != "date").collect::<Vec<_>>();
     assert_eq!(names(&locked_h), names(&unknown_h), "header sets differ");
 
     // Timing: interleaved, medians of several tries.

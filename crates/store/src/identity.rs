@@ -101,11 +101,41 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// After this instant the token is refused, as if revoked.
+    pub expires_at: Timestamp,
 }
 
 impl std::fmt::Debug for ApiToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiToken")
+            .field("id", &self.id)
+            .field("clinic", &self.clinic)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An invitation to work for a clinic, accepted by the holder of the invited address. The token
+/// that accepts it is kept as a keyed hash.
+#[derive(Clone, PartialEq)]
+pub struct Invitation {
+    pub id: String,
+    pub clinic: ClinicId,
+    /// Lower-cased.
+    pub email: String,
+    pub role: Role,
+    pub practitioner: Option<PractitionerId>,
+    /// A suggested name for a new account.
+    pub name: Option<String>,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
             .field("id", &self.id)
             .field("clinic", &self.clinic)
             .field("role", &self.role)

@@ -13,7 +13,9 @@ mod privacy;
 mod schedule;
 mod slot_lock;
 
-pub use accounts::{ACCOUNT_CEILING, ACCOUNT_WIDE, MemberChange, NewUser, TotpChange, account_lockout, lockout};
+pub use accounts::{
+    ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
+};
 pub use booking::BookRequest;
 pub use catalog::NewClinic;
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
@@ -25,7 +27,7 @@ pub use schedule::NewException;
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;
-use crate::identity::{ApiToken, ClinicSecurity, Consent, LoginKey, Session, User, Verification};
+use crate::identity::{ApiToken, ClinicSecurity, Consent, Invitation, LoginKey, Session, User, Verification};
 use crate::model::{Appointment, Clinic, Hold, Location, Practitioner};
 use crate::tx::WriteTx;
 use nobat_core::{
@@ -64,6 +66,17 @@ pub enum Command {
     EraseAccount {
         user: UserId,
         actor: AuditActor,
+    },
+    /// Invites someone to work for a clinic; `token` goes only into the outbox message.
+    Invite {
+        invitation: Invitation,
+        token: String,
+        actor: AuditActor,
+    },
+    /// The invitee accepts: the membership is made and the invitation spent.
+    AcceptInvitation {
+        token_hash: String,
+        invitee: Invitee,
     },
     /// Adds, changes or (role `None`) removes a clinic membership.
     ChangeMember(MemberChange),
@@ -199,6 +212,8 @@ impl Command {
             Command::SetPassword { .. } => "set_password",
             Command::EraseAccount { .. } => "erase_account",
             Command::ChangeMember(_) => "change_member",
+            Command::Invite { .. } => "invite",
+            Command::AcceptInvitation { .. } => "accept_invitation",
             Command::CreateSession(..) => "create_session",
             Command::EndSession(_) => "end_session",
             Command::TouchSession { .. } => "touch_session",
@@ -248,6 +263,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::SetPassword { user, hash, actor } => accounts::set_password(tx, *user, hash, actor).await,
         Command::EraseAccount { user, actor } => accounts::erase_account(tx, *user, actor).await,
         Command::ChangeMember(m) => accounts::change_member(tx, m).await,
+        Command::Invite { invitation, token, actor } => accounts::invite(tx, invitation, token, actor).await,
+        Command::AcceptInvitation { token_hash, invitee } => accounts::accept_invitation(tx, token_hash, invitee).await,
         Command::CreateSession(s, user, key) => accounts::create_session(tx, s, user, key.as_ref()).await,
         Command::EndSession(id_hash) => accounts::end_session(tx, id_hash).await,
         Command::TouchSession { id_hash, expires_at } => accounts::touch_session(tx, id_hash, *expires_at).await,

@@ -105,9 +105,9 @@ async fn resolve(parts: &Parts, state: &AppState) -> ApiResult<Option<Principal>
     if let Some(secret) = bearer.as_deref().filter(|t| t.starts_with(TOKEN_PREFIX)) {
         let (token, user) = state
             .store
-            .token(&keys.token_hash(secret))
+            .token(&keys.token_hash(secret), now)
             .await?
-            .ok_or_else(|| unauthenticated("this API token is not valid or was revoked"))?;
+            .ok_or_else(|| unauthenticated("this API token is not valid, was revoked or has expired"))?;
         if user.disabled {
             return Err(unauthenticated("this account is disabled"));
         }

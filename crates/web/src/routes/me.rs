@@ -77,7 +77,8 @@ pub struct PasswordInput {
     pub new_password: String,
 }
 
-/// Change my password. Every session (this one too) ends; sign in again.
+/// Change my password. Every session (this one too) ends, and every API token is revoked;
+/// sign in again.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", security(("bearer" = []), ("session" = [])),
     request_body = PasswordInput,
     responses((status = 204, description = "changed"), (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -167,8 +168,8 @@ pub struct TotpOffInput {
     pub password: String,
 }
 
-/// Turn two-factor authentication off (needs the password). In a clinic that requires it,
-/// staff lose access until it is on again.
+/// Turn two-factor authentication off (needs the password). Every API token is revoked. In a
+/// clinic that requires it, staff lose access until it is on again.
 #[utoipa::path(post, path = "/api/v1/me/2fa/disable", tag = "accounts", security(("bearer" = []), ("session" = [])),
     request_body = TotpOffInput,
     responses((status = 204, description = "off"), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -192,6 +193,8 @@ pub struct TokenDto {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// The token stops working at this instant.
+    pub expires_at: String,
     /// Only when the token is created: the secret itself. It is not stored and cannot be
     /// shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,6 +212,7 @@ impl TokenDto {
             created_at: show(t.created_at),
             last_used_at: t.last_used_at.map(show),
             revoked_at: t.revoked_at.map(show),
+            expires_at: show(t.expires_at),
             token: secret,
         }
     }

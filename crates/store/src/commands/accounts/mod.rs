@@ -4,17 +4,20 @@
 //! Account events go to the instance audit chain; membership changes to the clinic's.
 
 mod erase;
+mod invitations;
 mod lockout;
 mod members;
 mod sessions;
 mod tokens;
 mod totp;
 
+pub use invitations::Invitee;
 pub use lockout::{ACCOUNT_CEILING, ACCOUNT_WIDE, account_lockout, lockout};
 pub use members::MemberChange;
 pub use totp::TotpChange;
 
 pub(crate) use erase::erase_account;
+pub(crate) use invitations::{accept as accept_invitation, invite};
 pub(crate) use lockout::{login_failed, login_succeeded};
 pub(crate) use members::change_member;
 pub(crate) use sessions::{create_session, end_session, touch_session};
@@ -80,6 +83,8 @@ pub(crate) async fn set_password(
     }
     // Every other sign-in ends with the old password.
     crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user.to_string()).execute(&mut *tx.conn).await?;
+    // And every API token minted while the old password was good.
+    tokens::revoke_all_of(tx, user, actor, "the password was changed").await?;
     tx.audit_in(INSTANCE_CHAIN, actor, "set_password", "user", &user.to_string(), None::<&()>, None::<&()>, None);
     Ok(crate::commands::Output::Done)
 }

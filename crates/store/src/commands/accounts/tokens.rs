@@ -29,7 +29,8 @@ pub(crate) async fn create_token(
         return Err(DomainError::Refused("your role no longer allows a token with this role".into()).into());
     }
     crate::db::query(
-        "INSERT INTO api_tokens (clinic_id, id, user_id, name, role, token_hash, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO api_tokens (clinic_id, id, user_id, name, role, token_hash, created_at_us, expires_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(t.clinic.to_string())
     .bind(t.id.to_string())
@@ -38,6 +39,7 @@ pub(crate) async fn create_token(
     .bind(t.role.as_str())
     .bind(&t.token_hash)
     .bind(tx.now.as_microsecond())
+    .bind(t.expires_at.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
     tx.audit(t.clinic, actor, "create", "api_token", &t.id.to_string(), None::<&()>, Some(t), None);
@@ -80,4 +82,45 @@ pub(crate) async fn touch_token(
         .execute(&mut *tx.conn)
         .await?;
     Ok(crate::commands::Output::Done)
+}
+
+/// Revokes every live token of a user, in every clinic, as part of a change to how they sign
+/// in (new password, second factor turned off): a token minted with the old credentials must
+/// not outlive them. Recorded in each clinic's trail and in the instance trail.
+pub(crate) async fn revoke_all_of(
+    tx: &mut WriteTx<'_>,
+    user: UserId,
+    actor: &AuditActor,
+    reason: &str,
+) -> StoreResult<u64> {
+    let live = crate::db::query("SELECT clinic_id, id FROM api_tokens WHERE user_id = $1 AND revoked_at_us IS NULL")
+        .bind(user.to_string())
+        .fetch_all(&mut *tx.conn)
+        .await?;
+    if live.is_empty() {
+        return Ok(0);
+    }
+    crate::db::query("UPDATE api_tokens SET revoked_at_us = $1 WHERE user_id = $2 AND revoked_at_us IS NULL")
+        .bind(tx.now.as_microsecond())
+        .bind(user.to_string())
+        .execute(&mut *tx.conn)
+        .await?;
+    for row in &live {
+        let clinic: ClinicId = crate::rows::parse(row, "clinic_id")?;
+        let id = crate::rows::text(row, "id")?;
+        tx.audit(clinic, actor, "revoke", "api_token", &id, None::<&()>, None::<&()>, Some(reason));
+    }
+    let n = live.len() as u64;
+    let after = serde_json::json!({ "tokens_revoked": n });
+    tx.audit_in(
+        crate::audit::INSTANCE_CHAIN,
+        actor,
+        "revoke_tokens",
+        "user",
+        &user.to_string(),
+        None::<&()>,
+        Some(&after),
+        Some(reason),
+    );
+    Ok(n)
 }

@@ -72,6 +72,8 @@ pub(crate) async fn change_totp(
             .await?;
             crate::db::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&uid).execute(&mut *tx.conn).await?;
             tx.audit_in(INSTANCE_CHAIN, &actor, "disable_2fa", "user", &uid, None::<&()>, None::<&()>, None);
+            // Tokens minted under the second factor do not outlive it.
+            super::tokens::revoke_all_of(tx, user, &actor, "two-factor authentication was turned off").await?;
             n
         }
         TotpChange::UseStep(step) => {
