@@ -1226,3 +1226,186 @@ async fn a_stranger_cannot_lock_the_owner_out() {
     assert_eq!(s, StatusCode::OK, "a clean network is still heard: {v}");
     app.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// API tokens: expiry, revocation with the credentials they were minted under, re-authentication
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a token still opens the clinic's member list.
+async fn token_works(app: &TestApp, slug: &str, secret: &str) -> StatusCode {
+    get_with(&authed_client(secret), format!("{}/clinics/{slug}/members", app.api)).await.0
+}
+
+#[tokio::test]
+async fn api_tokens_expire_need_the_password_and_die_with_a_password_change_or_2fa_off() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let url = format!("{}/clinics/{}/tokens", app.api, seed.slug);
+    let mint = |body: Value| post_with(&app.client, url.clone(), body);
+
+    // A session alone does not mint: the password is asked for, and must be right.
+    let (s, p) = mint(json!({ "name": "no proof" })).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{p}");
+    let (s, p) = mint(json!({ "name": "bad proof", "password": "not the password" })).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{p}");
+    for days in [0, 366, 100_000] {
+        let (s, p) = mint(json!({ "name": "x", "password": OWNER_PASSWORD, "expires_in_days": days })).await;
+        assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("expires_in_days")), "{p}");
+    }
+    let db = app.db().await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_tokens").fetch_one(&db).await.unwrap();
+    assert_eq!(n, 0, "refused requests minted nothing");
+
+    // Every token expires: 90 days by default, or as asked (at most 365).
+    let (s, t) = mint(json!({ "name": "default", "password": OWNER_PASSWORD })).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let expires: jiff::Timestamp = t["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = expires.duration_since(jiff::Timestamp::now()).as_hours() / 24;
+    assert!((89..=90).contains(&days), "default life is 90 days: {days}");
+    let (s, short) = mint(json!({ "name": "short", "password": OWNER_PASSWORD, "expires_in_days": 1 })).await;
+    assert_eq!(s, StatusCode::CREATED, "{short}");
+    let short_secret = short["token"].as_str().unwrap();
+    assert_eq!(token_works(&app, &seed.slug, short_secret).await, StatusCode::OK);
+    // Its day has passed (moved into the past rather than waited for):
+    sqlx::query("UPDATE api_tokens SET expires_at_us = $1 WHERE id = $2")
+        .bind(jiff::Timestamp::now().as_microsecond() - 1)
+        .bind(short["id"].as_str().unwrap())
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(token_works(&app, &seed.slug, short_secret).await, StatusCode::UNAUTHORIZED, "an expired token");
+
+    // A password change revokes every token, in the same transaction, recorded.
+    let default_secret = t["token"].as_str().unwrap();
+    assert_eq!(token_works(&app, &seed.slug, default_secret).await, StatusCode::OK);
+    let new_password = "a brand new passphrase";
+    let (s, v) =
+        app.post("/me/password", json!({ "current_password": OWNER_PASSWORD, "new_password": new_password })).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(
+        token_works(&app, &seed.slug, default_secret).await,
+        StatusCode::UNAUTHORIZED,
+        "survived a new password"
+    );
+    let (live,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM api_tokens WHERE revoked_at_us IS NULL").fetch_one(&db).await.unwrap();
+    assert_eq!(live, 0);
+    let owner = authed_client(&login(&app.anon, &app.api, OWNER_EMAIL, new_password).await);
+    let (_, trail) =
+        get_with(&owner, format!("{}/clinics/{}/audit?entity=api_token&action=revoke", app.api, seed.slug)).await;
+    let notes: Vec<_> = trail.as_array().unwrap().iter().map(|e| e["note"].as_str().unwrap_or("")).collect();
+    assert!(notes.contains(&"the password was changed"), "the revocation is in the clinic's trail: {trail}");
+
+    // With 2FA on, minting needs the current code too; turning 2FA off revokes every token.
+    let (secret, _) = enable_2fa(&owner, &app.api).await;
+    let (s, p) = post_with(&owner, url.clone(), json!({ "name": "2fa", "password": new_password })).await;
+    assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "totp-required"), "{p}");
+    let (s, p) = post_with(
+        &owner,
+        url.clone(),
+        json!({ "name": "2fa", "password": new_password, "totp_code": wrong_code(&secret) }),
+    )
+    .await;
+    assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "totp-invalid"), "{p}");
+    let (s, t) = post_with(
+        &owner,
+        url.clone(),
+        json!({ "name": "2fa", "password": new_password, "totp_code": totp(&secret, 1) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let secret_2fa = t["token"].as_str().unwrap();
+    assert_eq!(token_works(&app, &seed.slug, secret_2fa).await, StatusCode::OK);
+    let (s, v) = post_with(&owner, format!("{}/me/2fa/disable", app.api), json!({ "password": new_password })).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(token_works(&app, &seed.slug, secret_2fa).await, StatusCode::UNAUTHORIZED, "survived 2FA off");
+    db.close().await;
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff invitations
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn adding_staff_is_an_invitation_that_reveals_nothing_and_needs_consent() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let members = format!("/clinics/{}/members", seed.slug);
+    let (s, v) = register(&app, "patient@test.nobat", "a patient's passphrase", "Pat Ient").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // An address with an account and one without get the same answer, with no password and
+    // no token in it.
+    let (s, existing) = put(&app, &members, json!({ "email": "patient@test.nobat", "role": "receptionist" })).await;
+    assert_eq!(s, StatusCode::OK, "{existing}");
+    let (s, fresh) = put(&app, &members, json!({ "email": "fresh@test.nobat", "role": "receptionist" })).await;
+    assert_eq!(s, StatusCode::OK, "{fresh}");
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&existing), keys(&fresh), "answer shapes differ: {existing} vs {fresh}");
+    for v in [&existing, &fresh] {
+        assert_eq!((v["status"].as_str(), &v["user"]), (Some("invited"), &Value::Null), "{v}");
+        assert!(v.get("initial_password").is_none(), "{v}");
+    }
+    let patient_token = invitation_token(&app, "patient@test.nobat").await;
+    let fresh_token = invitation_token(&app, "fresh@test.nobat").await;
+    for (v, t) in [(&existing, &patient_token), (&fresh, &fresh_token)] {
+        assert!(!v.to_string().contains(t.as_str()), "the inviter is shown the token: {v}");
+    }
+
+    // Nobody was added yet.
+    let (_, list) = app.get(&members).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "only the owner until someone accepts: {list}");
+    let patient = authed_client(&login(&app.anon, &app.api, "patient@test.nobat", "a patient's passphrase").await);
+    let (_, me) = get_with(&patient, format!("{}/me", app.api)).await;
+    assert_eq!(me["clinics"], json!([]), "{me}");
+
+    // The existing account accepts signed in as itself, not anonymously, not as someone else.
+    let accept = |t: &str| format!("{}/invitations/{t}/accept", app.api);
+    let (s, _, p) =
+        call(app.anon.post(accept(&patient_token)).json(&json!({ "password": "hijacker's password" }))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{p}");
+    let (s, p) = post_with(&app.client, accept(&patient_token), json!({})).await;
+    assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "wrong-account"), "{p}");
+    let (s, v) = post_with(&patient, accept(&patient_token), json!({})).await;
+    assert_eq!((s, v["role"].as_str()), (StatusCode::OK, Some("receptionist")), "{v}");
+    let (_, me) = get_with(&patient, format!("{}/me", app.api)).await;
+    assert_eq!(me["clinics"][0]["clinic_slug"].as_str(), Some(seed.slug.as_str()), "{me}");
+    let (s, p) = post_with(&patient, accept(&patient_token), json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an invitation works once: {p}");
+
+    // A new address chooses a password; the policy applies.
+    let (s, _, p) = call(app.anon.post(accept(&fresh_token)).json(&json!({ "password": "short" }))).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{p}");
+    let (s, _, v) = call(app.anon.post(accept(&fresh_token)).json(&json!({ "password": STAFF_PASSWORD }))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let fresh_client = authed_client(&login(&app.anon, &app.api, "fresh@test.nobat", STAFF_PASSWORD).await);
+    assert_eq!(
+        get_with(&fresh_client, format!("{}/clinics/{}/appointments", app.api, seed.slug)).await.0,
+        StatusCode::OK
+    );
+
+    // A current member's role changes at once.
+    let (s, v) = put(&app, &members, json!({ "email": "fresh@test.nobat", "role": "practitioner" })).await;
+    assert_eq!((s, v["status"].as_str(), v["user"].as_str()), (StatusCode::OK, Some("updated"), v["user"].as_str()));
+    let (_, list) = app.get(&members).await;
+    let roles: Vec<_> = list.as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap().to_owned()).collect();
+    assert!(roles.contains(&"practitioner".to_owned()), "{list}");
+
+    // An invitation lapses.
+    let (s, _) = put(&app, &members, json!({ "email": "late@test.nobat", "role": "receptionist" })).await;
+    assert_eq!(s, StatusCode::OK);
+    let late = invitation_token(&app, "late@test.nobat").await;
+    let db = app.db().await;
+    sqlx::query("UPDATE invitations SET expires_at_us = 1 WHERE email = 'late@test.nobat'").execute(&db).await.unwrap();
+    db.close().await;
+    let (s, _, p) = call(app.anon.post(accept(&late)).json(&json!({ "password": STAFF_PASSWORD }))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+
+    // Both steps are in the clinic's trail.
+    let (_, trail) = app.get(&format!("/clinics/{}/audit?entity=invitation", seed.slug)).await;
+    let actions: Vec<_> = trail.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "invite").count(), 3, "{trail}");
+    assert_eq!(actions.iter().filter(|a| *a == "accept").count(), 2, "{trail}");
+    app.stop().await;
+}
