@@ -1409,3 +1409,54 @@ async fn adding_staff_is_an_invitation_that_reveals_nothing_and_needs_consent() 
     assert_eq!(actions.iter().filter(|a| *a == "accept").count(), 2, "{trail}");
     app.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Idempotent replays are per caller, guests included
+// ---------------------------------------------------------------------------------------------
+
+/// A guest's request from a client address, with an Idempotency-Key.
+async fn guest_post(app: &TestApp, ip: &str, path: &str, key: &str, body: &Value) -> (StatusCode, HeaderMap, Value) {
+    call(
+        app.anon
+            .post(format!("{}{path}", app.api))
+            .header("x-forwarded-for", ip)
+            .header("idempotency-key", key)
+            .json(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn another_guest_repeating_a_key_and_body_does_not_get_the_booking_or_the_hold() {
+    let app = spawn_with(|c| c.limits.trust_forwarded_for = true).await;
+    let seed = seed(&app).await;
+    let free = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let (a, b) = ("203.0.113.5", "198.51.100.20");
+
+    // Guest A books; A's retry is replayed.
+    let body = booking(&free[0], "Guest A");
+    let (s, _, first) = guest_post(&app, a, &format!("{c}/appointments"), "key-K", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, h, again) = guest_post(&app, a, &format!("{c}/appointments"), "key-K", &body).await;
+    assert_eq!((s, header(&h, "idempotent-replayed")), (StatusCode::CREATED, Some("true")), "{again}");
+    assert_eq!(again["id"], first["id"]);
+    // Guest B, elsewhere, with the same key and body: not A's appointment, not A's link.
+    let (s, _, other) = guest_post(&app, b, &format!("{c}/appointments"), "key-K", &body).await;
+    let manage = first["manage_token"].as_str().unwrap();
+    assert!(!other.to_string().contains(manage), "another guest got the manage link: {other}");
+    assert_ne!(other["id"], first["id"], "another guest got the booking: {other}");
+    assert_eq!((s, problem(&other)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"), "{other}");
+
+    // The same for holds: a hold's id is what releases it.
+    let hold =
+        json!({ "service": free[1]["service"], "practitioner": free[1]["practitioner"], "start": free[1]["start"] });
+    let (s, _, mine) = guest_post(&app, a, &format!("{c}/holds"), "key-H", &hold).await;
+    assert_eq!(s, StatusCode::CREATED, "{mine}");
+    let (s, h, again) = guest_post(&app, a, &format!("{c}/holds"), "key-H", &hold).await;
+    assert_eq!((s, header(&h, "idempotent-replayed"), &again["id"]), (StatusCode::CREATED, Some("true"), &mine["id"]));
+    let (s, _, theirs) = guest_post(&app, b, &format!("{c}/holds"), "key-H", &hold).await;
+    assert_ne!(theirs["id"], mine["id"], "another guest got the hold: {theirs}");
+    assert_eq!((s, problem(&theirs)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"), "{theirs}");
+    app.stop().await;
+}

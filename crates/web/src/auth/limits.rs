@@ -214,6 +214,16 @@ impl axum::extract::FromRequestParts<crate::AppState> for ClientNet {
     }
 }
 
+impl ClientNet {
+    /// Who is asking, as idempotent replays tell callers apart: a signed-in caller or token by
+    /// its audit id; a guest — who has no identity — by the network they call from, so that a
+    /// stranger repeating a guest's key and body elsewhere does not get the guest's booking
+    /// (and its manage link) replayed.
+    pub fn replay_caller(&self, audit_id: &str) -> String {
+        if audit_id == nobat_store::AuditActor::guest().id { format!("guest@{}", self.0) } else { audit_id.to_owned() }
+    }
+}
+
 /// The middleware: refuses over-limit requests before they reach a handler.
 pub async fn enforce(limits: Arc<Limits>, req: Request, next: Next) -> Response {
     match limits.check_request(&req) {
