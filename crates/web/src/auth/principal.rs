@@ -6,7 +6,10 @@
 //!   own, so every unsafe request (POST, PUT, PATCH, DELETE) with one must also carry the
 //!   session's CSRF token in `X-CSRF-Token`; bearer credentials need not.
 //!
-//! A credential that is present but wrong is a 401, never a silent fall-back to anonymous.
+//! A bearer credential that is present but wrong, expired or revoked is a 401, never a silent
+//! fall-back to anonymous. A cookie is different: browsers send it on their own, so one whose
+//! session has ended, or that arrives with a cross-site request, makes the request anonymous
+//! (public routes keep working; staff routes answer 401 for want of a sign-in).
 
 use crate::AppState;
 use crate::problem::{ApiError, ApiResult};
