@@ -1,7 +1,7 @@
 -- Account hardening (PostgreSQL). Kept in lockstep with ../sqlite/0004_account_hardening.sql.
 --
--- 1. API tokens expire. Tokens made before this migration get 90 days from now (the default
---    life of a new token) rather than dying at once.
+-- 1. API tokens expire. Tokens made before this migration live 365 days from their creation
+--    (the longest life a new token may ask for).
 -- 2. Failed sign-ins are counted per (account, client network) — so a stranger failing from
 --    their own network locks only that pair — with one more row per account (network '*')
 --    holding the account-wide count and its much higher ceiling. Accounts are named by a keyed
@@ -11,7 +11,7 @@
 --    token link; the token is kept as a keyed hash.
 
 ALTER TABLE api_tokens ADD COLUMN expires_at_us BIGINT;
-UPDATE api_tokens SET expires_at_us = (extract(epoch FROM now()) * 1000000)::BIGINT + 7776000000000;
+UPDATE api_tokens SET expires_at_us = created_at_us + 31536000000000;
 
 CREATE TABLE login_failures (
     account_key     TEXT    NOT NULL,           -- keyed hash of the lower-cased email
