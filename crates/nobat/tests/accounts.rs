@@ -1401,6 +1401,19 @@ async fn adding_staff_is_an_invitation_that_reveals_nothing_and_needs_consent() 
     db.close().await;
     let (s, _, p) = call(app.anon.post(accept(&late)).json(&json!({ "password": STAFF_PASSWORD }))).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    // A week after it lapsed, the sweep forgets the invitation and scrubs its message.
+    let db = app.db().await;
+    sqlx::query("UPDATE outbox SET created_at_us = 1 WHERE topic = 'staff.invitation'").execute(&db).await.unwrap();
+    app.store.execute(nobat_store::Command::RetentionSweep).await.unwrap();
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invitations WHERE email = 'late@test.nobat'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the lapsed invitation is kept");
+    let payloads: Vec<(String,)> =
+        sqlx::query_as("SELECT payload FROM outbox WHERE topic = 'staff.invitation'").fetch_all(&db).await.unwrap();
+    assert!(payloads.iter().all(|(p,)| !p.contains(&late) && !p.contains("late@")), "{payloads:?}");
+    db.close().await;
 
     // Both steps are in the clinic's trail.
     let (_, trail) = app.get(&format!("/clinics/{}/audit?entity=invitation", seed.slug)).await;

@@ -44,6 +44,24 @@ pub(crate) async fn erase_account(
         crate::commands::privacy::erase_patient(tx, clinic, patient, actor, "the patient erased their account").await?;
     }
     let now = tx.now.as_microsecond();
+    // Invitations to the account's address (and the messages carrying them) name it.
+    let email = crate::db::query("SELECT email FROM users WHERE id = $1")
+        .bind(&uid)
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .map(|r| r.text("email"))
+        .transpose()?;
+    if let Some(email) = email {
+        crate::db::query("DELETE FROM invitations WHERE email = $1").bind(&email).execute(&mut *tx.conn).await?;
+        let to = serde_json::to_string(&email).unwrap_or_default();
+        crate::db::query(
+            "UPDATE outbox SET payload = $1 WHERE topic = 'staff.invitation' AND payload LIKE $2 ESCAPE '\\'",
+        )
+        .bind(crate::commands::privacy::REDACTED)
+        .bind(format!("%\"to\":{}%", crate::commands::privacy::like_escape(&to)))
+        .execute(&mut *tx.conn)
+        .await?;
+    }
     for sql in [
         "DELETE FROM memberships WHERE user_id = $1",
         "DELETE FROM sessions WHERE user_id = $1",
