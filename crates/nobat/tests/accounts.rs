@@ -1473,3 +1473,24 @@ async fn another_guest_repeating_a_key_and_body_does_not_get_the_booking_or_the_
     assert_eq!((s, problem(&theirs)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"), "{theirs}");
     app.stop().await;
 }
+
+/// The per-account sign-in rate limit must not become a lock-out either: a stranger spending
+/// the owner's email's budget from their network does not spend the owner's.
+#[tokio::test]
+async fn a_stranger_cannot_rate_limit_the_owner_out() {
+    let app = spawn_with(|c| {
+        c.limits.trust_forwarded_for = true;
+        c.limits.login_per_account = 5;
+    })
+    .await;
+    let mut limited = false;
+    for i in 0..10 {
+        let (s, _, p) = login_from(&app, "203.0.113.7", OWNER_EMAIL, &format!("guess {i}")).await;
+        limited |= s == StatusCode::TOO_MANY_REQUESTS;
+        assert!([StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&s), "{p}");
+    }
+    assert!(limited, "the stranger is rate-limited");
+    let (s, _, v) = login_from(&app, "198.51.100.9", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "the owner was rate-limited by a stranger's attempts: {v}");
+    app.stop().await;
+}

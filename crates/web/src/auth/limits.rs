@@ -24,7 +24,7 @@ pub struct LimitSettings {
     pub api_per_ip: u32,
     /// Sign-in and registration attempts, per IP.
     pub login_per_ip: u32,
-    /// Sign-in attempts, per account (email).
+    /// Sign-in attempts, per account (email) and client network.
     pub login_per_account: u32,
     /// One-time codes requested or tried, per IP.
     pub codes_per_ip: u32,
@@ -119,8 +119,11 @@ impl Limits {
     }
 
     /// Per-account sign-in limit (called by the login handler with the email).
-    pub fn login_account(&self, email: &str) -> Result<(), ApiError> {
-        self.login_account.check(email)
+    /// Keyed by the email *and* the caller's network: keyed by the email alone, a stranger
+    /// sending a few attempts a minute would keep the owner from signing in anywhere.
+    /// Guessing spread over many networks is bounded by the lockout's account-wide ceiling.
+    pub fn login_account(&self, email: &str, network: &str) -> Result<(), ApiError> {
+        self.login_account.check(&format!("{email} from {network}"))
     }
 
     /// Per-account booking limit (called with the signed-in user's id).

@@ -98,7 +98,7 @@ pub async fn login(
 ) -> ApiResult<(HeaderMap, Json<SessionDto>)> {
     let input = body.value;
     let email = input.email.trim().to_lowercase();
-    state.auth.limits.login_account(&email)?;
+    state.auth.limits.login_account(&email, &network)?;
     let now = Timestamp::now();
     let key = login_key(&state, &email, network);
     let user = state.store.user_by_email(&email).await?;
