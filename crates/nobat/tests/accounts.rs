@@ -56,12 +56,25 @@ async fn register(app: &TestApp, email: &str, password: &str, name: &str) -> (St
     (s, v)
 }
 
-/// The owner gives `email` a role in a clinic; the new account's id and (if it is new) its
-/// first password.
-async fn add_member(app: &TestApp, slug: &str, email: &str, role: &str) -> (String, Option<String>) {
+/// The owner gives `email` a role in a clinic: a current member's role changes; anyone else is
+/// invited and accepts (a new account with [`STAFF_PASSWORD`], or signed in as the existing
+/// one). The member's id.
+async fn add_member(app: &TestApp, slug: &str, email: &str, role: &str) -> String {
     let (s, v) = put(app, &format!("/clinics/{slug}/members"), json!({ "email": email, "role": role })).await;
     assert_eq!(s, StatusCode::OK, "add member: {v}");
-    (v["user"].as_str().unwrap().to_owned(), v["initial_password"].as_str().map(str::to_owned))
+    if v["status"] == "updated" {
+        return v["user"].as_str().unwrap().to_owned();
+    }
+    let url = format!("{}/invitations/{}/accept", app.api, invitation_token(app, email).await);
+    let (s, _, v) = call(app.anon.post(&url).json(&json!({ "password": STAFF_PASSWORD }))).await;
+    if s == StatusCode::UNAUTHORIZED {
+        let me = authed_client(&login(&app.anon, &app.api, email, STAFF_PASSWORD).await);
+        let (s, v) = post_with(&me, url, json!({})).await;
+        assert_eq!(s, StatusCode::OK, "accept signed in: {v}");
+        return v["user"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(s, StatusCode::OK, "accept: {v}");
+    v["user"].as_str().unwrap().to_owned()
 }
 
 async fn put(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
@@ -70,8 +83,8 @@ async fn put(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
 
 /// A staff member (new account) signed in with a bearer session: (user id, client).
 async fn staff_member(app: &TestApp, slug: &str, email: &str, role: &str) -> (String, reqwest::Client) {
-    let (id, password) = add_member(app, slug, email, role).await;
-    let token = login(&app.anon, &app.api, email, &password.expect("a new account gets a first password")).await;
+    let id = add_member(app, slug, email, role).await;
+    let token = login(&app.anon, &app.api, email, STAFF_PASSWORD).await;
     (id, authed_client(&token))
 }
 
@@ -97,16 +110,17 @@ async fn user_text(app: &TestApp, column: &str, email: &str) -> Option<String> {
     v
 }
 
-/// `failed_logins` and `locked_until_us` of an account.
-async fn lock_state(app: &TestApp, email: &str) -> (i64, Option<i64>) {
+/// Failures in a row and the lock end of the (one) account and network a test signs in from,
+/// as lockout keeps them: `(0, None)` when nothing is on record.
+async fn lock_state(app: &TestApp, _email: &str) -> (i64, Option<i64>) {
     let db = app.db().await;
-    let row: (i64, Option<i64>) = sqlx::query_as("SELECT failed_logins, locked_until_us FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT failures, locked_until_us FROM login_failures WHERE network <> '*'")
+            .fetch_optional(&db)
+            .await
+            .unwrap();
     db.close().await;
-    row
+    row.unwrap_or((0, None))
 }
 
 // --- TOTP -------------------------------------------------------------------------------------
@@ -294,6 +308,11 @@ async fn repeated_failures_lock_the_account_for_a_while() {
     let (s, _, unknown) = try_login(&app, creds("nobody@test.nobat", "not the password at all")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown, bad_password, "an unknown email must not be told apart from a wrong password");
+    // (The unknown address's failure is counted like any other; forget it so that the rows
+    // left are the owner's.)
+    let db = app.db().await;
+    sqlx::query("DELETE FROM login_failures").execute(&db).await.unwrap();
+    db.close().await;
 
     // A successful sign-in resets the count: four failures, success, four more, success.
     assert_eq!(try_login(&app, right.clone()).await.0, StatusCode::OK);
@@ -314,24 +333,25 @@ async fn repeated_failures_lock_the_account_for_a_while() {
         let (s, _, p) = try_login(&app, wrong.clone()).await;
         assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "invalid-credentials"), "failure {i}: {p}");
     }
+    // Locked, the right password gets the answer a wrong one gets (a lock must not tell an
+    // address that exists from one that does not).
     let (s, h, p) = try_login(&app, right.clone()).await;
-    assert_eq!((s, problem(&p)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{p}");
-    let wait = retry_after(&h);
-    assert!((1..=30).contains(&wait), "first lock is 30 s: Retry-After {wait}");
-    // While locked, guesses are not even checked (nor counted).
+    assert_eq!((s, &p), (StatusCode::UNAUTHORIZED, &bad_password), "locked: {p}");
+    assert!(header(&h, "retry-after").is_none(), "no Retry-After: an unknown email has none either");
+    // While locked, guesses are not counted.
     let (s, _, p) = try_login(&app, wrong.clone()).await;
-    assert_eq!((s, problem(&p)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{p}");
+    assert_eq!((s, &p), (StatusCode::UNAUTHORIZED, &bad_password), "{p}");
     let (failures, until) = lock_state(&app, OWNER_EMAIL).await;
     assert_eq!(failures, 5);
-    assert!(until.is_some_and(|u| u > jiff::Timestamp::now().as_microsecond()), "locked into the future");
+    let left = until.unwrap() - jiff::Timestamp::now().as_microsecond();
+    assert!((1..=30_000_000).contains(&left), "the first lock is 30 s: {left} µs left");
 
     // Waiting 30 s would make this test slow; move the lock's end into the past instead, which
     // is exactly the state the database is in once the lock has run out.
     let db = app.db().await;
     let past = jiff::Timestamp::now().as_microsecond() - 1_000_000;
-    sqlx::query("UPDATE users SET locked_until_us = $1 WHERE email = $2")
+    sqlx::query("UPDATE login_failures SET locked_until_us = $1 WHERE locked_until_us IS NOT NULL")
         .bind(past)
-        .bind(OWNER_EMAIL)
         .execute(&db)
         .await
         .unwrap();
@@ -504,7 +524,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
     let api = &app.api;
     let list = |slug: &str| format!("{api}/clinics/{slug}/appointments");
 
-    let (s, created) = post_with(&desk, format!("{api}/clinics/{}/tokens", a.slug), json!({ "name": "sync" })).await;
+    let (s, created) = post_with(
+        &desk,
+        format!("{api}/clinics/{}/tokens", a.slug),
+        json!({ "name": "sync", "password": STAFF_PASSWORD }),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let secret = created["token"].as_str().unwrap().to_owned();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -520,8 +545,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
 
     // No more than one's own role.
     for role in ["admin", "owner"] {
-        let (s, p) =
-            post_with(&desk, format!("{api}/clinics/{}/tokens", a.slug), json!({ "name": "x", "role": role })).await;
+        let (s, p) = post_with(
+            &desk,
+            format!("{api}/clinics/{}/tokens", a.slug),
+            json!({ "name": "x", "role": role, "password": STAFF_PASSWORD }),
+        )
+        .await;
         assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "forbidden"), "{role}: {p}");
     }
     // A token is not the person: no account pages, no new tokens.
@@ -529,7 +558,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
         let (s, p) = get_with(&token, format!("{api}{path}")).await;
         assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "session-required"), "{path}: {p}");
     }
-    let (s, p) = post_with(&token, format!("{api}/clinics/{}/tokens", a.slug), json!({ "name": "child" })).await;
+    let (s, p) = post_with(
+        &token,
+        format!("{api}/clinics/{}/tokens", a.slug),
+        json!({ "name": "child", "password": STAFF_PASSWORD }),
+    )
+    .await;
     assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "session-required"), "{p}");
 
     // Use is recorded (off the request path, so poll for it); the secret is never shown again.
@@ -564,7 +598,12 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
     assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{p}");
 
     // Removing the member from a clinic revokes their tokens there.
-    let (s, second) = post_with(&desk, format!("{api}/clinics/{}/tokens", b.slug), json!({ "name": "b-sync" })).await;
+    let (s, second) = post_with(
+        &desk,
+        format!("{api}/clinics/{}/tokens", b.slug),
+        json!({ "name": "b-sync", "password": STAFF_PASSWORD }),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{second}");
     let second_client = authed_client(second["token"].as_str().unwrap());
     assert_eq!(get_with(&second_client, list(&b.slug)).await.0, StatusCode::OK);
@@ -598,7 +637,7 @@ async fn a_narrower_token_does_not_act_with_its_creators_wider_role() {
     let (s, created) = post_with(
         &desk,
         format!("{api}/clinics/{}/tokens", seed.slug),
-        json!({ "name": "read-only", "role": "practitioner" }),
+        json!({ "name": "read-only", "role": "practitioner", "password": STAFF_PASSWORD }),
     )
     .await;
     assert_eq!((s, created["role"].as_str()), (StatusCode::CREATED, Some("practitioner")), "{created}");
@@ -1066,7 +1105,7 @@ async fn wrong_passwords_on_account_pages_count_towards_the_lockout() {
     assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "{v}");
     assert!(retry_after(&h) >= 1);
     let (s, _, v) = try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await;
-    assert_eq!((s, problem(&v)), (StatusCode::TOO_MANY_REQUESTS, "account-locked"), "sign-in is locked too: {v}");
+    assert_eq!((s, problem(&v)), (StatusCode::UNAUTHORIZED, "invalid-credentials"), "sign-in is locked too: {v}");
     app.stop().await;
 }
 
@@ -1078,9 +1117,11 @@ async fn admins_cannot_revoke_owners_tokens_but_owners_can_revoke_admins() {
     let seed = seed(&app).await;
     let c = format!("{}/clinics/{}", app.api, seed.slug);
     let (_, admin) = staff_member(&app, &seed.slug, "admin@test.nobat", "admin").await;
-    let (s, owners) = post_with(&app.client, format!("{c}/tokens"), json!({ "name": "owner's" })).await;
+    let (s, owners) =
+        post_with(&app.client, format!("{c}/tokens"), json!({ "name": "owner's", "password": OWNER_PASSWORD })).await;
     assert_eq!(s, StatusCode::CREATED, "{owners}");
-    let (s, admins) = post_with(&admin, format!("{c}/tokens"), json!({ "name": "admin's" })).await;
+    let (s, admins) =
+        post_with(&admin, format!("{c}/tokens"), json!({ "name": "admin's", "password": STAFF_PASSWORD })).await;
     assert_eq!(s, StatusCode::CREATED, "{admins}");
     let revoke = |client: &reqwest::Client, id: &str| client.delete(format!("{c}/tokens/{id}")).send();
     let (s, _) = decode(revoke(&admin, owners["id"].as_str().unwrap()).await.unwrap()).await;
@@ -1091,5 +1132,365 @@ async fn admins_cannot_revoke_owners_tokens_but_owners_can_revoke_admins() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let admin_token = authed_client(admins["token"].as_str().unwrap());
     assert_eq!(get_with(&admin_token, format!("{c}/members")).await.0, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lockout without enumeration, and without strangers locking people out
+// ---------------------------------------------------------------------------------------------
+
+/// A sign-in attempt from a given client address (the app trusts `X-Forwarded-For`).
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> (StatusCode, HeaderMap, Value) {
+    call(app.anon.post(format!("{}/auth/login", app.api)).header("x-forwarded-for", ip).json(&creds(email, password)))
+        .await
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A locked account and an address with no account answer alike: same status, same problem
+/// body, no Retry-After on either, and about the same time (the password hash is computed for
+/// both, so timing does not tell them apart).
+#[tokio::test]
+async fn a_locked_account_looks_like_an_unknown_one() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let (s, _, _) = try_login(&app, creds(OWNER_EMAIL, "a wrong guess, again")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (locked_s, locked_h, locked) = try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await;
+    let (unknown_s, unknown_h, unknown) = try_login(&app, creds("nobody@test.nobat", OWNER_PASSWORD)).await;
+    assert_eq!(locked_s, unknown_s, "status: {locked} vs {unknown}");
+    assert_eq!(locked, unknown, "the body tells a locked account from an unknown address");
+    assert_eq!(problem(&locked), "invalid-credentials");
+    assert_eq!(header(&locked_h, "retry-after"), header(&unknown_h, "retry-after"));
+    let names = |h: &HeaderMap| h.keys().map(|k| k.as_str().to_owned()).filter(|k| k != "date").collect::<Vec<_>>();
+    assert_eq!(names(&locked_h), names(&unknown_h), "header sets differ");
+
+    // Timing: interleaved, medians of several tries.
+    let (mut t_locked, mut t_unknown) = (Vec::new(), Vec::new());
+    for i in 0..7 {
+        let t = std::time::Instant::now();
+        assert_eq!(try_login(&app, creds(OWNER_EMAIL, OWNER_PASSWORD)).await.0, StatusCode::UNAUTHORIZED);
+        t_locked.push(t.elapsed());
+        let t = std::time::Instant::now();
+        let other = format!("nobody{i}@test.nobat");
+        assert_eq!(try_login(&app, creds(&other, OWNER_PASSWORD)).await.0, StatusCode::UNAUTHORIZED);
+        t_unknown.push(t.elapsed());
+    }
+    let (l, u) = (median(t_locked), median(t_unknown));
+    assert!(
+        l * 5 >= u * 2 && u * 5 >= l * 2,
+        "a locked account answers in {l:?}, an unknown address in {u:?}: timing tells them apart"
+    );
+    app.stop().await;
+}
+
+/// A stranger failing over and over from their network locks only that network out: the owner,
+/// from another network, still signs in. Spread over many networks, failures hit an
+/// account-wide ceiling that shuts out the networks that failed, not a clean one.
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out() {
+    let app = spawn_with(|c| c.limits.trust_forwarded_for = true).await;
+    for i in 0..50 {
+        let (s, _, p) = login_from(&app, "203.0.113.7", OWNER_EMAIL, &format!("guess number {i}")).await;
+        assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "invalid-credentials"), "{p}");
+    }
+    // The stranger's network is locked out, even with the right password...
+    let (s, _, _) = login_from(&app, "203.0.113.7", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the failing network is locked");
+    // ...and so is the rest of its IPv6 /64, the unit one subscriber controls.
+    for _ in 0..5 {
+        login_from(&app, "2001:db8:7:7::1", OWNER_EMAIL, "wrong from v6").await;
+    }
+    let (s, _, _) = login_from(&app, "2001:db8:7:7:ffff::2", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "another address of the same /64 is locked too");
+    // The owner, from home, signs in.
+    let (s, _, v) = login_from(&app, "198.51.100.9", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "the owner was locked out by a stranger: {v}");
+
+    // Many networks, four guesses each (never enough to lock one): past the ceiling the
+    // account-wide lock shuts out every network that failed...
+    let ceiling = nobat_store::commands::ACCOUNT_CEILING;
+    for n in 0..ceiling {
+        let ip = format!("192.0.2.{}", n / 4 + 1);
+        let (s, _, _) = login_from(&app, &ip, OWNER_EMAIL, "spread-out guessing").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _, _) = login_from(&app, "192.0.2.1", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a network that failed is refused under the account-wide lock");
+    // ...but not the owner's clean one.
+    let (s, _, v) = login_from(&app, "198.51.100.9", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "a clean network is still heard: {v}");
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API tokens: expiry, revocation with the credentials they were minted under, re-authentication
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a token still opens the clinic's member list.
+async fn token_works(app: &TestApp, slug: &str, secret: &str) -> StatusCode {
+    get_with(&authed_client(secret), format!("{}/clinics/{slug}/members", app.api)).await.0
+}
+
+#[tokio::test]
+async fn api_tokens_expire_need_the_password_and_die_with_a_password_change_or_2fa_off() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let url = format!("{}/clinics/{}/tokens", app.api, seed.slug);
+    let mint = |body: Value| post_with(&app.client, url.clone(), body);
+
+    // A session alone does not mint: the password is asked for, and must be right.
+    let (s, p) = mint(json!({ "name": "no proof" })).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{p}");
+    let (s, p) = mint(json!({ "name": "bad proof", "password": "not the password" })).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{p}");
+    for days in [0, 366, 100_000] {
+        let (s, p) = mint(json!({ "name": "x", "password": OWNER_PASSWORD, "expires_in_days": days })).await;
+        assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("expires_in_days")), "{p}");
+    }
+    let db = app.db().await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM api_tokens").fetch_one(&db).await.unwrap();
+    assert_eq!(n, 0, "refused requests minted nothing");
+
+    // Every token expires: 90 days by default, or as asked (at most 365).
+    let (s, t) = mint(json!({ "name": "default", "password": OWNER_PASSWORD })).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let expires: jiff::Timestamp = t["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = expires.duration_since(jiff::Timestamp::now()).as_hours() / 24;
+    assert!((89..=90).contains(&days), "default life is 90 days: {days}");
+    let (s, short) = mint(json!({ "name": "short", "password": OWNER_PASSWORD, "expires_in_days": 1 })).await;
+    assert_eq!(s, StatusCode::CREATED, "{short}");
+    let short_secret = short["token"].as_str().unwrap();
+    assert_eq!(token_works(&app, &seed.slug, short_secret).await, StatusCode::OK);
+    // Its day has passed (moved into the past rather than waited for):
+    sqlx::query("UPDATE api_tokens SET expires_at_us = $1 WHERE id = $2")
+        .bind(jiff::Timestamp::now().as_microsecond() - 1)
+        .bind(short["id"].as_str().unwrap())
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(token_works(&app, &seed.slug, short_secret).await, StatusCode::UNAUTHORIZED, "an expired token");
+
+    // A password change revokes every token, in the same transaction, recorded.
+    let default_secret = t["token"].as_str().unwrap();
+    assert_eq!(token_works(&app, &seed.slug, default_secret).await, StatusCode::OK);
+    let new_password = "a brand new passphrase";
+    let (s, v) =
+        app.post("/me/password", json!({ "current_password": OWNER_PASSWORD, "new_password": new_password })).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(
+        token_works(&app, &seed.slug, default_secret).await,
+        StatusCode::UNAUTHORIZED,
+        "survived a new password"
+    );
+    let (live,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM api_tokens WHERE revoked_at_us IS NULL").fetch_one(&db).await.unwrap();
+    assert_eq!(live, 0);
+    let owner = authed_client(&login(&app.anon, &app.api, OWNER_EMAIL, new_password).await);
+    let (_, trail) =
+        get_with(&owner, format!("{}/clinics/{}/audit?entity=api_token&action=revoke", app.api, seed.slug)).await;
+    let notes: Vec<_> = trail.as_array().unwrap().iter().map(|e| e["note"].as_str().unwrap_or("")).collect();
+    assert!(notes.contains(&"the password was changed"), "the revocation is in the clinic's trail: {trail}");
+
+    // With 2FA on, minting needs the current code too; turning 2FA off revokes every token.
+    let (secret, _) = enable_2fa(&owner, &app.api).await;
+    let (s, p) = post_with(&owner, url.clone(), json!({ "name": "2fa", "password": new_password })).await;
+    assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "totp-required"), "{p}");
+    let (s, p) = post_with(
+        &owner,
+        url.clone(),
+        json!({ "name": "2fa", "password": new_password, "totp_code": wrong_code(&secret) }),
+    )
+    .await;
+    assert_eq!((s, problem(&p)), (StatusCode::UNAUTHORIZED, "totp-invalid"), "{p}");
+    let (s, t) = post_with(
+        &owner,
+        url.clone(),
+        json!({ "name": "2fa", "password": new_password, "totp_code": totp(&secret, 1) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let secret_2fa = t["token"].as_str().unwrap();
+    assert_eq!(token_works(&app, &seed.slug, secret_2fa).await, StatusCode::OK);
+    let (s, v) = post_with(&owner, format!("{}/me/2fa/disable", app.api), json!({ "password": new_password })).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(token_works(&app, &seed.slug, secret_2fa).await, StatusCode::UNAUTHORIZED, "survived 2FA off");
+    db.close().await;
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff invitations
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn adding_staff_is_an_invitation_that_reveals_nothing_and_needs_consent() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let members = format!("/clinics/{}/members", seed.slug);
+    let (s, v) = register(&app, "patient@test.nobat", "a patient's passphrase", "Pat Ient").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // An address with an account and one without get the same answer, with no password and
+    // no token in it.
+    let (s, existing) = put(&app, &members, json!({ "email": "patient@test.nobat", "role": "receptionist" })).await;
+    assert_eq!(s, StatusCode::OK, "{existing}");
+    let (s, fresh) = put(&app, &members, json!({ "email": "fresh@test.nobat", "role": "receptionist" })).await;
+    assert_eq!(s, StatusCode::OK, "{fresh}");
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&existing), keys(&fresh), "answer shapes differ: {existing} vs {fresh}");
+    for v in [&existing, &fresh] {
+        assert_eq!((v["status"].as_str(), &v["user"]), (Some("invited"), &Value::Null), "{v}");
+        assert!(v.get("initial_password").is_none(), "{v}");
+    }
+    let patient_token = invitation_token(&app, "patient@test.nobat").await;
+    let fresh_token = invitation_token(&app, "fresh@test.nobat").await;
+    for (v, t) in [(&existing, &patient_token), (&fresh, &fresh_token)] {
+        assert!(!v.to_string().contains(t.as_str()), "the inviter is shown the token: {v}");
+    }
+
+    // Nobody was added yet.
+    let (_, list) = app.get(&members).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "only the owner until someone accepts: {list}");
+    let patient = authed_client(&login(&app.anon, &app.api, "patient@test.nobat", "a patient's passphrase").await);
+    let (_, me) = get_with(&patient, format!("{}/me", app.api)).await;
+    assert_eq!(me["clinics"], json!([]), "{me}");
+
+    // The existing account accepts signed in as itself, not anonymously, not as someone else.
+    let accept = |t: &str| format!("{}/invitations/{t}/accept", app.api);
+    let (s, _, p) =
+        call(app.anon.post(accept(&patient_token)).json(&json!({ "password": "hijacker's password" }))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{p}");
+    let (s, p) = post_with(&app.client, accept(&patient_token), json!({})).await;
+    assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "wrong-account"), "{p}");
+    let (s, v) = post_with(&patient, accept(&patient_token), json!({})).await;
+    assert_eq!((s, v["role"].as_str()), (StatusCode::OK, Some("receptionist")), "{v}");
+    let (_, me) = get_with(&patient, format!("{}/me", app.api)).await;
+    assert_eq!(me["clinics"][0]["clinic_slug"].as_str(), Some(seed.slug.as_str()), "{me}");
+    let (s, p) = post_with(&patient, accept(&patient_token), json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "an invitation works once: {p}");
+
+    // A new address chooses a password; the policy applies.
+    let (s, _, p) = call(app.anon.post(accept(&fresh_token)).json(&json!({ "password": "short" }))).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")), "{p}");
+    let (s, _, v) = call(app.anon.post(accept(&fresh_token)).json(&json!({ "password": STAFF_PASSWORD }))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let fresh_client = authed_client(&login(&app.anon, &app.api, "fresh@test.nobat", STAFF_PASSWORD).await);
+    assert_eq!(
+        get_with(&fresh_client, format!("{}/clinics/{}/appointments", app.api, seed.slug)).await.0,
+        StatusCode::OK
+    );
+
+    // A current member's role changes at once.
+    let (s, v) = put(&app, &members, json!({ "email": "fresh@test.nobat", "role": "practitioner" })).await;
+    assert_eq!((s, v["status"].as_str(), v["user"].as_str()), (StatusCode::OK, Some("updated"), v["user"].as_str()));
+    let (_, list) = app.get(&members).await;
+    let roles: Vec<_> = list.as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap().to_owned()).collect();
+    assert!(roles.contains(&"practitioner".to_owned()), "{list}");
+
+    // An invitation lapses.
+    let (s, _) = put(&app, &members, json!({ "email": "late@test.nobat", "role": "receptionist" })).await;
+    assert_eq!(s, StatusCode::OK);
+    let late = invitation_token(&app, "late@test.nobat").await;
+    let db = app.db().await;
+    sqlx::query("UPDATE invitations SET expires_at_us = 1 WHERE email = 'late@test.nobat'").execute(&db).await.unwrap();
+    db.close().await;
+    let (s, _, p) = call(app.anon.post(accept(&late)).json(&json!({ "password": STAFF_PASSWORD }))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    // A week after it lapsed, the sweep forgets the invitation and scrubs its message.
+    let db = app.db().await;
+    sqlx::query("UPDATE outbox SET created_at_us = 1 WHERE topic = 'staff.invitation'").execute(&db).await.unwrap();
+    app.store.execute(nobat_store::Command::RetentionSweep).await.unwrap();
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invitations WHERE email = 'late@test.nobat'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the lapsed invitation is kept");
+    let payloads: Vec<(String,)> =
+        sqlx::query_as("SELECT payload FROM outbox WHERE topic = 'staff.invitation'").fetch_all(&db).await.unwrap();
+    assert!(payloads.iter().all(|(p,)| !p.contains(&late) && !p.contains("late@")), "{payloads:?}");
+    db.close().await;
+
+    // Both steps are in the clinic's trail.
+    let (_, trail) = app.get(&format!("/clinics/{}/audit?entity=invitation", seed.slug)).await;
+    let actions: Vec<_> = trail.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "invite").count(), 3, "{trail}");
+    assert_eq!(actions.iter().filter(|a| *a == "accept").count(), 2, "{trail}");
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotent replays are per caller, guests included
+// ---------------------------------------------------------------------------------------------
+
+/// A guest's request from a client address, with an Idempotency-Key.
+async fn guest_post(app: &TestApp, ip: &str, path: &str, key: &str, body: &Value) -> (StatusCode, HeaderMap, Value) {
+    call(
+        app.anon
+            .post(format!("{}{path}", app.api))
+            .header("x-forwarded-for", ip)
+            .header("idempotency-key", key)
+            .json(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn another_guest_repeating_a_key_and_body_does_not_get_the_booking_or_the_hold() {
+    let app = spawn_with(|c| c.limits.trust_forwarded_for = true).await;
+    let seed = seed(&app).await;
+    let free = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let (a, b) = ("203.0.113.5", "198.51.100.20");
+
+    // Guest A books; A's retry is replayed.
+    let body = booking(&free[0], "Guest A");
+    let (s, _, first) = guest_post(&app, a, &format!("{c}/appointments"), "key-K", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, h, again) = guest_post(&app, a, &format!("{c}/appointments"), "key-K", &body).await;
+    assert_eq!((s, header(&h, "idempotent-replayed")), (StatusCode::CREATED, Some("true")), "{again}");
+    assert_eq!(again["id"], first["id"]);
+    // Guest B, elsewhere, with the same key and body: not A's appointment, not A's link.
+    let (s, _, other) = guest_post(&app, b, &format!("{c}/appointments"), "key-K", &body).await;
+    let manage = first["manage_token"].as_str().unwrap();
+    assert!(!other.to_string().contains(manage), "another guest got the manage link: {other}");
+    assert_ne!(other["id"], first["id"], "another guest got the booking: {other}");
+    assert_eq!((s, problem(&other)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"), "{other}");
+
+    // The same for holds: a hold's id is what releases it.
+    let hold =
+        json!({ "service": free[1]["service"], "practitioner": free[1]["practitioner"], "start": free[1]["start"] });
+    let (s, _, mine) = guest_post(&app, a, &format!("{c}/holds"), "key-H", &hold).await;
+    assert_eq!(s, StatusCode::CREATED, "{mine}");
+    let (s, h, again) = guest_post(&app, a, &format!("{c}/holds"), "key-H", &hold).await;
+    assert_eq!((s, header(&h, "idempotent-replayed"), &again["id"]), (StatusCode::CREATED, Some("true"), &mine["id"]));
+    let (s, _, theirs) = guest_post(&app, b, &format!("{c}/holds"), "key-H", &hold).await;
+    assert_ne!(theirs["id"], mine["id"], "another guest got the hold: {theirs}");
+    assert_eq!((s, problem(&theirs)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"), "{theirs}");
+    app.stop().await;
+}
+
+/// The per-account sign-in rate limit must not become a lock-out either: a stranger spending
+/// the owner's email's budget from their network does not spend the owner's.
+#[tokio::test]
+async fn a_stranger_cannot_rate_limit_the_owner_out() {
+    let app = spawn_with(|c| {
+        c.limits.trust_forwarded_for = true;
+        c.limits.login_per_account = 5;
+    })
+    .await;
+    let mut limited = false;
+    for i in 0..10 {
+        let (s, _, p) = login_from(&app, "203.0.113.7", OWNER_EMAIL, &format!("guess {i}")).await;
+        limited |= s == StatusCode::TOO_MANY_REQUESTS;
+        assert!([StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&s), "{p}");
+    }
+    assert!(limited, "the stranger is rate-limited");
+    let (s, _, v) = login_from(&app, "198.51.100.9", OWNER_EMAIL, OWNER_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "the owner was rate-limited by a stranger's attempts: {v}");
     app.stop().await;
 }

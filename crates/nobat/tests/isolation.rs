@@ -49,6 +49,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/manage/{token}/access-log"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/register"),
+    // The invitation token is the capability; who may accept is checked inside.
+    ("post", "/api/v1/invitations/{token}/accept"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -224,6 +226,8 @@ impl Ids {
             ("user", "members") => &self.user,
             ("consent", "consents") => &self.consent,
             ("token", "manage") => &self.manage,
+            // Not an invitation: whatever it is, it opens nothing.
+            ("token", "invitations") => &self.manage,
             _ => return None,
         })
     }
@@ -382,10 +386,6 @@ fn check_classification(ops: &[Op]) {
     assert_eq!(ours, code, "POLICY must mirror nobat_core::access::CAPABILITIES");
 }
 
-async fn put(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) -> (StatusCode, Value) {
-    send(client, "put", &format!("{}{path}", app.api), Some(&body)).await
-}
-
 async fn post(app: &TestApp, client: &reqwest::Client, path: &str, body: Value) -> (StatusCode, Value) {
     send(client, "post", &format!("{}{path}", app.api), Some(&body)).await
 }
@@ -408,13 +408,16 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     for role in Role::ALL {
         let email = format!("{role}@{lower}.isolation.test");
         let name = format!("{label} {role} person");
-        let (s, m) =
-            put(app, &app.client, &format!("{c}/members"), json!({ "email": email, "role": role, "name": name })).await;
-        assert_eq!(s, StatusCode::OK, "{m}");
-        let session = login(&app.anon, &app.api, &email, m["initial_password"].as_str().unwrap()).await;
+        let user = invite_staff(app, &app.client, &c, json!({ "email": email, "role": role, "name": name })).await;
+        let session = login(&app.anon, &app.api, &email, STAFF_PASSWORD).await;
         let session = authed_client(&session);
-        let (s, t) =
-            post(app, &session, &format!("{c}/tokens"), json!({ "name": format!("{label} {role} token") })).await;
+        let (s, t) = post(
+            app,
+            &session,
+            &format!("{c}/tokens"),
+            json!({ "name": format!("{label} {role} token"), "password": STAFF_PASSWORD }),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED, "{t}");
         assert_eq!(t["role"], role.as_str());
         if role == Role::Admin {
@@ -423,7 +426,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
                 app,
                 &session,
                 &format!("{c}/tokens"),
-                json!({ "name": format!("{label} admin's practitioner token"), "role": "practitioner" }),
+                json!({ "name": format!("{label} admin's practitioner token"), "role": "practitioner", "password": STAFF_PASSWORD }),
             )
             .await;
             assert_eq!(s, StatusCode::CREATED, "{low}");
@@ -437,7 +440,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             secrets.extend([text(&low["id"]), text(&low["token"])]);
         }
         if role == Role::Receptionist {
-            (member, member_token) = (text(&m["user"]), text(&t["id"]));
+            (member, member_token) = (user, text(&t["id"]));
         }
         staff.push(Cred {
             label: format!("{label} {role} (session)"),
@@ -456,8 +459,13 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
         secrets.extend([email, name, text(&t["id"]), text(&t["token"])]);
     }
     // The operator owns both clinics; a token made for this one must not open the other.
-    let (s, t) =
-        post(app, &app.client, &format!("{c}/tokens"), json!({ "name": format!("operator's {label} token") })).await;
+    let (s, t) = post(
+        app,
+        &app.client,
+        &format!("{c}/tokens"),
+        json!({ "name": format!("operator's {label} token"), "password": OWNER_PASSWORD }),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     staff.push(Cred {
         label: format!("the operator's {label} token"),
@@ -604,7 +612,9 @@ fn probe_body(method: &str, path: &str) -> Option<Value> {
 /// a revoked token and a signed-out session.
 async fn unauthenticated(app: &TestApp, t: &Tenant) -> Vec<(String, reqwest::Client)> {
     let c = format!("/clinics/{}", t.seed.slug);
-    let (s, tok) = post(app, &app.client, &format!("{c}/tokens"), json!({ "name": "to revoke" })).await;
+    let (s, tok) =
+        post(app, &app.client, &format!("{c}/tokens"), json!({ "name": "to revoke", "password": OWNER_PASSWORD }))
+            .await;
     assert_eq!(s, StatusCode::CREATED, "{tok}");
     let (s, body) = app.delete(&format!("{c}/tokens/{}", text(&tok["id"]))).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{body}");

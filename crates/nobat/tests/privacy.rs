@@ -583,16 +583,14 @@ async fn the_export_holds_everything_about_one_patient_and_only_managers_get_it(
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // A receptionist sees the record but may neither export nor erase it.
-    let res = app
-        .client
-        .put(format!("{}{c}/members", app.api))
-        .json(&json!({ "email": "desk@test.nobat", "role": "receptionist", "name": "Desk Person" }))
-        .send()
-        .await
-        .unwrap();
-    let (s, added) = decode(res).await;
-    assert_eq!(s, StatusCode::OK, "{added}");
-    let secret = login(&app.anon, &app.api, "desk@test.nobat", added["initial_password"].as_str().unwrap()).await;
+    invite_staff(
+        &app,
+        &app.client,
+        &c,
+        json!({ "email": "desk@test.nobat", "role": "receptionist", "name": "Desk Person" }),
+    )
+    .await;
+    let secret = login(&app.anon, &app.api, "desk@test.nobat", STAFF_PASSWORD).await;
     let desk = authed_client(&secret);
     let (s, _) = decode(desk.get(format!("{}{c}/patients/{patient}", app.api)).send().await.unwrap()).await;
     assert_eq!(s, StatusCode::OK, "the receptionist is signed in and may view");

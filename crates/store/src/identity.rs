@@ -101,11 +101,41 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// After this instant the token is refused, as if revoked.
+    pub expires_at: Timestamp,
 }
 
 impl std::fmt::Debug for ApiToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiToken")
+            .field("id", &self.id)
+            .field("clinic", &self.clinic)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An invitation to work for a clinic, accepted by the holder of the invited address. The token
+/// that accepts it is kept as a keyed hash.
+#[derive(Clone, PartialEq)]
+pub struct Invitation {
+    pub id: String,
+    pub clinic: ClinicId,
+    /// Lower-cased.
+    pub email: String,
+    pub role: Role,
+    pub practitioner: Option<PractitionerId>,
+    /// A suggested name for a new account.
+    pub name: Option<String>,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub accepted_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
             .field("id", &self.id)
             .field("clinic", &self.clinic)
             .field("role", &self.role)
@@ -146,6 +176,37 @@ pub struct ClinicSecurity {
     pub require_staff_2fa: bool,
     pub verify_guest_contact: bool,
     pub retention_days: Option<u32>,
+}
+
+/// Who a sign-in attempt is for and where it comes from, as lockout counts it: a keyed hash of
+/// the lower-cased email (the same whether or not the account exists) and the client's network
+/// (its IPv4 address or IPv6 /64).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginKey {
+    pub account: String,
+    pub network: String,
+}
+
+/// The locks that apply to a sign-in attempt, read before the password is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginLock {
+    /// Failures in a row from this network, and its lock.
+    pub network_failures: i64,
+    pub network_until: Option<Timestamp>,
+    /// The account-wide lock (the ceiling over every network).
+    pub account_until: Option<Timestamp>,
+}
+
+impl LoginLock {
+    /// Until when this attempt is refused without being heard, if it is: while this network is
+    /// locked out of the account, or while the account-wide lock holds and this network has
+    /// failed before. A network with a clean record is still heard under the account-wide
+    /// lock, so a stranger cannot keep the owner out.
+    pub fn refused_until(&self, now: Timestamp) -> Option<Timestamp> {
+        let network = self.network_until.filter(|t| *t > now);
+        let account = self.account_until.filter(|t| *t > now && self.network_failures > 0);
+        network.into_iter().chain(account).max()
+    }
 }
 
 /// Compares two secrets' hashes without leaking where they first differ.

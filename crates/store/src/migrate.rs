@@ -32,6 +32,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "account_hardening",
+        sqlite: include_str!("../migrations/sqlite/0004_account_hardening.sql"),
+        postgres: include_str!("../migrations/postgres/0004_account_hardening.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -326,3 +326,45 @@ pub fn booking(slot: &Value, name: &str) -> Value {
         "patient": { "name": name, "phone": "+989121234567" }
     })
 }
+
+/// The password tests choose for staff accounts made by accepting an invitation.
+pub const STAFF_PASSWORD: &str = "staff member passphrase";
+
+/// The token of the newest invitation sent to `email`, read from its outbox message (nothing
+/// delivers messages yet; the inviter is never shown the token).
+pub async fn invitation_token(app: &TestApp, email: &str) -> String {
+    let db = app.db().await;
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT payload FROM outbox WHERE topic = 'staff.invitation' ORDER BY created_at_us DESC, id DESC",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    rows.iter()
+        .map(|(p,)| serde_json::from_str::<Value>(p).unwrap())
+        .find(|p| p["to"] == email)
+        .and_then(|p| p["token"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no invitation for {email} in the outbox"))
+}
+
+/// `client` (a staff manager) invites `body.email` to the clinic at `clinic_path`
+/// (`/clinics/<slug>`), and the invitee accepts as a new account with [`STAFF_PASSWORD`].
+/// Returns the new account's id.
+pub async fn invite_staff(app: &TestApp, client: &reqwest::Client, clinic_path: &str, body: Value) -> String {
+    let res = client.put(format!("{}{clinic_path}/members", app.api)).json(&body).send().await.unwrap();
+    let (s, v) = decode(res).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("invited")), "invite: {v}");
+    let email = body["email"].as_str().unwrap();
+    let token = invitation_token(app, email).await;
+    let res = app
+        .anon
+        .post(format!("{}/invitations/{token}/accept", app.api))
+        .json(&json!({ "password": STAFF_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = decode(res).await;
+    assert_eq!(s, StatusCode::OK, "accept: {v}");
+    v["user"].as_str().unwrap().to_owned()
+}

@@ -13,7 +13,9 @@ mod privacy;
 mod schedule;
 mod slot_lock;
 
-pub use accounts::{MemberChange, NewUser, TotpChange, lockout};
+pub use accounts::{
+    ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
+};
 pub use booking::BookRequest;
 pub use catalog::NewClinic;
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
@@ -25,7 +27,7 @@ pub use schedule::NewException;
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;
-use crate::identity::{ApiToken, ClinicSecurity, Consent, Session, User, Verification};
+use crate::identity::{ApiToken, ClinicSecurity, Consent, Invitation, LoginKey, Session, User, Verification};
 use crate::model::{Appointment, Clinic, Hold, Location, Practitioner};
 use crate::tx::WriteTx;
 use nobat_core::{
@@ -65,16 +67,32 @@ pub enum Command {
         user: UserId,
         actor: AuditActor,
     },
+    /// Invites someone to work for a clinic; `token` goes only into the outbox message.
+    Invite {
+        invitation: Invitation,
+        token: String,
+        actor: AuditActor,
+    },
+    /// The invitee accepts: the membership is made and the invitation spent.
+    AcceptInvitation {
+        token_hash: String,
+        invitee: Invitee,
+    },
     /// Adds, changes or (role `None`) removes a clinic membership.
     ChangeMember(MemberChange),
-    /// A successful sign-in: the session, and the failed-login count reset.
-    CreateSession(Session, Box<User>),
+    /// A successful sign-in: the session, and the failed-login counts of the network it came
+    /// from (and the account-wide one) reset.
+    CreateSession(Session, Box<User>, Option<LoginKey>),
     EndSession(String),
     TouchSession {
         id_hash: String,
         expires_at: jiff::Timestamp,
     },
-    LoginFailed(UserId),
+    /// A failed sign-in (or wrong password on an account page); `user` when the account exists.
+    LoginFailed {
+        key: LoginKey,
+        user: Option<UserId>,
+    },
     ChangeTotp(UserId, TotpChange),
     CreateToken(ApiToken, AuditActor),
     RevokeToken {
@@ -194,10 +212,12 @@ impl Command {
             Command::SetPassword { .. } => "set_password",
             Command::EraseAccount { .. } => "erase_account",
             Command::ChangeMember(_) => "change_member",
+            Command::Invite { .. } => "invite",
+            Command::AcceptInvitation { .. } => "accept_invitation",
             Command::CreateSession(..) => "create_session",
             Command::EndSession(_) => "end_session",
             Command::TouchSession { .. } => "touch_session",
-            Command::LoginFailed(_) => "login_failed",
+            Command::LoginFailed { .. } => "login_failed",
             Command::ChangeTotp(..) => "change_totp",
             Command::CreateToken(..) => "create_token",
             Command::RevokeToken { .. } => "revoke_token",
@@ -243,10 +263,12 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::SetPassword { user, hash, actor } => accounts::set_password(tx, *user, hash, actor).await,
         Command::EraseAccount { user, actor } => accounts::erase_account(tx, *user, actor).await,
         Command::ChangeMember(m) => accounts::change_member(tx, m).await,
-        Command::CreateSession(s, user) => accounts::create_session(tx, s, user).await,
+        Command::Invite { invitation, token, actor } => accounts::invite(tx, invitation, token, actor).await,
+        Command::AcceptInvitation { token_hash, invitee } => accounts::accept_invitation(tx, token_hash, invitee).await,
+        Command::CreateSession(s, user, key) => accounts::create_session(tx, s, user, key.as_ref()).await,
         Command::EndSession(id_hash) => accounts::end_session(tx, id_hash).await,
         Command::TouchSession { id_hash, expires_at } => accounts::touch_session(tx, id_hash, *expires_at).await,
-        Command::LoginFailed(user) => accounts::login_failed(tx, *user).await,
+        Command::LoginFailed { key, user } => accounts::login_failed(tx, key, *user).await,
         Command::ChangeTotp(user, change) => accounts::change_totp(tx, *user, change).await,
         Command::CreateToken(t, actor) => accounts::create_token(tx, t, actor).await,
         Command::RevokeToken { clinic, id, only_of, actor } => {

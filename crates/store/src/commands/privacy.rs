@@ -13,12 +13,12 @@ use serde_json::json;
 
 /// `s` with LIKE's wildcards escaped (for `LIKE … ESCAPE '\'`), so an address with `_` in it
 /// matches only itself.
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// What a scrubbed outbox message says instead of its payload.
-const REDACTED: &str = r#"{"redacted":true}"#;
+pub(crate) const REDACTED: &str = r#"{"redacted":true}"#;
 
 /// Wrong codes a verification accepts before it is spent.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
@@ -281,6 +281,14 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     let now = tx.now.as_microsecond();
     crate::db::query("DELETE FROM sessions WHERE expires_at_us <= $1").bind(now).execute(&mut *tx.conn).await?;
     let day = SignedDuration::from_hours(24).as_micros() as i64;
+    // Failed sign-ins older than a day whose lock has run out are forgotten.
+    crate::db::query(
+        "DELETE FROM login_failures WHERE updated_at_us <= $1 AND (locked_until_us IS NULL OR locked_until_us <= $2)",
+    )
+    .bind(now - day)
+    .bind(now)
+    .execute(&mut *tx.conn)
+    .await?;
     // A code is useless a day later; the message that carried it need not keep it or the
     // address. Delivered messages and stored idempotent answers go after a week.
     crate::db::query(
@@ -288,6 +296,19 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     )
     .bind(REDACTED)
     .bind(now - day)
+    .execute(&mut *tx.conn)
+    .await?;
+    // An invitation lives a week; after that neither it (an email address) nor the message
+    // that carried its token need stay.
+    crate::db::query("DELETE FROM invitations WHERE expires_at_us <= $1")
+        .bind(now - 7 * day)
+        .execute(&mut *tx.conn)
+        .await?;
+    crate::db::query(
+        "UPDATE outbox SET payload = $1 WHERE topic = 'staff.invitation' AND created_at_us <= $2 AND payload <> $1",
+    )
+    .bind(REDACTED)
+    .bind(now - 7 * day)
     .execute(&mut *tx.conn)
     .await?;
     crate::db::query("DELETE FROM outbox WHERE done_at_us IS NOT NULL AND done_at_us <= $1")

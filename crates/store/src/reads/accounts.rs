@@ -3,9 +3,10 @@
 
 use crate::db::Row;
 use crate::error::{StoreError, StoreResult};
-use crate::identity::{ApiToken, MemberView, Membership, Session, User};
+use crate::identity::{ApiToken, Invitation, LoginKey, LoginLock, MemberView, Membership, Session, User};
 use crate::rows::{int, opt_int, opt_parse, opt_text, parse, text, ts};
 use crate::{Store, rows};
+use jiff::Timestamp;
 use nobat_core::{ClinicId, UserId};
 
 const USER_COLS: &str = "u.id, u.email, u.name, u.password_hash, u.is_operator, u.totp_secret, u.totp_pending, \
@@ -39,11 +40,17 @@ fn token(row: &Row) -> StoreResult<ApiToken> {
         created_at: ts(row, "token_created_at_us")?,
         last_used_at: opt_int(row, "last_used_at_us")?.map(rows::micros).transpose()?,
         revoked_at: opt_int(row, "revoked_at_us")?.map(rows::micros).transpose()?,
+        // Tokens from before expiry existed were given one by the migration; NULL cannot occur
+        // but reads as already expired.
+        expires_at: opt_int(row, "token_expires_at_us")?
+            .map(rows::micros)
+            .transpose()?
+            .unwrap_or(Timestamp::UNIX_EPOCH),
     })
 }
 
 const TOKEN_COLS: &str = "t.clinic_id, t.id AS token_id, t.user_id, t.name AS token_name, t.role, t.token_hash, \
-     t.created_at_us AS token_created_at_us, t.last_used_at_us, t.revoked_at_us";
+     t.created_at_us AS token_created_at_us, t.last_used_at_us, t.revoked_at_us, t.expires_at_us AS token_expires_at_us";
 
 fn member_view(row: &Row) -> StoreResult<MemberView> {
     Ok(MemberView {
@@ -110,14 +117,17 @@ impl Store {
         Ok(Some((s, u)))
     }
 
-    /// An unrevoked API token by the hash of its secret, with its user.
-    pub async fn token(&self, token_hash: &str) -> StoreResult<Option<(ApiToken, User)>> {
+    /// A live API token (neither revoked nor expired at `now`) by the hash of its secret, with
+    /// its user.
+    pub async fn token(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<(ApiToken, User)>> {
         let mut conn = self.reader().await?;
         let sql = format!(
             "SELECT {TOKEN_COLS}, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at_us IS NULL"
+             WHERE t.token_hash = $1 AND t.revoked_at_us IS NULL AND t.expires_at_us > $2"
         );
-        let Some(row) = crate::db::query(sql).bind(token_hash).fetch_optional(&mut conn).await? else {
+        let Some(row) =
+            crate::db::query(sql).bind(token_hash).bind(now.as_microsecond()).fetch_optional(&mut conn).await?
+        else {
             return Ok(None);
         };
         Ok(Some((token(&row)?, user(&row)?)))
@@ -172,5 +182,54 @@ impl Store {
                 .fetch_one(&mut conn)
                 .await?;
         Ok(u64::try_from(int(&row, "n")?).unwrap_or(0))
+    }
+
+    /// The locks that apply to a sign-in attempt for `key` (see [`LoginLock::refused_until`]).
+    pub async fn login_lock(&self, key: &LoginKey) -> StoreResult<LoginLock> {
+        let mut conn = self.reader().await?;
+        let rows = crate::db::query(
+            "SELECT network, failures, locked_until_us FROM login_failures WHERE account_key = $1 AND network IN ($2, $3)",
+        )
+        .bind(&key.account)
+        .bind(&key.network)
+        .bind(crate::commands::ACCOUNT_WIDE)
+        .fetch_all(&mut conn)
+        .await?;
+        let mut lock = LoginLock::default();
+        for r in &rows {
+            let until = opt_int(r, "locked_until_us")?.map(rows::micros).transpose()?;
+            if text(r, "network")? == crate::commands::ACCOUNT_WIDE {
+                lock.account_until = until;
+            } else {
+                lock.network_failures = int(r, "failures")?;
+                lock.network_until = until;
+            }
+        }
+        Ok(lock)
+    }
+
+    /// A pending (not yet accepted) invitation by the hash of its token.
+    pub async fn invitation_by_token(&self, token_hash: &str) -> StoreResult<Option<Invitation>> {
+        let mut conn = self.reader().await?;
+        let row = crate::db::query(
+            "SELECT clinic_id, id, email, role, practitioner_id, name, token_hash, created_at_us, expires_at_us, \
+             accepted_at_us FROM invitations WHERE token_hash = $1 AND accepted_at_us IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut conn)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(Invitation {
+            id: text(&r, "id")?,
+            clinic: parse(&r, "clinic_id")?,
+            email: text(&r, "email")?,
+            role: parse(&r, "role")?,
+            practitioner: opt_parse(&r, "practitioner_id")?,
+            name: opt_text(&r, "name")?,
+            token_hash: text(&r, "token_hash")?,
+            created_at: ts(&r, "created_at_us")?,
+            expires_at: ts(&r, "expires_at_us")?,
+            accepted_at: opt_int(&r, "accepted_at_us")?.map(rows::micros).transpose()?,
+        }))
     }
 }

@@ -7,7 +7,8 @@
 
 use crate::problem::ApiError;
 use axum::extract::{ConnectInfo, MatchedPath, Request};
-use axum::http::{Method, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -23,7 +24,7 @@ pub struct LimitSettings {
     pub api_per_ip: u32,
     /// Sign-in and registration attempts, per IP.
     pub login_per_ip: u32,
-    /// Sign-in attempts, per account (email).
+    /// Sign-in attempts, per account (email) and client network.
     pub login_per_account: u32,
     /// One-time codes requested or tried, per IP.
     pub codes_per_ip: u32,
@@ -118,8 +119,11 @@ impl Limits {
     }
 
     /// Per-account sign-in limit (called by the login handler with the email).
-    pub fn login_account(&self, email: &str) -> Result<(), ApiError> {
-        self.login_account.check(email)
+    /// Keyed by the email *and* the caller's network: keyed by the email alone, a stranger
+    /// sending a few attempts a minute would keep the owner from signing in anywhere.
+    /// Guessing spread over many networks is bounded by the lockout's account-wide ceiling.
+    pub fn login_account(&self, email: &str, network: &str) -> Result<(), ApiError> {
+        self.login_account.check(&format!("{email} from {network}"))
     }
 
     /// Per-account booking limit (called with the signed-in user's id).
@@ -132,10 +136,9 @@ impl Limits {
         self.codes_contact.check(contact_key)
     }
 
-    fn client_ip(&self, req: &Request) -> Option<IpAddr> {
+    fn client_ip(&self, headers: &HeaderMap, extensions: &Extensions) -> Option<IpAddr> {
         if self.trust_forwarded_for
-            && let Some(ip) = req
-                .headers()
+            && let Some(ip) = headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.rsplit(',').next())
@@ -143,7 +146,13 @@ impl Limits {
         {
             return Some(ip);
         }
-        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+        extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    }
+
+    /// The caller's network as limits, lockout and idempotent replays name it: its IPv4
+    /// address or IPv6 /64 (`unknown` when the server cannot tell, e.g. in-process calls).
+    pub fn client_network(&self, headers: &HeaderMap, extensions: &Extensions) -> String {
+        self.client_ip(headers, extensions).map_or_else(|| "unknown".to_owned(), client_key)
     }
 
     /// The buckets a request falls in, by its route template and method.
@@ -161,7 +170,7 @@ impl Limits {
                 b.forget_idle();
             }
         }
-        let Some(ip) = self.client_ip(req) else { return Ok(()) };
+        let Some(ip) = self.client_ip(req.headers(), req.extensions()) else { return Ok(()) };
         let ip = client_key(ip);
         self.api.check(&ip)?;
         let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str()).unwrap_or("");
@@ -194,6 +203,27 @@ fn client_key(ip: IpAddr) -> String {
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
         },
+    }
+}
+
+/// The caller's network (see [`Limits::client_network`]), for handlers that key something on it.
+#[derive(Debug, Clone)]
+pub struct ClientNet(pub String);
+
+impl axum::extract::FromRequestParts<crate::AppState> for ClientNet {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(state.auth.limits.client_network(&parts.headers, &parts.extensions)))
+    }
+}
+
+impl ClientNet {
+    /// Who is asking, as idempotent replays tell callers apart: a signed-in caller or token by
+    /// its audit id; a guest — who has no identity — by the network they call from, so that a
+    /// stranger repeating a guest's key and body elsewhere does not get the guest's booking
+    /// (and its manage link) replayed.
+    pub fn replay_caller(&self, audit_id: &str) -> String {
+        if audit_id == nobat_store::AuditActor::guest().id { format!("guest@{}", self.0) } else { audit_id.to_owned() }
     }
 }
 

@@ -6,7 +6,10 @@
 //!   own, so every unsafe request (POST, PUT, PATCH, DELETE) with one must also carry the
 //!   session's CSRF token in `X-CSRF-Token`; bearer credentials need not.
 //!
-//! A credential that is present but wrong is a 401, never a silent fall-back to anonymous.
+//! A bearer credential that is present but wrong, expired or revoked is a 401, never a silent
+//! fall-back to anonymous. A cookie is different: browsers send it on their own, so one whose
+//! session has ended, or that arrives with a cross-site request, makes the request anonymous
+//! (public routes keep working; staff routes answer 401 for want of a sign-in).
 
 use crate::AppState;
 use crate::problem::{ApiError, ApiResult};
@@ -105,9 +108,9 @@ async fn resolve(parts: &Parts, state: &AppState) -> ApiResult<Option<Principal>
     if let Some(secret) = bearer.as_deref().filter(|t| t.starts_with(TOKEN_PREFIX)) {
         let (token, user) = state
             .store
-            .token(&keys.token_hash(secret))
+            .token(&keys.token_hash(secret), now)
             .await?
-            .ok_or_else(|| unauthenticated("this API token is not valid or was revoked"))?;
+            .ok_or_else(|| unauthenticated("this API token is not valid, was revoked or has expired"))?;
         if user.disabled {
             return Err(unauthenticated("this account is disabled"));
         }

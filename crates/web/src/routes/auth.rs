@@ -1,6 +1,7 @@
 //! Signing in and out, and registering as a patient.
 
 use crate::AppState;
+use crate::auth::limits::ClientNet;
 use crate::auth::principal::{COOKIE, SESSION_PREFIX, SignedIn, Via};
 use crate::auth::{keys, password, totp};
 use crate::extract::ApiJson;
@@ -11,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use jiff::Timestamp;
 use nobat_core::UserId;
 use nobat_store::commands::{NewUser, TotpChange};
-use nobat_store::identity::{Session, User};
+use nobat_store::identity::{LoginKey, Session, User};
 use nobat_store::{AuditActor, Command, Output, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -83,43 +84,42 @@ pub(crate) fn normalise_email(field: &str, raw: &str) -> ApiResult<String> {
     Ok(email)
 }
 
-/// Sign in. Repeated failures lock the account for a while (30 s, doubling, up to an hour);
-/// with 2FA on, a code or a recovery code is needed too.
+/// Sign in. Repeated failures from one network lock that network out of the account for a
+/// while (30 s, doubling, up to an hour); with 2FA on, a code or a recovery code is needed too.
+/// A locked account, an unknown email and a wrong password get the same answer.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginInput,
     responses((status = 200, body = SessionDto),
-              (status = 401, body = Problem, content_type = "application/problem+json", description = "wrong credentials, or a second factor is needed"),
-              (status = 429, body = Problem, content_type = "application/problem+json", description = "too many attempts; the account is locked for a while")))]
+              (status = 401, body = Problem, content_type = "application/problem+json", description = "wrong credentials (or locked for a while), or a second factor is needed"),
+              (status = 429, body = Problem, content_type = "application/problem+json", description = "too many attempts from this address or for this email")))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientNet(network): ClientNet,
     body: ApiJson<LoginInput>,
 ) -> ApiResult<(HeaderMap, Json<SessionDto>)> {
     let input = body.value;
     let email = input.email.trim().to_lowercase();
-    state.auth.limits.login_account(&email)?;
+    state.auth.limits.login_account(&email, &network)?;
     let now = Timestamp::now();
+    let key = login_key(&state, &email, network);
     let user = state.store.user_by_email(&email).await?;
-    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|t| *t > now) {
-        let secs = until.duration_since(now).as_secs().max(1) as u64;
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "account-locked",
-            "Too many failed sign-ins",
-            format!("this account is locked for {secs} s after repeated failed sign-ins"),
-        )
-        .retry_after(secs));
-    }
+    let lock = state.store.login_lock(&key).await?;
+    // The password is checked even when the answer is already decided (unknown email, locked),
+    // so that every refusal costs the same time and none tells an address that exists.
     let ok = password::verify(input.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    if lock.refused_until(now).is_some() {
+        metrics::counter!("nobat_logins_total", "outcome" => "locked").increment(1);
+        return Err(invalid_credentials());
+    }
     metrics::counter!("nobat_logins_total", "outcome" => if ok { "password_ok" } else { "password_wrong" })
         .increment(1);
     let known = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        if let Some(id) = known {
-            state.store.execute(Command::LoginFailed(id)).await?;
-        }
+        state.store.execute(Command::LoginFailed { key, user: known }).await?;
         return Err(invalid_credentials());
     };
     if let Some(sealed) = &user.totp_secret {
-        second_factor(&state, &user, sealed, input.totp_code.as_deref(), input.recovery_code.as_deref(), now).await?;
+        let factor = SecondFactor { code: input.totp_code.as_deref(), recovery: input.recovery_code.as_deref() };
+        second_factor(&state, &user, sealed, factor, &key, now).await?;
     }
     let secret = format!("{SESSION_PREFIX}{}", keys::random_b64(32));
     let session = Session {
@@ -130,7 +130,7 @@ pub async fn login(
         last_seen: now,
         expires_at: now.checked_add(state.auth.session_idle).unwrap_or(now),
     };
-    state.store.execute(Command::CreateSession(session.clone(), Box::new(user.clone()))).await?;
+    state.store.execute(Command::CreateSession(session.clone(), Box::new(user.clone()), Some(key))).await?;
     let mut headers = HeaderMap::new();
     if !input.bearer {
         headers.insert(header::SET_COOKIE, session_cookie(&state, &secret, state.auth.session_idle.as_secs())?);
@@ -146,15 +146,30 @@ pub async fn login(
     ))
 }
 
-async fn second_factor(
+/// How lockout names a sign-in attempt: a keyed hash of the email (computed alike for
+/// addresses without an account) and the caller's network.
+pub(crate) fn login_key(state: &AppState, email: &str, network: String) -> LoginKey {
+    LoginKey { account: state.auth.keys.token_hash(&format!("login:{}", email.trim().to_lowercase())), network }
+}
+
+/// What the caller sent as a second factor.
+#[derive(Clone, Copy)]
+pub(crate) struct SecondFactor<'a> {
+    pub code: Option<&'a str>,
+    pub recovery: Option<&'a str>,
+}
+
+/// Checks a second factor; wrong codes count towards the lockout of `key`.
+pub(crate) async fn second_factor(
     state: &AppState,
     user: &User,
     sealed: &str,
-    code: Option<&str>,
-    recovery: Option<&str>,
+    factor: SecondFactor<'_>,
+    key: &LoginKey,
     now: Timestamp,
 ) -> ApiResult<()> {
-    match (code.filter(|c| !c.trim().is_empty()), recovery.filter(|c| !c.trim().is_empty())) {
+    let failed = || Command::LoginFailed { key: key.clone(), user: Some(user.id) };
+    match (factor.code.filter(|c| !c.trim().is_empty()), factor.recovery.filter(|c| !c.trim().is_empty())) {
         (Some(code), _) => {
             let secret = totp::open(&state.auth.keys, sealed).ok_or_else(|| {
                 tracing::error!(user = %user.id, "a TOTP secret does not decrypt: was the secret key changed?");
@@ -166,7 +181,7 @@ async fn second_factor(
                 )
             })?;
             let Some(step) = totp::check(&secret, code, now.as_second().max(0) as u64) else {
-                state.store.execute(Command::LoginFailed(user.id)).await?;
+                state.store.execute(failed()).await?;
                 return Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "totp-invalid",
@@ -193,7 +208,7 @@ async fn second_factor(
             let used = state.store.execute(Command::ChangeTotp(user.id, TotpChange::UseRecovery(hash))).await;
             if matches!(used, Err(StoreError::Domain(_))) {
                 // A wrong recovery code is a failed sign-in like a wrong TOTP code.
-                state.store.execute(Command::LoginFailed(user.id)).await?;
+                state.store.execute(failed()).await?;
             }
             used.map_err(|e| match e {
                 StoreError::Domain(_) => ApiError::new(
@@ -317,12 +332,20 @@ pub fn new_user(id: UserId, email: String, name: String, password_hash: String, 
 }
 
 /// Checks the signed-in user's password before a sensitive change (new password, 2FA off,
-/// erasure). Wrong guesses count towards the same lockout as sign-ins, so a stolen session
-/// cannot be used to guess the password.
-pub(crate) async fn confirm_password(state: &AppState, user: &User, field: &str, password: String) -> ApiResult<()> {
+/// erasure, a new API token). Wrong guesses count towards the same lockout as sign-ins from
+/// the caller's network, so a stolen session cannot be used to guess the password. The holder
+/// is signed in, so a lock is said plainly here (429), unlike at sign-in.
+pub(crate) async fn confirm_password(
+    state: &AppState,
+    user: &User,
+    network: &str,
+    field: &str,
+    password: String,
+) -> ApiResult<LoginKey> {
     let now = Timestamp::now();
     let fresh = state.store.user(user.id).await?;
-    if let Some(until) = fresh.locked_until.filter(|t| *t > now) {
+    let key = login_key(state, &fresh.email, network.to_owned());
+    if let Some(until) = state.store.login_lock(&key).await?.refused_until(now) {
         let secs = until.duration_since(now).as_secs().max(1) as u64;
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -333,8 +356,8 @@ pub(crate) async fn confirm_password(state: &AppState, user: &User, field: &str,
         .retry_after(secs));
     }
     if !password::verify(password, Some(fresh.password_hash)).await {
-        state.store.execute(Command::LoginFailed(user.id)).await?;
+        state.store.execute(Command::LoginFailed { key, user: Some(user.id) }).await?;
         return Err(ApiError::invalid(field, "the password is wrong"));
     }
-    Ok(())
+    Ok(key)
 }

@@ -7,6 +7,7 @@
 
 use crate::AppState;
 use crate::auth::grant::Visitor;
+use crate::auth::limits::ClientNet;
 use crate::auth::links;
 use crate::context::{ClinicCtx, body_id, instant};
 use crate::dto::*;
@@ -134,6 +135,7 @@ pub(crate) fn booked(state: &AppState, ctx: &ClinicCtx, a: &Appointment) -> Book
 pub async fn create_hold(
     State(state): State<AppState>,
     visitor: Visitor,
+    net: ClientNet,
     key: IdempotencyKey,
     body: ApiJson<HoldInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<HoldDto>)> {
@@ -153,7 +155,11 @@ pub async fn create_hold(
         start: instant("start", &input.start)?,
         ttl: state.hold_ttl,
         actor: acting.actor,
-        idempotency: idempotency(key, fingerprint(&["hold", &ctx.clinic.id.to_string(), &body.canonical])),
+        // Who asks is part of the request (see `book`): a hold's id is its capability.
+        idempotency: idempotency(
+            key,
+            fingerprint(&["hold", &ctx.clinic.id.to_string(), &net.replay_caller(&acting.audit.id), &body.canonical]),
+        ),
     };
     match state.store.execute(Command::Hold(req)).await? {
         Output::Hold { hold, replayed } => {
@@ -196,6 +202,7 @@ pub async fn release_hold(
 pub async fn book(
     State(state): State<AppState>,
     visitor: Visitor,
+    net: ClientNet,
     key: IdempotencyKey,
     body: ApiJson<BookInput>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
@@ -238,8 +245,8 @@ pub async fn book(
     }
     // Who asks is part of the request: someone else's retry with the same key and body does not
     // get this booking (and its manage link) replayed to them.
-    let idempotency =
-        idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &acting.audit.id, &body.canonical]));
+    let caller = net.replay_caller(&acting.audit.id);
+    let idempotency = idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &caller, &body.canonical]));
     let req = BookRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,

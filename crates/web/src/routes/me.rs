@@ -3,6 +3,7 @@
 
 use super::auth::UserDto;
 use crate::AppState;
+use crate::auth::limits::ClientNet;
 use crate::auth::principal::SignedIn;
 use crate::auth::{password, totp};
 use crate::dto::AppointmentDto;
@@ -76,7 +77,8 @@ pub struct PasswordInput {
     pub new_password: String,
 }
 
-/// Change my password. Every session (this one too) ends; sign in again.
+/// Change my password. Every session (this one too) ends, and every API token is revoked;
+/// sign in again.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", security(("bearer" = []), ("session" = [])),
     request_body = PasswordInput,
     responses((status = 204, description = "changed"), (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -84,10 +86,11 @@ pub struct PasswordInput {
 pub async fn change_password(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientNet(network): ClientNet,
     body: ApiJson<PasswordInput>,
 ) -> ApiResult<StatusCode> {
     let input = body.value;
-    super::auth::confirm_password(&state, &me.0.user, "current_password", input.current_password).await?;
+    super::auth::confirm_password(&state, &me.0.user, &network, "current_password", input.current_password).await?;
     password::check_policy("new_password", &input.new_password)?;
     let hash = password::hash(input.new_password).await?;
     state.store.execute(Command::SetPassword { user: me.0.user.id, hash, actor: me.0.actor(None) }).await?;
@@ -165,17 +168,18 @@ pub struct TotpOffInput {
     pub password: String,
 }
 
-/// Turn two-factor authentication off (needs the password). In a clinic that requires it,
-/// staff lose access until it is on again.
+/// Turn two-factor authentication off (needs the password). Every API token is revoked. In a
+/// clinic that requires it, staff lose access until it is on again.
 #[utoipa::path(post, path = "/api/v1/me/2fa/disable", tag = "accounts", security(("bearer" = []), ("session" = [])),
     request_body = TotpOffInput,
     responses((status = 204, description = "off"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn totp_disable(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientNet(network): ClientNet,
     body: ApiJson<TotpOffInput>,
 ) -> ApiResult<StatusCode> {
-    super::auth::confirm_password(&state, &me.0.user, "password", body.value.password).await?;
+    super::auth::confirm_password(&state, &me.0.user, &network, "password", body.value.password).await?;
     state.store.execute(Command::ChangeTotp(me.0.user.id, TotpChange::Disable)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -189,6 +193,8 @@ pub struct TokenDto {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// The token stops working at this instant.
+    pub expires_at: String,
     /// Only when the token is created: the secret itself. It is not stored and cannot be
     /// shown again.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +212,7 @@ impl TokenDto {
             created_at: show(t.created_at),
             last_used_at: t.last_used_at.map(show),
             revoked_at: t.revoked_at.map(show),
+            expires_at: show(t.expires_at),
             token: secret,
         }
     }
@@ -255,9 +262,10 @@ pub struct ErasedAccountDto {
 pub async fn erase_me(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientNet(network): ClientNet,
     body: ApiJson<EraseMeInput>,
 ) -> ApiResult<Json<ErasedAccountDto>> {
-    super::auth::confirm_password(&state, &me.0.user, "password", body.value.password).await?;
+    super::auth::confirm_password(&state, &me.0.user, &network, "password", body.value.password).await?;
     let actor = nobat_store::AuditActor::new(format!("user:{}", me.0.user.id), "the account holder");
     match state.store.execute(Command::EraseAccount { user: me.0.user.id, actor }).await? {
         nobat_store::Output::Count(n) => Ok(Json(ErasedAccountDto { patient_records_erased: n })),

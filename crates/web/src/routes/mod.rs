@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod directory;
 pub mod front_desk;
 pub mod health;
+pub mod invitations;
 pub mod manage;
 pub mod me;
 pub mod patients;
@@ -49,6 +50,7 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(manage::access_log))
         .routes(routes!(auth::login))
         .routes(routes!(auth::register))
+        .routes(routes!(invitations::accept))
 }
 
 /// The signed-in user's own account.

@@ -4,8 +4,9 @@
 use super::me::TokenDto;
 use crate::AppState;
 use crate::auth::grant::Staff;
+use crate::auth::keys;
+use crate::auth::limits::ClientNet;
 use crate::auth::principal::Via;
-use crate::auth::{keys, password};
 use crate::context::body_id;
 use crate::extract::{ApiJson, ApiQuery, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
@@ -17,7 +18,7 @@ use nobat_core::{TokenId, UserId};
 use nobat_store::Command;
 use nobat_store::audit::{AuditFilter, AuditRecord};
 use nobat_store::commands::MemberChange;
-use nobat_store::identity::{ApiToken, ClinicSecurity};
+use nobat_store::identity::{ApiToken, ClinicSecurity, Invitation};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -61,7 +62,7 @@ pub struct MemberInput {
     pub email: String,
     /// owner, admin, practitioner or receptionist.
     pub role: String,
-    /// Their name, if the account is new.
+    /// Their name, suggested for the account if they make a new one when accepting.
     pub name: Option<String>,
     /// The practitioner record this member is, if they see patients.
     pub practitioner: Option<String>,
@@ -69,16 +70,27 @@ pub struct MemberInput {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberAddedDto {
-    pub user: String,
+    /// `updated` — they were already a member and their role changed; `invited` — an invitation
+    /// went to the address, to accept through the link it carries (whether or not the address
+    /// has an account here: the answer does not say).
+    pub status: String,
+    /// The member, when `updated`.
+    pub user: Option<String>,
     pub role: String,
-    /// Only when a new account was made: its first password, shown once. Pass it on
-    /// privately; they should change it at first sign-in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_password: Option<String>,
+    /// The invitation, when `invited`.
+    pub invitation: Option<String>,
+    /// When the invitation lapses, when `invited`.
+    pub expires_at: Option<String>,
 }
 
-/// Give someone a role in this clinic (or change it). An account is made for a new email.
-/// Admins may not appoint owners.
+/// How long an invitation can be accepted.
+const INVITATION_DAYS: i64 = 7;
+
+/// Give someone a role in this clinic. A current member's role changes at once; anyone else is
+/// sent an invitation, which they accept (`POST /api/v1/invitations/{token}/accept`) signed in
+/// or by choosing a password. The answer is the same whether or not the address has an
+/// account, and never carries a password or the invitation's token. Admins may not appoint
+/// owners.
 #[utoipa::path(put, path = "/api/v1/clinics/{clinic}/members", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path)), request_body = MemberInput,
     responses((status = 200, body = MemberAddedDto), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -93,16 +105,6 @@ pub async fn put_member(
     let role: Role = input.role.parse().map_err(|e: String| ApiError::invalid("role", e))?;
     let email = super::auth::normalise_email("email", &input.email)?;
     let practitioner = input.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?;
-    if let Some(p) = practitioner {
-        // Checked before an account may be made, so a bad id never leaves an orphan account.
-        match state.store.practitioner(staff.ctx.clinic.id, p).await {
-            Ok(_) => {}
-            Err(nobat_store::StoreError::NotFound(_)) => {
-                return Err(ApiError::invalid("practitioner", "no such practitioner in this clinic"));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
     let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if name.is_some_and(|n| n.chars().count() > 200 || n.chars().any(char::is_control)) {
         return Err(ApiError::invalid("name", "give a name of 1 to 200 characters"));
@@ -115,31 +117,54 @@ pub async fn put_member(
             format!("a {} may not appoint a {role}", staff.role),
         ));
     }
-    let existing = state.store.user_by_email(&email).await?;
-    if let Some(u) = &existing
-        && let Some(m) = state.store.membership(staff.ctx.clinic.id, u.id).await?
-        && !staff.role.may_assign(m.role)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Not allowed",
-            format!("a {} may not change a {}", staff.role, m.role),
-        ));
-    }
-    let (user, initial_password) = match existing {
-        Some(u) => (u.id, None),
-        None => {
-            let name = name.unwrap_or(&email).to_owned();
-            let pw = password::generate();
-            let u = super::auth::create_user(&state, email, name, pw.clone(), false, staff.actor()).await?;
-            (u.id, Some(pw))
-        }
+    let clinic = staff.ctx.clinic.id;
+    // Members are listed to staff managers already: telling one apart reveals nothing.
+    let member = match state.store.user_by_email(&email).await? {
+        Some(u) => state.store.membership(clinic, u.id).await?,
+        None => None,
     };
-    let change =
-        MemberChange { clinic: staff.ctx.clinic.id, user, role: Some(role), practitioner, actor: staff.actor() };
-    state.store.execute(Command::ChangeMember(change)).await?;
-    Ok(Json(MemberAddedDto { user: user.to_string(), role: role.to_string(), initial_password }))
+    if let Some(m) = member {
+        if !staff.role.may_assign(m.role) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Not allowed",
+                format!("a {} may not change a {}", staff.role, m.role),
+            ));
+        }
+        let change = MemberChange { clinic, user: m.user, role: Some(role), practitioner, actor: staff.actor() };
+        state.store.execute(Command::ChangeMember(change)).await?;
+        return Ok(Json(MemberAddedDto {
+            status: "updated".into(),
+            user: Some(m.user.to_string()),
+            role: role.to_string(),
+            invitation: None,
+            expires_at: None,
+        }));
+    }
+    let token = format!("nbi_{}", keys::random_b64(32));
+    let now = jiff::Timestamp::now();
+    let invitation = Invitation {
+        id: uuid::Uuid::now_v7().to_string(),
+        clinic,
+        email,
+        role,
+        practitioner,
+        name: name.map(str::to_owned),
+        token_hash: state.auth.keys.token_hash(&token),
+        created_at: now,
+        expires_at: now.checked_add(jiff::SignedDuration::from_hours(24 * INVITATION_DAYS)).unwrap_or(now),
+        accepted_at: None,
+    };
+    let cmd = Command::Invite { invitation: invitation.clone(), token, actor: staff.actor() };
+    state.store.execute(cmd).await?;
+    Ok(Json(MemberAddedDto {
+        status: "invited".into(),
+        user: None,
+        role: role.to_string(),
+        invitation: Some(invitation.id),
+        expires_at: Some(invitation.expires_at.to_string()),
+    }))
 }
 
 /// Take someone's role in this clinic away (their API tokens here are revoked too). The last
@@ -176,16 +201,33 @@ pub struct TokenInput {
     pub name: String,
     /// The token's role; at most the creator's own (default: the creator's).
     pub role: Option<String>,
+    /// Days until the token stops working: 1 to 365, default 90.
+    pub expires_in_days: Option<u32>,
+    /// Required: the creator's current password. Minting a credential needs a fresh proof, not
+    /// only a session.
+    pub password: Option<String>,
+    /// The current code from the authenticator app, when the creator has two-factor on.
+    pub totp_code: Option<String>,
 }
 
-/// Create an API token for myself in this clinic. The secret is shown once.
+/// Default and longest life of an API token, in days.
+const TOKEN_DAYS_DEFAULT: u32 = 90;
+const TOKEN_DAYS_MAX: u32 = 365;
+
+/// Create an API token for myself in this clinic. Needs my password (and a current TOTP code
+/// when two-factor is on). It expires (90 days unless asked otherwise, at most 365); changing
+/// the password or turning two-factor off revokes it. The secret is shown once.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/tokens", tag = "staff", security(("session" = [])),
     params(("clinic" = String, Path)), request_body = TokenInput,
-    responses((status = 201, body = TokenDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = TokenDto), (status = 401, body = Problem, content_type = "application/problem+json", description = "a second factor is needed or wrong"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json", description = "too many wrong passwords")))]
 pub async fn create_token(
     State(state): State<AppState>,
     staff: Staff<ViewAppointments>,
     Path(_clinic): Path<String>,
+    ClientNet(network): ClientNet,
     body: ApiJson<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<TokenDto>)> {
     if !matches!(staff.principal.via, Via::Session { .. }) {
@@ -208,6 +250,10 @@ pub async fn create_token(
         Some(r) => r.parse().map_err(|e: String| ApiError::invalid("role", e))?,
         None => staff.role,
     };
+    let days = input.expires_in_days.unwrap_or(TOKEN_DAYS_DEFAULT);
+    if !(1..=TOKEN_DAYS_MAX).contains(&days) {
+        return Err(ApiError::invalid("expires_in_days", format!("give 1 to {TOKEN_DAYS_MAX} days")));
+    }
     if !staff.role.covers(role) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -216,17 +262,30 @@ pub async fn create_token(
             format!("a {} may not make a {role} token", staff.role),
         ));
     }
+    // Re-authentication: a stolen session alone cannot mint a lasting credential. Wrong
+    // passwords and codes count towards the lockout like sign-ins do.
+    let user = &staff.principal.user;
+    let password =
+        input.password.ok_or_else(|| ApiError::invalid("password", "confirm with your password to create a token"))?;
+    let key = super::auth::confirm_password(&state, user, &network, "password", password).await?;
+    let fresh = state.store.user(user.id).await?;
+    if let Some(sealed) = &fresh.totp_secret {
+        let factor = super::auth::SecondFactor { code: input.totp_code.as_deref(), recovery: None };
+        super::auth::second_factor(&state, &fresh, sealed, factor, &key, jiff::Timestamp::now()).await?;
+    }
     let secret = format!("{}{}", crate::auth::principal::TOKEN_PREFIX, keys::random_b64(32));
+    let now = jiff::Timestamp::now();
     let token = ApiToken {
         id: TokenId::new(),
         clinic: staff.ctx.clinic.id,
-        user: staff.principal.user.id,
+        user: user.id,
         name,
         role,
         token_hash: state.auth.keys.token_hash(&secret),
-        created_at: jiff::Timestamp::now(),
+        created_at: now,
         last_used_at: None,
         revoked_at: None,
+        expires_at: now.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days))).unwrap_or(now),
     };
     state.store.execute(Command::CreateToken(token.clone(), staff.actor())).await?;
     Ok((StatusCode::CREATED, Json(TokenDto::new(&token, Some(secret)))))
