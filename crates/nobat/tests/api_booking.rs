@@ -214,7 +214,7 @@ async fn status_changes_follow_the_fhir_table() {
         ("fulfilled", true),
         ("noshow", false),
         ("entered-in-error", true),
-        ("cancelled", false),
+        ("fulfilled", false),
     ] {
         let (s, body) = app.post(&format!("{c}/appointments/{id}/status"), json!({ "status": to })).await;
         if ok {

@@ -374,8 +374,22 @@ pub struct RescheduleInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
-    /// The FHIR status to move to, e.g. `arrived`, `fulfilled`, `noshow`.
+    /// The FHIR status to move to: one of the front-desk statuses. `cancelled` is refused
+    /// (422 naming `status`): cancelling has its own endpoint, capability, cut-off and reason.
+    #[schema(value_type = FrontDeskStatus)]
     pub status: String,
+}
+
+/// The statuses the front desk sets through the status endpoint
+/// (`nobat_core::AppointmentStatus::is_front_desk`, which decides; this only documents it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FrontDeskStatus {
+    Arrived,
+    CheckedIn,
+    Fulfilled,
+    Noshow,
+    EnteredInError,
 }
 
 /// A weekly rule as the API shows it.
