@@ -103,6 +103,8 @@ pub struct ServiceDto {
     pub horizon_days: u32,
     pub cancel_cutoff_min: u32,
     pub reschedule_cutoff_min: u32,
+    /// An inactive service offers no slots and takes no new bookings.
+    pub active: bool,
 }
 
 impl From<&Service> for ServiceDto {
@@ -119,6 +121,7 @@ impl From<&Service> for ServiceDto {
             horizon_days: s.horizon_days,
             cancel_cutoff_min: s.cancel_cutoff_min,
             reschedule_cutoff_min: s.reschedule_cutoff_min,
+            active: s.active,
         }
     }
 }
