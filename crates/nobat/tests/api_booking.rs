@@ -210,7 +210,7 @@ async fn status_changes_follow_the_fhir_table() {
     let id = a["id"].as_str().unwrap();
     for (to, ok) in [
         ("arrived", true),
-        ("booked", false),
+        ("arrived", false),
         ("fulfilled", true),
         ("noshow", false),
         ("entered-in-error", true),

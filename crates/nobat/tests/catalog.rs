@@ -21,16 +21,20 @@ async fn current(app: &TestApp, path: &str) -> Value {
 
 /// Pairs of concurrent PATCHes to one entity, each changing a different field; afterwards both
 /// changes must be there. Returns the rounds that lost an edit.
-async fn concurrent_pairs(app: &TestApp, path: &str, reset: Value, a: Value, b: impl Fn(usize) -> Value) -> Vec<String> {
+async fn concurrent_pairs(
+    app: &TestApp,
+    path: &str,
+    reset: Value,
+    a: Value,
+    b: impl Fn(usize) -> Value,
+) -> Vec<String> {
     let mut lost = Vec::new();
     for round in 0..16 {
         let (s, body) = app.patch(path, reset.clone()).await;
         assert_eq!(s, StatusCode::OK, "{path}: {body}");
         let url = format!("{}{path}", app.api);
-        let (one, two) = tokio::join!(
-            app.client.patch(&url).json(&a).send(),
-            app.client.patch(&url).json(&b(round)).send()
-        );
+        let (one, two) =
+            tokio::join!(app.client.patch(&url).json(&a).send(), app.client.patch(&url).json(&b(round)).send());
         let (s1, b1) = decode(one.unwrap()).await;
         let (s2, b2) = decode(two.unwrap()).await;
         assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b1} {b2}");
@@ -134,7 +138,8 @@ async fn a_deactivated_service_offers_nothing_and_keeps_its_appointments() {
     assert!(!slots(&app, &seed, &seed.group, &date, None).await.is_empty());
 
     // Neither held nor booked, by a guest or by staff.
-    let hold = json!({ "service": all[2]["service"], "practitioner": all[2]["practitioner"], "start": all[2]["start"] });
+    let hold =
+        json!({ "service": all[2]["service"], "practitioner": all[2]["practitioner"], "start": all[2]["start"] });
     let (s, p) = decode(app.anon.post(format!("{}{c}/holds", app.api)).json(&hold).send().await.unwrap()).await;
     assert!(s == StatusCode::CONFLICT || s == StatusCode::UNPROCESSABLE_ENTITY, "{s} {p}");
     let (s, p) = decode(

@@ -175,4 +175,3 @@ pub(crate) async fn create_service(
     tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }
-

@@ -235,9 +235,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
             catalog_updates::update_practitioner(tx, *c, *id, patch, actor).await
         }
         Command::CreateService(s, actor) => catalog::create_service(tx, s, actor).await,
-        Command::UpdateService(c, id, patch, actor) => {
-            catalog_updates::update_service(tx, *c, *id, patch, actor).await
-        }
+        Command::UpdateService(c, id, patch, actor) => catalog_updates::update_service(tx, *c, *id, patch, actor).await,
         Command::CreateRule(clinic, r, actor) => schedule::create_rule(tx, *clinic, r, actor).await,
         Command::DeleteRule(clinic, id, actor) => schedule::delete_rule(tx, *clinic, *id, actor).await,
         Command::CreateException(e) => schedule::create_exception(tx, e).await,

@@ -222,8 +222,12 @@ pub async fn update_practitioner(
     let clinic = staff.ctx.clinic.clone();
     let id: PractitionerId = parse_id("practitioner", &id)?;
     let p = body.value;
-    let patch =
-        patches::PractitionerPatch { name: p.name, specialties: p.specialties, languages: p.languages, active: p.active };
+    let patch = patches::PractitionerPatch {
+        name: p.name,
+        specialties: p.specialties,
+        languages: p.languages,
+        active: p.active,
+    };
     match state.store.execute(Command::UpdatePractitioner(clinic.id, id, patch, staff.actor())).await? {
         Output::Practitioner(p) => Ok(Json(PractitionerDto::from(&p))),
         other => Err(super::unexpected(other)),
