@@ -22,12 +22,16 @@ pub(crate) fn sqlite_open_writer(url: &str) -> StoreResult<Conn> {
     sqlite::open_writer(url)
 }
 
-pub(crate) async fn postgres_open_writer(url: &str) -> StoreResult<Conn> {
-    postgres::open_writer(url).await
+pub(crate) async fn postgres_open_writer(url: &str, limits: &crate::SessionLimits) -> StoreResult<Conn> {
+    postgres::open_writer(url, limits).await
 }
 
-pub(crate) async fn postgres_open_readers(url: &str, size: u32) -> StoreResult<sqlx::PgPool> {
-    postgres::open_readers(url, size).await
+pub(crate) async fn postgres_open_readers(
+    url: &str,
+    size: u32,
+    limits: &crate::SessionLimits,
+) -> StoreResult<sqlx::PgPool> {
+    postgres::open_readers(url, size, limits).await
 }
 
 use crate::error::{StoreError, StoreResult};
