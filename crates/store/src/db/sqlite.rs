@@ -195,6 +195,7 @@ pub fn fetch_all(c: &Connection, sql: &str, params: &[Value]) -> StoreResult<Vec
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
