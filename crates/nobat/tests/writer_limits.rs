@@ -149,3 +149,24 @@ async fn a_write_waits_out_a_lock_held_past_the_busy_timeout() {
     release.await.unwrap();
     app.stop().await;
 }
+
+/// PostgreSQL: the session limits are Nobat's own, whatever the server's defaults.
+#[tokio::test]
+async fn postgres_sessions_carry_their_own_limits() {
+    let app = spawn_with(|c| {
+        c.pg_session.lock_timeout = Duration::from_millis(1234);
+        c.pg_session.idle_in_transaction_timeout = Duration::from_millis(4321);
+    })
+    .await;
+    let settings: HashMap<String, String> = app.store.session_settings().await.unwrap().into_iter().collect();
+    if app.engine == "postgres" {
+        assert_eq!(settings["lock_timeout"], "1234ms");
+        assert_eq!(settings["idle_in_transaction_session_timeout"], "4321ms");
+        assert_eq!(settings["statement_timeout"], "30000ms");
+        assert_eq!(settings["synchronous_commit"], "on");
+        assert_eq!(settings["tcp_keepalives_idle"], "60s", "{settings:?}");
+    } else {
+        assert!(settings.is_empty());
+    }
+    app.stop().await;
+}

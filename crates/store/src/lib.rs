@@ -344,6 +344,24 @@ impl Store {
         })
     }
 
+    /// The session settings PostgreSQL applied to this store's connections (from a read
+    /// connection; the writers are opened with the same options), as `(name, value with unit)`.
+    /// Empty on SQLite. For diagnostics, and to prove the settings are Nobat's own.
+    pub async fn session_settings(&self) -> StoreResult<Vec<(String, String)>> {
+        if self.inner.engine != Engine::Postgres {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.reader().await?;
+        let rows = db::query(
+            "SELECT name, setting || COALESCE(unit, '') AS value FROM pg_settings WHERE name IN \
+             ('lock_timeout', 'statement_timeout', 'idle_in_transaction_session_timeout', 'synchronous_commit', \
+              'tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count') ORDER BY name",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        rows.iter().map(|r| Ok((r.text("name")?, r.text("value")?))).collect()
+    }
+
     /// Checks that a read connection answers.
     pub async fn ping(&self) -> StoreResult<()> {
         self.reader().await?.ping().await
