@@ -96,5 +96,12 @@ async fn the_status_endpoint_cannot_cancel() {
         .unwrap();
     let (s, body) = decode(res).await;
     assert_eq!((s, body["status"].as_str()), (StatusCode::OK, Some("arrived")), "{body}");
+
+    // The API document lists exactly the statuses the endpoint takes.
+    let (_, doc) = app.get("/openapi.json").await;
+    let listed = &doc["components"]["schemas"]["FrontDeskStatus"]["enum"];
+    assert_eq!(listed, &json!(["arrived", "checked-in", "fulfilled", "noshow", "entered-in-error"]), "{listed}");
+    let status = &doc["components"]["schemas"]["StatusInput"]["properties"]["status"];
+    assert!(status.to_string().contains("FrontDeskStatus"), "{status}");
     app.stop().await;
 }
