@@ -106,6 +106,11 @@ pub struct Slot {
 /// locations are ignored.
 pub fn slots(query: &SlotQuery<'_>, cal: &PractitionerCalendar<'_>, locations: &[LocationZone]) -> Vec<Slot> {
     let service = query.service;
+    // An inactive service is offered to nobody, staff included; its existing appointments
+    // stay, but no new time is offered for it.
+    if !service.active {
+        return Vec::new();
+    }
     let duration = service.duration();
     let step = i64::from(service.slot_step_min.max(1));
     let busy = BusyIndex::new(cal.busy);

@@ -45,6 +45,9 @@ pub fn decide_slot(
     now: Timestamp,
     actor: Actor,
 ) -> Result<(Slot, Overridden), DomainError> {
+    if !service.active {
+        return Err(DomainError::SlotNotOffered("this service is no longer offered".into()));
+    }
     let find = |busy: &[Busy], audience: Audience| -> Option<Slot> {
         let cal = PractitionerCalendar { busy, ..*cal };
         locations.iter().filter(|l| req.location.is_none_or(|q| q == l.id)).find_map(|loc| {

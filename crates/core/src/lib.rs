@@ -29,5 +29,5 @@ pub use ids::*;
 pub use minutes::DayMinutes;
 pub use patient::PatientContact;
 pub use schedule::{Exception, ExceptionKind, LocationZone, Weekdays, WeeklyRule};
-pub use service::Service;
+pub use service::{Service, ServicePatch};
 pub use status::AppointmentStatus;

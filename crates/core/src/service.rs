@@ -33,6 +33,62 @@ pub struct Service {
     pub cancel_cutoff_min: u32,
     /// A patient cannot reschedule within this many minutes of the start.
     pub reschedule_cutoff_min: u32,
+    /// An inactive service is offered in no availability and takes no new holds or bookings;
+    /// its existing appointments stay (they can be cancelled, attended, marked).
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+/// A change to a service: only the fields given change. Applied by the update command to the
+/// service as it reads it inside the write transaction, so two concurrent changes to different
+/// fields both survive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServicePatch {
+    pub name: Option<String>,
+    pub duration_min: Option<u32>,
+    pub buffer_before_min: Option<u32>,
+    pub buffer_after_min: Option<u32>,
+    pub capacity: Option<u32>,
+    pub slot_step_min: Option<u32>,
+    pub min_notice_min: Option<u32>,
+    pub horizon_days: Option<u32>,
+    pub cancel_cutoff_min: Option<u32>,
+    pub reschedule_cutoff_min: Option<u32>,
+    pub active: Option<bool>,
+}
+
+impl ServicePatch {
+    /// `base` with the given fields replaced. A base without a grid step (a new service) gets
+    /// duration plus buffers, so its slots do not overlap. Not validated: call
+    /// [`Service::validate`] on the result.
+    pub fn apply(&self, base: &Service) -> Service {
+        let duration_min = self.duration_min.unwrap_or(base.duration_min);
+        let before = self.buffer_before_min.unwrap_or(base.buffer_before_min);
+        let after = self.buffer_after_min.unwrap_or(base.buffer_after_min);
+        let step = if base.slot_step_min == 0 {
+            duration_min.saturating_add(before).saturating_add(after)
+        } else {
+            base.slot_step_min
+        };
+        Service {
+            name: self.name.as_deref().map_or_else(|| base.name.clone(), |n| n.trim().to_owned()),
+            duration_min,
+            buffer_before_min: before,
+            buffer_after_min: after,
+            capacity: self.capacity.unwrap_or(base.capacity),
+            slot_step_min: self.slot_step_min.unwrap_or(step),
+            min_notice_min: self.min_notice_min.unwrap_or(base.min_notice_min),
+            horizon_days: self.horizon_days.unwrap_or(base.horizon_days),
+            cancel_cutoff_min: self.cancel_cutoff_min.unwrap_or(base.cancel_cutoff_min),
+            reschedule_cutoff_min: self.reschedule_cutoff_min.unwrap_or(base.reschedule_cutoff_min),
+            active: self.active.unwrap_or(base.active),
+            ..base.clone()
+        }
+    }
 }
 
 /// Upper bounds that keep the slot engine's work bounded whatever an admin types.
@@ -118,6 +174,7 @@ pub(crate) mod tests {
             horizon_days: 365,
             cancel_cutoff_min: 0,
             reschedule_cutoff_min: 0,
+            active: true,
         }
     }
 

@@ -52,6 +52,16 @@ impl AppointmentStatus {
         matches!(self, Pending | Booked | Arrived | CheckedIn | Fulfilled)
     }
 
+    /// Whether the front desk may set this status through the status endpoint: the steps of a
+    /// visit (arrived, checked-in, fulfilled, no-show) and marking a record entered-in-error (a
+    /// correction of a data-entry mistake, announced like any status change). Cancelling is
+    /// not one of them: it has its own command, capability, cut-off, reason and event, and a
+    /// status change must not be a way around them. Nor are the booking-side statuses
+    /// (proposed, pending, booked, waitlist), which take time and need a booking's checks.
+    pub fn is_front_desk(self) -> bool {
+        matches!(self, Arrived | CheckedIn | Fulfilled | Noshow | EnteredInError)
+    }
+
     /// No further change except marking it entered-in-error.
     pub fn is_final(self) -> bool {
         matches!(self, Fulfilled | Cancelled | Noshow | EnteredInError)
@@ -114,6 +124,13 @@ mod tests {
             assert_eq!(back, s);
         }
         assert!(serde_json::from_str::<AppointmentStatus>("\"checked_in\"").is_err());
+    }
+
+    #[test]
+    fn cancelling_is_not_a_front_desk_status() {
+        let front: Vec<_> = AppointmentStatus::ALL.into_iter().filter(|s| s.is_front_desk()).collect();
+        assert_eq!(front, [Arrived, Fulfilled, Noshow, EnteredInError, CheckedIn]);
+        assert!(!Cancelled.is_front_desk());
     }
 
     #[test]

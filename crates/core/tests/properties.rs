@@ -293,6 +293,7 @@ fn make_service(spec: &ServiceSpec) -> Service {
         horizon_days: spec.horizon_days,
         cancel_cutoff_min: 0,
         reschedule_cutoff_min: 0,
+        active: true,
     };
     service.validate().expect("generated service is valid");
     service

@@ -27,6 +27,12 @@ pub struct Config {
     pub max_batch: usize,
     /// Writer connections on PostgreSQL (SQLite always has one).
     pub pg_writers: usize,
+    /// How long a write waits to be committed before its caller hears "outcome unknown".
+    pub write_timeout_ms: u64,
+    /// Writes waiting per writer, at most; more are refused at once as busy.
+    pub write_queue: usize,
+    /// Lock, statement and idle-in-transaction timeouts and keepalives of PostgreSQL sessions.
+    pub pg_session: nobat_store::SessionLimits,
     /// Where Prometheus metrics are served (`GET /metrics`); off when unset.
     pub metrics_listen: Option<SocketAddr>,
     /// Scheduled SQLite backups go here; off when unset.
@@ -65,6 +71,12 @@ pub struct FileConfig {
     pub read_pool_size: Option<u32>,
     pub max_batch: Option<usize>,
     pub pg_writers: Option<usize>,
+    pub write_timeout_ms: Option<u64>,
+    pub write_queue: Option<usize>,
+    pub pg_lock_timeout_ms: Option<u64>,
+    pub pg_statement_timeout_ms: Option<u64>,
+    pub pg_idle_in_transaction_timeout_ms: Option<u64>,
+    pub pg_keepalive_idle_seconds: Option<u64>,
     pub metrics_listen: Option<SocketAddr>,
     pub backup_dir: Option<PathBuf>,
     pub backup_interval_seconds: Option<u64>,
@@ -132,6 +144,24 @@ impl Config {
             read_pool_size: file.read_pool_size.unwrap_or(8),
             max_batch: file.max_batch.unwrap_or(128),
             pg_writers: file.pg_writers.unwrap_or(4),
+            write_timeout_ms: file.write_timeout_ms.unwrap_or(10_000),
+            write_queue: file.write_queue.unwrap_or(1024),
+            pg_session: {
+                let d = nobat_store::SessionLimits::default();
+                let ms =
+                    |v: Option<u64>, default: std::time::Duration| v.map_or(default, std::time::Duration::from_millis);
+                nobat_store::SessionLimits {
+                    lock_timeout: ms(file.pg_lock_timeout_ms, d.lock_timeout),
+                    statement_timeout: ms(file.pg_statement_timeout_ms, d.statement_timeout),
+                    idle_in_transaction_timeout: ms(
+                        file.pg_idle_in_transaction_timeout_ms,
+                        d.idle_in_transaction_timeout,
+                    ),
+                    keepalive_idle: file
+                        .pg_keepalive_idle_seconds
+                        .map_or(d.keepalive_idle, std::time::Duration::from_secs),
+                }
+            },
             metrics_listen: o.metrics_listen.or(file.metrics_listen),
             backup_dir: file.backup_dir,
             backup_interval_seconds: file.backup_interval_seconds.unwrap_or(86_400),
@@ -166,6 +196,15 @@ impl Config {
         }
         if !(1..=64).contains(&self.pg_writers) {
             bail!("pg_writers must be between 1 and 64");
+        }
+        if !(100..=600_000).contains(&self.write_timeout_ms) {
+            bail!("write_timeout_ms must be between 100 and 600000");
+        }
+        if !(1..=1_000_000).contains(&self.write_queue) {
+            bail!("write_queue must be between 1 and 1000000");
+        }
+        if !(1..=7200).contains(&self.pg_session.keepalive_idle.as_secs()) {
+            bail!("pg_keepalive_idle_seconds must be between 1 and 7200");
         }
         if self.backup_dir.is_some() && !self.database_url.starts_with("sqlite:") {
             bail!("backup_dir schedules SQLite backups; back PostgreSQL up with pg_dump or base backups");
@@ -216,6 +255,9 @@ impl fmt::Debug for Config {
             .field("read_pool_size", &self.read_pool_size)
             .field("max_batch", &self.max_batch)
             .field("pg_writers", &self.pg_writers)
+            .field("write_timeout_ms", &self.write_timeout_ms)
+            .field("write_queue", &self.write_queue)
+            .field("pg_session", &self.pg_session)
             .field("metrics_listen", &self.metrics_listen)
             .field("backup_dir", &self.backup_dir)
             .field("backup_interval_seconds", &self.backup_interval_seconds)

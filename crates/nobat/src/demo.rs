@@ -315,6 +315,7 @@ async fn service(
         horizon_days: 90,
         cancel_cutoff_min: cutoff_min,
         reschedule_cutoff_min: cutoff_min,
+        active: true,
     };
     run(store, Command::CreateService(s, actor())).await?;
     Ok(id)

@@ -62,6 +62,9 @@ impl Application {
             max_batch: config.max_batch,
             migrate: true,
             pg_writers: config.pg_writers,
+            write_timeout: std::time::Duration::from_millis(config.write_timeout_ms),
+            write_queue: config.write_queue,
+            session: config.pg_session,
         };
         let store = Store::open(&config.database_url, options)
             .await

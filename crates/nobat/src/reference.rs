@@ -56,6 +56,42 @@ pub const KEYS: &[Key] = &[
         meaning: "Writer connections per process on PostgreSQL (1–64); SQLite always has one.",
     },
     Key {
+        name: "write_timeout_ms",
+        flag: None,
+        default: "10000",
+        meaning: "How long a change waits to be committed (100–600000). Past it the client gets 504 `outcome-unknown` (retry with the same Idempotency-Key); a change not yet started is then dropped.",
+    },
+    Key {
+        name: "write_queue",
+        flag: None,
+        default: "1024",
+        meaning: "Changes waiting per writer, at most (1–1000000); past it new ones get 503 `busy` with Retry-After at once.",
+    },
+    Key {
+        name: "pg_lock_timeout_ms",
+        flag: None,
+        default: "5000",
+        meaning: "PostgreSQL `lock_timeout` of every session (0 = none); a write that waits longer is retried a few times, then refused as busy.",
+    },
+    Key {
+        name: "pg_statement_timeout_ms",
+        flag: None,
+        default: "30000",
+        meaning: "PostgreSQL `statement_timeout` of every session (0 = none). Migrations run without it.",
+    },
+    Key {
+        name: "pg_idle_in_transaction_timeout_ms",
+        flag: None,
+        default: "10000",
+        meaning: "PostgreSQL `idle_in_transaction_session_timeout` (0 = none): a process frozen inside a transaction loses its session and locks instead of blocking every other writer.",
+    },
+    Key {
+        name: "pg_keepalive_idle_seconds",
+        flag: None,
+        default: "60",
+        meaning: "PostgreSQL's TCP keepalives on each session (`tcp_keepalives_idle`; interval a sixth of it, 6 probes), so the server notices a vanished client and frees its locks. Every session also sets `synchronous_commit = on`.",
+    },
+    Key {
         name: "metrics_listen",
         flag: Some(("--metrics-listen", "NOBAT_METRICS_LISTEN")),
         default: "off",

@@ -210,11 +210,11 @@ async fn status_changes_follow_the_fhir_table() {
     let id = a["id"].as_str().unwrap();
     for (to, ok) in [
         ("arrived", true),
-        ("booked", false),
+        ("arrived", false),
         ("fulfilled", true),
         ("noshow", false),
         ("entered-in-error", true),
-        ("cancelled", false),
+        ("fulfilled", false),
     ] {
         let (s, body) = app.post(&format!("{c}/appointments/{id}/status"), json!({ "status": to })).await;
         if ok {

@@ -45,9 +45,10 @@ pub(crate) async fn exceptions(conn: &mut Conn, clinic: ClinicId, from: Date, to
     found.iter().map(rows::exception).collect()
 }
 
-/// The clinic's bookable services.
+/// The clinic's services, inactive ones included: the core refuses to offer or book those
+/// (`Service::active`), while their existing appointments can still be changed.
 pub(crate) async fn services(conn: &mut Conn, clinic: ClinicId) -> StoreResult<Vec<nobat_core::Service>> {
-    let sql = format!("SELECT {} FROM services WHERE clinic_id = $1 AND active = 1", rows::SERVICE_COLS);
+    let sql = format!("SELECT {} FROM services WHERE clinic_id = $1", rows::SERVICE_COLS);
     crate::db::query(sql).bind(clinic.to_string()).fetch_all(&mut *conn).await?.iter().map(rows::service).collect()
 }
 

@@ -44,7 +44,7 @@ pub async fn sqlite_to_postgres(from: &str, to: &str, mut progress: impl FnMut(&
     if Engine::from_url(from)? != Engine::Sqlite || Engine::from_url(to)? != Engine::Postgres {
         return Err(StoreError::Unavailable("copy from a sqlite: URL to a postgres:// URL".into()));
     }
-    let mut source = engine::connect_writer(Engine::Sqlite, from).await?;
+    let mut source = engine::connect_writer(Engine::Sqlite, from, &crate::SessionLimits::unbounded()).await?;
     let version = migrate::version(&mut source).await?;
     if version != migrate::current_version() {
         return Err(StoreError::SchemaMismatch(format!(
@@ -52,7 +52,7 @@ pub async fn sqlite_to_postgres(from: &str, to: &str, mut progress: impl FnMut(&
             migrate::current_version()
         )));
     }
-    let mut target = engine::connect_writer(Engine::Postgres, to).await?;
+    let mut target = engine::connect_writer(Engine::Postgres, to, &crate::SessionLimits::unbounded()).await?;
     migrate::run(&mut target, Engine::Postgres).await?;
     for table in TABLES {
         let row = db::query(format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(&mut target).await?;

@@ -1,6 +1,7 @@
 //! The two database engines and how to connect to each. This is one of the few places where
 //! SQLite and PostgreSQL are told apart; the queries themselves are shared.
 
+use crate::SessionLimits;
 use crate::db::{self, Conn, Readers, SqliteReaders};
 use crate::error::{StoreError, StoreResult};
 use std::path::Path;
@@ -39,18 +40,24 @@ pub fn sqlite_url_in(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("nobat.sqlite3").display())
 }
 
-/// Opens a connection for writing (the writer's, or a migration's).
-pub(crate) async fn connect_writer(engine: Engine, url: &str) -> StoreResult<Conn> {
+/// Opens a connection for writing (the writer's, or a migration's). The session limits apply
+/// to PostgreSQL (see [`SessionLimits`]).
+pub(crate) async fn connect_writer(engine: Engine, url: &str, limits: &SessionLimits) -> StoreResult<Conn> {
     match engine {
         Engine::Sqlite => db::sqlite_open_writer(url),
-        Engine::Postgres => db::postgres_open_writer(url).await,
+        Engine::Postgres => db::postgres_open_writer(url, limits).await,
     }
 }
 
 /// Opens the pool reads use.
-pub(crate) async fn connect_readers(engine: Engine, url: &str, size: u32) -> StoreResult<Readers> {
+pub(crate) async fn connect_readers(
+    engine: Engine,
+    url: &str,
+    size: u32,
+    limits: &SessionLimits,
+) -> StoreResult<Readers> {
     match engine {
         Engine::Sqlite => Ok(Readers::Sqlite(SqliteReaders::new(url, size)?)),
-        Engine::Postgres => Ok(Readers::Postgres(db::postgres_open_readers(url, size).await?)),
+        Engine::Postgres => Ok(Readers::Postgres(db::postgres_open_readers(url, size, limits).await?)),
     }
 }

@@ -18,9 +18,18 @@ pub enum StoreError {
     /// An Idempotency-Key was reused with a different request.
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyMismatch,
-    /// The database is unreachable or the writer stopped.
+    /// The database is unreachable or the writer stopped; nothing was changed.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The writer's queue is full: the command was refused before it was queued, so nothing
+    /// was changed. Try again shortly.
+    #[error("the server is busy; nothing was changed")]
+    Busy,
+    /// The command was handed to the writer but no answer came in time (or the connection
+    /// failed at COMMIT): it may or may not have been committed. A retry with the same
+    /// Idempotency-Key is safe; without one, check before retrying.
+    #[error("the outcome of the change is unknown")]
+    OutcomeUnknown,
     /// The database schema is not the one this binary was built for.
     #[error("{0}")]
     SchemaMismatch(String),
@@ -93,7 +102,9 @@ impl StoreError {
         let StoreError::Database(db) = self else {
             return false;
         };
-        matches!(db.code.as_deref(), Some("40001" | "40P01" | "23505" | "5" | "6"))
+        // 55P03: lock_timeout expired waiting for another transaction's lock (one that may be
+        // stuck until the server ends it; see `SessionLimits`).
+        matches!(db.code.as_deref(), Some("40001" | "40P01" | "23505" | "55P03" | "5" | "6"))
     }
 }
 

@@ -63,11 +63,74 @@ pub struct StoreOptions {
     pub migrate: bool,
     /// Writer connections on PostgreSQL (SQLite always has exactly one).
     pub pg_writers: usize,
+    /// How long [`Store::execute`] waits for its command to be committed. Past it the caller
+    /// hears [`StoreError::OutcomeUnknown`], and the writer drops the command if it has not
+    /// started it yet. Shorter than the HTTP request timeout, so the answer is this one.
+    pub write_timeout: std::time::Duration,
+    /// Commands waiting for each writer, at most. A command that finds the queue full is
+    /// refused at once ([`StoreError::Busy`]) rather than piling up behind a stalled writer.
+    pub write_queue: usize,
+    /// Limits every PostgreSQL session of this store sets for itself.
+    pub session: SessionLimits,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { read_pool_size: 8, max_batch: 128, migrate: true, pg_writers: 4 }
+        Self {
+            read_pool_size: 8,
+            max_batch: 128,
+            migrate: true,
+            pg_writers: 4,
+            write_timeout: std::time::Duration::from_secs(10),
+            write_queue: 1024,
+            session: SessionLimits::default(),
+        }
+    }
+}
+
+/// What each PostgreSQL connection sets at its start (as startup options, so a pooler or a
+/// server default cannot leave them out), instead of trusting the server's defaults:
+///
+/// * `lock_timeout`: a statement waiting longer than this for a lock fails (and the writer
+///   retries the command a few times), so one stuck transaction cannot hold every writer.
+/// * `statement_timeout`: no statement runs longer than this.
+/// * `idle_in_transaction_session_timeout`: the server ends a session that sits inside a
+///   transaction doing nothing this long — a process frozen (SIGSTOP, swapped out, a debugger)
+///   between its last statement and COMMIT gives up its row locks and the audit chain head
+///   instead of blocking every other process's writes forever. Its own commit then fails, and
+///   its callers hear "outcome unknown", never "done".
+/// * `tcp_keepalives_*`: the server notices a client host that vanished without closing its
+///   connection (sqlx does not expose the client socket's keepalive; these are the server's
+///   keepalives on the same connection, and do the same job for the locks it holds).
+/// * `synchronous_commit = on`: "booked" means flushed to disk, whatever the server default.
+///
+/// Zero turns a timeout off. Migrations and `nobat migrate-to` run with the timeouts off:
+/// they may legitimately wait for another process's migration or copy a large database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub lock_timeout: std::time::Duration,
+    pub statement_timeout: std::time::Duration,
+    pub idle_in_transaction_timeout: std::time::Duration,
+    /// Seconds of silence before the server probes the connection.
+    pub keepalive_idle: std::time::Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            lock_timeout: std::time::Duration::from_secs(5),
+            statement_timeout: std::time::Duration::from_secs(30),
+            idle_in_transaction_timeout: std::time::Duration::from_secs(10),
+            keepalive_idle: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+impl SessionLimits {
+    /// For long maintenance sessions: no lock, statement or idle limit; keepalives stay.
+    pub fn unbounded() -> Self {
+        let zero = std::time::Duration::ZERO;
+        Self { lock_timeout: zero, statement_timeout: zero, idle_in_transaction_timeout: zero, ..Self::default() }
     }
 }
 
@@ -82,6 +145,7 @@ struct Inner {
     readers: db::Readers,
     /// One sender per writer; a command goes to the writer of the practitioner it locks.
     writers: Vec<mpsc::Sender<writer::Job>>,
+    write_timeout: std::time::Duration,
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
     writer_done: Mutex<Vec<oneshot::Receiver<()>>>,
@@ -94,7 +158,7 @@ impl Store {
     /// Connects, migrates (unless told not to), checks the schema version and starts the writer.
     pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Store> {
         let engine = Engine::from_url(url)?;
-        let mut conn = engine::connect_writer(engine, url).await?;
+        let mut conn = engine::connect_writer(engine, url, &SessionLimits::unbounded()).await?;
         let checked = async {
             if options.migrate {
                 migrate::run(&mut conn, engine).await?;
@@ -111,7 +175,7 @@ impl Store {
         .await;
         conn.close().await;
         checked?;
-        let readers = engine::connect_readers(engine, url, options.read_pool_size).await?;
+        let readers = engine::connect_readers(engine, url, options.read_pool_size, &options.session).await?;
         let (events, _) = broadcast::channel(4096);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let origin = uuid::Uuid::new_v4();
@@ -125,8 +189,9 @@ impl Store {
         let mut writers = Vec::with_capacity(count);
         let mut writer_done = Vec::with_capacity(count);
         for _ in 0..count {
-            let (tx, rx) = mpsc::channel(options.max_batch.max(1) * 16);
+            let (tx, rx) = mpsc::channel(options.write_queue.max(1));
             let setup = WriterSetup {
+                session: options.session,
                 engine,
                 url: url.to_owned(),
                 max_batch: options.max_batch.max(1),
@@ -145,6 +210,7 @@ impl Store {
                 engine,
                 readers,
                 writers,
+                write_timeout: options.write_timeout,
                 events,
                 shutdown,
                 writer_done: Mutex::new(writer_done),
@@ -157,7 +223,7 @@ impl Store {
     /// Applies pending migrations and returns the versions applied, without starting anything.
     pub async fn migrate(url: &str) -> StoreResult<Vec<i64>> {
         let engine = Engine::from_url(url)?;
-        let mut conn = engine::connect_writer(engine, url).await?;
+        let mut conn = engine::connect_writer(engine, url, &SessionLimits::unbounded()).await?;
         let applied = migrate::run(&mut conn, engine).await;
         conn.close().await;
         applied
@@ -187,6 +253,13 @@ impl Store {
     }
 
     /// Sends a command to the writer and waits until it is committed (or refused).
+    ///
+    /// A full queue is refused at once ([`StoreError::Busy`]: nothing was done). A command not
+    /// answered within the write timeout gives [`StoreError::OutcomeUnknown`]: the writer drops
+    /// it if it has not started it by then (it checks that its caller is still waiting before
+    /// each command), but one already under way may still commit — so the answer says so, and
+    /// a retry with the same Idempotency-Key is the safe way on. Dropping this future (the
+    /// client went away, the HTTP timeout fired) likewise drops a command not yet started.
     pub async fn execute(&self, cmd: Command) -> StoreResult<Output> {
         let (reply, answer) = oneshot::channel();
         let writers = &self.inner.writers;
@@ -199,11 +272,19 @@ impl Store {
             key.hash(&mut h);
             (h.finish() % writers.len() as u64) as usize
         };
-        writers[index]
-            .send(writer::Job { cmd, key, reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the server is shutting down".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+        let slot = writers[index].try_reserve().map_err(|e| match e {
+            mpsc::error::TrySendError::Full(()) => {
+                metrics::counter!("nobat_commands_total", "command" => cmd.name(), "outcome" => "busy").increment(1);
+                StoreError::Busy
+            }
+            mpsc::error::TrySendError::Closed(()) => StoreError::Unavailable("the server is shutting down".into()),
+        })?;
+        slot.send(writer::Job { cmd, key, reply });
+        match tokio::time::timeout(self.inner.write_timeout, answer).await {
+            Ok(Ok(result)) => result,
+            // The writer went away holding the command: it may have committed it.
+            Ok(Err(_)) | Err(_) => Err(StoreError::OutcomeUnknown),
+        }
     }
 
     /// Publishes an event that is not the result of a database change (an operator alert) to
@@ -263,6 +344,24 @@ impl Store {
         })
     }
 
+    /// The session settings PostgreSQL applied to this store's connections (from a read
+    /// connection; the writers are opened with the same options), as `(name, value with unit)`.
+    /// Empty on SQLite. For diagnostics, and to prove the settings are Nobat's own.
+    pub async fn session_settings(&self) -> StoreResult<Vec<(String, String)>> {
+        if self.inner.engine != Engine::Postgres {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.reader().await?;
+        let rows = db::query(
+            "SELECT name, setting || COALESCE(unit, '') AS value FROM pg_settings WHERE name IN \
+             ('lock_timeout', 'statement_timeout', 'idle_in_transaction_session_timeout', 'synchronous_commit', \
+              'tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count') ORDER BY name",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        rows.iter().map(|r| Ok((r.text("name")?, r.text("value")?))).collect()
+    }
+
     /// Checks that a read connection answers.
     pub async fn ping(&self) -> StoreResult<()> {
         self.reader().await?.ping().await
@@ -288,6 +387,7 @@ impl Store {
 
 /// What a writer is started with.
 struct WriterSetup {
+    session: SessionLimits,
     engine: Engine,
     url: String,
     max_batch: usize,
@@ -306,19 +406,29 @@ async fn spawn_writer(
 ) -> StoreResult<oneshot::Receiver<()>> {
     let (ready_tx, ready_rx) = oneshot::channel::<StoreResult<()>>();
     let (done_tx, done_rx) = oneshot::channel::<()>();
-    let WriterSetup { engine, url, max_batch, events, origin, directory } = setup;
+    let WriterSetup { session, engine, url, max_batch, events, origin, directory } = setup;
     std::thread::Builder::new()
         .name("nobat-writer".into())
         .spawn(move || {
             match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(async move {
-                    match engine::connect_writer(engine, &url).await {
+                    match engine::connect_writer(engine, &url, &session).await {
                         Ok(conn) => {
                             let _ = ready_tx.send(Ok(()));
                             let cache = cache::CalendarCache::default();
-                            writer::Writer { conn, engine, url, max_batch, events, origin, cache, directory }
-                                .run(rx, shutdown)
-                                .await;
+                            let writer = writer::Writer {
+                                conn,
+                                engine,
+                                url,
+                                session,
+                                max_batch,
+                                events,
+                                origin,
+                                cache,
+                                directory,
+                                commit_sent: false,
+                            };
+                            writer.run(rx, shutdown).await;
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));

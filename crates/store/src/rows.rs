@@ -108,7 +108,7 @@ pub(crate) fn practitioner(row: &Row) -> StoreResult<Practitioner> {
 }
 
 pub(crate) const SERVICE_COLS: &str = "clinic_id, id, name, duration_min, buffer_before_min, buffer_after_min, \
-     capacity, slot_step_min, min_notice_min, horizon_days, cancel_cutoff_min, reschedule_cutoff_min";
+     capacity, slot_step_min, min_notice_min, horizon_days, cancel_cutoff_min, reschedule_cutoff_min, active";
 
 pub(crate) fn service(row: &Row) -> StoreResult<Service> {
     Ok(Service {
@@ -124,6 +124,7 @@ pub(crate) fn service(row: &Row) -> StoreResult<Service> {
         horizon_days: u32_col(row, "horizon_days")?,
         cancel_cutoff_min: u32_col(row, "cancel_cutoff_min")?,
         reschedule_cutoff_min: u32_col(row, "reschedule_cutoff_min")?,
+        active: int(row, "active")? != 0,
     })
 }
 

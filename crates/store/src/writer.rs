@@ -22,6 +22,9 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 const RETRIES: usize = 5;
+/// Tries at BEGIN when SQLite is locked by another connection; each waits up to the
+/// connection's `busy_timeout` (5 s) before the pause between tries.
+const BEGIN_ATTEMPTS: usize = 4;
 
 pub(crate) struct Job {
     pub cmd: Command,
@@ -35,12 +38,21 @@ pub(crate) struct Writer {
     pub conn: Conn,
     pub engine: Engine,
     pub url: String,
+    pub session: crate::SessionLimits,
     pub max_batch: usize,
     pub events: broadcast::Sender<Event>,
     /// This process, as named in the events it relays to others.
     pub origin: uuid::Uuid,
     pub cache: crate::cache::CalendarCache,
     pub directory: std::sync::Arc<crate::directory_cache::DirectoryCache>,
+    /// Set once COMMIT has been sent for the current transaction: a failure after that point
+    /// leaves the outcome unknown; before it, nothing was committed.
+    pub commit_sent: bool,
+}
+
+/// The answer a job gets when its caller has already gone: nobody reads it.
+fn abandoned() -> StoreResult<Output> {
+    Err(StoreError::Unavailable("the caller left before the command started; it was not run".into()))
 }
 
 impl Writer {
@@ -76,24 +88,42 @@ impl Writer {
 
     #[tracing::instrument(level = "debug", skip_all, fields(size = batch.len()))]
     async fn run_batch(&mut self, mut batch: Vec<Job>) {
+        // A caller who has gone (timed out, disconnected) was told its change may not happen:
+        // never start it. (Checked again before each command, as waiting for BEGIN can be long.)
+        batch.retain(|job| {
+            let gone = job.reply.is_closed();
+            if gone {
+                metrics::counter!("nobat_commands_total", "command" => job.cmd.name(), "outcome" => "abandoned")
+                    .increment(1);
+            }
+            !gone
+        });
+        if batch.is_empty() {
+            return;
+        }
         batch.sort_by(|a, b| a.key.cmp(&b.key));
         let started = std::time::Instant::now();
         metrics::histogram!("nobat_writer_batch_size").record(batch.len() as f64);
-        let (results, events, failure) = if batch.len() == 1 {
-            self.apply_each(&batch).await
+        // `shared`: the commands without a result were all in the failed transaction (a batch);
+        // otherwise only the first of them was, and the rest never started.
+        let (results, events, failure, shared) = if batch.len() == 1 {
+            let (r, e, f) = self.apply_each(&batch).await;
+            (r, e, f, false)
         } else {
             match self.apply_batch(&batch).await {
-                Ok(Some((results, events))) => (results, events, None),
+                Ok(Some((results, events))) => (results, events, None, true),
                 // A deadlock or serialization failure cannot be cured inside the batch (earlier
                 // commands still hold their locks): the batch was rolled back; run each
                 // command in its own transaction instead.
                 Ok(None) => {
                     self.cache.clear();
-                    self.apply_each(&batch).await
+                    let (r, e, f) = self.apply_each(&batch).await;
+                    (r, e, f, false)
                 }
-                Err(e) => (Vec::new(), Vec::new(), Some(e)),
+                Err(e) => (Vec::new(), Vec::new(), Some(e), true),
             }
         };
+        let first_missing = results.len();
         // Publish before answering, and drop cached clinic contexts right here, so a caller
         // who hears "done" and asks again never reads what this batch replaced.
         for event in events {
@@ -104,13 +134,17 @@ impl Writer {
             let _ = self.events.send(event);
         }
         metrics::histogram!("nobat_writer_batch_seconds").record(started.elapsed().as_secs_f64());
+        let commit_sent = self.commit_sent;
         let mut results = results.into_iter();
-        for job in batch {
+        for (i, job) in batch.into_iter().enumerate() {
             let result = results.next().unwrap_or_else(|| {
-                Err(StoreError::Unavailable(
-                    "the change may not have been saved; check before retrying, or retry with the same Idempotency-Key"
-                        .into(),
-                ))
+                let in_failed_tx = shared || i == first_missing;
+                if in_failed_tx && commit_sent {
+                    // The connection failed at or after COMMIT: it may have committed.
+                    Err(StoreError::OutcomeUnknown)
+                } else {
+                    Err(StoreError::Unavailable("the database failed before this change was saved".into()))
+                }
             });
             let outcome = match &result {
                 Ok(_) => "ok",
@@ -120,6 +154,7 @@ impl Writer {
                     | StoreError::AlreadyExists(_)
                     | StoreError::IdempotencyMismatch,
                 ) => "refused",
+                Err(StoreError::OutcomeUnknown) => "unknown",
                 Err(_) => "error",
             };
             metrics::counter!("nobat_commands_total", "command" => job.cmd.name(), "outcome" => outcome).increment(1);
@@ -133,11 +168,17 @@ impl Writer {
     }
 
     /// One command, no savepoint: commit on success, roll back on error.
-    async fn apply_single(&mut self, cmd: &Command) -> Result<(StoreResult<Output>, Vec<Event>), StoreError> {
+    async fn apply_single(&mut self, job: &Job) -> Result<(StoreResult<Output>, Vec<Event>), StoreError> {
+        let cmd = &job.cmd;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.conn.run(self.engine.begin_write()).await?;
+            self.begin().await?;
+            // BEGIN may have waited long for another connection's lock.
+            if job.reply.is_closed() {
+                self.conn.run("ROLLBACK").await?;
+                return Ok((abandoned(), Vec::new()));
+            }
             let mut tx = WriteTx {
                 conn: &mut self.conn,
                 engine: self.engine,
@@ -159,6 +200,7 @@ impl Writer {
             match result {
                 Ok(out) => {
                     self.relay(&events).await?;
+                    self.commit_sent = true;
                     self.conn.run("COMMIT").await?;
                     return Ok((Ok(out), events));
                 }
@@ -188,7 +230,11 @@ impl Writer {
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         for job in batch {
-            match self.apply_single(&job.cmd).await {
+            if job.reply.is_closed() {
+                results.push(abandoned());
+                continue;
+            }
+            match self.apply_single(job).await {
                 Ok((result, ev)) => {
                     results.push(result);
                     events.extend(ev);
@@ -207,7 +253,7 @@ impl Writer {
         batch: &[Job],
     ) -> Result<Option<(Vec<StoreResult<Output>>, Vec<Event>)>, StoreError> {
         let now = now_micros();
-        self.conn.run(self.engine.begin_write()).await?;
+        self.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
         let mut audits = Vec::new();
@@ -215,6 +261,10 @@ impl Writer {
         let mut aborted = false;
         let inner = async {
             for job in batch {
+                if job.reply.is_closed() {
+                    results.push(abandoned());
+                    continue;
+                }
                 self.conn.run("SAVEPOINT cmd").await?;
                 let mut tx = WriteTx {
                     conn: &mut self.conn,
@@ -261,6 +311,7 @@ impl Writer {
                 other => other?,
             }
             self.relay(&events).await?;
+            self.commit_sent = true;
             self.conn.run("COMMIT").await?;
             Ok::<_, StoreError>(())
         }
@@ -271,6 +322,27 @@ impl Writer {
             Err(e) => {
                 let _ = self.conn.run("ROLLBACK").await;
                 Err(e)
+            }
+        }
+    }
+
+    /// Opens the write transaction. SQLite answers BUSY when another connection (a CLI command,
+    /// a backup, an operator's shell) holds the write lock longer than `busy_timeout`: that is
+    /// retried a few times with a growing pause instead of failing the whole batch. Bounded, so
+    /// a lock never released still ends in an error (and the callers' own deadline comes first).
+    async fn begin(&mut self) -> Result<(), StoreError> {
+        self.commit_sent = false;
+        let mut pause = Duration::from_millis(50);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.conn.run(self.engine.begin_write()).await {
+                Err(e) if e.is_retriable() && attempt < BEGIN_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempt, "the database is locked by another connection; waiting");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                other => return other,
             }
         }
     }
@@ -292,7 +364,7 @@ impl Writer {
         }
         let mut delay = Duration::from_millis(100);
         loop {
-            match engine::connect_writer(self.engine, &self.url).await {
+            match engine::connect_writer(self.engine, &self.url, &self.session).await {
                 Ok(conn) => {
                     self.conn = conn;
                     tracing::warn!("writer reconnected to the database");

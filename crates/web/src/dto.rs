@@ -103,6 +103,8 @@ pub struct ServiceDto {
     pub horizon_days: u32,
     pub cancel_cutoff_min: u32,
     pub reschedule_cutoff_min: u32,
+    /// An inactive service offers no slots and takes no new bookings.
+    pub active: bool,
 }
 
 impl From<&Service> for ServiceDto {
@@ -119,6 +121,7 @@ impl From<&Service> for ServiceDto {
             horizon_days: s.horizon_days,
             cancel_cutoff_min: s.cancel_cutoff_min,
             reschedule_cutoff_min: s.reschedule_cutoff_min,
+            active: s.active,
         }
     }
 }
@@ -374,8 +377,22 @@ pub struct RescheduleInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
-    /// The FHIR status to move to, e.g. `arrived`, `fulfilled`, `noshow`.
+    /// The FHIR status to move to: one of the front-desk statuses. `cancelled` is refused
+    /// (422 naming `status`): cancelling has its own endpoint, capability, cut-off and reason.
+    #[schema(value_type = FrontDeskStatus)]
     pub status: String,
+}
+
+/// The statuses the front desk sets through the status endpoint
+/// (`nobat_core::AppointmentStatus::is_front_desk`, which decides; this only documents it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FrontDeskStatus {
+    Arrived,
+    CheckedIn,
+    Fulfilled,
+    Noshow,
+    EnteredInError,
 }
 
 /// A weekly rule as the API shows it.

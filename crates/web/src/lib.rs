@@ -147,7 +147,10 @@ pub fn app(state: AppState) -> Router {
     .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
     .route_layer(axum::middleware::from_fn(metrics::record))
     .layer(RequestBodyLimitLayer::new(64 * 1024))
-    .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+    // Longer than the store's write timeout (10 s by default), which answers first and says
+    // whether anything may have been changed; this one is the last resort, and its 504 says
+    // "outcome unknown" too (`problem::ensure_problem_json`).
+    .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(30)))
     .layer(CatchPanicLayer::custom(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

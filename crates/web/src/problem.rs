@@ -64,6 +64,19 @@ impl ApiError {
             .with_field(field)
     }
 
+    /// A change that was handed to the database but not confirmed in time: it may or may not
+    /// have been made. 504, distinct from 503's "nothing was changed".
+    pub fn outcome_unknown() -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "outcome-unknown",
+            "Outcome unknown",
+            "the request took too long to confirm: if it was a change, it may or may not have been made. \
+             Retrying with the same Idempotency-Key is safe; without one, check before retrying",
+        )
+        .retry_after(1)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{what} not found"))
     }
@@ -131,6 +144,14 @@ impl From<StoreError> for ApiError {
                     "the service is busy or restarting; nothing was changed, please try again",
                 )
             }
+            StoreError::Busy => ApiError::new(
+                S::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too busy",
+                "the server has too many changes waiting; nothing was changed, please try again shortly",
+            )
+            .retry_after(1),
+            StoreError::OutcomeUnknown => ApiError::outcome_unknown(),
             StoreError::SchemaMismatch(detail) => {
                 tracing::error!(%detail, "schema mismatch");
                 ApiError::new(
@@ -182,6 +203,9 @@ pub async fn ensure_problem_json(res: Response) -> Response {
     }
     let (kind, title, detail) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "The body is too large", "send at most 64 KiB"),
+        // The request timeout fired: a change the handler had handed to the writer may still
+        // commit, so this must not say "nothing was changed".
+        StatusCode::GATEWAY_TIMEOUT => return ApiError::outcome_unknown().into_response(),
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
             ("unavailable", "Temporarily unavailable", "the request took too long; please try again")
         }

@@ -42,6 +42,7 @@ pub fn service(duration_min: u32, step_min: u32) -> Service {
         horizon_days: 365,
         cancel_cutoff_min: 0,
         reschedule_cutoff_min: 0,
+        active: true,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Clinics, locations, practitioners and services: create and update, with an audit row each.
+//! Clinics, locations, practitioners and services: create, with an audit row each (changes are
+//! in `catalog_updates`).
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
@@ -27,14 +28,14 @@ fn validate_slug(slug: &str) -> Result<(), DomainError> {
     if ok { Ok(()) } else { Err(DomainError::invalid("slug", "use 2–63 lower-case letters, digits and dashes")) }
 }
 
-fn validate_name(name: &str) -> Result<(), DomainError> {
+pub(super) fn validate_name(name: &str) -> Result<(), DomainError> {
     if name.trim().is_empty() || name.chars().count() > 200 {
         return Err(DomainError::invalid("name", "must be 1 to 200 characters"));
     }
     Ok(())
 }
 
-fn validate_location(l: &Location) -> Result<(), DomainError> {
+pub(super) fn validate_location(l: &Location) -> Result<(), DomainError> {
     validate_name(&l.name)?;
     jiff::tz::TimeZone::get(&l.time_zone).map_err(|_| {
         DomainError::invalid("time_zone", format!("`{}` is not an IANA time zone such as Asia/Tehran", l.time_zone))
@@ -83,24 +84,6 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
     Ok(super::Output::Clinic(clinic.clone()))
 }
 
-pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &AuditActor) -> StoreResult<super::Output> {
-    validate_name(&c.name)?;
-    let done =
-        crate::db::query("UPDATE clinics SET name = $2, default_language = $3, updated_at_us = $4 WHERE id = $1")
-            .bind(c.id.to_string())
-            .bind(&c.name)
-            .bind(&c.default_language)
-            .bind(tx.now.as_microsecond())
-            .execute(&mut *tx.conn)
-            .await?;
-    if done == 0 {
-        return Err(StoreError::NotFound("clinic"));
-    }
-    tx.emit(c.id, "clinic.changed", json!({ "clinic": c.id })).await?;
-    tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None);
-    Ok(super::Output::Clinic(c.clone()))
-}
-
 pub(crate) async fn create_location(
     tx: &mut WriteTx<'_>,
     l: &Location,
@@ -127,35 +110,7 @@ pub(crate) async fn create_location(
     Ok(super::Output::Location(l.clone()))
 }
 
-pub(crate) async fn update_location(
-    tx: &mut WriteTx<'_>,
-    l: &Location,
-    actor: &AuditActor,
-) -> StoreResult<super::Output> {
-    validate_location(l)?;
-    let done = crate::db::query(
-        "UPDATE locations SET name = $3, time_zone = $4, address = $5, latitude = $6, longitude = $7 \
-         WHERE clinic_id = $1 AND id = $2",
-    )
-    .bind(l.clinic.to_string())
-    .bind(l.id.to_string())
-    .bind(&l.name)
-    .bind(&l.time_zone)
-    .bind(&l.address)
-    .bind(l.latitude)
-    .bind(l.longitude)
-    .execute(&mut *tx.conn)
-    .await?;
-    if done == 0 {
-        return Err(StoreError::NotFound("location"));
-    }
-    super::schedule::touch_practitioner(tx, l.clinic, None).await?;
-    tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
-    tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None);
-    Ok(super::Output::Location(l.clone()))
-}
-
-fn validate_practitioner(p: &Practitioner) -> Result<(), DomainError> {
+pub(super) fn validate_practitioner(p: &Practitioner) -> Result<(), DomainError> {
     validate_name(&p.name)?;
     if p.specialties.len() > 20 || p.specialties.iter().any(|s| s.trim().is_empty() || s.len() > 100) {
         return Err(DomainError::invalid("specialties", "up to 20 non-empty names"));
@@ -189,32 +144,6 @@ pub(crate) async fn create_practitioner(
     Ok(super::Output::Practitioner(p.clone()))
 }
 
-pub(crate) async fn update_practitioner(
-    tx: &mut WriteTx<'_>,
-    p: &Practitioner,
-    actor: &AuditActor,
-) -> StoreResult<super::Output> {
-    validate_practitioner(p)?;
-    let done = crate::db::query(
-        "UPDATE practitioners SET name = $3, specialties = $4, languages = $5, active = $6, booking_seq = booking_seq + 1, \
-         schedule_seq = schedule_seq + 1 \
-         WHERE clinic_id = $1 AND id = $2",
-    )
-    .bind(p.clinic.to_string())
-    .bind(p.id.to_string())
-    .bind(&p.name)
-    .bind(json!(p.specialties).to_string())
-    .bind(json!(p.languages).to_string())
-    .bind(i64::from(p.active))
-    .execute(&mut *tx.conn)
-    .await?;
-    if done == 0 {
-        return Err(StoreError::NotFound("practitioner"));
-    }
-    tx.audit(p.clinic, actor, "update", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
-    Ok(super::Output::Practitioner(p.clone()))
-}
-
 pub(crate) async fn create_service(
     tx: &mut WriteTx<'_>,
     s: &Service,
@@ -224,7 +153,7 @@ pub(crate) async fn create_service(
     crate::db::query(
         "INSERT INTO services (clinic_id, id, name, duration_min, buffer_before_min, buffer_after_min, capacity, \
          slot_step_min, min_notice_min, horizon_days, cancel_cutoff_min, reschedule_cutoff_min, active, created_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13)",
     )
     .bind(s.clinic.to_string())
     .bind(s.id.to_string())
@@ -239,73 +168,10 @@ pub(crate) async fn create_service(
     .bind(i64::from(s.cancel_cutoff_min))
     .bind(i64::from(s.reschedule_cutoff_min))
     .bind(tx.now.as_microsecond())
+    .bind(i64::from(s.active))
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, s.clinic, None).await?;
     tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None);
-    Ok(super::Output::Service(s.clone()))
-}
-
-pub(crate) async fn update_service(
-    tx: &mut WriteTx<'_>,
-    s: &Service,
-    actor: &AuditActor,
-) -> StoreResult<super::Output> {
-    s.validate()?;
-    // Practitioner locks first, as every booking takes them first: the same lock order.
-    super::schedule::touch_practitioner(tx, s.clinic, None).await?;
-    // Appointments remember their service's capacity (PostgreSQL's exclusion constraint keys
-    // on it): a new capacity applies to them too, and may not fall below a session already
-    // booked fuller than that.
-    let row = crate::db::query(
-        "SELECT COALESCE(MAX(n), 0) AS fullest FROM (SELECT COUNT(*) AS n FROM appointments \
-         WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1 AND end_us > $3 GROUP BY practitioner_id, start_us) AS sessions",
-    )
-    .bind(s.clinic.to_string())
-    .bind(s.id.to_string())
-    .bind(tx.now.as_microsecond())
-    .fetch_one(&mut *tx.conn)
-    .await?;
-    let fullest = crate::rows::int(&row, "fullest")?;
-    if fullest > i64::from(s.capacity) {
-        return Err(DomainError::invalid(
-            "capacity",
-            format!("a coming session already has {fullest} patients; cancel some before lowering the capacity"),
-        )
-        .into());
-    }
-    // Only coming appointments: past ones keep the capacity they were booked under.
-    crate::db::query(
-        "UPDATE appointments SET capacity = $3 WHERE clinic_id = $1 AND service_id = $2 AND occupies = 1 AND end_us > $4",
-    )
-    .bind(s.clinic.to_string())
-    .bind(s.id.to_string())
-    .bind(i64::from(s.capacity))
-    .bind(tx.now.as_microsecond())
-    .execute(&mut *tx.conn)
-    .await?;
-    let done = crate::db::query(
-        "UPDATE services SET name = $3, duration_min = $4, buffer_before_min = $5, buffer_after_min = $6, capacity = $7, \
-         slot_step_min = $8, min_notice_min = $9, horizon_days = $10, cancel_cutoff_min = $11, reschedule_cutoff_min = $12 \
-         WHERE clinic_id = $1 AND id = $2",
-    )
-    .bind(s.clinic.to_string())
-    .bind(s.id.to_string())
-    .bind(&s.name)
-    .bind(i64::from(s.duration_min))
-    .bind(i64::from(s.buffer_before_min))
-    .bind(i64::from(s.buffer_after_min))
-    .bind(i64::from(s.capacity))
-    .bind(i64::from(s.slot_step_min))
-    .bind(i64::from(s.min_notice_min))
-    .bind(i64::from(s.horizon_days))
-    .bind(i64::from(s.cancel_cutoff_min))
-    .bind(i64::from(s.reschedule_cutoff_min))
-    .execute(&mut *tx.conn)
-    .await?;
-    if done == 0 {
-        return Err(StoreError::NotFound("service"));
-    }
-    tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }

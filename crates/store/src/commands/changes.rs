@@ -40,7 +40,8 @@ pub struct RescheduleRequest {
     pub idempotency: Option<Idempotency>,
 }
 
-/// A staff status change (arrived, checked-in, fulfilled, noshow, entered-in-error, …).
+/// A front-desk status change: arrived, checked-in, fulfilled, noshow or entered-in-error
+/// ([`AppointmentStatus::is_front_desk`]). Cancelling goes through [`CancelRequest`] only.
 #[derive(Debug, Clone)]
 pub struct StatusRequest {
     pub clinic: ClinicId,
@@ -160,6 +161,16 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
 }
 
 pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> StoreResult<super::Output> {
+    // Before any lock or read: a refused status leaves no trace.
+    if !r.status.is_front_desk() {
+        let message = match r.status {
+            AppointmentStatus::Cancelled => {
+                "cancel through the cancel endpoint, which keeps the reason and tells the patient"
+            }
+            _ => "use arrived, checked-in, fulfilled, noshow or entered-in-error",
+        };
+        return Err(DomainError::invalid("status", message).into());
+    }
     let before = locked_appointment(tx, r.clinic, r.appointment).await?;
     let status = before.status.transition(r.status)?;
     if status.occupies_time() && !before.status.occupies_time() {

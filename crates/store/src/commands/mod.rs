@@ -5,6 +5,7 @@
 mod accounts;
 mod booking;
 mod catalog;
+mod catalog_updates;
 mod changes;
 mod holds;
 mod idempotency;
@@ -18,6 +19,7 @@ pub use accounts::{
 };
 pub use booking::BookRequest;
 pub use catalog::NewClinic;
+pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
@@ -31,21 +33,22 @@ use crate::identity::{ApiToken, ClinicSecurity, Consent, Invitation, LoginKey, S
 use crate::model::{Appointment, Clinic, Hold, Location, Practitioner};
 use crate::tx::WriteTx;
 use nobat_core::{
-    ClinicId, ConsentId, Exception, ExceptionId, HoldId, PatientId, RuleId, Service, TokenId, UserId, VerificationId,
-    WeeklyRule,
+    ClinicId, ConsentId, Exception, ExceptionId, HoldId, LocationId, PatientId, PractitionerId, RuleId, Service,
+    ServiceId, ServicePatch, TokenId, UserId, VerificationId, WeeklyRule,
 };
 
 /// A state change, applied atomically by the writer.
 #[derive(Debug, Clone)]
 pub enum Command {
     CreateClinic(NewClinic),
-    UpdateClinic(Clinic, AuditActor),
+    /// Patches apply only the fields given, to the row as read inside the transaction.
+    UpdateClinic(ClinicId, ClinicPatch, AuditActor),
     CreateLocation(Location, AuditActor),
-    UpdateLocation(Location, AuditActor),
+    UpdateLocation(ClinicId, LocationId, LocationPatch, AuditActor),
     CreatePractitioner(Practitioner, AuditActor),
-    UpdatePractitioner(Practitioner, AuditActor),
+    UpdatePractitioner(ClinicId, PractitionerId, PractitionerPatch, AuditActor),
     CreateService(Service, AuditActor),
-    UpdateService(Service, AuditActor),
+    UpdateService(ClinicId, ServiceId, ServicePatch, AuditActor),
     CreateRule(ClinicId, WeeklyRule, AuditActor),
     DeleteRule(ClinicId, RuleId, AuditActor),
     CreateException(NewException),
@@ -242,13 +245,17 @@ impl Command {
 pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Output> {
     match cmd {
         Command::CreateClinic(c) => catalog::create_clinic(tx, c).await,
-        Command::UpdateClinic(c, actor) => catalog::update_clinic(tx, c, actor).await,
+        Command::UpdateClinic(c, patch, actor) => catalog_updates::update_clinic(tx, *c, patch, actor).await,
         Command::CreateLocation(l, actor) => catalog::create_location(tx, l, actor).await,
-        Command::UpdateLocation(l, actor) => catalog::update_location(tx, l, actor).await,
+        Command::UpdateLocation(c, id, patch, actor) => {
+            catalog_updates::update_location(tx, *c, *id, patch, actor).await
+        }
         Command::CreatePractitioner(p, actor) => catalog::create_practitioner(tx, p, actor).await,
-        Command::UpdatePractitioner(p, actor) => catalog::update_practitioner(tx, p, actor).await,
+        Command::UpdatePractitioner(c, id, patch, actor) => {
+            catalog_updates::update_practitioner(tx, *c, *id, patch, actor).await
+        }
         Command::CreateService(s, actor) => catalog::create_service(tx, s, actor).await,
-        Command::UpdateService(s, actor) => catalog::update_service(tx, s, actor).await,
+        Command::UpdateService(c, id, patch, actor) => catalog_updates::update_service(tx, *c, *id, patch, actor).await,
         Command::CreateRule(clinic, r, actor) => schedule::create_rule(tx, *clinic, r, actor).await,
         Command::DeleteRule(clinic, id, actor) => schedule::delete_rule(tx, *clinic, *id, actor).await,
         Command::CreateException(e) => schedule::create_exception(tx, e).await,

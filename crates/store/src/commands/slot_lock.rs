@@ -106,8 +106,10 @@ pub(super) async fn locked_appointment(
     load_appointment(tx, clinic, id).await
 }
 
+/// The service of an existing appointment, active or not: a deactivated service's
+/// appointments can still be cancelled under its cut-off.
 pub(super) async fn load_service(tx: &mut WriteTx<'_>, clinic: ClinicId, id: ServiceId) -> StoreResult<Service> {
-    let sql = format!("SELECT {} FROM services WHERE clinic_id = $1 AND id = $2 AND active = 1", rows::SERVICE_COLS);
+    let sql = format!("SELECT {} FROM services WHERE clinic_id = $1 AND id = $2", rows::SERVICE_COLS);
     let row = crate::db::query(sql)
         .bind(clinic.to_string())
         .bind(id.to_string())

@@ -7,7 +7,8 @@
 //!   SQLite driver runs each connection on a worker thread and costs ~50 µs per statement in
 //!   thread hand-offs, measured here; with a dozen statements per booking that capped the
 //!   writer near 2,000 bookings/s — see docs/performance.md.) The writer owns its connection on
-//!   a dedicated thread, so SQLite's blocking calls never stall the async runtime's workers.
+//!   a dedicated thread, and readers run each statement on the blocking pool
+//!   ([`Conn::SqliteRead`]), so SQLite's blocking calls never stall the async runtime's workers.
 //! * **PostgreSQL through sqlx**, natively async.
 //!
 //! Values are the four types both engines share (integer, real, text, null); rows come back as
@@ -22,12 +23,16 @@ pub(crate) fn sqlite_open_writer(url: &str) -> StoreResult<Conn> {
     sqlite::open_writer(url)
 }
 
-pub(crate) async fn postgres_open_writer(url: &str) -> StoreResult<Conn> {
-    postgres::open_writer(url).await
+pub(crate) async fn postgres_open_writer(url: &str, limits: &crate::SessionLimits) -> StoreResult<Conn> {
+    postgres::open_writer(url, limits).await
 }
 
-pub(crate) async fn postgres_open_readers(url: &str, size: u32) -> StoreResult<sqlx::PgPool> {
-    postgres::open_readers(url, size).await
+pub(crate) async fn postgres_open_readers(
+    url: &str,
+    size: u32,
+    limits: &crate::SessionLimits,
+) -> StoreResult<sqlx::PgPool> {
+    postgres::open_readers(url, size, limits).await
 }
 
 use crate::error::{StoreError, StoreResult};
@@ -180,6 +185,9 @@ impl Query {
     pub async fn execute(self, conn: &mut Conn) -> StoreResult<u64> {
         match conn {
             Conn::Sqlite(c) => sqlite::execute(c, &self.sql, &self.params),
+            Conn::SqliteRead(slot) => {
+                sqlite::off_worker(slot, move |c| sqlite::execute(c, &self.sql, &self.params)).await
+            }
             Conn::Postgres(c) => postgres::execute(c, &self.sql, self.params).await,
         }
     }
@@ -187,6 +195,9 @@ impl Query {
     pub async fn fetch_all(self, conn: &mut Conn) -> StoreResult<Vec<Row>> {
         match conn {
             Conn::Sqlite(c) => sqlite::fetch_all(c, &self.sql, &self.params),
+            Conn::SqliteRead(slot) => {
+                sqlite::off_worker(slot, move |c| sqlite::fetch_all(c, &self.sql, &self.params)).await
+            }
             Conn::Postgres(c) => postgres::fetch_all(c, &self.sql, self.params).await,
         }
     }
@@ -202,7 +213,12 @@ impl Query {
 
 /// A connection to either engine.
 pub enum Conn {
+    /// The writer's (and a migration's): used on a thread of its own, so it may block.
     Sqlite(rusqlite::Connection),
+    /// A reader's, used from the async request workers: every statement runs on the blocking
+    /// pool (`spawn_blocking`), so a slow query or a disk wait never stalls a worker thread.
+    /// `None` only while a statement has it, or after a statement's caller was cancelled.
+    SqliteRead(Option<rusqlite::Connection>),
     Postgres(postgres::PgConn),
 }
 
@@ -211,6 +227,10 @@ impl Conn {
     pub async fn run(&mut self, sql: &str) -> StoreResult<()> {
         match self {
             Conn::Sqlite(c) => c.execute_batch(sql).map_err(Into::into),
+            Conn::SqliteRead(slot) => {
+                let sql = sql.to_owned();
+                sqlite::off_worker(slot, move |c| c.execute_batch(&sql).map_err(Into::into)).await
+            }
             Conn::Postgres(c) => postgres::run(c, sql).await,
         }
     }
@@ -285,7 +305,7 @@ impl std::ops::DerefMut for ReadConn {
 
 impl Drop for ReadConn {
     fn drop(&mut self) {
-        if let (Some(Conn::Sqlite(c)), Some((pool, _permit))) = (self.conn.take(), self.home.take()) {
+        if let (Some(Conn::SqliteRead(Some(c))), Some((pool, _permit))) = (self.conn.take(), self.home.take()) {
             pool.give_back(c);
         }
     }

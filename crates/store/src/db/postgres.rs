@@ -2,6 +2,7 @@
 //! included), rows converted by column type into [`Row`].
 
 use super::{Kind, Row, Value};
+use crate::SessionLimits;
 use crate::error::{StoreError, StoreResult};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
@@ -25,20 +26,34 @@ impl PgConn {
     }
 }
 
-fn options(url: &str) -> StoreResult<PgConnectOptions> {
-    PgConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable(format!("bad database URL: {e}")))
+/// The URL's options plus the session settings Nobat relies on (see [`SessionLimits`]), sent
+/// as startup options so they hold from the first statement.
+fn options(url: &str, limits: &SessionLimits) -> StoreResult<PgConnectOptions> {
+    let ms = |d: Duration| format!("{}ms", d.as_millis());
+    let keepalive = limits.keepalive_idle.as_secs().max(1);
+    let base =
+        PgConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable(format!("bad database URL: {e}")))?;
+    Ok(base.options([
+        ("synchronous_commit", "on".to_owned()),
+        ("lock_timeout", ms(limits.lock_timeout)),
+        ("statement_timeout", ms(limits.statement_timeout)),
+        ("idle_in_transaction_session_timeout", ms(limits.idle_in_transaction_timeout)),
+        ("tcp_keepalives_idle", keepalive.to_string()),
+        ("tcp_keepalives_interval", keepalive.div_ceil(6).max(1).to_string()),
+        ("tcp_keepalives_count", "6".to_owned()),
+    ]))
 }
 
-pub async fn open_writer(url: &str) -> StoreResult<super::Conn> {
-    Ok(super::Conn::Postgres(PgConn::Owned(PgConnection::connect_with(&options(url)?).await?)))
+pub async fn open_writer(url: &str, limits: &SessionLimits) -> StoreResult<super::Conn> {
+    Ok(super::Conn::Postgres(PgConn::Owned(PgConnection::connect_with(&options(url, limits)?).await?)))
 }
 
-pub async fn open_readers(url: &str, size: u32) -> StoreResult<sqlx::PgPool> {
+pub async fn open_readers(url: &str, size: u32, limits: &SessionLimits) -> StoreResult<sqlx::PgPool> {
     Ok(PgPoolOptions::new()
         .max_connections(size)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options(url)?)
+        .connect_with(options(url, limits)?)
         .await?)
 }
 

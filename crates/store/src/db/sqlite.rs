@@ -89,9 +89,15 @@ impl SqliteReaders {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         let conn = match idle {
             Some(c) => c,
-            None => open_reader(&self.path)?,
+            None => {
+                // Opening reads the file and sets pragmas: blocking work, off the workers too.
+                let path = self.path.clone();
+                tokio::task::spawn_blocking(move || open_reader(&path))
+                    .await
+                    .map_err(|e| StoreError::Unavailable(format!("opening a read connection: {e}")))??
+            }
         };
-        Ok(ReadConn { conn: Some(Conn::Sqlite(conn)), home: Some((self.clone(), permit)) })
+        Ok(ReadConn { conn: Some(Conn::SqliteRead(Some(conn))), home: Some((self.clone(), permit)) })
     }
 
     /// Connections on loan right now, and the most there may be.
@@ -115,6 +121,24 @@ impl SqliteReaders {
             idle.clear();
         }
     }
+}
+
+/// Runs `work` with a reader's connection on the blocking pool and puts the connection back.
+/// If the caller is cancelled meanwhile, the connection is dropped with the finished work (the
+/// pool opens another when needed) rather than returned half-used.
+pub(super) async fn off_worker<T: Send + 'static>(
+    slot: &mut Option<Connection>,
+    work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
+    let c = slot.take().ok_or_else(|| StoreError::Unavailable("the read connection was lost".into()))?;
+    let (c, result) = tokio::task::spawn_blocking(move || {
+        let result = work(&c);
+        (c, result)
+    })
+    .await
+    .map_err(|e| StoreError::Unavailable(format!("a read failed to run: {e}")))?;
+    *slot = Some(c);
+    result
 }
 
 /// `$1` … `$32`, so binding the usual few does not format strings on every call.
@@ -168,4 +192,50 @@ pub fn fetch_all(c: &Connection, sql: &str, params: &[Value]) -> StoreResult<Vec
         out.push(Row { columns: columns.clone(), values });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A read that keeps SQLite busy for a while (about a second in a debug build).
+    const SLOW: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+                        SELECT COUNT(*) AS n FROM c";
+
+    /// On a runtime with a single worker thread (as in every `#[tokio::test]`), a read that
+    /// ran on the worker would stop every other task until it finished.
+    #[tokio::test]
+    async fn a_slow_read_does_not_stall_the_async_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::sqlite_url_in(dir.path());
+        drop(open_writer(&url).unwrap());
+        let readers = SqliteReaders::new(&url, 2).unwrap();
+        let mut conn = readers.acquire().await.unwrap();
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        tokio::task::yield_now().await;
+        let started = std::time::Instant::now();
+        let row = crate::db::query(SLOW).fetch_one(&mut conn).await.unwrap();
+        let took = started.elapsed();
+        let during = ticks.load(Ordering::Relaxed);
+        ticker.abort();
+        assert_eq!(row.int("n").unwrap(), 3_000_000);
+        assert!(took > Duration::from_millis(100), "the read was slow enough to tell: {took:?}");
+        let expected = (took.as_millis() / 5) as usize;
+        assert!(during * 4 >= expected, "the worker ran {during} ticks of {expected} during a {took:?} read");
+        // The connection came back from the blocking pool and still works.
+        drop(conn);
+        let mut again = readers.acquire().await.unwrap();
+        assert_eq!(crate::db::query("SELECT 1 AS one").fetch_one(&mut again).await.unwrap().int("one").unwrap(), 1);
+    }
 }

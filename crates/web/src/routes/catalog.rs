@@ -9,8 +9,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use nobat_core::access::ManageClinic;
-use nobat_core::{ClinicId, LocationId, PractitionerId, Service, ServiceId};
-use nobat_store::commands::NewClinic;
+use nobat_core::{ClinicId, LocationId, PractitionerId, Service, ServiceId, ServicePatch};
+use nobat_store::commands::{self as patches, NewClinic};
 use nobat_store::model::{Clinic, Location, Practitioner};
 use nobat_store::{Command, Output};
 use serde::Deserialize;
@@ -85,12 +85,8 @@ pub async fn update_clinic(
 ) -> ApiResult<Json<ClinicDto>> {
     let ctx = staff.ctx.clone();
     let p = body.value;
-    let clinic = Clinic {
-        name: p.name.map(|n| n.trim().to_owned()).unwrap_or(ctx.clinic.name.clone()),
-        default_language: p.default_language.unwrap_or(ctx.clinic.default_language.clone()),
-        ..ctx.clinic.clone()
-    };
-    match state.store.execute(Command::UpdateClinic(clinic, staff.actor())).await? {
+    let patch = patches::ClinicPatch { name: p.name, default_language: p.default_language };
+    match state.store.execute(Command::UpdateClinic(ctx.clinic.id, patch, staff.actor())).await? {
         Output::Clinic(c) => Ok(Json(ClinicDto::new(&c, &ctx.locations))),
         other => Err(super::unexpected(other)),
     }
@@ -155,17 +151,15 @@ pub async fn update_location(
 ) -> ApiResult<Json<LocationDto>> {
     let clinic = staff.ctx.clinic.clone();
     let id: LocationId = parse_id("location", &id)?;
-    let cur = state.store.location(clinic.id, id).await?;
     let p = body.value;
-    let location = Location {
-        name: p.name.map(|n| n.trim().to_owned()).unwrap_or(cur.name.clone()),
-        time_zone: p.time_zone.map(|n| n.trim().to_owned()).unwrap_or(cur.time_zone.clone()),
-        address: p.address.unwrap_or(cur.address.clone()),
-        latitude: p.latitude.or(cur.latitude),
-        longitude: p.longitude.or(cur.longitude),
-        ..cur
+    let patch = patches::LocationPatch {
+        name: p.name,
+        time_zone: p.time_zone,
+        address: p.address,
+        latitude: p.latitude,
+        longitude: p.longitude,
     };
-    match state.store.execute(Command::UpdateLocation(location, staff.actor())).await? {
+    match state.store.execute(Command::UpdateLocation(clinic.id, id, patch, staff.actor())).await? {
         Output::Location(l) => Ok(Json(LocationDto::from(&l))),
         other => Err(super::unexpected(other)),
     }
@@ -227,16 +221,14 @@ pub async fn update_practitioner(
 ) -> ApiResult<Json<PractitionerDto>> {
     let clinic = staff.ctx.clinic.clone();
     let id: PractitionerId = parse_id("practitioner", &id)?;
-    let cur = state.store.practitioner(clinic.id, id).await?;
     let p = body.value;
-    let next = Practitioner {
-        name: p.name.map(|n| n.trim().to_owned()).unwrap_or(cur.name.clone()),
-        specialties: p.specialties.unwrap_or(cur.specialties.clone()),
-        languages: p.languages.unwrap_or(cur.languages.clone()),
-        active: p.active.unwrap_or(cur.active),
-        ..cur
+    let patch = patches::PractitionerPatch {
+        name: p.name,
+        specialties: p.specialties,
+        languages: p.languages,
+        active: p.active,
     };
-    match state.store.execute(Command::UpdatePractitioner(next, staff.actor())).await? {
+    match state.store.execute(Command::UpdatePractitioner(clinic.id, id, patch, staff.actor())).await? {
         Output::Practitioner(p) => Ok(Json(PractitionerDto::from(&p))),
         other => Err(super::unexpected(other)),
     }
@@ -257,29 +249,25 @@ pub struct ServiceInput {
     pub horizon_days: Option<u32>,
     pub cancel_cutoff_min: Option<u32>,
     pub reschedule_cutoff_min: Option<u32>,
+    /// An inactive service offers no slots and takes no new holds or bookings; its existing
+    /// appointments stay. Active unless set otherwise.
+    pub active: Option<bool>,
 }
 
-impl ServiceInput {
-    fn apply(self, base: Service) -> Service {
-        let duration_min = self.duration_min.unwrap_or(base.duration_min);
-        let before = self.buffer_before_min.unwrap_or(base.buffer_before_min);
-        let after = self.buffer_after_min.unwrap_or(base.buffer_after_min);
-        Service {
-            name: self.name.map(|n| n.trim().to_owned()).unwrap_or(base.name),
-            duration_min,
-            buffer_before_min: before,
-            buffer_after_min: after,
-            capacity: self.capacity.unwrap_or(base.capacity),
-            slot_step_min: self.slot_step_min.unwrap_or(if base.slot_step_min == 0 {
-                duration_min.saturating_add(before).saturating_add(after)
-            } else {
-                base.slot_step_min
-            }),
-            min_notice_min: self.min_notice_min.unwrap_or(base.min_notice_min),
-            horizon_days: self.horizon_days.unwrap_or(base.horizon_days),
-            cancel_cutoff_min: self.cancel_cutoff_min.unwrap_or(base.cancel_cutoff_min),
-            reschedule_cutoff_min: self.reschedule_cutoff_min.unwrap_or(base.reschedule_cutoff_min),
-            ..base
+impl From<ServiceInput> for ServicePatch {
+    fn from(i: ServiceInput) -> Self {
+        ServicePatch {
+            name: i.name,
+            duration_min: i.duration_min,
+            buffer_before_min: i.buffer_before_min,
+            buffer_after_min: i.buffer_after_min,
+            capacity: i.capacity,
+            slot_step_min: i.slot_step_min,
+            min_notice_min: i.min_notice_min,
+            horizon_days: i.horizon_days,
+            cancel_cutoff_min: i.cancel_cutoff_min,
+            reschedule_cutoff_min: i.reschedule_cutoff_min,
+            active: i.active,
         }
     }
 }
@@ -314,8 +302,10 @@ pub async fn create_service(
         horizon_days: 90,
         cancel_cutoff_min: 24 * 60,
         reschedule_cutoff_min: 24 * 60,
+        active: true,
     };
-    match state.store.execute(Command::CreateService(i.apply(base), staff.actor())).await? {
+    let service = ServicePatch::from(i).apply(&base);
+    match state.store.execute(Command::CreateService(service, staff.actor())).await? {
         Output::Service(s) => Ok((StatusCode::CREATED, Json(ServiceDto::from(&s)))),
         other => Err(super::unexpected(other)),
     }
@@ -333,8 +323,8 @@ pub async fn update_service(
 ) -> ApiResult<Json<ServiceDto>> {
     let clinic = staff.ctx.clinic.clone();
     let id: ServiceId = parse_id("service", &id)?;
-    let cur = state.store.service(clinic.id, id).await?;
-    match state.store.execute(Command::UpdateService(body.value.apply(cur), staff.actor())).await? {
+    let patch = ServicePatch::from(body.value);
+    match state.store.execute(Command::UpdateService(clinic.id, id, patch, staff.actor())).await? {
         Output::Service(s) => Ok(Json(ServiceDto::from(&s))),
         other => Err(super::unexpected(other)),
     }

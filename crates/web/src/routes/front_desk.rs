@@ -82,8 +82,11 @@ pub async fn list_appointments(
     }))
 }
 
-/// Move an appointment along its status table (FHIR R4): `arrived`, `checked-in`,
-/// `fulfilled`, `noshow`, `entered-in-error`, … An illegal change is a 409, never applied.
+/// Move an appointment along its status table (FHIR R4) with a front-desk status: `arrived`,
+/// `checked-in`, `fulfilled`, `noshow` or `entered-in-error`. Any other status, `cancelled`
+/// included, is a 422 naming `status` (cancel through the cancel endpoint, which needs
+/// ManageAppointments, keeps the reason and announces the cancellation). An illegal change is
+/// a 409, never applied.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/status", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)), request_body = StatusInput,
     responses((status = 200, body = AppointmentDto), (status = 404, body = Problem, content_type = "application/problem+json"),
