@@ -146,6 +146,7 @@ pub fn app(state: AppState) -> Router {
     .with_state(state)
     .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
     .route_layer(axum::middleware::from_fn(metrics::record))
+    .layer(axum::middleware::from_fn(extract::reject_nul))
     .layer(RequestBodyLimitLayer::new(64 * 1024))
     .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
     .layer(CatchPanicLayer::custom(|_| {
