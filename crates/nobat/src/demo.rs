@@ -188,6 +188,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
                 practitioner: who,
                 location: Some(slot.location),
                 start: slot.start,
+                start_offset: None,
                 patient,
                 hold: None,
                 note: None,

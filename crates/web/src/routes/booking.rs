@@ -8,7 +8,7 @@
 use crate::AppState;
 use crate::auth::grant::Visitor;
 use crate::auth::links;
-use crate::context::{ClinicCtx, body_id, instant};
+use crate::context::{ClinicCtx, body_id, start};
 use crate::dto::*;
 use crate::extract::{ApiJson, IdempotencyKey, fingerprint, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
@@ -145,12 +145,14 @@ pub async fn create_hold(
     }
     let acting = booking_actor(&state, &visitor, input.staff_override).await?;
     let ctx = visitor.ctx;
+    let (start, start_offset) = start("start", &input.start)?;
     let req = HoldRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
         practitioner: body_id("practitioner", &input.practitioner)?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
-        start: instant("start", &input.start)?,
+        start,
+        start_offset,
         ttl: state.hold_ttl,
         actor: acting.actor,
         idempotency: idempotency(key, fingerprint(&["hold", &ctx.clinic.id.to_string(), &body.canonical])),
@@ -240,12 +242,14 @@ pub async fn book(
     // get this booking (and its manage link) replayed to them.
     let idempotency =
         idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &acting.audit.id, &body.canonical]));
+    let (start, start_offset) = start("start", &input.start)?;
     let req = BookRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
         practitioner: body_id("practitioner", &input.practitioner)?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
-        start: instant("start", &input.start)?,
+        start,
+        start_offset,
         patient,
         hold: input.hold.as_deref().map(|h| body_id("hold", h)).transpose()?,
         note,
@@ -373,10 +377,12 @@ pub(crate) async fn reschedule_as(
     acting: Acting,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
     let input = body.value;
+    let (start, start_offset) = start("start", &input.start)?;
     let req = RescheduleRequest {
         clinic: ctx.clinic.id,
         appointment: id,
-        start: instant("start", &input.start)?,
+        start,
+        start_offset,
         practitioner: input.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
         actor: acting.actor,
