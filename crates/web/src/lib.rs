@@ -9,6 +9,7 @@ pub mod dto;
 pub mod extract;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 
@@ -118,6 +119,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let (router, mut doc) = (router, doc);
     utoipa::Modify::modify(&Security, &mut doc);
+    utoipa::Modify::modify(&openapi::CommonAnswers, &mut doc);
     (router, doc)
 }
 

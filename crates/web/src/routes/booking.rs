@@ -297,7 +297,7 @@ pub async fn get_appointment(
 
 /// Cancel an appointment. Patients may cancel until the service's cut-off; staff may override,
 /// and the override is recorded.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/cancel", tag = "booking",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/cancel", tag = "booking", operation_id = "cancel_appointment",
     security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     request_body = CancelInput,
@@ -345,7 +345,7 @@ pub(crate) async fn cancel_as(
 
 /// Move an appointment to another slot in one transaction: the new appointment is booked and
 /// the old one cancelled together, or nothing changes.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/reschedule", tag = "booking",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/reschedule", tag = "booking", operation_id = "reschedule_appointment",
     security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path),
            ("Idempotency-Key" = Option<String>, Header, description = "retry safely")),

@@ -179,7 +179,7 @@ pub struct TokenInput {
 }
 
 /// Create an API token for myself in this clinic. The secret is shown once.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/tokens", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/tokens", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path)), request_body = TokenInput,
     responses((status = 201, body = TokenDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_token(
@@ -313,6 +313,7 @@ pub async fn put_security(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// e.g. `appointment`, `patient`, `membership`, `schedule_rule`.
     pub entity: Option<String>,
