@@ -311,3 +311,62 @@ async fn starts_that_are_not_local_times_of_the_location_are_refused() {
     assert_eq!(s, StatusCode::CREATED, "{p}");
     app.stop().await;
 }
+
+/// Small ones: media types are case-insensitive and may carry parameters; a date the library
+/// cannot shift is refused in plain words, without the library's internals; the audit list is
+/// capped at 500 like every other list.
+#[tokio::test]
+async fn media_types_far_dates_and_list_caps() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let slots = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    for (i, ct) in ["application/JSON", "Application/Json; charset=UTF-8", "application/json;charset=utf-8"]
+        .into_iter()
+        .enumerate()
+    {
+        let res = app
+            .client
+            .post(format!("{}{c}/appointments", app.api))
+            .header("content-type", ct)
+            .body(booking(&slots[i], "Case").to_string())
+            .send()
+            .await
+            .unwrap();
+        let (s, p) = decode(res).await;
+        assert_eq!(s, StatusCode::CREATED, "{ct}: {p}");
+    }
+    let res = app
+        .client
+        .post(format!("{}{c}/appointments", app.api))
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(booking(&slots[4], "Text").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decode(res).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE, "not JSON is still refused");
+
+    for (from, to) in [("9999-12-31", "9999-12-31"), ("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")] {
+        let (s, p) = app.get(&format!("{c}/availability?service={}&from={from}&to={to}", seed.consult)).await;
+        if s == StatusCode::OK && from.starts_with("0001") {
+            continue; // in the past: no slots, nothing to refuse
+        }
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{from}..{to}: {p}");
+        let detail = p["detail"].as_str().unwrap();
+        for internal in ["civil", "jiff", "overflow", "parameter", "boundary", "span", "-9999", "i64", "range of"] {
+            assert!(!detail.to_lowercase().contains(internal), "{from}..{to}: the detail leaks `{internal}`: {detail}");
+        }
+        assert!(p["field"].as_str().is_some_and(|f| f == "from" || f == "to"), "{p}");
+    }
+
+    for (limit, status) in [("1000000", StatusCode::UNPROCESSABLE_ENTITY), ("0", StatusCode::UNPROCESSABLE_ENTITY)] {
+        let (s, p) = app.get(&format!("{c}/audit?limit={limit}")).await;
+        assert_eq!(s, status, "audit limit {limit}: {p}");
+        assert_eq!(p["field"], "limit", "{p}");
+        let (s, p) = app.get(&format!("{c}/appointments?limit={limit}")).await;
+        assert_eq!((s, p["field"].as_str()), (status, Some("limit")), "appointments limit {limit}: {p}");
+    }
+    let (s, page) = app.get(&format!("{c}/audit?limit=500")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    app.stop().await;
+}

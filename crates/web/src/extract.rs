@@ -31,8 +31,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Media types are case-insensitive (RFC 9110 §8.3.1), parameters (`; charset=utf-8`)
+        // are allowed.
         let is_json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
-            let mime = ct.split(';').next().unwrap_or("").trim();
+            let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             mime == "application/json" || mime.ends_with("+json")
         });
         if !is_json {

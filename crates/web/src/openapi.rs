@@ -25,9 +25,7 @@ impl utoipa::Modify for CommonAnswers {
 
 fn answers(op: &Operation) -> Vec<(&'static str, &'static str)> {
     let params = op.parameters.as_deref().unwrap_or_default();
-    let has = |place: ParameterIn| {
-        params.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
-    };
+    let has = |place: ParameterIn| params.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place));
     // Every route passes the per-client API rate limit, and a credential that is sent must be
     // valid (an expired session or a revoked token is told so, even where none is needed).
     let mut out = vec![
@@ -65,7 +63,10 @@ fn add(op: &mut Operation, code: &str, what: &str) {
     op.responses.responses.entry(code.into()).or_insert_with(|| {
         ResponseBuilder::new()
             .description(what)
-            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .content(
+                "application/problem+json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            )
             .build()
             .into()
     });

@@ -328,6 +328,7 @@ pub struct AuditQuery {
     pub to: Option<String>,
     /// Continue with entries older than this sequence number.
     pub before: Option<i64>,
+    /// Entries per page: 1 to 500 (default 100), as every list.
     pub limit: Option<u32>,
 }
 
@@ -381,6 +382,10 @@ pub async fn audit_trail(
     let micros = |field: &str, v: &Option<String>| -> ApiResult<Option<i64>> {
         v.as_deref().map(|s| crate::context::instant(field, s).map(|t| t.as_microsecond())).transpose()
     };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "between 1 and 500"));
+    }
     let filter = AuditFilter {
         entity: q.entity,
         entity_id: q.entity_id,
@@ -390,7 +395,7 @@ pub async fn audit_trail(
         from_us: micros("from", &q.from)?,
         to_us: micros("to", &q.to)?,
         before_seq: q.before,
-        limit: q.limit.unwrap_or(100),
+        limit,
     };
     let rows = state.store.audit_trail(&staff.ctx.clinic.id.to_string(), &filter).await?;
     Ok(Json(rows.into_iter().map(AuditEntryDto::new).collect()))
