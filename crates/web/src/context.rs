@@ -123,3 +123,38 @@ pub fn date(field: &str, raw: &str) -> ApiResult<jiff::civil::Date> {
     }
     raw.parse().map_err(|_| bad())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_is_strict_and_keeps_the_written_offset() {
+        let ok = |s: &str| rfc3339(s).unwrap_or_else(|| panic!("{s} should parse"));
+        let (ts, off) = ok("2026-03-10T09:00:00+03:30");
+        assert_eq!((ts.to_string().as_str(), off.map(|o| o.seconds())), ("2026-03-10T05:30:00Z", Some(12_600)));
+        assert_eq!(ok("2026-03-10T05:30:00Z"), (ts, None));
+        assert_eq!(ok("2026-03-10t05:30:00z"), (ts, None));
+        assert_eq!(ok("2026-03-10T05:30:00-00:00"), (ts, None), "-00:00: the instant, local offset unknown");
+        assert_eq!(ok("2026-03-10T05:30:00+00:00").1, Some(Offset::UTC));
+        assert_eq!(ok("2026-03-10T05:30:00.123456789Z").0.subsec_nanosecond(), 123_456_789);
+        assert_eq!(ok("2026-03-10T05:30:00+23:59").1.map(|o| o.seconds()), Some(86_340));
+        for bad in [
+            "2027-03-28T10:00:00+25:00",
+            "2027-03-28T10:00:00+24:00",
+            "2027-03-28T10:00:00+02:60",
+            "2027-03-28T10:00:00+02:00[Europe/Paris]",
+            "2027-03-28T10:00:00Z[UTC]",
+            "2027-03-28T10:00:00",
+            "2027-03-28T10:00+02:00",
+            "2027-03-28 10:00:00+02:00",
+            "2027-03-28T10:00:00.Z",
+            "2027-03-28T10:00:00.1234567890Z",
+            "2027-02-30T10:00:00Z",
+            "+002027-03-28T10:00:00Z",
+            "2027-03-28T10:00:00+0200",
+        ] {
+            assert!(rfc3339(bad).is_none(), "{bad} should be refused");
+        }
+    }
+}
