@@ -7,6 +7,7 @@ use crate::ids::{LocationId, PractitionerId, ServiceId};
 use crate::schedule::LocationZone;
 use crate::service::Service;
 use jiff::Timestamp;
+use jiff::tz::{Offset, TimeZone};
 
 /// Who asks for a change: a patient is bound by the clinic's notice, horizon and cut-offs;
 /// staff may override them, and an override is recorded on the appointment and in the audit.
@@ -30,6 +31,12 @@ pub struct SlotRequest {
     pub practitioner: PractitionerId,
     pub start: Timestamp,
     pub location: Option<LocationId>,
+    /// The UTC offset the client wrote with `start` (`+02:00`), or `None` for `Z`/`-00:00`,
+    /// which RFC 9557 reads as "the instant, no claim about local time". An offset claims a
+    /// local wall-clock time, so it must be the location's offset at that instant: otherwise
+    /// the client meant a local time that does not exist there (a spring-forward gap) or
+    /// another place's clock, and booking the instant would book a time nobody asked for.
+    pub offset: Option<Offset>,
 }
 
 /// Decides whether `req` is a slot that can be taken now. `cal.busy` must already exclude
@@ -48,12 +55,13 @@ pub fn decide_slot(
     if !service.active {
         return Err(DomainError::SlotNotOffered("this service is no longer offered".into()));
     }
+    let locations = locations_for(req, locations)?;
     let find = |busy: &[Busy], audience: Audience| -> Option<Slot> {
         let cal = PractitionerCalendar { busy, ..*cal };
-        locations.iter().filter(|l| req.location.is_none_or(|q| q == l.id)).find_map(|loc| {
+        locations.iter().find_map(|loc| {
             let date = req.start.to_zoned(loc.tz.clone()).date();
             let query = SlotQuery { service, from: date, to: date, now, audience, location: Some(loc.id) };
-            slots(&query, &cal, std::slice::from_ref(loc)).into_iter().find(|s| s.start == req.start)
+            slots(&query, &cal, std::slice::from_ref(*loc)).into_iter().find(|s| s.start == req.start)
         })
     };
     if let Some(slot) = find(cal.busy, Audience::Patient) {
@@ -83,6 +91,29 @@ pub fn decide_slot(
     Err(DomainError::SlotNotOffered(
         "the practitioner does not offer this service at this time; ask for availability first".into(),
     ))
+}
+
+/// The locations the request can mean: the one it names (or all), and of those only the ones
+/// whose clock reads the offset the client wrote at that instant.
+fn locations_for<'a>(req: &SlotRequest, locations: &'a [LocationZone]) -> Result<Vec<&'a LocationZone>, DomainError> {
+    let named: Vec<&LocationZone> = locations.iter().filter(|l| req.location.is_none_or(|q| q == l.id)).collect();
+    let Some(written) = req.offset else { return Ok(named) };
+    let matching: Vec<&LocationZone> = named.iter().copied().filter(|l| l.tz.to_offset(req.start) == written).collect();
+    if matching.is_empty()
+        && let Some(loc) = named.first()
+    {
+        let actual = loc.tz.to_offset(req.start);
+        let local = req.start.to_zoned(TimeZone::fixed(written)).datetime();
+        return Err(DomainError::invalid(
+            "start",
+            format!(
+                "{local} at offset {written} is not a local time here: at that instant the location's clock is at \
+                 offset {actual} (a time in a daylight-saving gap does not exist); send the start as availability \
+                 gives it, with the location's offset, or in UTC with Z"
+            ),
+        ));
+    }
+    Ok(matching)
 }
 
 /// Which patient-side cut-off applies.

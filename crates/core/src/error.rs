@@ -24,6 +24,10 @@ pub enum DomainError {
     /// A status change the transition table does not allow.
     #[error("an appointment cannot go from {from} to {to}")]
     IllegalTransition { from: &'static str, to: &'static str },
+    /// An availability answer would hold more slots than one answer may: the client should ask
+    /// for fewer days, one practitioner or one location.
+    #[error("this range holds more than {limit} slots; ask for fewer days, one practitioner or one location")]
+    TooManySlots { limit: usize },
     /// A change that would leave things in a state the rules forbid (removing a clinic's last
     /// owner, reusing a one-time code).
     #[error("{0}")]

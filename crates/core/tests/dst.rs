@@ -428,8 +428,13 @@ fn busy_time_at_one_location_blocks_overlapping_slots_at_the_other() {
     assert_eq!(t.len(), 15);
     assert_eq!(c.len(), 15);
     // The same answer from the booking decision: Tehran 11:30 is taken, not "not offered".
-    let req =
-        SlotRequest { service: consult.id, practitioner, start: ts("2026-05-04T08:00:00Z"), location: Some(tehran.id) };
+    let req = SlotRequest {
+        service: consult.id,
+        practitioner,
+        start: ts("2026-05-04T08:00:00Z"),
+        location: Some(tehran.id),
+        offset: None,
+    };
     let decision = decide_slot(&req, &consult, &cal, &locations, query.now, Actor::Patient);
     assert_eq!(decision, Err(DomainError::SlotTaken));
     // An overlapping but not identical start is refused too: Tehran 11:45 does not exist on a
@@ -491,6 +496,7 @@ fn min_notice_is_counted_in_real_hours_over_spring_forward() {
         practitioner: setup.practitioner,
         start: ts("2026-03-29T10:30:00Z"),
         location: None,
+        offset: None,
     };
     match decide_slot(&req, &consult, &cal, locations, now, Actor::Patient) {
         Err(DomainError::SlotNotOffered(msg)) => assert!(msg.contains("1440 minutes"), "{msg}"),

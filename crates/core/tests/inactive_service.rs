@@ -22,6 +22,7 @@ fn an_inactive_service_has_no_slots_and_refuses_a_booking() {
         practitioner: setup.practitioner,
         start: offered[0].start,
         location: Some(setup.location.id),
+        offset: None,
     };
     let now = ts("2020-01-01T00:00:00Z");
     let locations = std::slice::from_ref(&setup.location);

@@ -442,7 +442,7 @@ impl World {
         start: Timestamp,
         location: Option<LocationId>,
     ) -> Result<(Slot, Overridden), DomainError> {
-        let req = SlotRequest { service: service.id, practitioner: self.practitioner, start, location };
+        let req = SlotRequest { service: service.id, practitioner: self.practitioner, start, location, offset: None };
         decide_slot(&req, service, &self.calendar(busy), std::slice::from_ref(&self.location), self.now, Actor::Patient)
     }
 

@@ -177,6 +177,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
             location: None,
             now: Timestamp::now(),
             audience: Audience::Patient,
+            max_slots: usize::MAX,
         };
         let slots = store.availability(clinic, &service, q).await?;
         for (n, slot) in slots.iter().step_by(5).take(3).enumerate() {
@@ -188,6 +189,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
                 practitioner: who,
                 location: Some(slot.location),
                 start: slot.start,
+                start_offset: None,
                 patient,
                 hold: None,
                 note: None,

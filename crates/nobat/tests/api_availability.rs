@@ -115,3 +115,64 @@ async fn a_night_when_the_clocks_go_back_keeps_every_slot_unambiguous() {
     assert_eq!(offsets, vec!["+02:00", "+01:00"], "{compact}");
     app.stop().await;
 }
+
+/// A wide anonymous query over many practitioners on a fine grid (93 days × 20 practitioners
+/// × a 5-minute grid, half a million slots, 130 MB as JSON before the bound) is answered with
+/// a clear 422 `too-many-slots` in both forms, quickly; a narrower one is answered in full;
+/// the compact form's bound is the higher one.
+#[tokio::test]
+async fn answers_are_bounded_in_slots() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let (s, fine) = app
+        .post(
+            &format!("{c}/services"),
+            json!({ "name": "Fine grid", "duration_min": 5, "slot_step_min": 5, "min_notice_min": 0 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{fine}");
+    let fine = fine["id"].as_str().unwrap().to_owned();
+    let mut doctors = seed.doctors.clone();
+    while doctors.len() < 20 {
+        let (s, d) = app.post(&format!("{c}/practitioners"), json!({ "name": format!("Dr. {}", doctors.len()) })).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        doctors.push(d["id"].as_str().unwrap().to_owned());
+    }
+    for d in &doctors[2..] {
+        let (s, r) = app
+            .post(
+                &format!("{c}/schedule/rules"),
+                json!({ "practitioner": d, "location": seed.tehran, "weekdays": ["mon","tue","wed","thu","fri","sat","sun"],
+                        "start": "00:00", "end": "23:55", "valid_from": "2020-01-01" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    let q = |form: &str, days: i64, who: Option<&str>| {
+        let who = who.map(|p| format!("&practitioner={p}")).unwrap_or_default();
+        format!("{}{c}/availability{form}?service={fine}&from={}&to={}{who}", app.api, day(1), day(days))
+    };
+    for form in ["", "/compact"] {
+        let started = std::time::Instant::now();
+        let res = app.anon.get(q(form, 93, None)).send().await.unwrap();
+        let (s, p) = decode(res).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{form}: {p}");
+        assert_eq!(p["type"], "urn:nobat:problem:too-many-slots", "{p}");
+        assert_eq!(p["field"], "to", "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("fewer days"), "{p}");
+        eprintln!("{form} 93 days × 20 practitioners refused in {:?}", started.elapsed());
+    }
+    // One practitioner for a week: ~2,000 slots, answered in full.
+    let (s, week) = decode(app.anon.get(q("", 7, Some(&doctors[5]))).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{week}");
+    assert!(week["slots"].as_array().unwrap().len() > 1_500, "a week on a 5-minute grid");
+    // All twenty for two weeks: ~70,000 slots — over the full form's bound, within the compact's.
+    let (s, p) = decode(app.anon.get(q("", 14, None)).send().await.unwrap()).await;
+    assert_eq!((s, p["type"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("urn:nobat:problem:too-many-slots")));
+    let (s, compact) = decode(app.anon.get(q("/compact", 14, None)).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "the compact form is the cheap path: {}", compact["detail"]);
+    let n: usize = compact["groups"].as_array().unwrap().iter().map(|g| g["starts"].as_array().unwrap().len()).sum();
+    assert!(n > 50_000, "{n} slots in the compact answer");
+    app.stop().await;
+}

@@ -118,3 +118,58 @@ async fn clinic_changes_show_at_once() {
     assert_eq!(list["locations"].as_array().unwrap().len(), 3);
     app.stop().await;
 }
+
+/// The document itself is well-formed where generators and fuzzers rely on it: operationIds
+/// are unique (clients name methods after them), every `{param}` of a path template is a
+/// declared path parameter and every declared path parameter is in the template (a query
+/// filter declared `in: path` is sent where the server never reads it), and every operation
+/// that takes a credential accepts both the bearer token and the session cookie.
+#[test]
+fn openapi_document_is_self_consistent() {
+    let (_, doc) = nobat_web::api();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let mut problems = Vec::new();
+    let mut ids = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let template: std::collections::BTreeSet<&str> =
+            path.split('{').skip(1).filter_map(|rest| rest.split('}').next()).collect();
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            match op["operationId"].as_str() {
+                Some(id) => ids.entry(id.to_owned()).or_default().push(name.clone()),
+                None => problems.push(format!("{name}: no operationId")),
+            }
+            let declared: std::collections::BTreeSet<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            for missing in template.difference(&declared) {
+                problems.push(format!("{name}: `{{{missing}}}` is not a declared path parameter"));
+            }
+            for stray in declared.difference(&template) {
+                problems.push(format!("{name}: path parameter `{stray}` is not in the path"));
+            }
+            if let Some(security) = op["security"].as_array().filter(|s| !s.is_empty()) {
+                for scheme in ["bearer", "session"] {
+                    if !security.iter().any(|s| s.get(scheme).is_some()) {
+                        problems.push(format!("{name}: does not list the `{scheme}` scheme"));
+                    }
+                }
+            }
+            if op.get("requestBody").is_some() {
+                for code in ["400", "415", "422"] {
+                    if op["responses"].get(code).is_none() {
+                        problems.push(format!("{name}: takes a body but does not document {code}"));
+                    }
+                }
+            }
+            if op["responses"].get("429").is_none() {
+                problems.push(format!("{name}: every route is rate-limited but 429 is not documented"));
+            }
+        }
+    }
+    for (id, ops) in ids.into_iter().filter(|(_, ops)| ops.len() > 1) {
+        problems.push(format!("operationId `{id}` is used by {ops:?}"));
+    }
+    assert!(problems.is_empty(), "the OpenAPI document:\n{}", problems.join("\n"));
+}

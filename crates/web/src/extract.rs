@@ -31,8 +31,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Media types are case-insensitive (RFC 9110 §8.3.1), parameters (`; charset=utf-8`)
+        // are allowed.
         let is_json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
-            let mime = ct.split(';').next().unwrap_or("").trim();
+            let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             mime == "application/json" || mime.ends_with("+json")
         });
         if !is_json {
@@ -50,6 +52,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::bad_request(format!("the body is not valid JSON: {}", strip_position(&e.to_string())))
         })?;
+        if let Some(field) = nul_in(&json, String::new()) {
+            return Err(nul_rejected(field));
+        }
         let canonical = json.to_string();
         let value = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
@@ -65,6 +70,48 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         Ok(ApiJson { value, canonical })
     }
+}
+
+/// The JSON path of the first string (or object key) holding a NUL character, if any.
+/// PostgreSQL cannot store U+0000 in text and answers an error deep in a transaction; SQLite
+/// stores it and truncates it in places. No field of the API has a use for it, so the edge
+/// refuses it, before any typed field sees it.
+fn nul_in(v: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let here = |at: &str| if at.is_empty() { ".".to_owned() } else { at.to_owned() };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(here(&at)),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| nul_in(item, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            if k.contains('\0') { Some(here(&at)) } else { nul_in(item, path) }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_rejected(field: impl Into<String>) -> ApiError {
+    ApiError::invalid(field, "text must not contain the NUL character (U+0000)")
+}
+
+/// Refuses a request whose path or query string holds a percent-encoded NUL (`%00`), before
+/// routing: every path segment and query parameter of every endpoint is covered in one place.
+/// (A raw NUL byte never gets this far: the HTTP parser refuses it.) The query parameter at
+/// fault is named; a path is named `path`.
+pub async fn reject_nul(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = req.uri();
+    if uri.path().contains("%00") {
+        return nul_rejected("path").into_response();
+    }
+    if let Some(query) = uri.query().filter(|q| q.contains("%00")) {
+        let field = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map(|(k, _)| k.replace('\0', "\\0"))
+            .unwrap_or_else(|| "query".to_owned());
+        return nul_rejected(field).into_response();
+    }
+    next.run(req).await
 }
 
 /// serde_json appends " at line 1 column 7", which helps nobody reading a problem+json.

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod extract;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 
@@ -118,6 +119,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let (router, mut doc) = (router, doc);
     utoipa::Modify::modify(&Security, &mut doc);
+    utoipa::Modify::modify(&openapi::CommonAnswers, &mut doc);
     (router, doc)
 }
 
@@ -146,6 +148,7 @@ pub fn app(state: AppState) -> Router {
     .with_state(state)
     .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
     .route_layer(axum::middleware::from_fn(metrics::record))
+    .layer(axum::middleware::from_fn(extract::reject_nul))
     .layer(RequestBodyLimitLayer::new(64 * 1024))
     // Longer than the store's write timeout (10 s by default), which answers first and says
     // whether anything may have been changed; this one is the last resort, and its 504 says

@@ -113,6 +113,10 @@ impl From<DomainError> for ApiError {
             DomainError::CutOffPassed(_) => {
                 ApiError::new(S::CONFLICT, "cut-off-passed", "Too late to change online", detail)
             }
+            DomainError::TooManySlots { .. } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "too-many-slots", "Too many slots for one answer", detail)
+                    .with_field("to")
+            }
             DomainError::Refused(_) => ApiError::new(S::CONFLICT, "refused", "Not possible", detail),
             DomainError::IllegalTransition { .. } => {
                 ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)

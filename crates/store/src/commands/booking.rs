@@ -31,6 +31,8 @@ pub struct BookRequest {
     pub practitioner: PractitionerId,
     pub location: Option<LocationId>,
     pub start: Timestamp,
+    /// The offset the client wrote with `start` (`None` for `Z`): checked against the location's.
+    pub start_offset: Option<jiff::tz::Offset>,
     pub patient: PatientContact,
     pub hold: Option<HoldId>,
     pub note: Option<String>,
@@ -50,7 +52,13 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     if let Some(appointment) = idempotency::replay::<Appointment>(tx, r.clinic, r.idempotency.as_ref()).await? {
         return Ok(super::Output::Appointment { appointment, replayed: true });
     }
-    let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
+    let req = SlotRequest {
+        service: r.service,
+        practitioner: r.practitioner,
+        start: r.start,
+        location: r.location,
+        offset: r.start_offset,
+    };
     // Lock first, then read: what we decide on cannot change before we commit.
     let seq = lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
     let mut excluding = Excluding::default();

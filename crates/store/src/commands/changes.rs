@@ -32,6 +32,8 @@ pub struct RescheduleRequest {
     pub clinic: ClinicId,
     pub appointment: AppointmentId,
     pub start: Timestamp,
+    /// The offset the client wrote with `start` (`None` for `Z`): checked against the location's.
+    pub start_offset: Option<jiff::tz::Offset>,
     /// Another practitioner, if the patient switches.
     pub practitioner: Option<PractitionerId>,
     pub location: Option<LocationId>,
@@ -110,7 +112,13 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
     }
     let (cal, service) = calendar_for(tx, r.clinic, practitioner, seq, old.service).await?;
     let cut = check_cutoff(Change::Reschedule, old.start, &service, tx.now, r.actor)?;
-    let req = SlotRequest { service: old.service, practitioner, start: r.start, location: r.location };
+    let req = SlotRequest {
+        service: old.service,
+        practitioner,
+        start: r.start,
+        location: r.location,
+        offset: r.start_offset,
+    };
     let excluding = Excluding { appointment: Some(old.id), hold: None };
     let (slot, notice) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
     let override_note = (cut == Overridden::Yes || notice == Overridden::Yes)

@@ -24,6 +24,8 @@ pub struct HoldRequest {
     pub practitioner: PractitionerId,
     pub location: Option<LocationId>,
     pub start: Timestamp,
+    /// The offset the client wrote with `start` (`None` for `Z`): checked against the location's.
+    pub start_offset: Option<jiff::tz::Offset>,
     pub ttl: SignedDuration,
     pub actor: Actor,
     pub idempotency: Option<Idempotency>,
@@ -36,7 +38,13 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
     if r.ttl <= SignedDuration::ZERO || r.ttl > SignedDuration::from_hours(24) {
         return Err(DomainError::invalid("ttl", "a hold lasts between 1 second and 24 hours").into());
     }
-    let req = SlotRequest { service: r.service, practitioner: r.practitioner, start: r.start, location: r.location };
+    let req = SlotRequest {
+        service: r.service,
+        practitioner: r.practitioner,
+        start: r.start,
+        location: r.location,
+        offset: r.start_offset,
+    };
     let seq = lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
     let (cal, service) = calendar_for(tx, r.clinic, r.practitioner, seq, r.service).await?;
     let (slot, _) = decide_locked(tx, r.clinic, &req, &service, &cal, Excluding::default(), r.actor).await?;

@@ -19,6 +19,9 @@ pub struct AvailabilityQuery {
     pub location: Option<LocationId>,
     pub now: Timestamp,
     pub audience: Audience,
+    /// The most slots one answer may hold: computing stops once it is passed, so neither the
+    /// work nor the answer grows with a wide query over a fine grid.
+    pub max_slots: usize,
 }
 
 impl Store {
@@ -85,12 +88,16 @@ impl Store {
                 busy: by_practitioner.get(&p).map_or(&[][..], Vec::as_slice),
             };
             out.extend(slots(&query, &cal, &zones));
+            if out.len() > q.max_slots {
+                return Err(nobat_core::DomainError::TooManySlots { limit: q.max_slots }.into());
+            }
         }
         out.sort_by(|a, b| a.start.cmp(&b.start).then(a.practitioner.cmp(&b.practitioner)));
         Ok(out)
     }
 }
 
-fn invalid_range(field: &str, e: jiff::Error) -> crate::StoreError {
-    nobat_core::DomainError::invalid(field, format!("the date is out of range: {e}")).into()
+/// The library's own words name its internals (`civil date`, `-9999-01-01`…); say it plainly.
+fn invalid_range(field: &str, _: jiff::Error) -> crate::StoreError {
+    nobat_core::DomainError::invalid(field, "the date is too far in the past or future").into()
 }

@@ -27,7 +27,7 @@ fn open(keys: &Keys, purpose: &[u8], token: &str, body_len: usize) -> Option<Vec
     }
     let (body, tag) = bytes.split_at(body_len);
     let expected = mac(&keys.link_key, &[purpose, body]);
-    let same = expected[..TAG].iter().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same: bool = subtle::ConstantTimeEq::ct_eq(&expected[..TAG], tag).into();
     same.then(|| body.to_vec())
 }
 

@@ -235,9 +235,14 @@ pub(crate) async fn second_factor(
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> ApiResult<HeaderValue> {
-    let secure = if state.auth.tls() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .map_err(|_| ApiError::bad_request("cannot set the cookie"))
+    let cookie = cookie::Cookie::build((COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .secure(state.auth.tls())
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).map_err(|_| ApiError::bad_request("cannot set the cookie"))
 }
 
 /// Sign out: the session ends everywhere it was used.

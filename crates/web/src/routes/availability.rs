@@ -29,21 +29,29 @@ pub struct AvailabilityParams {
     pub location: Option<String>,
 }
 
+/// The most slots one full answer holds (about 240 bytes each: ~2.4 MB).
+pub const MAX_SLOTS: usize = 10_000;
+/// The most slots one compact answer holds (about 8 bytes each), the cheap path for calendars.
+pub const MAX_SLOTS_COMPACT: usize = 100_000;
+
 /// Free slots of a service between two local dates (inclusive), in each location's own time
-/// zone. Times carry the location's UTC offset.
+/// zone. Times carry the location's UTC offset. One answer holds at most 10,000 slots: a
+/// wider query is answered 422 `too-many-slots` (field `to`); ask for fewer days, one
+/// practitioner or one location, or use the compact form.
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/availability", tag = "booking",
     params(("clinic" = String, Path, description = "clinic id or slug"), AvailabilityParams),
     responses(
         (status = 200, body = SlotList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json",
+         description = "a value is not acceptable, or `too-many-slots`: more than 10,000 slots")))]
 pub async fn availability(
     State(state): State<AppState>,
     Path(clinic): Path<String>,
     ApiQuery(p): ApiQuery<AvailabilityParams>,
 ) -> ApiResult<Json<SlotList>> {
-    let (ctx, _, slots) = compute(&state, &clinic, p).await?;
+    let (ctx, _, slots) = compute(&state, &clinic, p, MAX_SLOTS).await?;
     let zones: Vec<_> = ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect();
     let tz = |id| zones.iter().find(|(l, _)| *l == id).map(|(_, tz)| tz.clone()).unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(Json(SlotList { slots: slots.iter().map(|s| SlotDto::new(s, &tz(s.location))).collect() }))
@@ -52,20 +60,22 @@ pub async fn availability(
 /// The same slots, compact: grouped by local date, practitioner, location and UTC offset, each
 /// slot only its local start time. A month of one practitioner's slots is about 8 bytes a slot
 /// instead of 240 — for calendars that show many days at once. A day with a DST change has one
-/// group per offset, so every start time stays unambiguous.
+/// group per offset, so every start time stays unambiguous. One answer holds at most 100,000
+/// slots; a wider query is answered 422 `too-many-slots` (field `to`).
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/availability/compact", tag = "booking",
     params(("clinic" = String, Path, description = "clinic id or slug"), AvailabilityParams),
     responses(
         (status = 200, body = CompactSlots),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json",
+         description = "a value is not acceptable, or `too-many-slots`: more than 100,000 slots")))]
 pub async fn availability_compact(
     State(state): State<AppState>,
     Path(clinic): Path<String>,
     ApiQuery(p): ApiQuery<AvailabilityParams>,
 ) -> ApiResult<Json<CompactSlots>> {
-    let (ctx, service, mut slots) = compute(&state, &clinic, p).await?;
+    let (ctx, service, mut slots) = compute(&state, &clinic, p, MAX_SLOTS_COMPACT).await?;
     let zones: Vec<_> = ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect();
     // Sorted so that each group is one run of equal keys.
     slots.sort_by_key(|s| (s.practitioner, s.location, s.start));
@@ -109,6 +119,7 @@ async fn compute(
     state: &AppState,
     clinic: &str,
     p: AvailabilityParams,
+    max_slots: usize,
 ) -> ApiResult<(ClinicCtx, nobat_core::Service, Vec<nobat_core::Slot>)> {
     let service_id: ServiceId = body_id("service", &p.service)?;
     let from = date("from", &p.from)?;
@@ -125,6 +136,7 @@ async fn compute(
         location,
         now: jiff::Timestamp::now(),
         audience: Audience::Patient,
+        max_slots,
     };
     let slots = state.store.availability(ctx.clinic.id, &service, query).await?;
     Ok((ctx, service, slots))

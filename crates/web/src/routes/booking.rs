@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::auth::grant::Visitor;
 use crate::auth::limits::ClientNet;
 use crate::auth::links;
-use crate::context::{ClinicCtx, body_id, instant};
+use crate::context::{ClinicCtx, body_id, start};
 use crate::dto::*;
 use crate::extract::{ApiJson, IdempotencyKey, fingerprint, parse_id};
 use crate::problem::{ApiError, ApiResult, Problem};
@@ -147,12 +147,14 @@ pub async fn create_hold(
     }
     let acting = booking_actor(&state, &visitor, input.staff_override).await?;
     let ctx = visitor.ctx;
+    let (start, start_offset) = start("start", &input.start)?;
     let req = HoldRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
         practitioner: body_id("practitioner", &input.practitioner)?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
-        start: instant("start", &input.start)?,
+        start,
+        start_offset,
         ttl: state.hold_ttl,
         actor: acting.actor,
         // Who asks is part of the request (see `book`): a hold's id is its capability.
@@ -247,12 +249,14 @@ pub async fn book(
     // get this booking (and its manage link) replayed to them.
     let caller = net.replay_caller(&acting.audit.id);
     let idempotency = idempotency(key, fingerprint(&["book", &ctx.clinic.id.to_string(), &caller, &body.canonical]));
+    let (start, start_offset) = start("start", &input.start)?;
     let req = BookRequest {
         clinic: ctx.clinic.id,
         service: body_id("service", &input.service)?,
         practitioner: body_id("practitioner", &input.practitioner)?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
-        start: instant("start", &input.start)?,
+        start,
+        start_offset,
         patient,
         hold: input.hold.as_deref().map(|h| body_id("hold", h)).transpose()?,
         note,
@@ -300,7 +304,7 @@ pub async fn get_appointment(
 
 /// Cancel an appointment. Patients may cancel until the service's cut-off; staff may override,
 /// and the override is recorded.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/cancel", tag = "booking",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/cancel", tag = "booking", operation_id = "cancel_appointment",
     security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
     request_body = CancelInput,
@@ -348,7 +352,7 @@ pub(crate) async fn cancel_as(
 
 /// Move an appointment to another slot in one transaction: the new appointment is booked and
 /// the old one cancelled together, or nothing changes.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/reschedule", tag = "booking",
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/appointments/{id}/reschedule", tag = "booking", operation_id = "reschedule_appointment",
     security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path),
            ("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
@@ -380,10 +384,12 @@ pub(crate) async fn reschedule_as(
     acting: Acting,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
     let input = body.value;
+    let (start, start_offset) = start("start", &input.start)?;
     let req = RescheduleRequest {
         clinic: ctx.clinic.id,
         appointment: id,
-        start: instant("start", &input.start)?,
+        start,
+        start_offset,
         practitioner: input.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
         actor: acting.actor,

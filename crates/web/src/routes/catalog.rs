@@ -38,7 +38,7 @@ pub struct ClinicPatch {
 
 /// Create a clinic. Instance operators only; the owner named (or the operator) becomes its
 /// first owner.
-#[utoipa::path(post, path = "/api/v1/clinics", tag = "staff", request_body = ClinicInput, security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/clinics", tag = "staff", request_body = ClinicInput, security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = ClinicDto), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_clinic(

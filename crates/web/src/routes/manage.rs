@@ -44,7 +44,7 @@ fn patient_acting() -> Acting {
 }
 
 /// The appointment this link is for.
-#[utoipa::path(get, path = "/api/v1/manage/{token}", tag = "booking", params(("token" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/manage/{token}", tag = "booking", operation_id = "manage_view", params(("token" = String, Path)),
     responses((status = 200, body = BookedDto), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json")))]
 pub async fn view(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<BookedDto>> {
@@ -53,9 +53,10 @@ pub async fn view(State(state): State<AppState>, Path(token): Path<String>) -> A
 }
 
 /// Cancel this appointment (until the service's cut-off).
-#[utoipa::path(post, path = "/api/v1/manage/{token}/cancel", tag = "booking", params(("token" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/manage/{token}/cancel", tag = "booking", operation_id = "manage_cancel", params(("token" = String, Path)),
     request_body = CancelInput,
-    responses((status = 200, body = AppointmentDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AppointmentDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json", description = "the link has expired")))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -69,10 +70,11 @@ pub async fn cancel(
 }
 
 /// Move this appointment to another slot; the answer has the new appointment's link.
-#[utoipa::path(post, path = "/api/v1/manage/{token}/reschedule", tag = "booking",
+#[utoipa::path(post, path = "/api/v1/manage/{token}/reschedule", tag = "booking", operation_id = "manage_reschedule",
     params(("token" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     request_body = RescheduleInput,
-    responses((status = 201, body = BookedDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = BookedDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json", description = "the link has expired")))]
 pub async fn reschedule(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -99,8 +101,8 @@ pub struct AccessDto {
 
 /// Who at the clinic looked at or changed this appointment (and the ones it was rescheduled
 /// from), newest first.
-#[utoipa::path(get, path = "/api/v1/manage/{token}/access-log", tag = "booking", params(("token" = String, Path)),
-    responses((status = 200, body = Vec<AccessDto>)))]
+#[utoipa::path(get, path = "/api/v1/manage/{token}/access-log", tag = "booking", operation_id = "manage_access_log", params(("token" = String, Path)),
+    responses((status = 200, body = Vec<AccessDto>), (status = 410, body = Problem, content_type = "application/problem+json", description = "the link has expired")))]
 pub async fn access_log(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Vec<AccessDto>>> {
     let (ctx, a) = open(&state, &token).await?;
     // Only this appointment and the ones it was rescheduled from: guests are matched to

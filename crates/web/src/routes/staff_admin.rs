@@ -217,7 +217,7 @@ const TOKEN_DAYS_MAX: u32 = 365;
 /// Create an API token for myself in this clinic. Needs my password (and a current TOTP code
 /// when two-factor is on). It expires (90 days unless asked otherwise, at most 365); changing
 /// the password or turning two-factor off revokes it. The secret is shown once.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/tokens", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/tokens", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path)), request_body = TokenInput,
     responses((status = 201, body = TokenDto), (status = 401, body = Problem, content_type = "application/problem+json", description = "a second factor is needed or wrong"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -372,6 +372,7 @@ pub async fn put_security(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// e.g. `appointment`, `patient`, `membership`, `schedule_rule`.
     pub entity: Option<String>,
@@ -386,6 +387,7 @@ pub struct AuditQuery {
     pub to: Option<String>,
     /// Continue with entries older than this sequence number.
     pub before: Option<i64>,
+    /// Entries per page: 1 to 500 (default 100), as every list.
     pub limit: Option<u32>,
 }
 
@@ -439,6 +441,10 @@ pub async fn audit_trail(
     let micros = |field: &str, v: &Option<String>| -> ApiResult<Option<i64>> {
         v.as_deref().map(|s| crate::context::instant(field, s).map(|t| t.as_microsecond())).transpose()
     };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "between 1 and 500"));
+    }
     let filter = AuditFilter {
         entity: q.entity,
         entity_id: q.entity_id,
@@ -448,7 +454,7 @@ pub async fn audit_trail(
         from_us: micros("from", &q.from)?,
         to_us: micros("to", &q.to)?,
         before_seq: q.before,
-        limit: q.limit.unwrap_or(100),
+        limit,
     };
     let rows = state.store.audit_trail(&staff.ctx.clinic.id.to_string(), &filter).await?;
     Ok(Json(rows.into_iter().map(AuditEntryDto::new).collect()))
