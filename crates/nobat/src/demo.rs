@@ -190,6 +190,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
                 start: slot.start,
                 patient,
                 hold: None,
+                hold_claim: Default::default(),
                 note: None,
                 actor: Actor::Patient,
                 audit_actor: actor(),

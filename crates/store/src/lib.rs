@@ -86,6 +86,9 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     writer_done: Mutex<Vec<oneshot::Receiver<()>>>,
     directory: Arc<directory_cache::DirectoryCache>,
+    /// Woken when a command of this process may have scheduled a job sooner than the job
+    /// runner is waiting for.
+    timers: tokio::sync::Notify,
     /// The LISTEN task relaying other processes' events (PostgreSQL only).
     relay: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -150,6 +153,7 @@ impl Store {
                 writer_done: Mutex::new(writer_done),
                 relay: Mutex::new(relay),
                 directory,
+                timers: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -191,6 +195,7 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         let writers = &self.inner.writers;
         let key = self.lock_key(&cmd).await;
+        let wakes = cmd.schedules_jobs();
         let index = if writers.len() == 1 {
             0
         } else {
@@ -203,7 +208,12 @@ impl Store {
             .send(writer::Job { cmd, key, reply })
             .await
             .map_err(|_| StoreError::Unavailable("the server is shutting down".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+        let out = answer.await.map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?;
+        if wakes && out.is_ok() {
+            // A stored permit if the runner is not waiting yet: the wake-up is never lost.
+            self.inner.timers.notify_one();
+        }
+        out
     }
 
     /// Publishes an event that is not the result of a database change (an operator alert) to
