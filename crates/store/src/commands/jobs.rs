@@ -138,7 +138,9 @@ pub(crate) async fn cancel(
 /// Leases up to `limit` due jobs, oldest due first.
 pub(crate) async fn claim(tx: &mut WriteTx<'_>, limit: u32, lease: SignedDuration) -> StoreResult<super::Output> {
     let until = tx.now.checked_add(lease).unwrap_or(Timestamp::MAX);
-    let token = uuid::Uuid::new_v4().to_string();
+    // The process id in front says which process holds a lease (for operators reading the
+    // table); the random part makes each claim's lease its own.
+    let token = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
     let sql = format!(
         "UPDATE jobs SET lease_owner = $4, leased_until_us = $2, attempts = attempts + 1, updated_at_us = $1 \
          WHERE (clinic_id, kind, key) IN \
