@@ -199,3 +199,44 @@ async fn retention_is_a_recurring_daily_job() {
     assert!(app.workers.problems().is_empty(), "{:?}", app.workers.problems());
     app.stop().await;
 }
+
+/// Not a test: how long holds take (`cargo nextest run -p nobat --test timers hold_speed
+/// --run-ignored only --no-capture`), to compare with the code before per-hold timers. 150 holds
+/// one after another (each its own commit), then 150 at once (batched commits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn hold_speed() {
+    let app = spawn_with(|c| c.hold_caps.per_clinic = 1000).await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let mut free = Vec::new();
+    for d in &seed.doctors {
+        for date in (1..=8).map(day) {
+            free.extend(slots(&app, &seed, &seed.consult, &date, Some(d)).await);
+        }
+    }
+    assert!(free.len() >= 300);
+    let hold = |slot: &serde_json::Value| json!({ "service": slot["service"], "practitioner": slot["practitioner"], "start": slot["start"] });
+    let mut each = Vec::new();
+    for slot in &free[..150] {
+        let t = std::time::Instant::now();
+        let (s, h) = app.post(&format!("{c}/holds"), hold(slot)).await;
+        assert_eq!(s, StatusCode::CREATED, "{h}");
+        each.push(t.elapsed());
+    }
+    each.sort();
+    let t = std::time::Instant::now();
+    let url = format!("{c}/holds");
+    let answers = futures::future::join_all(free[150..300].iter().map(|slot| app.post(&url, hold(slot)))).await;
+    let burst = t.elapsed();
+    assert!(answers.iter().all(|(s, _)| *s == StatusCode::CREATED));
+    eprintln!(
+        "{}: sequential p50 {:?} p90 {:?}; 150 at once {:?} ({:.0} holds/s)",
+        app.engine,
+        each[75],
+        each[135],
+        burst,
+        150.0 / burst.as_secs_f64()
+    );
+    app.stop().await;
+}
