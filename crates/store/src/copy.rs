@@ -28,6 +28,8 @@ const TABLES: &[&str] = &[
     "holds",
     "idempotency_keys",
     "outbox",
+    "jobs",
+    "job_probe_runs",
     "audit_events",
     "audit_heads",
 ];
