@@ -176,21 +176,21 @@ async fn each_hold_expires_once_through_its_timer_and_release_or_booking_cancels
 }
 
 #[tokio::test]
-async fn retention_is_a_recurring_daily_job() {
+async fn retention_is_a_recurring_job() {
     let app = spawn_app().await;
     let db = app.db().await;
-    let day_ahead = Timestamp::now().checked_add(SignedDuration::from_hours(23)).unwrap().as_microsecond();
+    let next_pass = Timestamp::now().checked_add(SignedDuration::from_mins(50)).unwrap().as_microsecond();
     let started = std::time::Instant::now();
-    // Registered at start, run at once, and rescheduled under the same name a day later.
+    // Registered at start, run at once, and rescheduled under the same name an hour later.
     loop {
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT run_at_us, status FROM jobs WHERE clinic_id = 'instance' AND kind = 'retention' AND key = 'daily'",
+            "SELECT run_at_us, status FROM jobs WHERE clinic_id = 'instance' AND kind = 'retention' AND key = 'sweep'",
         )
         .fetch_all(&db)
         .await
         .unwrap();
         assert!(rows.len() <= 1);
-        if rows.first().is_some_and(|(at, status)| *at > day_ahead && status == "pending") {
+        if rows.first().is_some_and(|(at, status)| *at > next_pass && status == "pending") {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(15), "retention did not run and reschedule: {rows:?}");

@@ -28,10 +28,13 @@ pub const INSTANCE: &str = "instance";
 
 /// Expires one hold at its `expires_at`; key: the hold id.
 pub const HOLD_EXPIRE: &str = "hold.expire";
-/// The daily retention pass (patients past their clinic's retention, expired sessions, old
-/// codes); instance-wide, key [`RETENTION_KEY`]. Reschedules itself.
+/// The retention pass (patients past their clinic's retention, expired sessions, old codes);
+/// instance-wide, key [`RETENTION_KEY`]. Reschedules itself every [`RETENTION_EVERY`].
 pub const RETENTION: &str = "retention";
-pub const RETENTION_KEY: &str = "daily";
+pub const RETENTION_KEY: &str = "sweep";
+/// Hourly, as before timers: the privacy promises (codes scrubbed a day after they were sent,
+/// patients anonymised on the day their retention ends) assume a pass at least that often.
+pub const RETENTION_EVERY: SignedDuration = SignedDuration::from_hours(1);
 /// Records that it ran (in `job_probe_runs`, with the claim's lease as `runner`) and nothing else: a check of the runner.
 pub const PROBE: &str = "probe";
 
@@ -206,9 +209,9 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
         }
         RETENTION => {
             // One bounded pass per transaction; while a pass finds a full batch there is more
-            // to do, so the next run is now, else tomorrow.
+            // to do, so the next run is now, else in an hour.
             let more = matches!(super::privacy::retention_sweep(tx).await?, super::Output::Count(50..));
-            let next = if more { tx.now } else { tx.now.checked_add(SignedDuration::from_hours(24)).unwrap_or(tx.now) };
+            let next = if more { tx.now } else { tx.now.checked_add(RETENTION_EVERY).unwrap_or(tx.now) };
             let again = NewJob {
                 clinic: None,
                 kind: RETENTION,
