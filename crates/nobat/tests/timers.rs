@@ -130,6 +130,14 @@ async fn a_failing_job_backs_off_and_ends_dead_with_its_error() {
     }
     sqlx::query("UPDATE jobs SET run_at_us = 0 WHERE key = 'c'").execute(&db).await.unwrap();
     assert!(claim(&store, SignedDuration::from_secs(60)).await.is_empty(), "a dead job is not run");
+    let g = store.gauges().await.unwrap();
+    assert_eq!((g.jobs_dead, g.jobs_overdue), (1, 0), "the operator sees it in the metrics");
+    // Registering it again (as recurring jobs are at every start) brings it back.
+    store
+        .execute(Command::ScheduleJob(job("test.no-handler", "c", Timestamp::now(), IfScheduled::Keep)))
+        .await
+        .unwrap();
+    assert_eq!(claim(&store, SignedDuration::from_secs(60)).await.len(), 1);
     store.close().await;
 }
 

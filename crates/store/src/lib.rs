@@ -48,6 +48,10 @@ pub struct Gauges {
     pub outbox_pending: i64,
     pub outbox_oldest_age_seconds: f64,
     pub holds_active: i64,
+    /// Scheduled jobs due for more than a minute and not being run: the runners are behind or down.
+    pub jobs_overdue: i64,
+    /// Jobs that failed too often and wait for an operator (`jobs` rows with status `dead`).
+    pub jobs_dead: i64,
     pub appointments_upcoming: i64,
     pub clinics: i64,
 }
@@ -253,6 +257,9 @@ impl Store {
             "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at_us IS NULL) AS outbox_pending, \
                     (SELECT MIN(created_at_us) FROM outbox WHERE done_at_us IS NULL) AS outbox_oldest_us, \
                     (SELECT COUNT(*) FROM holds WHERE expires_at_us > $1) AS holds_active, \
+                    (SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND run_at_us <= $1 - 60000000 \
+                       AND (leased_until_us IS NULL OR leased_until_us <= $1)) AS jobs_overdue, \
+                    (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead, \
                     (SELECT COUNT(*) FROM appointments WHERE occupies = 1 AND start_us > $1) AS appointments_upcoming, \
                     (SELECT COUNT(*) FROM clinics) AS clinics",
         )
@@ -268,6 +275,8 @@ impl Store {
             outbox_pending: row.int("outbox_pending")?,
             outbox_oldest_age_seconds: oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1e6),
             holds_active: row.int("holds_active")?,
+            jobs_overdue: row.int("jobs_overdue")?,
+            jobs_dead: row.int("jobs_dead")?,
             appointments_upcoming: row.int("appointments_upcoming")?,
             clinics: row.int("clinics")?,
         })
