@@ -61,10 +61,10 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     }
     let (cal, service) = calendar_for(tx, r.clinic, r.practitioner, seq, r.service).await?;
     let (slot, overridden) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
-    if let Some(hold_id) = r.hold {
-        if super::holds::remove(tx, r.clinic, hold_id).await? != 1 {
-            return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
-        }
+    if let Some(hold_id) = r.hold
+        && super::holds::remove(tx, r.clinic, hold_id).await? != 1
+    {
+        return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
     }
     let (patient, created) = find_or_create_patient(tx, r.clinic, &r.patient, r.user).await?;
     // A guest's booking is matched to an earlier record by phone and name, which anyone can

@@ -121,12 +121,12 @@ pub(crate) async fn cancel_in(
     kind: &str,
     key: &str,
 ) -> StoreResult<u64> {
-    Ok(crate::db::query("DELETE FROM jobs WHERE clinic_id = $1 AND kind = $2 AND key = $3")
+    crate::db::query("DELETE FROM jobs WHERE clinic_id = $1 AND kind = $2 AND key = $3")
         .bind(clinic_text(clinic))
         .bind(kind)
         .bind(key)
         .execute(&mut *tx.conn)
-        .await?)
+        .await
 }
 
 pub(crate) async fn cancel(
