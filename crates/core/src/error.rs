@@ -18,6 +18,12 @@ pub enum DomainError {
     /// A hold is unknown, expired, or does not match the booking.
     #[error("{0}")]
     HoldInvalid(String),
+    /// A hold that exists but belongs to someone else.
+    #[error("{0}")]
+    HoldNotYours(String),
+    /// Too many active holds: for their owner (`scope` "owner") or in the clinic ("clinic").
+    #[error("{message}")]
+    HoldLimit { scope: &'static str, message: String },
     /// The change is too close to the appointment for a patient to make it themselves.
     #[error("{0}")]
     CutOffPassed(String),

@@ -9,6 +9,8 @@
 //! * [`schedule`] — weekly rules, breaks and dated exceptions, turned into open intervals.
 //! * [`availability`] — slots = open intervals − busy intervals, on a local wall-clock grid.
 //! * [`booking`] — the decision to hold, book, cancel or reschedule one slot.
+//! * [`hold`] — who owns a hold, who may use it, how many one may keep.
+//! * [`jobs`] — the retry policy of scheduled jobs.
 //! * [`access`] — roles and the capabilities each grants.
 //! * [`status`] — appointment statuses and their transition table (FHIR R4).
 
@@ -16,7 +18,9 @@ pub mod access;
 pub mod availability;
 pub mod booking;
 pub mod error;
+pub mod hold;
 pub mod ids;
+pub mod jobs;
 pub mod minutes;
 pub mod patient;
 pub mod schedule;

@@ -49,6 +49,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Rate limits, requests per minute; 0 turns one off.
     pub limits: nobat_web::auth::limits::LimitSettings,
+    /// Most active holds per owner and per clinic (`hold_limit_per_owner`, `hold_limit_per_clinic`).
+    pub hold_caps: nobat_core::hold::HoldCaps,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -91,6 +93,8 @@ pub struct FileConfig {
     pub rate_limit_codes_contact: Option<u32>,
     pub rate_limit_booking: Option<u32>,
     pub trust_forwarded_for: Option<bool>,
+    pub hold_limit_per_owner: Option<u32>,
+    pub hold_limit_per_clinic: Option<u32>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -178,6 +182,10 @@ impl Config {
                 booking_per_ip: file.rate_limit_booking.unwrap_or(60),
                 trust_forwarded_for: file.trust_forwarded_for.unwrap_or(false),
             },
+            hold_caps: nobat_core::hold::HoldCaps {
+                per_owner: file.hold_limit_per_owner.unwrap_or(3),
+                per_clinic: file.hold_limit_per_clinic.unwrap_or(200),
+            },
         };
         cfg.validate()?;
         Ok(cfg)
@@ -187,6 +195,9 @@ impl Config {
         nobat_store::Engine::from_url(&self.database_url).map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
         if !(10..=86_400).contains(&self.hold_ttl_seconds) {
             bail!("hold_ttl_seconds must be between 10 and 86400");
+        }
+        if !(1..=1000).contains(&self.hold_caps.per_owner) || !(1..=1_000_000).contains(&self.hold_caps.per_clinic) {
+            bail!("hold_limit_per_owner must be between 1 and 1000, hold_limit_per_clinic between 1 and 1000000");
         }
         if !(1..=256).contains(&self.read_pool_size) {
             bail!("read_pool_size must be between 1 and 256");
@@ -266,6 +277,7 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("limits", &self.limits)
+            .field("hold_caps", &self.hold_caps)
             .finish()
     }
 }

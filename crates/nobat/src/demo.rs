@@ -192,6 +192,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
                 start_offset: None,
                 patient,
                 hold: None,
+                hold_claim: Default::default(),
                 note: None,
                 actor: Actor::Patient,
                 audit_actor: actor(),

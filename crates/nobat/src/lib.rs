@@ -9,12 +9,13 @@ pub mod metrics;
 pub mod reference;
 pub mod secrets;
 pub mod supervisor;
+pub mod timers;
 
 pub use config::Config;
 
 use anyhow::Context;
 use jiff::SignedDuration;
-use nobat_store::{Command, Store, StoreOptions};
+use nobat_store::{Store, StoreOptions};
 use nobat_web::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -84,6 +85,7 @@ impl Application {
         let state = AppState {
             store: store.clone(),
             hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)),
+            hold_caps: config.hold_caps,
             workers: Default::default(),
             auth: std::sync::Arc::new(auth),
         };
@@ -127,38 +129,27 @@ impl Application {
     /// Serves until `shutdown` completes, then stops taking requests, lets in-flight ones
     /// finish, commits queued writes and closes the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let sweeper = {
-            let store = self.store.clone();
-            tokio::spawn(supervisor::supervise(
-                "hold-expiry",
-                Duration::from_secs(5),
+        // Durable timers (hold expiry, retention, …): one runner per process, see timers.rs.
+        let runner = {
+            let (store, pace) = (self.store.clone(), self.store.clone());
+            let registered = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            tokio::spawn(supervisor::supervise_paced(
+                "jobs",
                 self.state.workers.clone(),
                 self.store.clone(),
                 move || {
-                    let store = store.clone();
+                    let (store, registered) = (store.clone(), registered.clone());
                     async move {
-                        store.execute(Command::ExpireHolds).await?;
-                        Ok(())
+                        if !registered.load(std::sync::atomic::Ordering::Relaxed) {
+                            timers::register_recurring(&store).await?;
+                            registered.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        timers::round(&store).await
                     }
                 },
-            ))
-        };
-        // Retention periods, expired sessions and codes: hourly, and a first pass soon after start.
-        let retention = {
-            let store = self.store.clone();
-            tokio::spawn(supervisor::supervise(
-                "retention",
-                Duration::from_secs(3600),
-                self.state.workers.clone(),
-                self.store.clone(),
                 move || {
-                    let store = store.clone();
-                    async move {
-                        // Small transactions (50 patients each) so writers never wait long;
-                        // repeated until the backlog is gone.
-                        while let nobat_store::Output::Count(50..) = store.execute(Command::RetentionSweep).await? {}
-                        Ok(())
-                    }
+                    let store = pace.clone();
+                    async move { timers::pause(&store).await }
                 },
             ))
         };
@@ -176,8 +167,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP")?;
-        sweeper.abort();
-        retention.abort();
+        runner.abort();
         if let Some(b) = backups {
             b.abort();
         }

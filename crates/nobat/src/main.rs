@@ -286,6 +286,8 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
                 "clinics": gauges.clinics,
                 "appointments_upcoming": gauges.appointments_upcoming,
                 "holds_active": gauges.holds_active,
+                "jobs_overdue": gauges.jobs_overdue,
+                "jobs_dead": gauges.jobs_dead,
                 "outbox_pending": gauges.outbox_pending,
                 "outbox_oldest_age_seconds": gauges.outbox_oldest_age_seconds,
             });

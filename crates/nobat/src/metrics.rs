@@ -44,6 +44,8 @@ async fn scrape(State((handle, store)): State<(PrometheusHandle, Store)>) -> imp
             metrics::gauge!("nobat_outbox_pending").set(g.outbox_pending as f64);
             metrics::gauge!("nobat_outbox_oldest_age_seconds").set(g.outbox_oldest_age_seconds);
             metrics::gauge!("nobat_holds_active").set(g.holds_active as f64);
+            metrics::gauge!("nobat_jobs_overdue").set(g.jobs_overdue as f64);
+            metrics::gauge!("nobat_jobs_dead").set(g.jobs_dead as f64);
             metrics::gauge!("nobat_appointments_upcoming").set(g.appointments_upcoming as f64);
             metrics::gauge!("nobat_clinics").set(g.clinics as f64);
             metrics::gauge!("nobat_db_read_pool_in_use").set(g.read_pool_in_use as f64);

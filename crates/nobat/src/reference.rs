@@ -37,6 +37,18 @@ pub const KEYS: &[Key] = &[
         meaning: "How long a hold reserves a slot (10–86400).",
     },
     Key {
+        name: "hold_limit_per_owner",
+        flag: None,
+        default: "3",
+        meaning: "Most active holds one owner (a signed-in user, or one guest's hold secret) may keep; staff holding for patients are not counted (1–1000).",
+    },
+    Key {
+        name: "hold_limit_per_clinic",
+        flag: None,
+        default: "200",
+        meaning: "Most active holds of one clinic, everyone together: what a guest rotating hold secrets can squat at most (1–1000000).",
+    },
+    Key {
         name: "log_format",
         flag: Some(("--log-format", "NOBAT_LOG_FORMAT")),
         default: "text",

@@ -13,10 +13,27 @@ use std::time::Duration;
 pub const FAILING_AFTER: u32 = 3;
 
 /// Runs `round` every `period` forever, supervised as described above.
-pub async fn supervise<F, Fut>(name: &'static str, period: Duration, health: WorkerHealth, store: Store, mut round: F)
+pub async fn supervise<F, Fut>(name: &'static str, period: Duration, health: WorkerHealth, store: Store, round: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
+{
+    supervise_paced(name, health, store, round, move || tokio::time::sleep(period)).await
+}
+
+/// Like [`supervise`], but after a successful round waits on `pause` (e.g. until the next job
+/// is due) instead of a fixed period.
+pub async fn supervise_paced<F, Fut, P, PFut>(
+    name: &'static str,
+    health: WorkerHealth,
+    store: Store,
+    mut round: F,
+    mut pause: P,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+    P: FnMut() -> PFut,
+    PFut: Future<Output = ()>,
 {
     let mut failures = 0u32;
     loop {
@@ -27,7 +44,7 @@ where
                 }
                 failures = 0;
                 health.recovered(name);
-                tokio::time::sleep(period).await;
+                pause().await;
             }
             Err(e) => {
                 failures += 1;

@@ -246,6 +246,8 @@ struct Tenant {
     patient_name: String,
     /// A free slot, for bodies that move an appointment.
     free_start: String,
+    /// The guest's proof of owning `ids.hold`.
+    hold_token: String,
 }
 
 fn random_id() -> String {
@@ -550,6 +552,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
         secrets,
         patient_name,
         free_start: text(&slots[2]["start"]),
+        hold_token: text(&hold["hold_token"]),
     }
 }
 
@@ -825,7 +828,7 @@ fn clinic_fields(v: &Value, out: &mut Vec<String>) {
 /// nothing.
 async fn public_routes(app: &TestApp, ops: &[Op], attacker: &Tenant, target: &Tenant) -> usize {
     let mut checked = 0;
-    // The target's objects, except the hold (releasing it is the hold id's purpose) and the
+    // The target's objects, except the hold (only its owner or the clinic's staff release it) and the
     // manage link (it shows the patient their own booking, by design): checked below.
     let ids = Ids { hold: random_id(), manage: "not-a-manage-token".into(), ..target.ids.clone() };
     let callers: Vec<(&str, &reqwest::Client)> = std::iter::once(("nobody", &app.anon))
@@ -926,8 +929,10 @@ async fn survives(app: &TestApp, t: &Tenant, intruder: &Tenant) {
     assert_eq!(s, StatusCode::OK, "{log}");
     assert!(!log.as_array().unwrap().is_empty(), "the operator's reads are logged: {log}");
     assert!(!log.to_string().contains(intruder.label), "{} shows in {}'s access log: {log}", intruder.label, t.label);
-    // The hold was never released by anyone else: it is still there to give back.
-    let (s, answer) = send(&app.anon, "delete", &format!("{}{c}/holds/{}", app.api, t.ids.hold), None).await;
+    // The hold was never released by anyone else: it is still there for its owner to give back.
+    let url = format!("{}{c}/holds/{}", app.api, t.ids.hold);
+    let res = app.anon.delete(&url).header("Hold-Token", &t.hold_token).send().await.unwrap();
+    let (s, answer) = decode(res).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{answer}");
 }
 

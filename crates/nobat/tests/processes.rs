@@ -27,6 +27,11 @@ impl Drop for Server {
 
 /// Starts `nobat serve` on a free port and waits for its "listening" line.
 fn start(db_url: &str, data_dir: &std::path::Path) -> Server {
+    start_with(db_url, data_dir, &[])
+}
+
+/// [`start`] with more flags (before `serve`).
+fn start_with(db_url: &str, data_dir: &std::path::Path, flags: &[&str]) -> Server {
     // The storms come from one IP: rate limits off (they have tests of their own).
     let config = data_dir.join("nobat.toml");
     std::fs::write(&config, NO_RATE_LIMITS).unwrap();
@@ -35,6 +40,7 @@ fn start(db_url: &str, data_dir: &std::path::Path) -> Server {
         .arg(data_dir)
         .arg("--config")
         .arg(&config)
+        .args(flags)
         .arg("serve")
         .env("NOBAT_LOG", "warn")
         .stdout(Stdio::piped())
@@ -236,4 +242,126 @@ fn audit_verify(db_url: &str, data_dir: &std::path::Path) -> (bool, String) {
 async fn sigterm_drains_and_loses_nothing_answered() {
     let n = storm_stop_and_check(16, 30, Stop::Term).await;
     eprintln!("{n} answered bookings survived SIGTERM");
+}
+
+/// Counts rows of a query's single integer column.
+async fn count(db: &sqlx::AnyPool, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(db).await.unwrap();
+    n
+}
+
+/// Polls `sql` until it counts `want`, for at most `limit`.
+async fn wait_for_count(db: &sqlx::AnyPool, sql: &str, want: i64, limit: Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        let n = count(db, sql).await;
+        if n == want {
+            return;
+        }
+        assert!(started.elapsed() < limit, "{sql}: {n}, waited for {want}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Guest holds of the first `n` slots through the given servers, alternating; their ids.
+async fn guest_holds(apis: &[&str], slug: &str, slots: &[Value]) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let answers = join_all(slots.iter().enumerate().map(|(i, slot)| {
+        let url = format!("{}/clinics/{slug}/holds", apis[i % apis.len()]);
+        let body = serde_json::json!({ "service": slot["service"], "practitioner": slot["practitioner"], "start": slot["start"] });
+        let client = client.clone();
+        async move { decode(client.post(url).json(&body).send().await.unwrap()).await }
+    }))
+    .await;
+    answers
+        .into_iter()
+        .map(|(s, h)| {
+            assert_eq!(s, StatusCode::CREATED, "{h}");
+            h["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+const EXPIRED: &str = "SELECT COUNT(*) FROM outbox WHERE topic = 'hold.expired'";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn timers_due_while_the_server_was_down_run_when_it_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, _) = fresh_database(dir.path()).await;
+    let (seed, pool) = seeded(&db_url, dir.path()).await;
+    let mut server = start_with(&db_url, dir.path(), &["--hold-ttl-seconds", "10"]);
+    let holds = guest_holds(&[&server.api], &seed.slug, &pool[..3]).await;
+    // Killed with its holds' timers pending; nothing runs them while it is down.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM holds").await, 3);
+    assert_eq!(count(&db, EXPIRED).await, 0);
+    let now = jiff::Timestamp::now().as_microsecond();
+    let due = format!("SELECT COUNT(*) FROM jobs WHERE kind = 'hold.expire' AND run_at_us <= {now}");
+    assert_eq!(count(&db, &due).await, 3, "their timers are overdue");
+    // Back up: the overdue timers run, each once.
+    let _again = start(&db_url, dir.path());
+    wait_for_count(&db, "SELECT COUNT(*) FROM holds", 0, Duration::from_secs(20)).await;
+    wait_for_count(&db, EXPIRED, 3, Duration::from_secs(5)).await;
+    for h in &holds {
+        let sql = format!("SELECT COUNT(*) FROM outbox WHERE topic = 'hold.expired' AND payload LIKE '%{h}%'");
+        assert_eq!(count(&db, &sql).await, 1, "hold {h}");
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'hold.expire'").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_postgres_run_each_due_job_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, engine) = fresh_database(dir.path()).await;
+    if engine != "postgres" {
+        eprintln!("several processes share a database only on PostgreSQL; run with NOBAT_TEST_POSTGRES_URL");
+        return;
+    }
+    let (seed, pool) = seeded(&db_url, dir.path()).await;
+    let flags = ["--hold-ttl-seconds", "10"];
+    let (a, b) = (start_with(&db_url, dir.path(), &flags), start_with(&db_url, dir.path(), &flags));
+    // 200 probe jobs, due together a few seconds from now, when both runners are waiting for
+    // them; each run leaves a row, so a job run twice would show.
+    let store = nobat_store::Store::open(&db_url, nobat_store::StoreOptions::default()).await.unwrap();
+    let due = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(6)).unwrap();
+    for i in 0..200 {
+        let job = nobat_store::commands::NewJob {
+            clinic: None,
+            kind: nobat_store::commands::PROBE,
+            key: format!("p{i}"),
+            run_at: due,
+            payload: serde_json::json!({}),
+            if_scheduled: nobat_store::commands::IfScheduled::Replace,
+        };
+        store.execute(nobat_store::Command::ScheduleJob(job)).await.unwrap();
+    }
+    store.close().await;
+    // And 40 holds made through both servers, expiring on their own timers.
+    let holds = guest_holds(&[&a.api, &b.api], &seed.slug, &pool[..40]).await;
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
+    wait_for_count(&db, "SELECT COUNT(*) FROM job_probe_runs", 200, Duration::from_secs(30)).await;
+    wait_for_count(&db, "SELECT COUNT(*) FROM holds", 0, Duration::from_secs(30)).await;
+    wait_for_count(&db, EXPIRED, 40, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM job_probe_runs").await, 200);
+    let twice = "SELECT COUNT(*) FROM (SELECT key FROM job_probe_runs GROUP BY key HAVING COUNT(*) > 1) t";
+    assert_eq!(count(&db, twice).await, 0, "a probe ran more than once");
+    assert_eq!(count(&db, "SELECT COUNT(DISTINCT key) FROM job_probe_runs").await, 200);
+    assert_eq!(count(&db, EXPIRED).await, 40, "each hold expired once");
+    for h in &holds {
+        let sql = format!("SELECT COUNT(*) FROM outbox WHERE topic = 'hold.expired' AND payload LIKE '%{h}%'");
+        assert_eq!(count(&db, &sql).await, 1, "hold {h}");
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE kind <> 'retention'").await, 0);
+    let runners: Vec<(String,)> = sqlx::query_as("SELECT runner FROM job_probe_runs").fetch_all(&db).await.unwrap();
+    let mut by_process = std::collections::BTreeMap::<String, usize>::new();
+    for (r,) in runners {
+        *by_process.entry(r.split('-').next().unwrap().to_owned()).or_default() += 1;
+    }
+    eprintln!("probe runs per process: {by_process:?} (servers {} and {})", a.child.id(), b.child.id());
 }

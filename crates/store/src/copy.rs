@@ -30,6 +30,8 @@ const TABLES: &[&str] = &[
     "holds",
     "idempotency_keys",
     "outbox",
+    "jobs",
+    "job_probe_runs",
     "audit_events",
     "audit_heads",
 ];

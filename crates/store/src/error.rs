@@ -36,6 +36,10 @@ pub enum StoreError {
     /// A database error we did not expect. Logged with its cause; shown as a 500.
     #[error("database error: {0}")]
     Database(DbError),
+    /// A claimed job (or outbox row) whose lease was lost: it ran out and someone else claimed
+    /// it, or it was rescheduled. Nothing was changed.
+    #[error("the lease was lost")]
+    LeaseLost,
     /// A stored value we could not read back (corrupt row).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

@@ -48,6 +48,10 @@ pub struct Gauges {
     pub outbox_pending: i64,
     pub outbox_oldest_age_seconds: f64,
     pub holds_active: i64,
+    /// Scheduled jobs due for more than a minute and not being run: the runners are behind or down.
+    pub jobs_overdue: i64,
+    /// Jobs that failed too often and wait for an operator (`jobs` rows with status `dead`).
+    pub jobs_dead: i64,
     pub appointments_upcoming: i64,
     pub clinics: i64,
 }
@@ -150,6 +154,9 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     writer_done: Mutex<Vec<oneshot::Receiver<()>>>,
     directory: Arc<directory_cache::DirectoryCache>,
+    /// Woken when a command of this process may have scheduled a job sooner than the job
+    /// runner is waiting for.
+    timers: tokio::sync::Notify,
     /// The LISTEN task relaying other processes' events (PostgreSQL only).
     relay: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -216,6 +223,7 @@ impl Store {
                 writer_done: Mutex::new(writer_done),
                 relay: Mutex::new(relay),
                 directory,
+                timers: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -264,6 +272,7 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         let writers = &self.inner.writers;
         let key = self.lock_key(&cmd).await;
+        let wakes = cmd.schedules_jobs();
         let index = if writers.len() == 1 {
             0
         } else {
@@ -280,11 +289,16 @@ impl Store {
             mpsc::error::TrySendError::Closed(()) => StoreError::Unavailable("the server is shutting down".into()),
         })?;
         slot.send(writer::Job { cmd, key, reply });
-        match tokio::time::timeout(self.inner.write_timeout, answer).await {
+        let out = match tokio::time::timeout(self.inner.write_timeout, answer).await {
             Ok(Ok(result)) => result,
             // The writer went away holding the command: it may have committed it.
             Ok(Err(_)) | Err(_) => Err(StoreError::OutcomeUnknown),
+        };
+        if wakes && out.is_ok() {
+            // A stored permit if the runner is not waiting yet: the wake-up is never lost.
+            self.inner.timers.notify_one();
         }
+        out
     }
 
     /// Publishes an event that is not the result of a database change (an operator alert) to
@@ -324,6 +338,9 @@ impl Store {
             "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at_us IS NULL) AS outbox_pending, \
                     (SELECT MIN(created_at_us) FROM outbox WHERE done_at_us IS NULL) AS outbox_oldest_us, \
                     (SELECT COUNT(*) FROM holds WHERE expires_at_us > $1) AS holds_active, \
+                    (SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND run_at_us <= $1 - 60000000 \
+                       AND (leased_until_us IS NULL OR leased_until_us <= $1)) AS jobs_overdue, \
+                    (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS jobs_dead, \
                     (SELECT COUNT(*) FROM appointments WHERE occupies = 1 AND start_us > $1) AS appointments_upcoming, \
                     (SELECT COUNT(*) FROM clinics) AS clinics",
         )
@@ -339,6 +356,8 @@ impl Store {
             outbox_pending: row.int("outbox_pending")?,
             outbox_oldest_age_seconds: oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1e6),
             holds_active: row.int("holds_active")?,
+            jobs_overdue: row.int("jobs_overdue")?,
+            jobs_dead: row.int("jobs_dead")?,
             appointments_upcoming: row.int("appointments_upcoming")?,
             clinics: row.int("clinics")?,
         })

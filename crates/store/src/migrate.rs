@@ -38,6 +38,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_account_hardening.sql"),
         postgres: include_str!("../migrations/postgres/0004_account_hardening.sql"),
     },
+    Migration {
+        version: 5,
+        name: "timers",
+        sqlite: include_str!("../migrations/sqlite/0005_timers.sql"),
+        postgres: include_str!("../migrations/postgres/0005_timers.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -82,6 +82,10 @@ pub struct Hold {
     pub start: Timestamp,
     pub end: Timestamp,
     pub expires_at: Timestamp,
+    /// Who may convert or release it (`nobat_core::hold::HoldOwner::key`); `None` for holds
+    /// made before holds had owners.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// Filters for listing appointments; all optional, combined with AND.

@@ -209,7 +209,7 @@ pub(crate) fn appointment(row: &Row) -> StoreResult<Appointment> {
 }
 
 pub(crate) const HOLD_COLS: &str =
-    "clinic_id, id, location_id, practitioner_id, service_id, start_us, end_us, expires_at_us";
+    "clinic_id, id, location_id, practitioner_id, service_id, start_us, end_us, expires_at_us, owner";
 
 pub(crate) fn hold(row: &Row) -> StoreResult<Hold> {
     Ok(Hold {
@@ -221,5 +221,6 @@ pub(crate) fn hold(row: &Row) -> StoreResult<Hold> {
         start: ts(row, "start_us")?,
         end: ts(row, "end_us")?,
         expires_at: ts(row, "expires_at_us")?,
+        owner: opt_text(row, "owner")?,
     })
 }

@@ -227,11 +227,17 @@ pub struct HoldDto {
     pub start: String,
     pub end: String,
     pub expires_at: String,
+    /// A guest's proof of owning the hold, given only here: send it as `hold_token` when
+    /// booking or rescheduling into the hold, and in the `Hold-Token` header to release it.
+    /// Absent when the hold belongs to the signed-in caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_token: Option<String>,
 }
 
 impl HoldDto {
     pub fn new(h: &Hold, tz: &TimeZone) -> Self {
         Self {
+            hold_token: None,
             id: h.id.to_string(),
             service: h.service.to_string(),
             practitioner: h.practitioner.to_string(),
@@ -255,6 +261,9 @@ pub struct BookInput {
     pub patient: PatientInput,
     /// A hold on this slot to convert.
     pub hold: Option<String>,
+    /// The guest's `hold_token` from the hold answer (not needed when the hold is the signed-in
+    /// caller's).
+    pub hold_token: Option<String>,
     pub note: Option<String>,
     /// Staff acting on purpose: ignore the patient notice and horizon. Recorded.
     #[serde(default)]
@@ -370,6 +379,10 @@ pub struct RescheduleInput {
     /// Switch to another practitioner.
     pub practitioner: Option<String>,
     pub location: Option<String>,
+    /// The caller's own hold on the new slot, converted by the move (hold it first, then move).
+    pub hold: Option<String>,
+    /// The guest's `hold_token` for that hold.
+    pub hold_token: Option<String>,
     #[serde(default)]
     pub staff_override: bool,
 }

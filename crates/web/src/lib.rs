@@ -36,6 +36,8 @@ pub struct AppState {
     pub store: Store,
     /// How long a hold lasts.
     pub hold_ttl: SignedDuration,
+    /// Most active holds per owner and per clinic.
+    pub hold_caps: nobat_core::hold::HoldCaps,
     /// Background workers that keep failing make the instance not ready.
     pub workers: health::WorkerHealth,
     /// Keys, limits and settings of the auth layer.

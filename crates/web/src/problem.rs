@@ -110,6 +110,18 @@ impl From<DomainError> for ApiError {
             DomainError::HoldInvalid(_) => {
                 ApiError::new(S::CONFLICT, "hold-invalid", "The hold cannot be used", detail).with_field("hold")
             }
+            DomainError::HoldNotYours(_) => {
+                ApiError::new(S::FORBIDDEN, "hold-not-yours", "The hold is someone else's", detail).with_field("hold")
+            }
+            DomainError::HoldLimit { scope: "owner", .. } => {
+                ApiError::new(S::TOO_MANY_REQUESTS, "too-many-holds", "You hold too many slots", detail)
+            }
+            DomainError::HoldLimit { .. } => ApiError::new(
+                S::TOO_MANY_REQUESTS,
+                "clinic-holds-full",
+                "Too many slots of this clinic are held",
+                detail,
+            ),
             DomainError::CutOffPassed(_) => {
                 ApiError::new(S::CONFLICT, "cut-off-passed", "Too late to change online", detail)
             }

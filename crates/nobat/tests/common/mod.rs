@@ -70,6 +70,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         public_url: None,
         secret_key: None,
         limits: nobat_web::auth::limits::LimitSettings::off(),
+        hold_caps: Default::default(),
     }
 }
 

@@ -7,9 +7,7 @@
 //! and writes in `slot_lock.rs`.
 
 use super::idempotency::{self, Idempotency};
-use super::slot_lock::{
-    Must, calendar_for, decide_locked, event_payload, insert_appointment, load_hold, lock_practitioner,
-};
+use super::slot_lock::{Must, calendar_for, decide_locked, event_payload, insert_appointment, lock_practitioner};
 use crate::audit::AuditActor;
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
@@ -18,6 +16,7 @@ use crate::rows;
 use crate::tx::WriteTx;
 use jiff::Timestamp;
 use nobat_core::booking::{Actor, Overridden, SlotRequest};
+use nobat_core::hold::HoldClaim;
 use nobat_core::{
     AppointmentId, AppointmentStatus, ClinicId, DomainError, HoldId, LocationId, PatientContact, PatientId,
     PractitionerId, ServiceId,
@@ -35,6 +34,8 @@ pub struct BookRequest {
     pub start_offset: Option<jiff::tz::Offset>,
     pub patient: PatientContact,
     pub hold: Option<HoldId>,
+    /// Who the caller is, to check they own the hold they convert.
+    pub hold_claim: HoldClaim,
     pub note: Option<String>,
     pub actor: Actor,
     pub audit_actor: AuditActor,
@@ -63,30 +64,15 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     let seq = lock_practitioner(tx, r.clinic, r.practitioner, Must::BeActive).await?;
     let mut excluding = Excluding::default();
     if let Some(hold_id) = r.hold {
-        let hold = load_hold(tx, r.clinic, hold_id).await?;
-        let matches = hold.service == r.service
-            && hold.practitioner == r.practitioner
-            && hold.start == r.start
-            && r.location.is_none_or(|l| l == hold.location);
-        if !matches {
-            return Err(DomainError::HoldInvalid("the hold is for another slot".into()).into());
-        }
-        if hold.expires_at <= tx.now {
-            return Err(DomainError::HoldInvalid("the hold has expired; choose the slot again".into()).into());
-        }
+        super::holds::check_usable(tx, r.clinic, hold_id, &r.hold_claim, &req).await?;
         excluding.hold = Some(hold_id);
     }
     let (cal, service) = calendar_for(tx, r.clinic, r.practitioner, seq, r.service).await?;
     let (slot, overridden) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
-    if let Some(hold_id) = r.hold {
-        let gone = crate::db::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
-            .bind(r.clinic.to_string())
-            .bind(hold_id.to_string())
-            .execute(&mut *tx.conn)
-            .await?;
-        if gone != 1 {
-            return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
-        }
+    if let Some(hold_id) = r.hold
+        && super::holds::remove(tx, r.clinic, hold_id).await? != 1
+    {
+        return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
     }
     let (patient, created) = find_or_create_patient(tx, r.clinic, &r.patient, r.user).await?;
     // A guest's booking is matched to an earlier record by phone and name, which anyone can

@@ -14,7 +14,8 @@ use crate::model::Appointment;
 use crate::tx::WriteTx;
 use jiff::Timestamp;
 use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff};
-use nobat_core::{AppointmentId, AppointmentStatus, ClinicId, DomainError, LocationId, PractitionerId};
+use nobat_core::hold::HoldClaim;
+use nobat_core::{AppointmentId, AppointmentStatus, ClinicId, DomainError, HoldId, LocationId, PractitionerId};
 use serde_json::json;
 
 #[derive(Debug, Clone)]
@@ -37,6 +38,10 @@ pub struct RescheduleRequest {
     /// Another practitioner, if the patient switches.
     pub practitioner: Option<PractitionerId>,
     pub location: Option<LocationId>,
+    /// The caller's own hold on the new slot, converted by the move ("hold the new slot, then
+    /// move"): checked like a booking's.
+    pub hold: Option<HoldId>,
+    pub hold_claim: HoldClaim,
     pub actor: Actor,
     pub audit_actor: AuditActor,
     pub idempotency: Option<Idempotency>,
@@ -119,8 +124,16 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
         location: r.location,
         offset: r.start_offset,
     };
-    let excluding = Excluding { appointment: Some(old.id), hold: None };
+    if let Some(hold_id) = r.hold {
+        super::holds::check_usable(tx, r.clinic, hold_id, &r.hold_claim, &req).await?;
+    }
+    let excluding = Excluding { appointment: Some(old.id), hold: r.hold };
     let (slot, notice) = decide_locked(tx, r.clinic, &req, &service, &cal, excluding, r.actor).await?;
+    if let Some(hold_id) = r.hold
+        && super::holds::remove(tx, r.clinic, hold_id).await? != 1
+    {
+        return Err(DomainError::HoldInvalid("the hold was already used".into()).into());
+    }
     let override_note = (cut == Overridden::Yes || notice == Overridden::Yes)
         .then(|| "rescheduled by staff inside the patient cut-off, notice or horizon".to_owned());
     let new = Appointment {

@@ -9,6 +9,7 @@ mod catalog_updates;
 mod changes;
 mod holds;
 mod idempotency;
+mod jobs;
 mod outbox;
 mod privacy;
 mod schedule;
@@ -23,6 +24,7 @@ pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
+pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use outbox::OutboxItem;
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use schedule::NewException;
@@ -54,7 +56,12 @@ pub enum Command {
     CreateException(NewException),
     DeleteException(ClinicId, ExceptionId, AuditActor),
     Hold(HoldRequest),
-    ReleaseHold(ClinicId, HoldId),
+    /// Gives a hold back; only its owner, or staff (`claim.staff`), may.
+    ReleaseHold {
+        clinic: ClinicId,
+        id: HoldId,
+        claim: nobat_core::hold::HoldClaim,
+    },
     Book(BookRequest),
     Cancel(CancelRequest),
     Reschedule(RescheduleRequest),
@@ -135,8 +142,29 @@ pub enum Command {
     },
     /// Applies clinics' retention periods and drops expired sessions and codes (background).
     RetentionSweep,
-    /// Deletes every expired hold (background job).
-    ExpireHolds,
+    /// Schedules a durable timer (idempotent by clinic, kind and key).
+    ScheduleJob(NewJob),
+    /// Unschedules one (nothing if it is not scheduled).
+    CancelJob {
+        clinic: Option<ClinicId>,
+        kind: String,
+        key: String,
+    },
+    /// Leases up to `limit` due jobs for `lease`.
+    ClaimDueJobs {
+        limit: u32,
+        lease: jiff::SignedDuration,
+    },
+    /// Runs a claimed job's handler and finishes the job, in one transaction, if the lease is
+    /// still the claimer's (else `StoreError::LeaseLost` and nothing changes).
+    RunJob(ClaimedJob),
+    /// Finishes a claimed job whose work was done outside the database.
+    CompleteJob(ClaimedJob),
+    /// Gives a claimed job back after a failure: retried later, or dead after too many tries.
+    FailJob {
+        job: ClaimedJob,
+        error: String,
+    },
     /// Leases up to `limit` pending outbox rows for `lease`.
     ClaimOutbox {
         limit: u32,
@@ -170,6 +198,7 @@ pub enum Output {
         replayed: bool,
     },
     Outbox(Vec<OutboxItem>),
+    Jobs(Vec<ClaimedJob>),
     User(Box<User>),
     /// The contact key a code confirmed, or `None` for a wrong code.
     Verified(Option<String>),
@@ -190,6 +219,12 @@ impl Command {
         }
     }
 
+    /// When the command may have scheduled a job sooner than the runner expects (in-process
+    /// wake-up, so a short hold expires on time without polling).
+    pub(crate) fn schedules_jobs(&self) -> bool {
+        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_))
+    }
+
     /// A short name for logs and metrics.
     pub fn name(&self) -> &'static str {
         match self {
@@ -206,7 +241,7 @@ impl Command {
             Command::CreateException(_) => "create_exception",
             Command::DeleteException(..) => "delete_exception",
             Command::Hold(_) => "hold",
-            Command::ReleaseHold(..) => "release_hold",
+            Command::ReleaseHold { .. } => "release_hold",
             Command::Book(_) => "book",
             Command::Cancel(_) => "cancel",
             Command::Reschedule(_) => "reschedule",
@@ -233,7 +268,12 @@ impl Command {
             Command::RecordAccess(_) => "record_access",
             Command::ErasePatient { .. } => "erase_patient",
             Command::RetentionSweep => "retention_sweep",
-            Command::ExpireHolds => "expire_holds",
+            Command::ScheduleJob(_) => "schedule_job",
+            Command::CancelJob { .. } => "cancel_job",
+            Command::ClaimDueJobs { .. } => "claim_due_jobs",
+            Command::RunJob(_) => "run_job",
+            Command::CompleteJob(_) => "complete_job",
+            Command::FailJob { .. } => "fail_job",
             Command::ClaimOutbox { .. } => "claim_outbox",
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
@@ -261,7 +301,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CreateException(e) => schedule::create_exception(tx, e).await,
         Command::DeleteException(clinic, id, actor) => schedule::delete_exception(tx, *clinic, *id, actor).await,
         Command::Hold(r) => holds::hold(tx, r).await,
-        Command::ReleaseHold(clinic, id) => holds::release_hold(tx, *clinic, *id).await,
+        Command::ReleaseHold { clinic, id, claim } => holds::release_hold(tx, *clinic, *id, claim).await,
         Command::Book(r) => booking::book(tx, r).await,
         Command::Cancel(r) => changes::cancel(tx, r).await,
         Command::Reschedule(r) => changes::reschedule(tx, r).await,
@@ -298,7 +338,12 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
             privacy::erase_patient(tx, *clinic, *patient, actor, reason).await
         }
         Command::RetentionSweep => privacy::retention_sweep(tx).await,
-        Command::ExpireHolds => holds::expire_holds(tx).await,
+        Command::ScheduleJob(j) => jobs::schedule(tx, j).await,
+        Command::CancelJob { clinic, kind, key } => jobs::cancel(tx, *clinic, kind, key).await,
+        Command::ClaimDueJobs { limit, lease } => jobs::claim(tx, *limit, *lease).await,
+        Command::RunJob(job) => jobs::run(tx, job).await,
+        Command::CompleteJob(job) => jobs::complete(tx, job).await,
+        Command::FailJob { job, error } => jobs::fail(tx, job, error).await,
         Command::ClaimOutbox { limit, lease } => outbox::claim(tx, *limit, *lease).await,
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after } => outbox::retry_later(tx, item, *after).await,

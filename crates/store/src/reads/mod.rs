@@ -5,6 +5,7 @@ mod accounts;
 mod appointments;
 mod availability;
 mod directory;
+mod jobs;
 mod privacy;
 
 pub use availability::AvailabilityQuery;

@@ -18,8 +18,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use nobat_core::access::{ManageAppointments, ViewAppointments};
 use nobat_core::booking::Actor;
-use nobat_core::{AppointmentId, HoldId, PatientContact, UserId};
-use nobat_store::commands::{BookRequest, CancelRequest, HoldRequest, Idempotency, RecordAccess, RescheduleRequest};
+use nobat_core::{AppointmentId, PatientContact, UserId};
+use nobat_store::commands::{BookRequest, CancelRequest, Idempotency, RecordAccess, RescheduleRequest};
 use nobat_store::model::Appointment;
 use nobat_store::{AuditActor, Command, Output};
 
@@ -31,22 +31,25 @@ pub(crate) struct Acting {
     pub user: Option<UserId>,
     /// Staff acting for a patient: guest verification does not apply.
     pub staff: bool,
+    /// The signed-in caller (patient or staff), whose own holds this request may convert.
+    pub hold_user: Option<UserId>,
 }
 
 /// The actor of a new booking or hold.
-async fn booking_actor(state: &AppState, v: &Visitor, staff_override: bool) -> ApiResult<Acting> {
+pub(crate) async fn booking_actor(state: &AppState, v: &Visitor, staff_override: bool) -> ApiResult<Acting> {
+    let hold_user = v.principal.as_ref().map(|p| p.user.id);
     if staff_override {
         let s = v.staff::<ManageAppointments>(state).await?;
-        return Ok(Acting { actor: Actor::Staff, audit: s.actor(), user: None, staff: true });
+        return Ok(Acting { actor: Actor::Staff, audit: s.actor(), user: None, staff: true, hold_user });
     }
     if let Some(s) = v.staff_opt::<ManageAppointments>(state).await? {
-        return Ok(Acting { actor: Actor::Patient, audit: s.actor(), user: None, staff: true });
+        return Ok(Acting { actor: Actor::Patient, audit: s.actor(), user: None, staff: true, hold_user });
     }
     Ok(match &v.principal {
         Some(p) if p.is_session() => {
-            Acting { actor: Actor::Patient, audit: patient_actor(p), user: Some(p.user.id), staff: false }
+            Acting { actor: Actor::Patient, audit: patient_actor(p), user: Some(p.user.id), staff: false, hold_user }
         }
-        _ => Acting { actor: Actor::Patient, audit: AuditActor::guest(), user: None, staff: false },
+        _ => Acting { actor: Actor::Patient, audit: AuditActor::guest(), user: None, staff: false, hold_user },
     })
 }
 
@@ -74,7 +77,7 @@ async fn appointment_actor(
             return Err(ApiError::invalid("staff_override", "nothing to override here"));
         }
         let actor = if staff_override { Actor::Staff } else { Actor::Patient };
-        return Ok(Acting { actor, audit, user: None, staff: true });
+        return Ok(Acting { actor, audit, user: None, staff: true, hold_user: Some(p.user.id) });
     }
     if staff_override {
         // Proves the right or explains why not.
@@ -85,7 +88,13 @@ async fn appointment_actor(
         v.staff::<ManageAppointments>(state).await?;
     }
     if state.store.patient_user(a.clinic, a.patient).await? == Some(p.user.id) {
-        return Ok(Acting { actor: Actor::Patient, audit: patient_actor(p), user: Some(p.user.id), staff: false });
+        return Ok(Acting {
+            actor: Actor::Patient,
+            audit: patient_actor(p),
+            user: Some(p.user.id),
+            staff: false,
+            hold_user: Some(p.user.id),
+        });
     }
     Err(ApiError::not_found("appointment"))
 }
@@ -96,12 +105,12 @@ fn patient_actor(p: &crate::auth::principal::Principal) -> AuditActor {
     AuditActor::new(format!("user:{}", p.user.id), "the patient (signed in)")
 }
 
-fn idempotency(key: IdempotencyKey, request_hash: String) -> Option<Idempotency> {
+pub(crate) fn idempotency(key: IdempotencyKey, request_hash: String) -> Option<Idempotency> {
     key.0.map(|key| Idempotency { key, request_hash })
 }
 
 /// Marks a response that was replayed from an earlier request with the same Idempotency-Key.
-fn replay_headers(replayed: bool) -> HeaderMap {
+pub(crate) fn replay_headers(replayed: bool) -> HeaderMap {
     let mut h = HeaderMap::new();
     if replayed {
         h.insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -117,73 +126,6 @@ pub(crate) fn booked(state: &AppState, ctx: &ClinicCtx, a: &Appointment) -> Book
         manage_url: format!("{}/api/v1/manage/{token}", state.auth.public_url),
         manage_token: token,
     }
-}
-
-/// Reserve a slot for a few minutes. It counts against capacity until it is booked, released,
-/// or expires by itself.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic}/holds", tag = "booking",
-    params(("clinic" = String, Path, description = "clinic id or slug"),
-           ("Idempotency-Key" = Option<String>, Header, description = "retry safely: same key and body give the same answer")),
-    request_body = HoldInput,
-    responses(
-        (status = 201, body = HoldDto),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "slot taken"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_hold(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    net: ClientNet,
-    key: IdempotencyKey,
-    body: ApiJson<HoldInput>,
-) -> ApiResult<(StatusCode, HeaderMap, Json<HoldDto>)> {
-    let input = body.value;
-    if let Some(p) = &input.patient {
-        // A hold needs no patient, but clients may send the booking's body as it is: check it
-        // now so the booking that follows will not fail on it.
-        PatientContact::parse(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
-    }
-    let acting = booking_actor(&state, &visitor, input.staff_override).await?;
-    let ctx = visitor.ctx;
-    let (start, start_offset) = start("start", &input.start)?;
-    let req = HoldRequest {
-        clinic: ctx.clinic.id,
-        service: body_id("service", &input.service)?,
-        practitioner: body_id("practitioner", &input.practitioner)?,
-        location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
-        start,
-        start_offset,
-        ttl: state.hold_ttl,
-        actor: acting.actor,
-        // Who asks is part of the request (see `book`): a hold's id is its capability.
-        idempotency: idempotency(
-            key,
-            fingerprint(&["hold", &ctx.clinic.id.to_string(), &net.replay_caller(&acting.audit.id), &body.canonical]),
-        ),
-    };
-    match state.store.execute(Command::Hold(req)).await? {
-        Output::Hold { hold, replayed } => {
-            Ok((StatusCode::CREATED, replay_headers(replayed), Json(HoldDto::new(&hold, &ctx.tz(hold.location)))))
-        }
-        other => Err(super::unexpected(other)),
-    }
-}
-
-/// Give a hold back before it expires. The hold's id is its capability: whoever was given it
-/// may release it.
-#[utoipa::path(delete, path = "/api/v1/clinics/{clinic}/holds/{id}", tag = "booking",
-    params(("clinic" = String, Path, description = "clinic id or slug"), ("id" = String, Path)),
-    responses((status = 204, description = "released"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn release_hold(
-    State(state): State<AppState>,
-    Path((clinic, id)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let clinic = ClinicCtx::clinic(&state, &clinic).await?;
-    let id: HoldId = parse_id("hold", &id)?;
-    state.store.execute(Command::ReleaseHold(clinic.id, id)).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Book a slot. The slot must be one availability offers; a hold on it may be converted.
@@ -259,6 +201,7 @@ pub async fn book(
         start_offset,
         patient,
         hold: input.hold.as_deref().map(|h| body_id("hold", h)).transpose()?,
+        hold_claim: super::holds::claim(&state, acting.hold_user, input.hold_token.as_deref()),
         note,
         actor: acting.actor,
         audit_actor: acting.audit,
@@ -392,6 +335,8 @@ pub(crate) async fn reschedule_as(
         start_offset,
         practitioner: input.practitioner.as_deref().map(|p| body_id("practitioner", p)).transpose()?,
         location: input.location.as_deref().map(|l| body_id("location", l)).transpose()?,
+        hold: input.hold.as_deref().map(|h| body_id("hold", h)).transpose()?,
+        hold_claim: super::holds::claim(state, acting.hold_user, input.hold_token.as_deref()),
         actor: acting.actor,
         audit_actor: acting.audit,
         idempotency: idempotency(

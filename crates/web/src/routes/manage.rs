@@ -40,6 +40,7 @@ fn patient_acting() -> Acting {
         audit: AuditActor::new("patient-link", "the patient (manage link)"),
         user: None,
         staff: false,
+        hold_user: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod directory;
 pub mod front_desk;
 pub mod health;
+pub mod holds;
 pub mod invitations;
 pub mod manage;
 pub mod me;
@@ -36,8 +37,8 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::list_locations))
         .routes(routes!(availability::availability))
         .routes(routes!(availability::availability_compact))
-        .routes(routes!(booking::create_hold))
-        .routes(routes!(booking::release_hold))
+        .routes(routes!(holds::create_hold))
+        .routes(routes!(holds::release_hold))
         .routes(routes!(booking::book))
         .routes(routes!(booking::get_appointment))
         .routes(routes!(booking::cancel))
