@@ -33,9 +33,15 @@ pub struct Application {
     _lock: Option<std::fs::File>,
 }
 
+/// Creates the data directory if it does not exist yet. Every engine needs it: on SQLite it
+/// holds the database, on any engine the generated secret and the demo's credentials.
+pub fn ensure_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))
+}
+
 /// Takes the data directory's lock, or says who holds it.
 pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    ensure_data_dir(dir)?;
     let path = dir.join("nobat.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -55,6 +61,9 @@ pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
 impl Application {
     /// Opens (and migrates) the database, binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        // First, before anything is written anywhere: a missing, unwritable data directory must
+        // stop the start, not a later step (the demo's credentials) half-way.
+        ensure_data_dir(&config.data_dir)?;
         let lock =
             if config.database_url.starts_with("sqlite:") { Some(lock_data_dir(&config.data_dir)?) } else { None };
         let options = StoreOptions {

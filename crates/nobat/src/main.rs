@@ -166,9 +166,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Cmd::Migrate => {
-            if config.database_url.starts_with("sqlite:") {
-                std::fs::create_dir_all(&config.data_dir)?;
-            }
+            nobat::ensure_data_dir(&config.data_dir)?;
             let applied = nobat_store::Store::migrate(&config.database_url).await?;
             println!(
                 "{}: schema at version {} ({} migration(s) applied)",
@@ -324,7 +322,10 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// The store for a one-off command, migrated as `serve` would: on a fresh machine the first
+/// command run is often `nobat clinic create`, so the data directory is created too.
 async fn open_store(config: &Config) -> anyhow::Result<nobat_store::Store> {
+    nobat::ensure_data_dir(&config.data_dir)?;
     let options = nobat_store::StoreOptions { migrate: true, pg_writers: 1, read_pool_size: 2, ..Default::default() };
     Ok(nobat_store::Store::open(&config.database_url, options).await?)
 }
