@@ -11,6 +11,7 @@
 //! * [`booking`] — the decision to hold, book, cancel or reschedule one slot.
 //! * [`access`] — roles and the capabilities each grants.
 //! * [`status`] — appointment statuses and their transition table (FHIR R4).
+//! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 
 pub mod access;
 pub mod availability;
@@ -22,6 +23,7 @@ pub mod patient;
 pub mod schedule;
 pub mod service;
 pub mod status;
+pub mod zones;
 
 pub use availability::{Busy, BusyKind, Slot, SlotQuery, slots};
 pub use error::DomainError;

@@ -76,7 +76,6 @@ enum ConfigAction {
     Reference,
 }
 
-/// `0.1.0 (schema 1)`: the binary and the newest database schema it understands.
 #[derive(clap::Subcommand)]
 enum UserAction {
     /// Create an account; prints a generated password unless one is given on stdin.
@@ -116,8 +115,15 @@ enum AuditAction {
     Verify,
 }
 
+/// `0.1.0 (schema 2, tzdb 2025b)`: the binary, the newest database schema it understands and
+/// the time-zone database it carries.
 fn version() -> &'static str {
-    let v = format!("{} (schema {})", env!("CARGO_PKG_VERSION"), nobat_store::migrate::current_version());
+    let v = format!(
+        "{} (schema {}, tzdb {})",
+        env!("CARGO_PKG_VERSION"),
+        nobat_store::migrate::current_version(),
+        nobat_core::zones::version()
+    );
     Box::leak(v.into_boxed_str())
 }
 

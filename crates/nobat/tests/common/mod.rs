@@ -305,7 +305,7 @@ impl Remote {
 
 /// A local date some days from today, as `YYYY-MM-DD`.
 pub fn day(offset: i64) -> String {
-    let d = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Tehran").unwrap()).date();
+    let d = jiff::Timestamp::now().to_zoned(nobat_core::zones::get("Asia/Tehran").unwrap()).date();
     d.checked_add(jiff::Span::new().days(offset)).unwrap().to_string()
 }
 
