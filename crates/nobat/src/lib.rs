@@ -8,6 +8,7 @@ pub mod demo;
 pub mod metrics;
 pub mod reference;
 pub mod secrets;
+pub mod serve;
 pub mod supervisor;
 
 pub use config::Config;
@@ -28,6 +29,7 @@ pub struct Application {
     state: AppState,
     metrics: Option<TcpListener>,
     backups: Option<(String, backups::Schedule)>,
+    limits: serve::Limits,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -109,7 +111,7 @@ impl Application {
             };
             (config.database_url.clone(), schedule)
         });
-        Ok(Self { listener, store, state, metrics, backups, _lock: lock })
+        Ok(Self { listener, store, state, metrics, backups, limits: config.serve_limits(), _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -178,10 +180,7 @@ impl Application {
             })
         });
         let app = nobat_web::app(self.state);
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         sweeper.abort();
         retention.abort();
         if let Some(b) = backups {

@@ -67,6 +67,9 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         public_url: None,
         secret_key: None,
         limits: nobat_web::auth::limits::LimitSettings::off(),
+        header_read_timeout_seconds: 10,
+        shutdown_grace_seconds: 10,
+        max_connections: 4096,
     }
 }
 
