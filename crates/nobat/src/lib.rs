@@ -77,9 +77,10 @@ impl Application {
         let store = Store::open(&config.database_url, options)
             .await
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
+        let master = secrets::load(config.secret_key.as_deref(), &config.data_dir)?;
+        secrets::check_fingerprint(&config.database_url, &master).await?;
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let master = secrets::load(config.secret_key.as_deref(), &config.data_dir)?;
         let public_url = config
             .public_url
             .clone()

@@ -95,7 +95,7 @@ pub const KEYS: &[Key] = &[
         name: "secret_key",
         flag: Some(("--secret-key", "NOBAT_SECRET_KEY")),
         default: "generated",
-        meaning: "Master secret (base64url, 32+ bytes) for session/token hashes, manage links and TOTP encryption. If unset, generated once into `data_dir/secret.key` (mode 0600). Several processes on one PostgreSQL must share it. Never printed.",
+        meaning: "Master secret (base64url, 32+ bytes) for session/token hashes, manage links and TOTP encryption. If unset, generated once into `data_dir/secret.key` (mode 0600). Several processes on one PostgreSQL must share it: a process whose secret differs from the one the database first saw refuses to start. Never printed.",
     },
     Key {
         name: "rate_limit_api",
