@@ -10,6 +10,7 @@
 //! target/release/nobat-bench --postgres postgres://nobat:nobat@127.0.0.1:5432/postgres
 //! ```
 
+mod ceiling;
 mod client;
 mod scenarios;
 mod server;
@@ -43,6 +44,9 @@ struct Args {
     /// Run only these scenarios: availability, spread, contention (default: all).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Seconds for each of the two ceiling loops (SQLite commits, fsyncs) run first.
+    #[arg(long, default_value_t = 2.0)]
+    ceiling_seconds: f64,
 }
 
 #[tokio::main]
@@ -55,6 +59,16 @@ async fn main() -> anyhow::Result<()> {
 
     // SQLite: one process.
     let dir = tempfile::tempdir()?;
+    // The machine's ceiling first, on the same filesystem, before any server loads it.
+    let budget = std::time::Duration::from_secs_f64(args.ceiling_seconds.clamp(0.1, 60.0));
+    let ceiling = {
+        let path = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || ceiling::measure(&path, budget)).await??
+    };
+    println!(
+        "machine ceiling: {:.0} one-row SQLite commits/s (WAL, synchronous=FULL), {:.0} fsyncs/s (4 KiB write + fsync)",
+        ceiling.sqlite_commits_per_second, ceiling.fsyncs_per_second
+    );
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.sqlite3").display());
     let srv = Server::start(&nobat, dir.path(), &url).await?;
     let idle = srv.rss_mib().0;
@@ -109,8 +123,22 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    for r in rows.iter_mut().filter(|r| r.scenario.starts_with("booking")) {
+        r.vs_sqlite_ceiling = Some(r.per_second / ceiling.sqlite_commits_per_second.max(1e-9));
+    }
     println!();
     stats::print_table(&rows);
+    println!();
+    for r in rows.iter().filter(|r| r.vs_sqlite_ceiling.is_some()) {
+        println!(
+            "{:<34} {:<10} {:>8.0} bookings/s = {:.2} × the machine's one-row SQLite commit rate ({:.0}/s)",
+            r.scenario,
+            r.engine,
+            r.per_second,
+            r.vs_sqlite_ceiling.unwrap_or(0.0),
+            ceiling.sqlite_commits_per_second
+        );
+    }
     println!();
     for m in &memory {
         println!(
@@ -127,7 +155,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let report = json!({
         "when": jiff::Timestamp::now().to_string(),
-        "machine": { "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0) },
+        "machine": {
+            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            "sqlite_commits_per_second": ceiling.sqlite_commits_per_second,
+            "fsyncs_per_second": ceiling.fsyncs_per_second,
+            "ceiling_seconds_each": ceiling.seconds_each,
+        },
         "scale": args.scale,
         "scenarios": rows,
         "memory": memory,

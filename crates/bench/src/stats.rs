@@ -15,6 +15,10 @@ pub struct Figures {
     pub max_ms: f64,
     /// What the scenario checked afterwards, in words.
     pub verified: String,
+    /// Requests per second divided by the machine's one-row SQLite commit rate measured in the
+    /// same run (booking scenarios): comparable between machines where raw figures are not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_sqlite_ceiling: Option<f64>,
 }
 
 pub fn figures(scenario: &str, engine: &str, mut samples: Vec<Duration>, wall: Duration, verified: String) -> Figures {
@@ -36,6 +40,7 @@ pub fn figures(scenario: &str, engine: &str, mut samples: Vec<Duration>, wall: D
         p99_ms: pct(0.99),
         max_ms: samples.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
         verified,
+        vs_sqlite_ceiling: None,
     }
 }
 

@@ -13,6 +13,7 @@
 //! * [`jobs`] — the retry policy of scheduled jobs.
 //! * [`access`] — roles and the capabilities each grants.
 //! * [`status`] — appointment statuses and their transition table (FHIR R4).
+//! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 
 pub mod access;
 pub mod availability;
@@ -26,6 +27,7 @@ pub mod patient;
 pub mod schedule;
 pub mod service;
 pub mod status;
+pub mod zones;
 
 pub use availability::{Busy, BusyKind, Slot, SlotQuery, slots};
 pub use error::DomainError;

@@ -51,6 +51,13 @@ pub struct Config {
     pub limits: nobat_web::auth::limits::LimitSettings,
     /// Most active holds per owner and per clinic (`hold_limit_per_owner`, `hold_limit_per_clinic`).
     pub hold_caps: nobat_core::hold::HoldCaps,
+    /// Most seconds a client may take to send a request's headers (also how long an idle
+    /// keep-alive connection is kept).
+    pub header_read_timeout_seconds: u64,
+    /// Most seconds a shutdown waits for open connections before dropping them.
+    pub shutdown_grace_seconds: u64,
+    /// Most HTTP connections open at once.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -95,6 +102,9 @@ pub struct FileConfig {
     pub trust_forwarded_for: Option<bool>,
     pub hold_limit_per_owner: Option<u32>,
     pub hold_limit_per_clinic: Option<u32>,
+    pub header_read_timeout_seconds: Option<u64>,
+    pub shutdown_grace_seconds: Option<u64>,
+    pub max_connections: Option<usize>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -186,6 +196,9 @@ impl Config {
                 per_owner: file.hold_limit_per_owner.unwrap_or(3),
                 per_clinic: file.hold_limit_per_clinic.unwrap_or(200),
             },
+            header_read_timeout_seconds: file.header_read_timeout_seconds.unwrap_or(10),
+            shutdown_grace_seconds: file.shutdown_grace_seconds.unwrap_or(10),
+            max_connections: file.max_connections.unwrap_or(4096),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -228,10 +241,28 @@ impl Config {
         {
             bail!("public_url must start with http:// or https://");
         }
+        if !(1..=300).contains(&self.header_read_timeout_seconds) {
+            bail!("header_read_timeout_seconds must be between 1 and 300");
+        }
+        if self.shutdown_grace_seconds > 3600 {
+            bail!("shutdown_grace_seconds must be at most 3600");
+        }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            bail!("max_connections must be between 1 and 1000000");
+        }
         if let Some(key) = &self.secret_key {
             nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
         }
         Ok(())
+    }
+
+    /// The bounds the HTTP server loop keeps.
+    pub fn serve_limits(&self) -> crate::serve::Limits {
+        crate::serve::Limits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_seconds),
+            shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace_seconds),
+            max_connections: self.max_connections,
+        }
     }
 
     /// The public URL, or the listen address over plain HTTP.
@@ -278,6 +309,9 @@ impl fmt::Debug for Config {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("limits", &self.limits)
             .field("hold_caps", &self.hold_caps)
+            .field("header_read_timeout_seconds", &self.header_read_timeout_seconds)
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
+use nobat_core::access::Role;
 use nobat_core::availability::Audience;
 use nobat_core::booking::Actor;
 use nobat_core::{
@@ -32,10 +33,34 @@ fn hm(s: &str) -> anyhow::Result<DayMinutes> {
 /// Creates the demo clinic and its accounts unless it exists. Returns whether it was created.
 /// The accounts' passwords are generated and kept in `data_dir/demo-credentials.txt` (0600)
 /// so every start can print them.
+///
+/// The passwords are written (to a `.partial` file) before anything goes into the database, so
+/// an unwritable data directory stops the start before the demo exists; the file takes its
+/// name only once every account is made. A demo clinic found without its credentials file
+/// (an interrupted or older start, a deleted file) gets new passwords for its accounts, said
+/// out loud, rather than being reused with passwords nobody knows.
 pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<bool> {
+    let staged = Staged::write(data_dir)?;
     match store.clinic(SLUG).await {
-        Ok(_) => {
-            tracing::info!("demo clinic already exists; reusing it");
+        Ok(clinic) if data_dir.join(CREDENTIALS).exists() => {
+            staged.discard();
+            tracing::info!(clinic = %clinic.id, "demo clinic already exists; reusing it");
+            return Ok(false);
+        }
+        Ok(clinic) => {
+            println!(
+                "The demo clinic exists but {} does not: setting new passwords for the demo accounts.",
+                data_dir.join(CREDENTIALS).display()
+            );
+            let doctor = store
+                .practitioners(clinic.id)
+                .await?
+                .into_iter()
+                .find(|p| p.name == DOCTOR)
+                .map(|p| p.id)
+                .context("the demo clinic has no Dr. Sara Ahmadi")?;
+            accounts(store, clinic.id, doctor, &staged).await?;
+            staged.commit()?;
             return Ok(false);
         }
         Err(StoreError::NotFound(_)) => {}
@@ -76,7 +101,7 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
     let therapy = service(store, clinic, "Therapy session", 50, (0, 10), 1, 24 * 60, 24 * 60).await?;
     let vaccination = service(store, clinic, "Flu vaccination (group session)", 15, (0, 0), 6, 0, 60).await?;
 
-    let sara = practitioner(store, clinic, "Dr. Sara Ahmadi", &["cardiology"], &["fa", "en"]).await?;
+    let sara = practitioner(store, clinic, DOCTOR, &["cardiology"], &["fa", "en"]).await?;
     let nadia = practitioner(store, clinic, "Dr. Nadia Rahimi", &["psychotherapy"], &["fa", "ar", "fr"]).await?;
     let youssef = practitioner(store, clinic, "Dr. Youssef Benali", &["general practice"], &["ar", "fr"]).await?;
     let ayse = practitioner(store, clinic, "Dr. Ayşe Demir", &["general practice", "dermatology"], &["tr", "en", "fr"])
@@ -205,44 +230,92 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
             booked += 1;
         }
     }
-    accounts(store, clinic, sara, data_dir).await?;
+    accounts(store, clinic, sara, &staged).await?;
+    staged.commit()?;
     tracing::info!(booked, "demo clinic created");
     Ok(true)
 }
 
 pub const CREDENTIALS: &str = "demo-credentials.txt";
+/// The practitioner who also has an account.
+const DOCTOR: &str = "Dr. Sara Ahmadi";
 
 /// One account per role, an operator and a patient.
-async fn accounts(
-    store: &Store,
-    clinic: ClinicId,
-    doctor: PractitionerId,
-    data_dir: &std::path::Path,
-) -> anyhow::Result<()> {
-    use nobat_core::access::Role;
-    let mut lines = vec!["# Demo accounts (generated; sign in with POST /api/v1/auth/login)".to_owned()];
-    let people: [(&str, &str, Option<Role>, bool); 6] = [
-        ("operator@demo.nobat.test", "Olivia Operator", None, true),
-        ("owner@demo.nobat.test", "Omid Owner", Some(Role::Owner), false),
-        ("admin@demo.nobat.test", "Amal Admin", Some(Role::Admin), false),
-        ("reception@demo.nobat.test", "Rania Reception", Some(Role::Receptionist), false),
-        ("doctor@demo.nobat.test", "Dr. Sara Ahmadi", Some(Role::Practitioner), false),
-        ("patient@demo.nobat.test", "Pouya Patient", None, false),
-    ];
-    for (email, name, role, operator) in people {
-        let (id, password) = crate::accounts::create_user(store, email, name, None, operator, actor()).await?;
+const PEOPLE: [(&str, &str, Option<Role>, bool); 6] = [
+    ("operator@demo.nobat.test", "Olivia Operator", None, true),
+    ("owner@demo.nobat.test", "Omid Owner", Some(Role::Owner), false),
+    ("admin@demo.nobat.test", "Amal Admin", Some(Role::Admin), false),
+    ("reception@demo.nobat.test", "Rania Reception", Some(Role::Receptionist), false),
+    ("doctor@demo.nobat.test", DOCTOR, Some(Role::Practitioner), false),
+    ("patient@demo.nobat.test", "Pouya Patient", None, false),
+];
+
+/// The demo's passwords, generated and on disk (as `demo-credentials.txt.partial`, 0600,
+/// synced) before the database hears of them.
+struct Staged {
+    passwords: Vec<String>,
+    partial: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl Staged {
+    fn write(data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let passwords: Vec<String> = PEOPLE.iter().map(|_| nobat_web::auth::password::generate()).collect();
+        let mut lines = vec!["# Demo accounts (generated; sign in with POST /api/v1/auth/login)".to_owned()];
+        for ((email, _, role, operator), password) in PEOPLE.iter().zip(&passwords) {
+            let what = role.map_or(if *operator { "operator" } else { "patient" }.to_owned(), |r| r.to_string());
+            lines.push(format!("{what:<13} {email:<28} {password}"));
+        }
+        let path = data_dir.join(CREDENTIALS);
+        let partial = data_dir.join(format!("{CREDENTIALS}.partial"));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&partial)
+            .with_context(|| format!("the demo's credentials cannot be written to {}", partial.display()))?;
+        f.write_all((lines.join("\n") + "\n").as_bytes())
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("writing {}", partial.display()))?;
+        Ok(Self { passwords, partial, path })
+    }
+
+    /// Every account has its password: the file takes its real name.
+    fn commit(self) -> anyhow::Result<()> {
+        std::fs::rename(&self.partial, &self.path).with_context(|| format!("writing {}", self.path.display()))
+    }
+
+    fn discard(self) {
+        let _ = std::fs::remove_file(&self.partial);
+    }
+}
+
+/// Creates the demo's accounts with the staged passwords; an account that exists already (an
+/// interrupted start, lost credentials) gets its password set instead.
+async fn accounts(store: &Store, clinic: ClinicId, doctor: PractitionerId, staged: &Staged) -> anyhow::Result<()> {
+    for ((email, name, role, operator), password) in PEOPLE.into_iter().zip(&staged.passwords) {
+        let id = match store.user_by_email(email).await? {
+            Some(user) => {
+                let pw = password.clone();
+                let hash = tokio::task::spawn_blocking(move || nobat_web::auth::password::hash_blocking(&pw))
+                    .await
+                    .context("hashing")?
+                    .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+                run(store, Command::SetPassword { user: user.id, hash, actor: actor() }).await?;
+                user.id
+            }
+            None => {
+                crate::accounts::create_user(store, email, name, Some(password.clone()), operator, actor()).await?.0
+            }
+        };
         let practitioner = (role == Some(Role::Practitioner)).then_some(doctor);
         if let Some(role) = role {
             crate::accounts::add_member(store, clinic, id, role, practitioner, actor()).await?;
         }
-        let what = role.map_or(if operator { "operator" } else { "patient" }.to_owned(), |r| r.to_string());
-        lines.push(format!("{what:<13} {email:<28} {password}"));
     }
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = data_dir.join(CREDENTIALS);
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
-    f.write_all((lines.join("\n") + "\n").as_bytes())?;
     Ok(())
 }
 

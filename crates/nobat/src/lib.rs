@@ -8,6 +8,7 @@ pub mod demo;
 pub mod metrics;
 pub mod reference;
 pub mod secrets;
+pub mod serve;
 pub mod supervisor;
 pub mod timers;
 
@@ -29,14 +30,21 @@ pub struct Application {
     state: AppState,
     metrics: Option<TcpListener>,
     backups: Option<(String, backups::Schedule)>,
+    limits: serve::Limits,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
 }
 
+/// Creates the data directory if it does not exist yet. Every engine needs it: on SQLite it
+/// holds the database, on any engine the generated secret and the demo's credentials.
+pub fn ensure_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))
+}
+
 /// Takes the data directory's lock, or says who holds it.
 pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    ensure_data_dir(dir)?;
     let path = dir.join("nobat.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -56,6 +64,9 @@ pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
 impl Application {
     /// Opens (and migrates) the database, binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        // First, before anything is written anywhere: a missing, unwritable data directory must
+        // stop the start, not a later step (the demo's credentials) half-way.
+        ensure_data_dir(&config.data_dir)?;
         let lock =
             if config.database_url.starts_with("sqlite:") { Some(lock_data_dir(&config.data_dir)?) } else { None };
         let options = StoreOptions {
@@ -70,9 +81,10 @@ impl Application {
         let store = Store::open(&config.database_url, options)
             .await
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
+        let master = secrets::load(config.secret_key.as_deref(), &config.data_dir)?;
+        secrets::check_fingerprint(&config.database_url, &master).await?;
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-        let master = secrets::load(config.secret_key.as_deref(), &config.data_dir)?;
         let public_url = config
             .public_url
             .clone()
@@ -105,7 +117,7 @@ impl Application {
             };
             (config.database_url.clone(), schedule)
         });
-        Ok(Self { listener, store, state, metrics, backups, _lock: lock })
+        Ok(Self { listener, store, state, metrics, backups, limits: config.serve_limits(), _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -163,10 +175,7 @@ impl Application {
             })
         });
         let app = nobat_web::app(self.state);
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP")?;
+        serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
         if let Some(b) = backups {
             b.abort();

@@ -76,7 +76,6 @@ enum ConfigAction {
     Reference,
 }
 
-/// `0.1.0 (schema 1)`: the binary and the newest database schema it understands.
 #[derive(clap::Subcommand)]
 enum UserAction {
     /// Create an account; prints a generated password unless one is given on stdin.
@@ -116,8 +115,15 @@ enum AuditAction {
     Verify,
 }
 
+/// `0.1.0 (schema 2, tzdb 2025b)`: the binary, the newest database schema it understands and
+/// the time-zone database it carries.
 fn version() -> &'static str {
-    let v = format!("{} (schema {})", env!("CARGO_PKG_VERSION"), nobat_store::migrate::current_version());
+    let v = format!(
+        "{} (schema {}, tzdb {})",
+        env!("CARGO_PKG_VERSION"),
+        nobat_store::migrate::current_version(),
+        nobat_core::zones::version()
+    );
     Box::leak(v.into_boxed_str())
 }
 
@@ -166,9 +172,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Cmd::Migrate => {
-            if config.database_url.starts_with("sqlite:") {
-                std::fs::create_dir_all(&config.data_dir)?;
-            }
+            nobat::ensure_data_dir(&config.data_dir)?;
             let applied = nobat_store::Store::migrate(&config.database_url).await?;
             println!(
                 "{}: schema at version {} ({} migration(s) applied)",
@@ -326,7 +330,10 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// The store for a one-off command, migrated as `serve` would: on a fresh machine the first
+/// command run is often `nobat clinic create`, so the data directory is created too.
 async fn open_store(config: &Config) -> anyhow::Result<nobat_store::Store> {
+    nobat::ensure_data_dir(&config.data_dir)?;
     let options = nobat_store::StoreOptions { migrate: true, pg_writers: 1, read_pool_size: 2, ..Default::default() };
     Ok(nobat_store::Store::open(&config.database_url, options).await?)
 }

@@ -143,7 +143,7 @@ pub const KEYS: &[Key] = &[
         name: "secret_key",
         flag: Some(("--secret-key", "NOBAT_SECRET_KEY")),
         default: "generated",
-        meaning: "Master secret (base64url, 32+ bytes) for session/token hashes, manage links and TOTP encryption. If unset, generated once into `data_dir/secret.key` (mode 0600). Several processes on one PostgreSQL must share it. Never printed.",
+        meaning: "Master secret (base64url, 32+ bytes) for session/token hashes, manage links and TOTP encryption. If unset, generated once into `data_dir/secret.key` (mode 0600). Several processes on one PostgreSQL must share it: a process whose secret differs from the one the database first saw refuses to start. Never printed.",
     },
     Key {
         name: "rate_limit_api",
@@ -186,6 +186,24 @@ pub const KEYS: &[Key] = &[
         flag: None,
         default: "false",
         meaning: "Take the client IP from the last `X-Forwarded-For` entry (only behind a reverse proxy that sets it).",
+    },
+    Key {
+        name: "header_read_timeout_seconds",
+        flag: None,
+        default: "10",
+        meaning: "Most time a client may take to send a request's headers, and to start the next request on a kept-alive connection; then the connection is closed (1–300).",
+    },
+    Key {
+        name: "shutdown_grace_seconds",
+        flag: None,
+        default: "10",
+        meaning: "On SIGTERM or Ctrl-C new connections are refused at once and open ones finish their request; those still open after this long are dropped (0–3600). Keep it under the service manager's stop timeout (30 s in `deploy/nobat.service`).",
+    },
+    Key {
+        name: "max_connections",
+        flag: None,
+        default: "4096",
+        meaning: "Most HTTP connections open at once; more wait in the listen backlog (1–1000000). Mind the process's file-descriptor limit.",
     },
 ];
 

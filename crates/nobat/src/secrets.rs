@@ -35,6 +35,30 @@ pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>
     nobat_web::auth::keys::parse_master(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// Makes sure every process on the database runs with the same secret: the first start stores
+/// the secret's fingerprint, a later one with a different secret refuses to start. Without
+/// this, processes behind one load balancer that each generated their own secret would sign
+/// people out and void manage links on every other request.
+pub async fn check_fingerprint(database_url: &str, master: &[u8]) -> anyhow::Result<()> {
+    use nobat_store::settings;
+    let ours = nobat_web::auth::keys::fingerprint(master);
+    let known = settings::claim(database_url, settings::SECRET_FINGERPRINT, &ours)
+        .await
+        .context("reading the instance secret's fingerprint")?;
+    if known != ours {
+        bail!(
+            "the instance secret differs from the one this database was first used with \
+             (instance_settings.{key}): every process on one database must use the same secret. \
+             Set the same `secret_key` everywhere, or copy `{FILE}` from the data directory of the \
+             first server. To replace the secret on purpose (every session, API token, manage link \
+             and TOTP enrolment made with the old one stops working), stop every process and run \
+             DELETE FROM instance_settings WHERE key = '{key}'",
+            key = settings::SECRET_FINGERPRINT
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,6 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::rows;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use nobat_core::{
     AppointmentId, Busy, BusyKind, ClinicId, Exception, HoldId, LocationZone, PractitionerId, WeeklyRule,
 };
@@ -62,7 +61,8 @@ pub(crate) async fn zones(conn: &mut Conn, clinic: ClinicId) -> StoreResult<Vec<
         .iter()
         .map(|r| {
             let name = rows::text(r, "time_zone")?;
-            let tz = TimeZone::get(&name).map_err(|e| StoreError::Corrupt(format!("time zone {name}: {e}")))?;
+            let tz =
+                nobat_core::zones::get(&name).map_err(|e| StoreError::Corrupt(format!("time zone {name}: {e}")))?;
             Ok(LocationZone { id: rows::parse(r, "id")?, tz })
         })
         .collect()

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 /// Tables in the order their rows must be inserted.
 const TABLES: &[&str] = &[
+    "instance_settings",
     "clinics",
     "users",
     "memberships",

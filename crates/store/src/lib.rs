@@ -26,6 +26,7 @@ pub mod model;
 pub mod reads;
 mod relay;
 mod rows;
+pub mod settings;
 mod tx;
 mod writer;
 

@@ -44,6 +44,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_timers.sql"),
         postgres: include_str!("../migrations/postgres/0005_timers.sql"),
     },
+    Migration {
+        version: 6,
+        name: "instance_settings",
+        sqlite: include_str!("../migrations/sqlite/0006_instance_settings.sql"),
+        postgres: include_str!("../migrations/postgres/0006_instance_settings.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -36,7 +36,7 @@ impl ClinicCtx {
         self.locations
             .iter()
             .find(|l| l.id == location)
-            .and_then(|l| TimeZone::get(&l.time_zone).ok())
+            .and_then(|l| nobat_core::zones::get(&l.time_zone).ok())
             .unwrap_or(TimeZone::UTC)
     }
 }

@@ -15,7 +15,7 @@ use nobat_core::{
 
 /// A zone from jiff's bundled database; every name used by the tests must exist there.
 pub fn tz(name: &str) -> TimeZone {
-    TimeZone::get(name).expect("zone in the bundled tzdb")
+    nobat_core::zones::get(name).expect("zone in the bundled tzdb")
 }
 
 pub fn m(s: &str) -> DayMinutes {

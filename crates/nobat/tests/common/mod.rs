@@ -71,6 +71,9 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         secret_key: None,
         limits: nobat_web::auth::limits::LimitSettings::off(),
         hold_caps: Default::default(),
+        header_read_timeout_seconds: 10,
+        shutdown_grace_seconds: 10,
+        max_connections: 4096,
     }
 }
 
@@ -309,7 +312,7 @@ impl Remote {
 
 /// A local date some days from today, as `YYYY-MM-DD`.
 pub fn day(offset: i64) -> String {
-    let d = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Tehran").unwrap()).date();
+    let d = jiff::Timestamp::now().to_zoned(nobat_core::zones::get("Asia/Tehran").unwrap()).date();
     d.checked_add(jiff::Span::new().days(offset)).unwrap().to_string()
 }
 

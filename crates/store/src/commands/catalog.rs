@@ -37,9 +37,7 @@ pub(super) fn validate_name(name: &str) -> Result<(), DomainError> {
 
 pub(super) fn validate_location(l: &Location) -> Result<(), DomainError> {
     validate_name(&l.name)?;
-    jiff::tz::TimeZone::get(&l.time_zone).map_err(|_| {
-        DomainError::invalid("time_zone", format!("`{}` is not an IANA time zone such as Asia/Tehran", l.time_zone))
-    })?;
+    nobat_core::zones::get(&l.time_zone)?;
     if l.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
         return Err(DomainError::invalid("latitude", "must be between -90 and 90"));
     }

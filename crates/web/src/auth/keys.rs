@@ -57,6 +57,13 @@ impl Keys {
     }
 }
 
+/// A public fingerprint of the master secret (a key derived for nothing else, in hex): stored
+/// in the database so that processes sharing it can tell they share the secret. It reveals
+/// nothing about the secret or the other keys.
+pub fn fingerprint(master: &[u8]) -> String {
+    hex::encode(derive(master, "fingerprint"))
+}
+
 pub(crate) fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
     for p in parts {

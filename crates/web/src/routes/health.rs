@@ -18,6 +18,9 @@ pub async fn healthz() -> StatusCode {
 pub struct Readiness {
     /// `ready`.
     pub status: &'static str,
+    /// The release of the time-zone database bundled in the binary (e.g. `2025b`): every
+    /// process behind a load balancer should answer the same.
+    pub tzdb: &'static str,
 }
 
 /// Ready to take traffic: the database answers, its schema is current, the writers run, and no
@@ -35,5 +38,5 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>>
         let detail = format!("degraded: {}", problems.join("; "));
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "degraded", "Degraded", detail));
     }
-    Ok(Json(Readiness { status: "ready" }))
+    Ok(Json(Readiness { status: "ready", tzdb: nobat_core::zones::version() }))
 }
