@@ -20,6 +20,7 @@ pub mod db;
 mod directory_cache;
 mod engine;
 mod error;
+pub mod events;
 pub mod identity;
 pub mod migrate;
 pub mod model;
@@ -34,7 +35,7 @@ pub use commands::{Command, Output};
 pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};
-pub use tx::Event;
+pub use events::{Event, EventKind, Subjects};
 
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -45,6 +46,7 @@ pub struct Gauges {
     /// Read connections on loan at the moment of asking (this process), and the pool size.
     pub read_pool_in_use: usize,
     pub read_pool_size: usize,
+    /// Deliveries (message × consumer) not yet delivered or dead-lettered, and the oldest's age.
     pub outbox_pending: i64,
     pub outbox_oldest_age_seconds: f64,
     pub holds_active: i64,
@@ -240,8 +242,8 @@ impl Store {
         let mut conn = self.reader().await?;
         let now = jiff::Timestamp::now().as_microsecond();
         let row = db::query(
-            "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at_us IS NULL) AS outbox_pending, \
-                    (SELECT MIN(created_at_us) FROM outbox WHERE done_at_us IS NULL) AS outbox_oldest_us, \
+            "SELECT (SELECT COUNT(*) FROM outbox_deliveries WHERE status = 'pending') AS outbox_pending, \
+                    (SELECT MIN(created_at_us) FROM outbox_deliveries WHERE status = 'pending') AS outbox_oldest_us, \
                     (SELECT COUNT(*) FROM holds WHERE expires_at_us > $1) AS holds_active, \
                     (SELECT COUNT(*) FROM appointments WHERE occupies = 1 AND start_us > $1) AS appointments_upcoming, \
                     (SELECT COUNT(*) FROM clinics) AS clinics",

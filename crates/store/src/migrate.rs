@@ -32,6 +32,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "events",
+        sqlite: include_str!("../migrations/sqlite/0003_events.sql"),
+        postgres: include_str!("../migrations/postgres/0003_events.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

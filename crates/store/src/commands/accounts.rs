@@ -5,6 +5,7 @@ use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::{StoreError, StoreResult};
 use crate::identity::{ApiToken, ClinicSecurity, Session, User};
 use crate::tx::WriteTx;
+use crate::events::{EventKind, Subjects};
 use jiff::{SignedDuration, Timestamp};
 use nobat_core::access::Role;
 use nobat_core::{ClinicId, DomainError, PractitionerId, TokenId, UserId};
@@ -218,7 +219,7 @@ pub(crate) async fn change_member(tx: &mut WriteTx<'_>, m: &MemberChange) -> Sto
         _ => "change",
     };
     tx.audit(m.clinic, &m.actor, action, "membership", &m.user.to_string(), before.as_ref(), after.as_ref(), None);
-    tx.emit(m.clinic, "staff.changed", json!({ "user": m.user })).await?;
+    tx.emit(m.clinic, EventKind::StaffChanged, Subjects { user: Some(m.user), ..Subjects::default() }).await?;
     Ok(super::Output::Done)
 }
 
@@ -561,7 +562,7 @@ pub(crate) async fn set_security(
     .bind(clinic.to_string())
     .execute(&mut *tx.conn)
     .await?;
-    tx.emit(clinic, "clinic.changed", json!({ "clinic": clinic })).await?;
+    tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic, actor, "update", "clinic_security", &clinic.to_string(), Some(&before), Some(s), None);
     Ok(super::Output::Done)
 }

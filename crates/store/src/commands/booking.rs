@@ -8,7 +8,7 @@
 
 use super::idempotency::{self, Idempotency};
 use super::slot_lock::{
-    Must, calendar_for, decide_locked, event_payload, insert_appointment, load_hold, lock_practitioner,
+    Must, calendar_for, decide_locked, insert_appointment, load_hold, lock_practitioner,
 };
 use crate::audit::AuditActor;
 use crate::calendar::Excluding;
@@ -16,6 +16,7 @@ use crate::error::StoreResult;
 use crate::model::Appointment;
 use crate::rows;
 use crate::tx::WriteTx;
+use crate::events::{EventKind, Subjects};
 use jiff::Timestamp;
 use nobat_core::booking::{Actor, Overridden, SlotRequest};
 use nobat_core::{
@@ -119,7 +120,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         updated_at: tx.now,
     };
     insert_appointment(tx, &appointment, &service).await?;
-    tx.emit(r.clinic, "appointment.booked", event_payload(&appointment)).await?;
+    tx.emit(r.clinic, EventKind::AppointmentBooked, Subjects::appointment(&appointment)).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,

@@ -4,6 +4,7 @@ use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{Clinic, Location, Practitioner};
 use crate::tx::WriteTx;
+use crate::events::{EventKind, Subjects};
 use nobat_core::{DomainError, Service};
 use serde_json::json;
 
@@ -68,7 +69,7 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         .bind(now)
         .execute(&mut *tx.conn)
         .await?;
-    tx.emit(clinic.id, "clinic.changed", json!({ "clinic": clinic.id })).await?;
+    tx.emit(clinic.id, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None);
     if let Some(owner) = c.owner {
         let change = super::MemberChange {
@@ -96,7 +97,7 @@ pub(crate) async fn update_clinic(tx: &mut WriteTx<'_>, c: &Clinic, actor: &Audi
     if done == 0 {
         return Err(StoreError::NotFound("clinic"));
     }
-    tx.emit(c.id, "clinic.changed", json!({ "clinic": c.id })).await?;
+    tx.emit(c.id, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(c.id, actor, "update", "clinic", &c.id.to_string(), None::<&()>, Some(c), None);
     Ok(super::Output::Clinic(c.clone()))
 }
@@ -122,7 +123,7 @@ pub(crate) async fn create_location(
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
-    tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
+    tx.emit(l.clinic, EventKind::LocationChanged, Subjects { location: Some(l.id), ..Subjects::default() }).await?;
     tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None);
     Ok(super::Output::Location(l.clone()))
 }
@@ -150,7 +151,7 @@ pub(crate) async fn update_location(
         return Err(StoreError::NotFound("location"));
     }
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
-    tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
+    tx.emit(l.clinic, EventKind::LocationChanged, Subjects { location: Some(l.id), ..Subjects::default() }).await?;
     tx.audit(l.clinic, actor, "update", "location", &l.id.to_string(), None::<&()>, Some(l), None);
     Ok(super::Output::Location(l.clone()))
 }
@@ -185,6 +186,7 @@ pub(crate) async fn create_practitioner(
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
+    tx.emit(p.clinic, EventKind::PractitionerChanged, Subjects::practitioner(p.id)).await?;
     tx.audit(p.clinic, actor, "create", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
     Ok(super::Output::Practitioner(p.clone()))
 }
@@ -211,6 +213,7 @@ pub(crate) async fn update_practitioner(
     if done == 0 {
         return Err(StoreError::NotFound("practitioner"));
     }
+    tx.emit(p.clinic, EventKind::PractitionerChanged, Subjects::practitioner(p.id)).await?;
     tx.audit(p.clinic, actor, "update", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
     Ok(super::Output::Practitioner(p.clone()))
 }
@@ -242,6 +245,7 @@ pub(crate) async fn create_service(
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, s.clinic, None).await?;
+    tx.emit(s.clinic, EventKind::ServiceChanged, Subjects { service: Some(s.id), ..Subjects::default() }).await?;
     tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }
@@ -306,6 +310,7 @@ pub(crate) async fn update_service(
     if done == 0 {
         return Err(StoreError::NotFound("service"));
     }
+    tx.emit(s.clinic, EventKind::ServiceChanged, Subjects { service: Some(s.id), ..Subjects::default() }).await?;
     tx.audit(s.clinic, actor, "update", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }

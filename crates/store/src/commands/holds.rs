@@ -10,11 +10,11 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::Hold;
 use crate::rows;
 use crate::tx::WriteTx;
+use crate::events::{EventKind, Subjects};
 use jiff::{SignedDuration, Timestamp};
 use nobat_core::availability::block;
 use nobat_core::booking::{Actor, SlotRequest};
 use nobat_core::{ClinicId, DomainError, HoldId, LocationId, PractitionerId, ServiceId};
-use serde_json::json;
 
 /// A request to reserve a slot for a few minutes.
 #[derive(Debug, Clone)]
@@ -68,26 +68,22 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
-    tx.emit(
-        r.clinic,
-        "hold.created",
-        json!({ "hold": hold.id, "practitioner": hold.practitioner, "start": hold.start }),
-    )
-    .await?;
+    tx.emit(r.clinic, EventKind::HoldCreated, hold_subjects(&hold)).await?;
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &hold).await?;
     Ok(super::Output::Hold { hold, replayed: false })
 }
 
 pub(crate) async fn release_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreResult<super::Output> {
-    let done = crate::db::query("DELETE FROM holds WHERE clinic_id = $1 AND id = $2")
-        .bind(clinic.to_string())
-        .bind(id.to_string())
-        .execute(&mut *tx.conn)
-        .await?;
-    if done == 0 {
-        return Err(StoreError::NotFound("hold"));
-    }
-    tx.emit(clinic, "hold.released", json!({ "hold": id })).await?;
+    let done = crate::db::query(
+        "DELETE FROM holds WHERE clinic_id = $1 AND id = $2 \
+         RETURNING location_id, practitioner_id, service_id, start_us, end_us",
+    )
+    .bind(clinic.to_string())
+    .bind(id.to_string())
+    .fetch_optional(&mut *tx.conn)
+    .await?
+    .ok_or(StoreError::NotFound("hold"))?;
+    tx.emit(clinic, EventKind::HoldReleased, freed_subjects(&done)?).await?;
     Ok(super::Output::Done)
 }
 
@@ -97,20 +93,39 @@ pub(crate) async fn expire_holds(tx: &mut WriteTx<'_>) -> StoreResult<super::Out
     let sql = format!(
         "DELETE FROM holds WHERE (clinic_id, id) IN \
            (SELECT clinic_id, id FROM holds WHERE expires_at_us <= $1 ORDER BY expires_at_us LIMIT 1000{}) \
-         RETURNING clinic_id, id, practitioner_id, service_id, start_us",
+         RETURNING clinic_id, location_id, practitioner_id, service_id, start_us, end_us",
         tx.skip_locked()
     );
     let expired = crate::db::query(sql).bind(tx.now.as_microsecond()).fetch_all(&mut *tx.conn).await?;
     let count = expired.len() as u64;
     for row in &expired {
         let clinic: ClinicId = rows::parse(row, "clinic_id")?;
-        let payload = json!({
-            "hold": rows::text(row, "id")?,
-            "practitioner": rows::text(row, "practitioner_id")?,
-            "service": rows::text(row, "service_id")?,
-            "start": rows::ts(row, "start_us")?,
-        });
-        tx.emit(clinic, "hold.expired", payload).await?;
+        tx.emit(clinic, EventKind::HoldExpired, freed_subjects(row)?).await?;
     }
     Ok(super::Output::Count(count))
+}
+
+/// What a hold's events say: the time and who it was with — never the hold's id, which is
+/// the capability to book or release it.
+fn hold_subjects(h: &Hold) -> Subjects {
+    Subjects {
+        practitioner: Some(h.practitioner),
+        service: Some(h.service),
+        location: Some(h.location),
+        start: Some(h.start),
+        end: Some(h.end),
+        ..Subjects::default()
+    }
+}
+
+/// [`hold_subjects`] of a deleted hold row.
+fn freed_subjects(row: &crate::db::Row) -> StoreResult<Subjects> {
+    Ok(Subjects {
+        practitioner: Some(rows::parse(row, "practitioner_id")?),
+        service: Some(rows::parse(row, "service_id")?),
+        location: Some(rows::parse(row, "location_id")?),
+        start: Some(rows::ts(row, "start_us")?),
+        end: Some(rows::ts(row, "end_us")?),
+        ..Subjects::default()
+    })
 }
