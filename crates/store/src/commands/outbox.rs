@@ -319,10 +319,11 @@ pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32
     let cutoff = now - keep.as_micros().max(0) as i64;
     let batch = i64::from(batch.clamp(1, 10_000));
     let pk = "(clinic_id, message_id, consumer)";
+    let cols = "clinic_id, message_id, consumer";
     for c in CONSUMERS {
         crate::db::query(format!(
             "UPDATE outbox_deliveries SET status = 'dead', done_at_us = $1, leased_until_us = NULL, lease_token = NULL, \
-             last_error = 'too old to deliver' WHERE {pk} IN (SELECT {pk} FROM outbox_deliveries \
+             last_error = 'too old to deliver' WHERE {pk} IN (SELECT {cols} FROM outbox_deliveries \
                WHERE consumer = $2 AND status = 'pending' AND (leased_until_us IS NULL OR leased_until_us <= $1) \
                  AND (created_at_us <= $3 OR (topic = 'verification.requested' AND created_at_us <= $4)) LIMIT $5)"
         ))
@@ -335,7 +336,7 @@ pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32
         .await?;
     }
     let mut deleted = crate::db::query(format!(
-        "DELETE FROM outbox_deliveries WHERE {pk} IN (SELECT {pk} FROM outbox_deliveries \
+        "DELETE FROM outbox_deliveries WHERE {pk} IN (SELECT {cols} FROM outbox_deliveries \
          WHERE status <> 'pending' AND done_at_us <= $1 LIMIT $2)"
     ))
     .bind(cutoff)
