@@ -217,7 +217,11 @@ pub(crate) async fn seal(conn: &mut Conn, pending: Vec<PendingEvent>) -> StoreRe
         }
     }
     write_events(conn, &pending).await?;
-    crate::commands::outbox::enqueue(conn, &pending).await?;
+    // Read under the heads' locks: a later seq of the same clinic is sealed by a transaction
+    // that got the head after this one committed, so its reading is later too, and consumers
+    // that claim oldest-available first take each clinic's messages in seq order.
+    let sealed_at = Timestamp::now().as_microsecond();
+    crate::commands::outbox::enqueue(conn, &pending, sealed_at).await?;
     Ok(pending.into_iter().map(|p| p.event).collect())
 }
 

@@ -100,7 +100,7 @@ pub struct OutboxItem {
 }
 
 /// Writes the messages and deliveries of freshly numbered events (called by the seal).
-pub(crate) async fn enqueue(conn: &mut Conn, pending: &[PendingEvent]) -> StoreResult<()> {
+pub(crate) async fn enqueue(conn: &mut Conn, pending: &[PendingEvent], sealed_at: i64) -> StoreResult<()> {
     let mut messages = Vec::new();
     let mut deliveries = Vec::new();
     for p in pending {
@@ -114,7 +114,7 @@ pub(crate) async fn enqueue(conn: &mut Conn, pending: &[PendingEvent]) -> StoreR
             Some(m) => m.to_string(),
             None => serde_json::to_string(&e.subjects).unwrap_or_else(|_| "{}".into()),
         };
-        let at = e.at.as_microsecond();
+        let at = sealed_at;
         messages.push(vec![
             Value::from(e.clinic.to_string()),
             Value::from(id.as_str()),
