@@ -340,3 +340,79 @@ async fn retention_prunes_finished_rows_in_batches() {
 pub type Seen = HashMap<(String, String), u32>;
 
 pub const CONSUMER_NAMES: [&str; 3] = ["dispatcher", "webhooks", "watches"];
+
+/// Reads a live SSE response until `want` events have arrived (or a few seconds pass);
+/// returns (id, event kind) pairs.
+async fn read_sse(res: &mut reqwest::Response, want: usize, buf: &mut String) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        // Complete messages end with a blank line.
+        while let Some(end) = buf.find("\n\n") {
+            let msg: String = buf.drain(..end + 2).collect();
+            let field = |name: &str| msg.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()));
+            if let (Some(id), Some(kind)) = (field("id:"), field("event:")) {
+                let data: Value = serde_json::from_str(&field("data:").unwrap()).unwrap();
+                assert_eq!(data["seq"].as_i64(), Some(id.parse().unwrap()));
+                out.push((id.parse().unwrap(), kind));
+            }
+        }
+        if out.len() >= want {
+            return out;
+        }
+        match tokio::time::timeout_at(deadline, res.chunk()).await {
+            Ok(Ok(Some(chunk))) => buf.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => return out,
+        }
+    }
+}
+
+/// The staff stream replays from `Last-Event-ID` (or `?after=`) out of the database, then
+/// follows live events with consecutive ids; a bad cursor is a 422 naming it; guests get 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_resumes_from_last_event_id_and_follows_live() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let free = slots(&app, &seed, &seed.consult, &day(3), Some(&seed.doctors[1])).await;
+    book(&app, &seed, &free[0], "Stream One").await;
+    let head = all_events(&app.store, clinic_id(&seed)).await.len() as i64;
+    let url = format!("{}/clinics/{}/events", app.api, seed.slug);
+
+    let mut res = app.client.get(&url).header("Last-Event-ID", "2").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut buf = String::new();
+    let replayed = read_sse(&mut res, (head - 2) as usize, &mut buf).await;
+    assert_eq!(replayed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), (3..=head).collect::<Vec<_>>());
+    assert_eq!(replayed.last().unwrap().1, "appointment.booked");
+    // Live from here: the next change arrives with the next id.
+    let second = book(&app, &seed, &free[1], "Stream Two").await;
+    let live = read_sse(&mut res, 1, &mut buf).await;
+    assert_eq!(live, vec![(head + 1, "appointment.booked".to_owned())]);
+    drop(res);
+    let _ = second;
+
+    // Without a cursor: only what happens from now on.
+    let mut res = app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (s, _) = app.post(&format!("/clinics/{}/appointments/{second}/cancel", seed.slug), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut buf = String::new();
+    let live = read_sse(&mut res, 1, &mut buf).await;
+    assert_eq!(live, vec![(head + 2, "appointment.cancelled".to_owned())]);
+    drop(res);
+
+    // `?after=` works the same way.
+    let mut res = app.client.get(format!("{url}?after={head}")).send().await.unwrap();
+    let mut buf = String::new();
+    let got = read_sse(&mut res, 2, &mut buf).await;
+    assert_eq!(got.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![head + 1, head + 2]);
+    drop(res);
+
+    let (s, p) = decode(app.client.get(format!("{url}?after=yesterday")).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(p.to_string().contains("after"), "{p}");
+    let (s, _) = decode(app.anon.get(&url).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}

@@ -275,6 +275,16 @@ pub(crate) async fn insert_rows(conn: &mut Conn, head: &str, rows: Vec<Vec<Value
 }
 
 impl Store {
+    /// The seq of the clinic's newest event (0 before its first).
+    pub async fn event_head(&self, clinic: ClinicId) -> StoreResult<i64> {
+        let mut conn = self.reader().await?;
+        let row = db::query("SELECT last_seq FROM event_heads WHERE clinic_id = $1")
+            .bind(clinic.to_string())
+            .fetch_optional(&mut conn)
+            .await?;
+        row.map_or(Ok(0), |r| rows::int(&r, "last_seq"))
+    }
+
     /// A clinic's stored events with a seq above `after`, oldest first, at most `limit`
     /// (1–1000). A consumer that missed the broadcast (restart, relay gap) catches up here.
     /// Events older than the retention period are gone: a first seq above `after + 1` says so.
