@@ -49,7 +49,12 @@ async fn all_events(store: &Store, clinic: ClinicId) -> Vec<Event> {
 
 fn assert_gap_free(events: &[Event]) {
     for (i, e) in events.iter().enumerate() {
-        assert_eq!(e.seq, i as i64 + 1, "seqs run 1, 2, 3 … without a hole: {:?}", events.iter().map(|e| e.seq).collect::<Vec<_>>());
+        assert_eq!(
+            e.seq,
+            i as i64 + 1,
+            "seqs run 1, 2, 3 … without a hole: {:?}",
+            events.iter().map(|e| e.seq).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -150,7 +155,8 @@ async fn no_secret_reaches_the_broadcast_or_pg_notify() {
     }
     // Codes by SMS and by email.
     for contact in [json!({ "phone": phone }), json!({ "email": email })] {
-        let (s, v) = decode(app.anon.post(format!("{}{c}/verifications", app.api)).json(&contact).send().await.unwrap()).await;
+        let (s, v) =
+            decode(app.anon.post(format!("{}{c}/verifications", app.api)).json(&contact).send().await.unwrap()).await;
         assert_eq!(s, StatusCode::ACCEPTED, "{v}");
         secrets.push(v["id"].as_str().unwrap().to_owned());
     }
@@ -174,7 +180,12 @@ async fn no_secret_reaches_the_broadcast_or_pg_notify() {
         kinds.insert(e.kind);
         seen.push(serde_json::to_string(&e).unwrap());
     }
-    for k in [EventKind::HoldCreated, EventKind::HoldReleased, EventKind::AppointmentBooked, EventKind::VerificationRequested] {
+    for k in [
+        EventKind::HoldCreated,
+        EventKind::HoldReleased,
+        EventKind::AppointmentBooked,
+        EventKind::VerificationRequested,
+    ] {
         assert!(kinds.contains(&k), "{k} was broadcast: {kinds:?}");
     }
     // And stored (what `events_since` and the SSE stream replay).
@@ -262,7 +273,11 @@ async fn consumers_are_independent_ordered_per_appointment_and_dead_letter() {
     loop {
         let r = app
             .store
-            .execute(Command::RetryOutbox { item: item.clone(), after: Some(SignedDuration::ZERO), error: format!("attempt {}", item.attempts) })
+            .execute(Command::RetryOutbox {
+                item: item.clone(),
+                after: Some(SignedDuration::ZERO),
+                error: format!("attempt {}", item.attempts),
+            })
             .await
             .unwrap();
         assert!(matches!(r, Output::Done));
@@ -324,7 +339,10 @@ async fn retention_prunes_finished_rows_in_batches() {
     assert_eq!(count("SELECT COUNT(*) FROM events").await, 0);
     assert_eq!(count("SELECT COUNT(*) FROM outbox_deliveries WHERE consumer = 'dispatcher'").await, 0);
     // The webhooks consumer has not run: its deliveries and their messages stay.
-    assert_eq!(count("SELECT COUNT(*) FROM outbox_deliveries WHERE consumer = 'webhooks' AND status = 'pending'").await, 4);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM outbox_deliveries WHERE consumer = 'webhooks' AND status = 'pending'").await,
+        4
+    );
     assert_eq!(count("SELECT COUNT(*) FROM outbox WHERE topic = 'appointment.booked'").await, 4);
     // Numbering continues after the log was pruned.
     book(&app, &seed, &free[5], "After prune").await;

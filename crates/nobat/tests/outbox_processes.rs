@@ -225,7 +225,7 @@ async fn kill_dash_nine_between_commit_and_dispatch_loses_no_message() {
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e.seq, i as i64 + 1, "gap-free");
     }
-    let ledger = ledger.lock().unwrap();
+    let ledger = std::mem::take(&mut *ledger.lock().unwrap());
     for ((msg, consumer), times) in &ledger.completed {
         assert_eq!(*times, 1, "{consumer} completed {msg} {times} times");
     }

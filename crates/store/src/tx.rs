@@ -63,7 +63,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    fn push_event(&mut self, clinic: ClinicId, kind: EventKind, subjects: Subjects, message: Option<serde_json::Value>) {
+    fn push_event(
+        &mut self,
+        clinic: ClinicId,
+        kind: EventKind,
+        subjects: Subjects,
+        message: Option<serde_json::Value>,
+    ) {
         let event = Event { clinic, seq: 0, kind, subjects, at: self.now };
         self.events.push(PendingEvent { event, message });
     }

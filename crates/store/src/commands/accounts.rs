@@ -3,9 +3,9 @@
 
 use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::identity::{ApiToken, ClinicSecurity, Session, User};
 use crate::tx::WriteTx;
-use crate::events::{EventKind, Subjects};
 use jiff::{SignedDuration, Timestamp};
 use nobat_core::access::Role;
 use nobat_core::{ClinicId, DomainError, PractitionerId, TokenId, UserId};

@@ -7,16 +7,14 @@
 //! and writes in `slot_lock.rs`.
 
 use super::idempotency::{self, Idempotency};
-use super::slot_lock::{
-    Must, calendar_for, decide_locked, insert_appointment, load_hold, lock_practitioner,
-};
+use super::slot_lock::{Must, calendar_for, decide_locked, insert_appointment, load_hold, lock_practitioner};
 use crate::audit::AuditActor;
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
+use crate::events::{EventKind, Subjects};
 use crate::model::Appointment;
 use crate::rows;
 use crate::tx::WriteTx;
-use crate::events::{EventKind, Subjects};
 use jiff::Timestamp;
 use nobat_core::booking::{Actor, Overridden, SlotRequest};
 use nobat_core::{

@@ -2,9 +2,9 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::model::{Clinic, Location, Practitioner};
 use crate::tx::WriteTx;
-use crate::events::{EventKind, Subjects};
 use nobat_core::{DomainError, Service};
 use serde_json::json;
 

@@ -4,15 +4,15 @@
 
 use super::idempotency::{self, Idempotency};
 use super::slot_lock::{
-    Must, calendar_for, decide_locked, insert_appointment, load_appointment, load_service,
-    lock_practitioner, locked_appointment, update_status,
+    Must, calendar_for, decide_locked, insert_appointment, load_appointment, load_service, lock_practitioner,
+    locked_appointment, update_status,
 };
 use crate::audit::AuditActor;
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
+use crate::events::{EventKind, Subjects};
 use crate::model::Appointment;
 use crate::tx::WriteTx;
-use crate::events::{EventKind, Subjects};
 use jiff::Timestamp;
 use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff};
 use nobat_core::{AppointmentId, AppointmentStatus, ClinicId, DomainError, LocationId, PractitionerId};

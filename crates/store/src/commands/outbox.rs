@@ -65,7 +65,14 @@ pub const CONSUMERS: &[Consumer] = &[
     // The watch matcher: time that frees up may be offered to someone waiting for it.
     Consumer {
         name: "watches",
-        wants: &[AppointmentCancelled, AppointmentRescheduled, AppointmentStatusChanged, HoldReleased, HoldExpired, ScheduleChanged],
+        wants: &[
+            AppointmentCancelled,
+            AppointmentRescheduled,
+            AppointmentStatusChanged,
+            HoldReleased,
+            HoldExpired,
+            ScheduleChanged,
+        ],
         max_attempts: 10,
         max_age: SignedDuration::from_hours(24),
     },

@@ -5,9 +5,9 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::identity::{Consent, Verification};
 use crate::tx::WriteTx;
-use crate::events::{EventKind, Subjects};
 use jiff::SignedDuration;
 use nobat_core::{ClinicId, ConsentId, DomainError, PatientId};
 use serde_json::json;

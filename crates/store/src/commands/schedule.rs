@@ -3,8 +3,8 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
-use crate::tx::WriteTx;
 use crate::events::{EventKind, Subjects};
+use crate::tx::WriteTx;
 use nobat_core::{ClinicId, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, WeeklyRule};
 use serde_json::json;
 
