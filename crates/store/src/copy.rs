@@ -28,6 +28,9 @@ const TABLES: &[&str] = &[
     "holds",
     "idempotency_keys",
     "outbox",
+    "outbox_deliveries",
+    "events",
+    "event_heads",
     "audit_events",
     "audit_heads",
 ];
