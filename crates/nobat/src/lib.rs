@@ -154,6 +154,10 @@ impl Application {
                         // Small transactions (50 patients each) so writers never wait long;
                         // repeated until the backlog is gone.
                         while let nobat_store::Output::Count(50..) = store.execute(Command::RetentionSweep).await? {}
+                        // The event log and the outbox, a thousand rows of each kind at a time.
+                        let prune =
+                            || Command::PruneEvents { keep: nobat_store::commands::EVENT_RETENTION, batch: 1000 };
+                        while let nobat_store::Output::Count(1..) = store.execute(prune()).await? {}
                         Ok(())
                     }
                 },

@@ -19,7 +19,7 @@ pub use catalog::NewClinic;
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
-pub use outbox::{CONSUMERS, Consumer, OutboxItem, backoff};
+pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use schedule::NewException;
 
@@ -134,7 +134,7 @@ pub enum Command {
     },
     /// Retention of the event log and the outbox: deletes up to `batch` rows of each kind
     /// (finished deliveries, messages nobody waits for, events) older than `keep`, and
-    /// dead-letters deliveries too old to send. Run again while it returns a full batch.
+    /// dead-letters deliveries too old to send. Run again until it returns 0.
     PruneEvents {
         keep: jiff::SignedDuration,
         batch: u32,

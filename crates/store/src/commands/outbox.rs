@@ -318,17 +318,21 @@ pub(crate) async fn retry_later(
     Ok(super::Output::Done)
 }
 
-/// Retention, in bounded batches (call again while it returns `batch`): dead-letters
-/// deliveries too old to be sent, deletes finished deliveries, messages nobody waits for and
-/// events older than `keep`. Returns how many rows were deleted.
+/// How long delivered and dead outbox rows and events are kept by the retention sweep.
+pub const RETENTION: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// Retention, in bounded batches (call again until it returns 0): dead-letters deliveries too
+/// old to be sent, deletes finished deliveries, messages nobody waits for and events older
+/// than `keep`, at most `batch` rows of each kind. Returns how many rows it changed.
 pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32) -> StoreResult<super::Output> {
     let now = tx.now.as_microsecond();
     let cutoff = now - keep.as_micros().max(0) as i64;
     let batch = i64::from(batch.clamp(1, 10_000));
     let pk = "(clinic_id, message_id, consumer)";
     let cols = "clinic_id, message_id, consumer";
+    let mut changed = 0;
     for c in CONSUMERS {
-        crate::db::query(format!(
+        changed += crate::db::query(format!(
             "UPDATE outbox_deliveries SET status = 'dead', done_at_us = $1, leased_until_us = NULL, lease_token = NULL, \
              last_error = 'too old to deliver' WHERE {pk} IN (SELECT {cols} FROM outbox_deliveries \
                WHERE consumer = $2 AND status = 'pending' AND (leased_until_us IS NULL OR leased_until_us <= $1) \
@@ -342,7 +346,7 @@ pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32
         .execute(&mut *tx.conn)
         .await?;
     }
-    let mut deleted = crate::db::query(format!(
+    changed += crate::db::query(format!(
         "DELETE FROM outbox_deliveries WHERE {pk} IN (SELECT {cols} FROM outbox_deliveries \
          WHERE status <> 'pending' AND done_at_us <= $1 LIMIT $2)"
     ))
@@ -350,7 +354,7 @@ pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32
     .bind(batch)
     .execute(&mut *tx.conn)
     .await?;
-    deleted += crate::db::query(
+    changed += crate::db::query(
         "DELETE FROM outbox WHERE (clinic_id, id) IN (SELECT o.clinic_id, o.id FROM outbox o WHERE o.created_at_us <= $1 \
            AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.clinic_id = o.clinic_id AND d.message_id = o.id) \
          LIMIT $2)",
@@ -359,12 +363,12 @@ pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32
     .bind(batch)
     .execute(&mut *tx.conn)
     .await?;
-    deleted += crate::db::query(
+    changed += crate::db::query(
         "DELETE FROM events WHERE (clinic_id, seq) IN (SELECT clinic_id, seq FROM events WHERE at_us <= $1 LIMIT $2)",
     )
     .bind(cutoff)
     .bind(batch)
     .execute(&mut *tx.conn)
     .await?;
-    Ok(super::Output::Count(deleted))
+    Ok(super::Output::Count(changed))
 }

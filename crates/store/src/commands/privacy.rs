@@ -293,7 +293,7 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     .execute(&mut *tx.conn)
     .await?;
     // Delivered and dead outbox rows and events go after a week, a bounded batch per run.
-    super::outbox::prune(tx, SignedDuration::from_hours(7 * 24), 1000).await?;
+    super::outbox::prune(tx, super::outbox::RETENTION, 1000).await?;
     crate::db::query("DELETE FROM idempotency_keys WHERE created_at_us <= $1")
         .bind(now - 7 * day)
         .execute(&mut *tx.conn)
