@@ -30,10 +30,8 @@ async fn outbox_claims_are_disjoint_and_unfinished_claims_come_back() {
         assert_eq!(st, StatusCode::CREATED);
     }
     let db = app.db().await;
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_deliveries WHERE consumer = 'dispatcher'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events WHERE kind = 'appointment.booked'").fetch_one(&db).await.unwrap();
     assert!(total >= 30);
     // Two more "processes" (stores with writers of their own) claim concurrently.
     let a = Store::open(&app.db_url, StoreOptions::default()).await.unwrap();

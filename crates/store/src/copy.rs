@@ -29,6 +29,7 @@ const TABLES: &[&str] = &[
     "idempotency_keys",
     "outbox",
     "outbox_deliveries",
+    "outbox_cursors",
     "events",
     "event_heads",
     "audit_events",

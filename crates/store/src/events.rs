@@ -5,10 +5,10 @@
 //! like the code a verification SMS carries — [`crate::tx::WriteTx::emit_with_message`].
 //! Nothing is written then: just before COMMIT the writer calls [`seal`], which takes each
 //! clinic's `event_heads` row lock (after the audit heads, the last locks of the transaction),
-//! numbers the batch's events consecutively, and writes them to `events`, their outbox
-//! messages to `outbox` and one delivery row per interested consumer to `outbox_deliveries`
-//! (see [`crate::commands::CONSUMERS`]). One head update per clinic per batch, and a few
-//! multi-row inserts, whatever the batch size.
+//! numbers the batch's events consecutively, and writes them to `events` (and private
+//! messages to `outbox`). One head update per clinic per batch and one multi-row insert,
+//! whatever the batch size and the number of consumers: each consumer turns the events it
+//! wants into its own delivery rows when it claims (see [`crate::commands::CONSUMERS`]).
 //!
 //! The event (with its seq) is what the in-process broadcast and `pg_notify` carry, and what
 //! [`crate::Store::events_since`] returns; the message, which may hold a secret meant for one

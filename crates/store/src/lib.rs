@@ -46,7 +46,8 @@ pub struct Gauges {
     /// Read connections on loan at the moment of asking (this process), and the pool size.
     pub read_pool_in_use: usize,
     pub read_pool_size: usize,
-    /// Deliveries (message × consumer) not yet delivered or dead-lettered, and the oldest's age.
+    /// Deliveries (message × consumer) not yet delivered or dead-lettered, plus events a
+    /// consumer has not looked at yet (of any kind, so an upper bound), and the oldest's age.
     pub outbox_pending: i64,
     pub outbox_oldest_age_seconds: f64,
     pub holds_active: i64,
@@ -251,13 +252,32 @@ impl Store {
         .bind(now)
         .fetch_one(&mut conn)
         .await?;
-        let oldest = row.opt_int("outbox_oldest_us")?;
+        let mut pending = row.int("outbox_pending")?;
+        let mut oldest = row.opt_int("outbox_oldest_us")?;
+        // Events a consumer has not turned into deliveries yet are pending for it too.
+        for c in commands::CONSUMERS {
+            let behind = db::query(
+                "SELECT CAST(COALESCE(SUM(h.last_seq - COALESCE(k.last_seq, 0)), 0) AS BIGINT) AS behind, \
+                        MIN(e.at_us) AS oldest_us \
+                 FROM event_heads h LEFT JOIN outbox_cursors k ON k.clinic_id = h.clinic_id AND k.consumer = $1 \
+                 LEFT JOIN events e ON e.clinic_id = h.clinic_id AND e.seq = COALESCE(k.last_seq, 0) + 1 \
+                 WHERE h.last_seq > COALESCE(k.last_seq, 0)",
+            )
+            .bind(c.name)
+            .fetch_one(&mut conn)
+            .await?;
+            pending += behind.int("behind")?;
+            oldest = match (oldest, behind.opt_int("oldest_us")?) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
         drop(conn);
         let (read_pool_in_use, read_pool_size) = self.inner.readers.in_use();
         Ok(Gauges {
             read_pool_in_use,
             read_pool_size,
-            outbox_pending: row.int("outbox_pending")?,
+            outbox_pending: pending,
             outbox_oldest_age_seconds: oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1e6),
             holds_active: row.int("holds_active")?,
             appointments_upcoming: row.int("appointments_upcoming")?,

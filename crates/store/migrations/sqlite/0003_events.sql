@@ -20,15 +20,28 @@ CREATE TABLE events (
 );
 CREATE INDEX events_at ON events (at_us);
 
--- `outbox` keeps one row per message (what a consumer needs to act, e.g. the code a
--- verification SMS carries), now numbered with the event it belongs to. Its lease and done
--- columns are no longer used: delivery state is per (message, consumer) below.
+-- `outbox` now keeps only the messages that carry more than their event's ids (the code a
+-- verification SMS carries), numbered with the event they belong to; every other message is
+-- its event. Its lease and done columns are no longer used: delivery state is per (message,
+-- consumer) below.
 ALTER TABLE outbox ADD COLUMN seq INTEGER;
 DROP INDEX outbox_pending;
+CREATE INDEX outbox_seq ON outbox (clinic_id, seq);
+
+-- How far each consumer has taken each clinic's events into its deliveries. A claim first
+-- turns the events after the cursor that the consumer wants into delivery rows and moves the
+-- cursor, in one transaction, so nothing is skipped or taken twice — and a commit writes
+-- only the event, whatever the number of consumers.
+CREATE TABLE outbox_cursors (
+    clinic_id TEXT    NOT NULL,
+    consumer  TEXT    NOT NULL,
+    last_seq  INTEGER NOT NULL,
+    PRIMARY KEY (clinic_id, consumer)
+);
 
 CREATE TABLE outbox_deliveries (
     clinic_id       TEXT    NOT NULL,
-    message_id      TEXT    NOT NULL,
+    message_id      TEXT    NOT NULL,   -- the event's seq; the outbox row's id for the backlog
     consumer        TEXT    NOT NULL,   -- 'dispatcher', 'webhooks', 'watches'
     seq             INTEGER NOT NULL,   -- the event's seq (0 for the backlog before 0003)
     topic           TEXT    NOT NULL,

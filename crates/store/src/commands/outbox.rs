@@ -1,21 +1,26 @@
 //! The outbox, delivered per consumer.
 //!
-//! A message (`outbox`, one row per event some consumer wants) has one delivery row per
-//! interested consumer (`outbox_deliveries`), so the notification dispatcher, webhooks and the
-//! watch matcher each work through it at their own pace and one completing empties nothing
-//! for the others. Which consumer wants which kinds is the [`CONSUMERS`] table; adding a
-//! consumer is one line there (its deliveries start with the next events).
+//! Every stored event is a message; an event that carries more than ids (a verification
+//! code and its address) has its private message in `outbox`. Delivery state is one row per
+//! (message, consumer) in `outbox_deliveries`, so the notification dispatcher, webhooks and the
+//! watch matcher each work at their own pace and one completing empties nothing for the
+//! others. Which consumer wants which kinds is the [`CONSUMERS`] table; adding a consumer is
+//! one line there.
 //!
-//! A consumer claims rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so claimers in
-//! several processes take disjoint rows), completes them with the lease token, or gives them
-//! back with an error to retry after a backoff. Delivery is at-least-once across crashes (a
-//! lease that runs out makes the row claimable again) and exactly-once per completed lease:
-//! completion needs the current token, so a row is completed once. Rows are handed out in
-//! order per appointment: a consumer never gets message n+1 about an appointment while
-//! message n about it is still pending or leased. After `max_attempts` claims a row is
-//! dead-lettered (`dead`, last error kept); a message older than the consumer's `max_age`
-//! (a verification code: its 10-minute life) is never handed out and is dead-lettered by the
-//! retention sweep. [`prune`] deletes finished rows and old events in small batches.
+//! A commit writes only the event (numbered, see `crate::events`). A claim first turns the
+//! events past the consumer's per-clinic cursor that it wants into pending delivery rows and
+//! moves the cursor, in the claim's transaction ([`materialize`]), so a consumer that was down
+//! catches up from the log, in seq order, and nothing is taken twice. It then leases rows
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so claimers in several processes take disjoint
+//! rows); the consumer completes them with the lease token, or gives them back with an error
+//! to retry after a backoff. Processing is at-least-once across crashes (a lease that runs out
+//! makes the row claimable again) and completion exactly-once (it needs the current token).
+//! Rows are handed out in order per appointment: a consumer never gets message n+1 about an
+//! appointment while message n about it is still pending or leased. After `max_attempts`
+//! claims a row is dead-lettered (`dead`, last error kept); a message older than the
+//! consumer's `max_age` (a verification code: its 10-minute life) is never handed out and is
+//! dead-lettered by the retention sweep. [`prune`] deletes finished rows and old events in
+//! small batches.
 
 use crate::db::{Conn, Value};
 use crate::error::{StoreError, StoreResult};
@@ -106,49 +111,23 @@ pub struct OutboxItem {
     pub lease: String,
 }
 
-/// Writes the messages and deliveries of freshly numbered events (called by the seal).
+/// Writes the private messages of freshly numbered events (called by the seal). Events
+/// without one are their own message: nothing more is written at commit, whatever the number
+/// of consumers; deliveries are made from the log when a consumer claims ([`materialize`]).
 pub(crate) async fn enqueue(conn: &mut Conn, pending: &[PendingEvent], sealed_at: i64) -> StoreResult<()> {
     let mut messages = Vec::new();
-    let mut deliveries = Vec::new();
     for p in pending {
-        let e = &p.event;
-        let wanted: Vec<&Consumer> = CONSUMERS.iter().filter(|c| c.wants.contains(&e.kind)).collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let id = uuid::Uuid::now_v7().to_string();
-        let payload = match &p.message {
-            Some(m) => m.to_string(),
-            None => serde_json::to_string(&e.subjects).unwrap_or_else(|_| "{}".into()),
-        };
-        let at = sealed_at;
+        let (e, Some(m)) = (&p.event, &p.message) else { continue };
         messages.push(vec![
             Value::from(e.clinic.to_string()),
-            Value::from(id.as_str()),
+            Value::from(uuid::Uuid::now_v7().to_string()),
             Value::from(e.kind.as_str()),
-            Value::from(payload),
-            Value::from(at),
-            Value::from(at),
+            Value::from(m.to_string()),
+            Value::from(sealed_at),
+            Value::from(sealed_at),
             Value::from(0),
             Value::from(e.seq),
         ]);
-        // Ordered per appointment; a reschedule is ordered after what was said about the
-        // appointment it moved.
-        let key = e.subjects.previous.or(e.subjects.appointment).map(|a| a.to_string()).unwrap_or_default();
-        for c in wanted {
-            deliveries.push(vec![
-                Value::from(e.clinic.to_string()),
-                Value::from(id.as_str()),
-                Value::from(c.name),
-                Value::from(e.seq),
-                Value::from(e.kind.as_str()),
-                Value::from(key.as_str()),
-                Value::from("pending"),
-                Value::from(0),
-                Value::from(at),
-                Value::from(at),
-            ]);
-        }
     }
     for chunk in chunked(messages, 60) {
         crate::events::insert_rows(
@@ -158,16 +137,102 @@ pub(crate) async fn enqueue(conn: &mut Conn, pending: &[PendingEvent], sealed_at
         )
         .await?;
     }
-    for chunk in chunked(deliveries, 60) {
-        crate::events::insert_rows(
-            conn,
-            "INSERT INTO outbox_deliveries (clinic_id, message_id, consumer, seq, topic, ordering_key, status, \
-             attempts, created_at_us, available_at_us) VALUES ",
-            chunk,
+    Ok(())
+}
+
+/// Turns the events `c` wants that are past its cursors into pending deliveries and moves the
+/// cursors, a bounded number per call. The cursor row is locked first (clinics in a fixed
+/// order), so two claimers of one consumer never take the same events twice; a consumer that
+/// was down resumes where its cursor stands.
+async fn materialize(tx: &mut WriteTx<'_>, c: &Consumer) -> StoreResult<()> {
+    let behind = crate::db::query(
+        "SELECT h.clinic_id FROM event_heads h LEFT JOIN outbox_cursors k ON k.clinic_id = h.clinic_id AND k.consumer = $1 \
+         WHERE h.last_seq > COALESCE(k.last_seq, 0) ORDER BY h.clinic_id LIMIT 50",
+    )
+    .bind(c.name)
+    .fetch_all(&mut *tx.conn)
+    .await?;
+    let now = tx.now.as_microsecond();
+    for row in behind {
+        let clinic = rows::text(&row, "clinic_id")?;
+        let cursor = crate::db::query(
+            "INSERT INTO outbox_cursors (clinic_id, consumer, last_seq) VALUES ($1, $2, 0) \
+             ON CONFLICT (clinic_id, consumer) DO UPDATE SET last_seq = outbox_cursors.last_seq RETURNING last_seq",
         )
+        .bind(clinic.as_str())
+        .bind(c.name)
+        .fetch_one(&mut *tx.conn)
+        .await?
+        .int("last_seq")?;
+        let events = crate::db::query(
+            "SELECT seq, kind, subjects, at_us FROM events WHERE clinic_id = $1 AND seq > $2 ORDER BY seq LIMIT 500",
+        )
+        .bind(clinic.as_str())
+        .bind(cursor)
+        .fetch_all(&mut *tx.conn)
         .await?;
+        let Some(last) = events.last().map(|r| rows::int(r, "seq")).transpose()? else { continue };
+        let mut deliveries = Vec::new();
+        for e in &events {
+            let Some(kind) = EventKind::parse(&rows::text(e, "kind")?) else { continue };
+            if !c.wants.contains(&kind) {
+                continue;
+            }
+            let seq = rows::int(e, "seq")?;
+            let subjects: crate::events::Subjects = rows::json(e, "subjects")?;
+            // Ordered per appointment; a reschedule is ordered after what was said about the
+            // appointment it moved.
+            let key = subjects.previous.or(subjects.appointment).map(|a| a.to_string()).unwrap_or_default();
+            // All available now, so a catching-up consumer takes them in seq order.
+            deliveries.push(vec![
+                Value::from(clinic.as_str()),
+                Value::from(seq.to_string()),
+                Value::from(c.name),
+                Value::from(seq),
+                Value::from(kind.as_str()),
+                Value::from(key),
+                Value::from("pending"),
+                Value::from(0),
+                Value::from(rows::int(e, "at_us")?),
+                Value::from(now),
+            ]);
+        }
+        for chunk in chunked(deliveries, 60) {
+            crate::events::insert_rows(
+                &mut *tx.conn,
+                "INSERT INTO outbox_deliveries (clinic_id, message_id, consumer, seq, topic, ordering_key, status, \
+                 attempts, created_at_us, available_at_us) VALUES ",
+                chunk,
+            )
+            .await?;
+        }
+        crate::db::query("UPDATE outbox_cursors SET last_seq = $1 WHERE clinic_id = $2 AND consumer = $3")
+            .bind(last)
+            .bind(clinic.as_str())
+            .bind(c.name)
+            .execute(&mut *tx.conn)
+            .await?;
     }
     Ok(())
+}
+
+/// A delivery's payload: the private message if its event has one, else the event's subjects
+/// (`seq` 0: a message from before events, by its id).
+async fn payload(tx: &mut WriteTx<'_>, clinic: &str, id: &str, seq: i64) -> StoreResult<serde_json::Value> {
+    let message = if seq == 0 {
+        crate::db::query("SELECT payload FROM outbox WHERE clinic_id = $1 AND id = $2").bind(clinic).bind(id)
+    } else {
+        crate::db::query("SELECT payload FROM outbox WHERE clinic_id = $1 AND seq = $2").bind(clinic).bind(seq)
+    };
+    if let Some(m) = message.fetch_optional(&mut *tx.conn).await? {
+        return rows::json(&m, "payload");
+    }
+    let event = crate::db::query("SELECT subjects FROM events WHERE clinic_id = $1 AND seq = $2")
+        .bind(clinic)
+        .bind(seq)
+        .fetch_optional(&mut *tx.conn)
+        .await?;
+    event.map_or(Ok(serde_json::Value::Null), |e| rows::json(&e, "subjects"))
 }
 
 fn chunked<T>(mut v: Vec<T>, n: usize) -> Vec<Vec<T>> {
@@ -192,6 +257,7 @@ pub(crate) async fn claim(
     let now = tx.now.as_microsecond();
     let until = tx.now.checked_add(lease).unwrap_or(Timestamp::MAX);
     let token = uuid::Uuid::new_v4().to_string();
+    materialize(tx, c).await?;
     // Rows whose last lease ran out with no attempt left (the consumer crashed on them).
     crate::db::query(
         "UPDATE outbox_deliveries SET status = 'dead', done_at_us = $3, leased_until_us = NULL, lease_token = NULL, \
@@ -232,20 +298,13 @@ pub(crate) async fn claim(
     for r in &found {
         let clinic: ClinicId = rows::parse(r, "clinic_id")?;
         let id = rows::text(r, "message_id")?;
-        let message = crate::db::query("SELECT payload FROM outbox WHERE clinic_id = $1 AND id = $2")
-            .bind(clinic.to_string())
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx.conn)
-            .await?;
-        let payload = match message {
-            Some(m) => rows::json(&m, "payload")?,
-            None => serde_json::Value::Null,
-        };
+        let seq = rows::int(r, "seq")?;
+        let payload = payload(tx, &clinic.to_string(), &id, seq).await?;
         items.push(OutboxItem {
             clinic,
             id,
             consumer: rows::text(r, "consumer")?,
-            seq: rows::int(r, "seq")?,
+            seq,
             topic: rows::text(r, "topic")?,
             payload,
             attempts: rows::int(r, "attempts")?,
@@ -354,19 +413,24 @@ pub(crate) async fn prune(tx: &mut WriteTx<'_>, keep: SignedDuration, batch: u32
     .bind(batch)
     .execute(&mut *tx.conn)
     .await?;
+    // Events (and the messages that go with them) are the deliveries a consumer has not
+    // taken yet: they stay until every consumer would find them stale anyway.
+    let longest = CONSUMERS.iter().map(|c| c.max_age).max().unwrap_or(SignedDuration::ZERO);
+    let log_cutoff = cutoff.min(now - longest.as_micros() as i64);
     changed += crate::db::query(
         "DELETE FROM outbox WHERE (clinic_id, id) IN (SELECT o.clinic_id, o.id FROM outbox o WHERE o.created_at_us <= $1 \
-           AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.clinic_id = o.clinic_id AND d.message_id = o.id) \
+           AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.clinic_id = o.clinic_id AND d.status = 'pending' \
+                           AND (d.message_id = o.id OR d.seq = o.seq)) \
          LIMIT $2)",
     )
-    .bind(cutoff)
+    .bind(log_cutoff)
     .bind(batch)
     .execute(&mut *tx.conn)
     .await?;
     changed += crate::db::query(
         "DELETE FROM events WHERE (clinic_id, seq) IN (SELECT clinic_id, seq FROM events WHERE at_us <= $1 LIMIT $2)",
     )
-    .bind(cutoff)
+    .bind(log_cutoff)
     .bind(batch)
     .execute(&mut *tx.conn)
     .await?;
