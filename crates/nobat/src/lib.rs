@@ -173,6 +173,12 @@ impl Application {
             })
         });
         let app = nobat_web::app(self.state);
+        // Live event streams never end by themselves: end them when the shutdown begins.
+        let store = self.store.clone();
+        let shutdown = async move {
+            shutdown.await;
+            store.drain();
+        };
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await

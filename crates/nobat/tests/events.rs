@@ -442,3 +442,21 @@ async fn the_event_stream_resumes_from_last_event_id_and_follows_live() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
+
+/// A graceful shutdown does not wait for live streams: they end when it begins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_event_streams() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let url = format!("{}/clinics/{}/events?after=0", app.api, seed.slug);
+    let mut res = app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut buf = String::new();
+    assert!(!read_sse(&mut res, 1, &mut buf).await.is_empty());
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.stop()).await;
+    assert!(stopped.is_ok(), "the server stopped with a stream open");
+    // The stream itself ended.
+    let end =
+        tokio::time::timeout(Duration::from_secs(5), async { while let Ok(Some(_)) = res.chunk().await {} }).await;
+    assert!(end.is_ok(), "the stream was closed");
+}

@@ -274,18 +274,7 @@ async fn send(client: &reqwest::Client, method: &str, url: &str, body: Option<&V
     if let Some(b) = body {
         req = req.json(b);
     }
-    let mut res = req.send().await.unwrap();
-    let streaming = res.headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
-    if streaming {
-        // A live stream never ends: what it sends within a moment is its answer.
-        let status = res.status();
-        let mut text = String::new();
-        while let Ok(Ok(Some(chunk))) = tokio::time::timeout(std::time::Duration::from_millis(200), res.chunk()).await {
-            text.push_str(&String::from_utf8_lossy(&chunk));
-        }
-        return (status, Value::String(text));
-    }
-    decode(res).await
+    decode(req.send().await.unwrap()).await
 }
 
 /// The same request from many credentials at once.

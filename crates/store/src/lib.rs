@@ -87,6 +87,9 @@ struct Inner {
     writers: Vec<mpsc::Sender<writer::Job>>,
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
+    /// Turns true when the server stops taking requests: live streams end then, so a graceful
+    /// shutdown does not wait for clients that never hang up.
+    draining: watch::Sender<bool>,
     writer_done: Mutex<Vec<oneshot::Receiver<()>>>,
     directory: Arc<directory_cache::DirectoryCache>,
     /// The LISTEN task relaying other processes' events (PostgreSQL only).
@@ -150,6 +153,7 @@ impl Store {
                 writers,
                 events,
                 shutdown,
+                draining: watch::channel(false).0,
                 writer_done: Mutex::new(writer_done),
                 relay: Mutex::new(relay),
                 directory,
@@ -218,6 +222,16 @@ impl Store {
     /// Committed events, in commit order, from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()
+    }
+
+    /// Ends live streams ([`Self::draining`]): the server is shutting down.
+    pub fn drain(&self) {
+        let _ = self.inner.draining.send(true);
+    }
+
+    /// Turns true when live streams must end (see [`Self::drain`]).
+    pub fn draining(&self) -> watch::Receiver<bool> {
+        self.inner.draining.subscribe()
     }
 
     /// Ready to serve: every writer is running, a read connection answers, and the schema is
@@ -292,6 +306,7 @@ impl Store {
 
     /// Finishes queued writes, stops the writer and closes the pool. Later writes are refused.
     pub async fn close(&self) {
+        self.drain();
         let _ = self.inner.shutdown.send(true);
         if let Some(relay) = self.inner.relay.lock().ok().and_then(|mut t| t.take()) {
             relay.abort();

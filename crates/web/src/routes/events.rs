@@ -24,6 +24,7 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -70,7 +71,8 @@ pub async fn stream(
         Some(n) => n,
         None => state.store.event_head(clinic).await?,
     };
-    let follow = Follow { store: state.store.clone(), rx, clinic, last, queue: VecDeque::new(), fill: true };
+    let draining = state.store.draining();
+    let follow = Follow { store: state.store.clone(), rx, draining, clinic, last, queue: VecDeque::new(), fill: true };
     let events = futures::stream::unfold(follow, |mut f| async move { f.next().await.map(|e| (Ok(sse(&e)), f)) });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
@@ -85,6 +87,9 @@ fn sse(e: &Event) -> SseEvent {
 struct Follow {
     store: Store,
     rx: broadcast::Receiver<Event>,
+    /// The server is shutting down: end the stream (the client reconnects elsewhere or later,
+    /// with its `Last-Event-ID`).
+    draining: watch::Receiver<bool>,
     clinic: ClinicId,
     last: i64,
     queue: VecDeque<Event>,
@@ -115,7 +120,14 @@ impl Follow {
                 self.queue.extend(page);
                 continue;
             }
-            match self.rx.recv().await {
+            if *self.draining.borrow() {
+                return None;
+            }
+            let received = tokio::select! {
+                r = self.rx.recv() => r,
+                _ = self.draining.wait_for(|d| *d) => return None,
+            };
+            match received {
                 Ok(e) if e.kind == EventKind::RelayGap => self.fill = true,
                 Ok(e) if e.clinic != self.clinic || e.seq <= self.last => {}
                 Ok(e) if e.seq == self.last + 1 => self.queue.push_back(e),
