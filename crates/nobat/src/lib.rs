@@ -175,6 +175,12 @@ impl Application {
             })
         });
         let app = nobat_web::app(self.state);
+        // Live event streams never end by themselves: end them when the shutdown begins.
+        let store = self.store.clone();
+        let shutdown = async move {
+            shutdown.await;
+            store.drain();
+        };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
         if let Some(b) = backups {

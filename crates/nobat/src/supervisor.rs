@@ -4,7 +4,7 @@
 //! level, and an `operator.alert` event is published, which notification channels will carry
 //! to the instance operator once they exist. The first success clears all of it.
 
-use nobat_store::{Event, Store};
+use nobat_store::{Event, EventKind, Store, Subjects};
 use nobat_web::health::WorkerHealth;
 use std::future::Future;
 use std::time::Duration;
@@ -53,11 +53,13 @@ pub async fn supervise_paced<F, Fut, P, PFut>(
                     tracing::error!(worker = name, failures, %error, "worker keeps failing");
                     if failures == FAILING_AFTER {
                         health.failing(name, &error);
-                        store.announce(Event {
-                            clinic: nobat_core::ClinicId(uuid::Uuid::nil()),
-                            topic: "operator.alert".into(),
-                            payload: serde_json::json!({ "worker": name, "error": error, "failures": failures }),
-                        });
+                        // The error text stays in the log and /readyz: events carry ids only.
+                        let subjects = Subjects { worker: Some(name.to_owned()), ..Subjects::default() };
+                        store.announce(Event::local(
+                            nobat_core::ClinicId(uuid::Uuid::nil()),
+                            EventKind::OperatorAlert,
+                            subjects,
+                        ));
                     }
                 } else {
                     tracing::warn!(worker = name, failures, %error, "worker round failed; retrying");

@@ -14,7 +14,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 async fn claim(store: &Store, limit: u32, lease: SignedDuration) -> Vec<nobat_store::commands::OutboxItem> {
-    match store.execute(Command::ClaimOutbox { limit, lease }).await.unwrap() {
+    let consumer = "dispatcher".to_owned();
+    match store.execute(Command::ClaimOutbox { consumer, limit, lease }).await.unwrap() {
         Output::Outbox(items) => items,
         other => panic!("unexpected {other:?}"),
     }
@@ -29,7 +30,8 @@ async fn outbox_claims_are_disjoint_and_unfinished_claims_come_back() {
         assert_eq!(st, StatusCode::CREATED);
     }
     let db = app.db().await;
-    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox").fetch_one(&db).await.unwrap();
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events WHERE kind = 'appointment.booked'").fetch_one(&db).await.unwrap();
     assert!(total >= 30);
     // Two more "processes" (stores with writers of their own) claim concurrently.
     let a = Store::open(&app.db_url, StoreOptions::default()).await.unwrap();
@@ -58,7 +60,9 @@ async fn outbox_claims_are_disjoint_and_unfinished_claims_come_back() {
     let open_ids: HashSet<_> = open.iter().map(|i| i.id.clone()).collect();
     // Release the long leases by retrying now, then claim with a short lease and let it lapse.
     for i in open {
-        a.execute(Command::RetryOutbox { item: i.clone(), after: SignedDuration::ZERO }).await.unwrap();
+        a.execute(Command::RetryOutbox { item: i.clone(), after: Some(SignedDuration::ZERO), error: "test".into() })
+            .await
+            .unwrap();
     }
     let first = claim(&a, 100, short).await;
     assert_eq!(first.iter().map(|i| i.id.clone()).collect::<HashSet<_>>(), open_ids);
@@ -68,7 +72,15 @@ async fn outbox_claims_are_disjoint_and_unfinished_claims_come_back() {
     assert!(again.iter().all(|i| i.attempts == 3), "{again:?}");
     // The first claimer's lease ran out: it can neither finish nor release what b now holds.
     assert!(matches!(a.execute(Command::CompleteOutbox(first.clone())).await.unwrap(), Output::Count(0)));
-    assert!(a.execute(Command::RetryOutbox { item: first[0].clone(), after: SignedDuration::ZERO }).await.is_err());
+    assert!(
+        a.execute(Command::RetryOutbox {
+            item: first[0].clone(),
+            after: Some(SignedDuration::ZERO),
+            error: "late".into()
+        })
+        .await
+        .is_err()
+    );
     assert!(matches!(b.execute(Command::CompleteOutbox(again.clone())).await.unwrap(), Output::Count(3)));
     a.close().await;
     b.close().await;
@@ -95,7 +107,8 @@ async fn events_committed_by_one_process_reach_the_others() {
     let got = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             let e = events.recv().await.unwrap();
-            if e.topic == "appointment.booked" && e.payload["appointment"] == wanted.as_str() {
+            let about = e.subjects.appointment.map(|a| a.to_string());
+            if e.kind == nobat_store::EventKind::AppointmentBooked && about.as_deref() == Some(wanted.as_str()) {
                 break e;
             }
         }

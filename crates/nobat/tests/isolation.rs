@@ -101,6 +101,7 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/schedule/exceptions", "ManageSchedules", Gate::Staff),
     ("delete", "/schedule/exceptions/{id}", "ManageSchedules", Gate::Staff),
     ("get", "/appointments", "ViewAppointments", Gate::Staff),
+    ("get", "/events", "ViewAppointments", Gate::Staff),
     ("post", "/appointments/{id}/status", "SetAppointmentStatus", Gate::Staff),
     ("get", "/appointments/{id}", "ViewAppointments", Gate::Visitor),
     ("post", "/appointments/{id}/cancel", "ManageAppointments", Gate::Visitor),

@@ -247,14 +247,14 @@ async fn a_failing_worker_degrades_readiness_and_recovers() {
     let alert = tokio::time::timeout(Duration::from_secs(15), async {
         loop {
             let e = events.recv().await.unwrap();
-            if e.topic == "operator.alert" {
+            if e.kind == nobat_store::EventKind::OperatorAlert {
                 break e;
             }
         }
     })
     .await
     .expect("an operator alert is raised");
-    assert_eq!(alert.payload["worker"], "test-worker");
+    assert_eq!(alert.subjects.worker.as_deref(), Some("test-worker"));
     let (s, p) = readyz().await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
     assert!(p["detail"].as_str().unwrap().contains("test-worker: disk on fire"), "{p}");

@@ -100,8 +100,10 @@ async fn request_code(app: &TestApp, seed: &Seed, phone: &str) -> (String, Strin
     assert_eq!(v["channel"], "sms", "{v}");
     let id = v["id"].as_str().unwrap().to_owned();
     let db = app.db().await;
-    let payloads: Vec<(String,)> =
-        sqlx::query_as("SELECT payload FROM outbox WHERE topic = 'verification.code'").fetch_all(&db).await.unwrap();
+    let payloads: Vec<(String,)> = sqlx::query_as("SELECT payload FROM outbox WHERE topic = 'verification.requested'")
+        .fetch_all(&db)
+        .await
+        .unwrap();
     let code = payloads
         .iter()
         .map(|(p,)| serde_json::from_str::<Value>(p).unwrap())

@@ -64,7 +64,7 @@ pub(crate) async fn follow(cache: Weak<DirectoryCache>, mut events: broadcast::R
     loop {
         let changed = match events.recv().await {
             // `relay.gap`: the cross-process relay lost its connection and may have missed some.
-            Ok(e) => e.topic == "clinic.changed" || e.topic == "relay.gap",
+            Ok(e) => e.kind.changes_directory(),
             // Missed events: assume the worst.
             Err(broadcast::error::RecvError::Lagged(_)) => true,
             Err(broadcast::error::RecvError::Closed) => return,

@@ -20,6 +20,7 @@ pub mod db;
 mod directory_cache;
 mod engine;
 mod error;
+pub mod events;
 pub mod identity;
 pub mod migrate;
 pub mod model;
@@ -35,7 +36,7 @@ pub use commands::{Command, Output};
 pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};
-pub use tx::Event;
+pub use events::{Event, EventKind, Subjects};
 
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -46,6 +47,8 @@ pub struct Gauges {
     /// Read connections on loan at the moment of asking (this process), and the pool size.
     pub read_pool_in_use: usize,
     pub read_pool_size: usize,
+    /// Deliveries (message × consumer) not yet delivered or dead-lettered, plus events a
+    /// consumer has not looked at yet (of any kind, so an upper bound), and the oldest's age.
     pub outbox_pending: i64,
     pub outbox_oldest_age_seconds: f64,
     pub holds_active: i64,
@@ -153,6 +156,9 @@ struct Inner {
     write_timeout: std::time::Duration,
     events: broadcast::Sender<Event>,
     shutdown: watch::Sender<bool>,
+    /// Turns true when the server stops taking requests: live streams end then, so a graceful
+    /// shutdown does not wait for clients that never hang up.
+    draining: watch::Sender<bool>,
     writer_done: Mutex<Vec<oneshot::Receiver<()>>>,
     directory: Arc<directory_cache::DirectoryCache>,
     /// Woken when a command of this process may have scheduled a job sooner than the job
@@ -221,6 +227,7 @@ impl Store {
                 write_timeout: options.write_timeout,
                 events,
                 shutdown,
+                draining: watch::channel(false).0,
                 writer_done: Mutex::new(writer_done),
                 relay: Mutex::new(relay),
                 directory,
@@ -313,6 +320,16 @@ impl Store {
         self.inner.events.subscribe()
     }
 
+    /// Ends live streams ([`Self::draining`]): the server is shutting down.
+    pub fn drain(&self) {
+        let _ = self.inner.draining.send(true);
+    }
+
+    /// Turns true when live streams must end (see [`Self::drain`]).
+    pub fn draining(&self) -> watch::Receiver<bool> {
+        self.inner.draining.subscribe()
+    }
+
     /// Ready to serve: every writer is running, a read connection answers, and the schema is
     /// the one this binary expects.
     pub async fn ready(&self) -> StoreResult<()> {
@@ -336,8 +353,8 @@ impl Store {
         let mut conn = self.reader().await?;
         let now = jiff::Timestamp::now().as_microsecond();
         let row = db::query(
-            "SELECT (SELECT COUNT(*) FROM outbox WHERE done_at_us IS NULL) AS outbox_pending, \
-                    (SELECT MIN(created_at_us) FROM outbox WHERE done_at_us IS NULL) AS outbox_oldest_us, \
+            "SELECT (SELECT COUNT(*) FROM outbox_deliveries WHERE status = 'pending') AS outbox_pending, \
+                    (SELECT MIN(created_at_us) FROM outbox_deliveries WHERE status = 'pending') AS outbox_oldest_us, \
                     (SELECT COUNT(*) FROM holds WHERE expires_at_us > $1) AS holds_active, \
                     (SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND run_at_us <= $1 - 60000000 \
                        AND (leased_until_us IS NULL OR leased_until_us <= $1)) AS jobs_overdue, \
@@ -348,13 +365,32 @@ impl Store {
         .bind(now)
         .fetch_one(&mut conn)
         .await?;
-        let oldest = row.opt_int("outbox_oldest_us")?;
+        let mut pending = row.int("outbox_pending")?;
+        let mut oldest = row.opt_int("outbox_oldest_us")?;
+        // Events a consumer has not turned into deliveries yet are pending for it too.
+        for c in commands::CONSUMERS {
+            let behind = db::query(
+                "SELECT CAST(COALESCE(SUM(h.last_seq - COALESCE(k.last_seq, 0)), 0) AS BIGINT) AS behind, \
+                        MIN(e.at_us) AS oldest_us \
+                 FROM event_heads h LEFT JOIN outbox_cursors k ON k.clinic_id = h.clinic_id AND k.consumer = $1 \
+                 LEFT JOIN events e ON e.clinic_id = h.clinic_id AND e.seq = COALESCE(k.last_seq, 0) + 1 \
+                 WHERE h.last_seq > COALESCE(k.last_seq, 0)",
+            )
+            .bind(c.name)
+            .fetch_one(&mut conn)
+            .await?;
+            pending += behind.int("behind")?;
+            oldest = match (oldest, behind.opt_int("oldest_us")?) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
         drop(conn);
         let (read_pool_in_use, read_pool_size) = self.inner.readers.in_use();
         Ok(Gauges {
             read_pool_in_use,
             read_pool_size,
-            outbox_pending: row.int("outbox_pending")?,
+            outbox_pending: pending,
             outbox_oldest_age_seconds: oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1e6),
             holds_active: row.int("holds_active")?,
             jobs_overdue: row.int("jobs_overdue")?,
@@ -389,6 +425,7 @@ impl Store {
 
     /// Finishes queued writes, stops the writer and closes the pool. Later writes are refused.
     pub async fn close(&self) {
+        self.drain();
         let _ = self.inner.shutdown.send(true);
         if let Some(relay) = self.inner.relay.lock().ok().and_then(|mut t| t.take()) {
             relay.abort();

@@ -7,7 +7,11 @@
 //! matcher see every change whichever process made it.
 //!
 //! NOTIFY is not durable: a process that was disconnected misses what happened meanwhile.
-//! Consumers that must not miss anything read the outbox; the relay is for liveness.
+//! Consumers that must not miss anything read the outbox or `Store::events_since` (every
+//! event carries its clinic's seq, so a hole is visible); the relay is for liveness.
+//!
+//! Any database role allowed to LISTEN reads this channel: it carries [`Event`]s only — kinds,
+//! ids and seqs, never a code, a contact or a hold id (those stay in the outbox messages).
 
 use crate::db::{self, Conn};
 use crate::error::StoreResult;
@@ -41,7 +45,7 @@ pub(crate) async fn notify(conn: &mut Conn, origin: Uuid, events: &[Event]) -> S
             size = 0;
         }
         if len > MAX_PAYLOAD {
-            tracing::warn!(topic = %e.topic, "event too large to relay; other processes will not see it live");
+            tracing::warn!(topic = %e.kind, "event too large to relay; other processes will not see it live");
             continue;
         }
         size += len;
@@ -104,5 +108,5 @@ pub(crate) async fn listen(url: String, origin: Uuid, out: broadcast::Sender<Eve
 
 /// The event that tells local listeners some other process's events may have been missed.
 fn gap() -> Event {
-    Event { clinic: nobat_core::ClinicId(Uuid::nil()), topic: "relay.gap".into(), payload: serde_json::Value::Null }
+    Event::local(nobat_core::ClinicId(Uuid::nil()), crate::events::EventKind::RelayGap, Default::default())
 }

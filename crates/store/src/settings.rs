@@ -12,7 +12,7 @@ pub const SECRET_FINGERPRINT: &str = "secret_fingerprint";
 /// at once agree: the first insert wins, the others read it.
 pub async fn claim(url: &str, key: &str, value: &str) -> StoreResult<String> {
     let engine = Engine::from_url(url)?;
-    let mut conn = engine::connect_writer(engine, url).await?;
+    let mut conn = engine::connect_writer(engine, url, &crate::SessionLimits::default()).await?;
     let result = async {
         crate::db::query(
             "INSERT INTO instance_settings (key, value, updated_at_us) VALUES ($1, $2, $3) \

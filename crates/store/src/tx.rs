@@ -9,15 +9,8 @@ use nobat_core::ClinicId;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// A committed change, published in commit order to in-process listeners (live streams, the
-/// watch matcher, caches) after the transaction that wrote it commits.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Event {
-    pub clinic: ClinicId,
-    /// E.g. `appointment.booked`, `appointment.cancelled`, `hold.expired`.
-    pub topic: String,
-    pub payload: serde_json::Value,
-}
+pub use crate::events::Event;
+use crate::events::{EventKind, PendingEvent, Subjects};
 
 /// The open write transaction, handed to one command at a time by the writer.
 pub struct WriteTx<'c> {
@@ -26,7 +19,8 @@ pub struct WriteTx<'c> {
     pub(crate) cache: &'c mut crate::cache::CalendarCache,
     /// The instant the batch started: one clock reading for the whole transaction.
     pub(crate) now: Timestamp,
-    pub(crate) events: Vec<Event>,
+    /// Events of this command, numbered and written just before COMMIT ([`crate::events::seal`]).
+    pub(crate) events: Vec<PendingEvent>,
     /// Audit entries of this command, sealed into their chains just before COMMIT.
     pub(crate) audits: Vec<PendingAudit>,
     /// (chain, subject) whose entries erasure blanks; applied again after sealing, so entries
@@ -45,27 +39,39 @@ impl WriteTx<'_> {
         }
     }
 
-    /// Writes an outbox row and queues the event for publication after commit.
-    pub(crate) async fn emit(
+    /// Records that `kind` happened to `subjects` in `clinic`: on commit it gets the clinic's
+    /// next seq, is stored in `events`, broadcast (in process and to other processes), and
+    /// queued in the outbox for every consumer whose topic filter takes `kind`, with the
+    /// subjects as the message. Nothing is written before the seal, so a command that fails
+    /// later leaves no trace. Subjects hold ids only: never put a secret or a contact in them.
+    pub(crate) async fn emit(&mut self, clinic: ClinicId, kind: EventKind, subjects: Subjects) -> StoreResult<()> {
+        self.push_event(clinic, kind, subjects, None);
+        Ok(())
+    }
+
+    /// [`Self::emit`], with `message` (which may hold what only a consumer may see, such as
+    /// a verification code and the address it goes to) as the outbox payload instead of the
+    /// subjects. The message is never broadcast, notified or returned by `events_since`.
+    pub(crate) async fn emit_with_message(
         &mut self,
         clinic: ClinicId,
-        topic: &'static str,
-        payload: serde_json::Value,
+        kind: EventKind,
+        subjects: Subjects,
+        message: serde_json::Value,
     ) -> StoreResult<()> {
-        let now = self.now.as_microsecond();
-        crate::db::query(
-            "INSERT INTO outbox (clinic_id, id, topic, payload, created_at_us, available_at_us, attempts) \
-             VALUES ($1, $2, $3, $4, $5, $5, 0)",
-        )
-        .bind(clinic.to_string())
-        .bind(Uuid::now_v7().to_string())
-        .bind(topic)
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(&mut *self.conn)
-        .await?;
-        self.events.push(Event { clinic, topic: topic.to_owned(), payload });
+        self.push_event(clinic, kind, subjects, Some(message));
         Ok(())
+    }
+
+    fn push_event(
+        &mut self,
+        clinic: ClinicId,
+        kind: EventKind,
+        subjects: Subjects,
+        message: Option<serde_json::Value>,
+    ) {
+        let event = Event { clinic, seq: 0, kind, subjects, at: self.now };
+        self.events.push(PendingEvent { event, message });
     }
 
     /// Queues one audit entry: who did what to which entity, with the state before and after.

@@ -127,7 +127,7 @@ impl Writer {
         // Publish before answering, and drop cached clinic contexts right here, so a caller
         // who hears "done" and asks again never reads what this batch replaced.
         for event in events {
-            if event.topic == "clinic.changed" {
+            if event.kind.changes_directory() {
                 self.directory.invalidate();
             }
             // Nobody listening is fine; listeners that lag re-sync from the database.
@@ -194,11 +194,15 @@ impl Writer {
             let redactions = std::mem::take(&mut tx.redactions);
             let now_us = tx.now.as_microsecond();
             let result = match result {
-                Ok(out) => crate::audit::seal(&mut self.conn, audits, &redactions, now_us).await.map(|()| out),
+                Ok(out) => match crate::audit::seal(&mut self.conn, audits, &redactions, now_us).await {
+                    // The event heads are the very last locks: numbered after the audit seal.
+                    Ok(()) => crate::events::seal(&mut self.conn, events).await.map(|events| (out, events)),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             match result {
-                Ok(out) => {
+                Ok((out, events)) => {
                     self.relay(&events).await?;
                     self.commit_sent = true;
                     self.conn.run("COMMIT").await?;
@@ -256,6 +260,7 @@ impl Writer {
         self.begin().await?;
         let mut results = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
+        let mut pending = Vec::new();
         let mut audits = Vec::new();
         let mut redactions = Vec::new();
         let mut aborted = false;
@@ -282,7 +287,7 @@ impl Writer {
                 match result {
                     Ok(out) => {
                         self.conn.run("RELEASE SAVEPOINT cmd").await?;
-                        events.extend(job_events);
+                        pending.extend(job_events);
                         audits.extend(job_audits);
                         redactions.extend(job_redactions);
                         results.push(Ok(out));
@@ -309,6 +314,15 @@ impl Writer {
                     return Ok(());
                 }
                 other => other?,
+            }
+            // The event heads are the very last locks: numbered after the audit seal.
+            match crate::events::seal(&mut self.conn, std::mem::take(&mut pending)).await {
+                Err(e) if e.is_retriable() => {
+                    aborted = true;
+                    self.conn.run("ROLLBACK").await?;
+                    return Ok(());
+                }
+                other => events = other?,
             }
             self.relay(&events).await?;
             self.commit_sent = true;

@@ -208,8 +208,17 @@ impl TestApp {
     }
 }
 
-pub async fn decode(res: reqwest::Response) -> (StatusCode, Value) {
+pub async fn decode(mut res: reqwest::Response) -> (StatusCode, Value) {
     let status = res.status();
+    let streaming = res.headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streaming {
+        // A live event stream never ends: what it sends within a moment is its answer.
+        let mut text = String::new();
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout(std::time::Duration::from_millis(200), res.chunk()).await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        return (status, Value::String(text));
+    }
     let is_problem = res
         .headers()
         .get("content-type")

@@ -7,10 +7,11 @@
 //! and writes in `slot_lock.rs`.
 
 use super::idempotency::{self, Idempotency};
-use super::slot_lock::{Must, calendar_for, decide_locked, event_payload, insert_appointment, lock_practitioner};
+use super::slot_lock::{Must, calendar_for, decide_locked, insert_appointment, lock_practitioner};
 use crate::audit::AuditActor;
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
+use crate::events::{EventKind, Subjects};
 use crate::model::Appointment;
 use crate::rows;
 use crate::tx::WriteTx;
@@ -113,7 +114,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
         updated_at: tx.now,
     };
     insert_appointment(tx, &appointment, &service).await?;
-    tx.emit(r.clinic, "appointment.booked", event_payload(&appointment)).await?;
+    tx.emit(r.clinic, EventKind::AppointmentBooked, Subjects::appointment(&appointment)).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,

@@ -3,6 +3,7 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::model::{Clinic, Location, Practitioner};
 use crate::tx::WriteTx;
 use nobat_core::{DomainError, Service};
@@ -67,7 +68,7 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         .bind(now)
         .execute(&mut *tx.conn)
         .await?;
-    tx.emit(clinic.id, "clinic.changed", json!({ "clinic": clinic.id })).await?;
+    tx.emit(clinic.id, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None);
     if let Some(owner) = c.owner {
         let change = super::MemberChange {
@@ -103,7 +104,7 @@ pub(crate) async fn create_location(
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
-    tx.emit(l.clinic, "clinic.changed", json!({ "location": l.id })).await?;
+    tx.emit(l.clinic, EventKind::LocationChanged, Subjects { location: Some(l.id), ..Subjects::default() }).await?;
     tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None);
     Ok(super::Output::Location(l.clone()))
 }
@@ -138,6 +139,7 @@ pub(crate) async fn create_practitioner(
     .bind(tx.now.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
+    tx.emit(p.clinic, EventKind::PractitionerChanged, Subjects::practitioner(p.id)).await?;
     tx.audit(p.clinic, actor, "create", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
     Ok(super::Output::Practitioner(p.clone()))
 }
@@ -170,6 +172,7 @@ pub(crate) async fn create_service(
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, s.clinic, None).await?;
+    tx.emit(s.clinic, EventKind::ServiceChanged, Subjects { service: Some(s.id), ..Subjects::default() }).await?;
     tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None);
     Ok(super::Output::Service(s.clone()))
 }

@@ -11,6 +11,7 @@
 use super::catalog::{validate_location, validate_name, validate_practitioner};
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::model::{Clinic, Location, Practitioner};
 use crate::rows;
 use crate::tx::WriteTx;
@@ -89,7 +90,7 @@ pub(crate) async fn update_clinic(
         .bind(tx.now.as_microsecond())
         .execute(&mut *tx.conn)
         .await?;
-    tx.emit(clinic, "clinic.changed", json!({ "clinic": clinic })).await?;
+    tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic, actor, "update", "clinic", &id, Some(&before), Some(&after), None);
     Ok(super::Output::Clinic(after))
 }
@@ -128,7 +129,7 @@ pub(crate) async fn update_location(
     .bind(after.longitude)
     .execute(&mut *tx.conn)
     .await?;
-    tx.emit(clinic, "clinic.changed", json!({ "location": location })).await?;
+    tx.emit(clinic, EventKind::LocationChanged, Subjects { location: Some(location), ..Subjects::default() }).await?;
     tx.audit(clinic, actor, "update", "location", &id, Some(&before), Some(&after), None);
     Ok(super::Output::Location(after))
 }
@@ -164,6 +165,7 @@ pub(crate) async fn update_practitioner(
     .bind(i64::from(after.active))
     .execute(&mut *tx.conn)
     .await?;
+    tx.emit(clinic, EventKind::PractitionerChanged, Subjects::practitioner(practitioner)).await?;
     tx.audit(clinic, actor, "update", "practitioner", &id, Some(&before), Some(&after), None);
     Ok(super::Output::Practitioner(after))
 }
@@ -231,6 +233,7 @@ pub(crate) async fn update_service(
     .bind(i64::from(s.active))
     .execute(&mut *tx.conn)
     .await?;
+    tx.emit(clinic, EventKind::ServiceChanged, Subjects { service: Some(service), ..Subjects::default() }).await?;
     tx.audit(clinic, actor, "update", "service", &id, Some(&before), Some(&s), None);
     Ok(super::Output::Service(s))
 }

@@ -4,19 +4,19 @@
 
 use super::idempotency::{self, Idempotency};
 use super::slot_lock::{
-    Must, calendar_for, decide_locked, event_payload, insert_appointment, load_appointment, load_service,
-    lock_practitioner, locked_appointment, update_status,
+    Must, calendar_for, decide_locked, insert_appointment, load_appointment, load_service, lock_practitioner,
+    locked_appointment, update_status,
 };
 use crate::audit::AuditActor;
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
+use crate::events::{EventKind, Subjects};
 use crate::model::Appointment;
 use crate::tx::WriteTx;
 use jiff::Timestamp;
 use nobat_core::booking::{Actor, Change, Overridden, SlotRequest, check_cutoff};
 use nobat_core::hold::HoldClaim;
 use nobat_core::{AppointmentId, AppointmentStatus, ClinicId, DomainError, HoldId, LocationId, PractitionerId};
-use serde_json::json;
 
 #[derive(Debug, Clone)]
 pub struct CancelRequest {
@@ -72,7 +72,7 @@ pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResu
         ..before.clone()
     };
     update_status(tx, &after).await?;
-    tx.emit(r.clinic, "appointment.cancelled", event_payload(&after)).await?;
+    tx.emit(r.clinic, EventKind::AppointmentCancelled, Subjects::appointment(&after)).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,
@@ -161,12 +161,8 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
     // Free the old time first: PostgreSQL's exclusion constraint checks each statement.
     update_status(tx, &old_after).await?;
     insert_appointment(tx, &new, &service).await?;
-    tx.emit(
-        r.clinic,
-        "appointment.rescheduled",
-        json!({ "from": event_payload(&old_after), "to": event_payload(&new) }),
-    )
-    .await?;
+    let moved = Subjects { previous: Some(old_after.id), ..Subjects::appointment(&new) };
+    tx.emit(r.clinic, EventKind::AppointmentRescheduled, moved).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,
@@ -200,7 +196,7 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
     }
     let after = Appointment { status, updated_at: tx.now, ..before.clone() };
     update_status(tx, &after).await?;
-    tx.emit(r.clinic, "appointment.status_changed", event_payload(&after)).await?;
+    tx.emit(r.clinic, EventKind::AppointmentStatusChanged, Subjects::appointment(&after)).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,

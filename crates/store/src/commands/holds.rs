@@ -9,6 +9,7 @@ use super::jobs::{self, IfScheduled, NewJob};
 use super::slot_lock::{Must, calendar_for, decide_locked, load_hold, lock_practitioner};
 use crate::calendar::Excluding;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::model::Hold;
 use crate::rows;
 use crate::tx::WriteTx;
@@ -103,12 +104,7 @@ pub(crate) async fn hold(tx: &mut WriteTx<'_>, r: &HoldRequest) -> StoreResult<s
         if_scheduled: IfScheduled::Replace,
     };
     jobs::schedule_in(tx, &expiry).await?;
-    tx.emit(
-        r.clinic,
-        "hold.created",
-        json!({ "hold": hold.id, "practitioner": hold.practitioner, "start": hold.start }),
-    )
-    .await?;
+    tx.emit(r.clinic, EventKind::HoldCreated, hold_subjects(&hold)).await?;
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &hold).await?;
     Ok(super::Output::Hold { hold, replayed: false })
 }
@@ -192,7 +188,7 @@ pub(crate) async fn release_hold(
     if remove(tx, clinic, id).await? == 0 {
         return Err(StoreError::NotFound("hold"));
     }
-    tx.emit(clinic, "hold.released", json!({ "hold": id })).await?;
+    tx.emit(clinic, EventKind::HoldReleased, hold_subjects(&hold)).await?;
     Ok(super::Output::Done)
 }
 
@@ -201,7 +197,7 @@ pub(crate) async fn release_hold(
 pub(super) async fn expire_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: HoldId) -> StoreResult<()> {
     let expired = crate::db::query(
         "DELETE FROM holds WHERE clinic_id = $1 AND id = $2 AND expires_at_us <= $3 \
-         RETURNING practitioner_id, service_id, start_us",
+         RETURNING location_id, practitioner_id, service_id, start_us, end_us",
     )
     .bind(clinic.to_string())
     .bind(id.to_string())
@@ -209,13 +205,32 @@ pub(super) async fn expire_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: Hold
     .fetch_optional(&mut *tx.conn)
     .await?;
     if let Some(row) = expired {
-        let payload = json!({
-            "hold": id,
-            "practitioner": rows::text(&row, "practitioner_id")?,
-            "service": rows::text(&row, "service_id")?,
-            "start": rows::ts(&row, "start_us")?,
-        });
-        tx.emit(clinic, "hold.expired", payload).await?;
+        tx.emit(clinic, EventKind::HoldExpired, freed_subjects(&row)?).await?;
     }
     Ok(())
+}
+
+/// What a hold's events say: the time and who it was with — never the hold's id, which is
+/// the capability to book or release it.
+fn hold_subjects(h: &Hold) -> Subjects {
+    Subjects {
+        practitioner: Some(h.practitioner),
+        service: Some(h.service),
+        location: Some(h.location),
+        start: Some(h.start),
+        end: Some(h.end),
+        ..Subjects::default()
+    }
+}
+
+/// [`hold_subjects`] of a deleted hold row.
+fn freed_subjects(row: &crate::db::Row) -> StoreResult<Subjects> {
+    Ok(Subjects {
+        practitioner: Some(rows::parse(row, "practitioner_id")?),
+        service: Some(rows::parse(row, "service_id")?),
+        location: Some(rows::parse(row, "location_id")?),
+        start: Some(rows::ts(row, "start_us")?),
+        end: Some(rows::ts(row, "end_us")?),
+        ..Subjects::default()
+    })
 }

@@ -10,7 +10,7 @@ mod changes;
 mod holds;
 mod idempotency;
 mod jobs;
-mod outbox;
+pub(crate) mod outbox;
 mod privacy;
 mod schedule;
 mod slot_lock;
@@ -25,7 +25,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
-pub use outbox::OutboxItem;
+pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use schedule::NewException;
 
@@ -165,17 +165,28 @@ pub enum Command {
         job: ClaimedJob,
         error: String,
     },
-    /// Leases up to `limit` pending outbox rows for `lease`.
+    /// Leases up to `limit` of `consumer`'s pending outbox deliveries for `lease` (see
+    /// [`CONSUMERS`]); at most one at a time per appointment.
     ClaimOutbox {
+        consumer: String,
         limit: u32,
         lease: jiff::SignedDuration,
     },
     /// Marks claimed outbox rows done (those whose lease is still the claimer's).
     CompleteOutbox(Vec<OutboxItem>),
-    /// Gives a claimed row back, to be tried again after a pause; only its lease holder may.
+    /// Gives a claimed row back with the error met, to be tried again after `after` (default:
+    /// [`backoff`]), or dead-lettered when it has no attempt left; only its lease holder may.
     RetryOutbox {
         item: OutboxItem,
-        after: jiff::SignedDuration,
+        after: Option<jiff::SignedDuration>,
+        error: String,
+    },
+    /// Retention of the event log and the outbox: deletes up to `batch` rows of each kind
+    /// (finished deliveries, messages nobody waits for, events) older than `keep`, and
+    /// dead-letters deliveries too old to send. Run again until it returns 0.
+    PruneEvents {
+        keep: jiff::SignedDuration,
+        batch: u32,
     },
 }
 
@@ -277,6 +288,7 @@ impl Command {
             Command::ClaimOutbox { .. } => "claim_outbox",
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
+            Command::PruneEvents { .. } => "prune_events",
         }
     }
 }
@@ -344,8 +356,9 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::RunJob(job) => jobs::run(tx, job).await,
         Command::CompleteJob(job) => jobs::complete(tx, job).await,
         Command::FailJob { job, error } => jobs::fail(tx, job, error).await,
-        Command::ClaimOutbox { limit, lease } => outbox::claim(tx, *limit, *lease).await,
+        Command::ClaimOutbox { consumer, limit, lease } => outbox::claim(tx, consumer, *limit, *lease).await,
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
-        Command::RetryOutbox { item, after } => outbox::retry_later(tx, item, *after).await,
+        Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
+        Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::identity::{Consent, Verification};
 use crate::tx::WriteTx;
 use jiff::SignedDuration;
@@ -58,7 +59,8 @@ pub(crate) async fn create_verification(
     let to = v.contact_key.split_once(':').map(|(_, c)| c).unwrap_or_default();
     let payload = json!({ "verification": v.id, "channel": channel, "to": to, "code": code, "language": language,
                           "expires_at": v.expires_at });
-    tx.emit(v.clinic, "verification.code", payload).await?;
+    // The event itself names neither the contact nor the code.
+    tx.emit_with_message(v.clinic, EventKind::VerificationRequested, Subjects::default(), payload).await?;
     Ok(super::Output::Done)
 }
 
@@ -214,7 +216,7 @@ pub(crate) async fn erase_patient(
         }
         let to = serde_json::to_string(&contact).unwrap_or_default();
         crate::db::query(
-            "UPDATE outbox SET payload = $1 WHERE clinic_id = $2 AND topic = 'verification.code' AND payload LIKE $3 ESCAPE '\\'",
+            "UPDATE outbox SET payload = $1 WHERE clinic_id = $2 AND topic = 'verification.requested' AND payload LIKE $3 ESCAPE '\\'",
         )
         .bind(REDACTED)
         .bind(&c)
@@ -292,7 +294,7 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     // A code is useless a day later; the message that carried it need not keep it or the
     // address. Delivered messages and stored idempotent answers go after a week.
     crate::db::query(
-        "UPDATE outbox SET payload = $1 WHERE topic = 'verification.code' AND created_at_us <= $2 AND payload <> $1",
+        "UPDATE outbox SET payload = $1 WHERE topic = 'verification.requested' AND created_at_us <= $2 AND payload <> $1",
     )
     .bind(REDACTED)
     .bind(now - day)
@@ -311,10 +313,8 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     .bind(now - 7 * day)
     .execute(&mut *tx.conn)
     .await?;
-    crate::db::query("DELETE FROM outbox WHERE done_at_us IS NOT NULL AND done_at_us <= $1")
-        .bind(now - 7 * day)
-        .execute(&mut *tx.conn)
-        .await?;
+    // Delivered and dead outbox rows and events go after a week, a bounded batch per run.
+    super::outbox::prune(tx, super::outbox::RETENTION, 1000).await?;
     crate::db::query("DELETE FROM idempotency_keys WHERE created_at_us <= $1")
         .bind(now - 7 * day)
         .execute(&mut *tx.conn)

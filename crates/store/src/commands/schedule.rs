@@ -3,6 +3,7 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::tx::WriteTx;
 use nobat_core::{ClinicId, Exception, ExceptionId, ExceptionKind, PractitionerId, RuleId, WeeklyRule};
 use serde_json::json;
@@ -97,7 +98,7 @@ pub(crate) async fn create_rule(
     .await?;
     touch_practitioner(tx, clinic, Some(r.practitioner)).await?;
     tx.audit(clinic, actor, "create", "schedule_rule", &r.id.to_string(), None::<&()>, Some(r), None);
-    tx.emit(clinic, "schedule.changed", json!({ "practitioner": r.practitioner })).await?;
+    tx.emit(clinic, EventKind::ScheduleChanged, Subjects::practitioner(r.practitioner)).await?;
     Ok(super::Output::Rule(r.clone()))
 }
 
@@ -116,7 +117,7 @@ pub(crate) async fn delete_rule(
     let practitioner: PractitionerId = crate::rows::parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, Some(practitioner)).await?;
     tx.audit(clinic, actor, "delete", "schedule_rule", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None);
-    tx.emit(clinic, "schedule.changed", json!({ "practitioner": practitioner })).await?;
+    tx.emit(clinic, EventKind::ScheduleChanged, Subjects::practitioner(practitioner)).await?;
     Ok(super::Output::Done)
 }
 
@@ -160,7 +161,8 @@ pub(crate) async fn create_exception(tx: &mut WriteTx<'_>, n: &NewException) -> 
         Some(e),
         Some(&n.note),
     );
-    tx.emit(n.clinic, "schedule.changed", json!({ "practitioner": e.practitioner, "date": e.date })).await?;
+    let subjects = Subjects { date: Some(e.date), practitioner: e.practitioner, ..Subjects::default() };
+    tx.emit(n.clinic, EventKind::ScheduleChanged, subjects).await?;
     Ok(super::Output::Exception(e.clone()))
 }
 
@@ -189,6 +191,6 @@ pub(crate) async fn delete_exception(
         None::<&()>,
         None,
     );
-    tx.emit(clinic, "schedule.changed", json!({ "practitioner": practitioner })).await?;
+    tx.emit(clinic, EventKind::ScheduleChanged, Subjects { practitioner, ..Subjects::default() }).await?;
     Ok(super::Output::Done)
 }

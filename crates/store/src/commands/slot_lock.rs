@@ -11,7 +11,6 @@ use jiff::Timestamp;
 use nobat_core::availability::{PractitionerCalendar, block};
 use nobat_core::booking::{Actor, Overridden, SlotRequest, decide_slot};
 use nobat_core::{AppointmentId, ClinicId, DomainError, HoldId, PractitionerId, Service, ServiceId, Slot};
-use serde_json::json;
 use std::sync::Arc;
 
 /// The locked practitioner's calendar (from the writer's cache, current at `seq`) and the
@@ -196,17 +195,4 @@ pub(super) async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> Stor
     .execute(&mut *tx.conn)
     .await?;
     Ok(())
-}
-
-/// What listeners learn about an appointment change: ids and times, no personal data.
-pub(super) fn event_payload(a: &Appointment) -> serde_json::Value {
-    json!({
-        "appointment": a.id,
-        "practitioner": a.practitioner,
-        "service": a.service,
-        "location": a.location,
-        "start": a.start,
-        "end": a.end,
-        "status": a.status,
-    })
 }

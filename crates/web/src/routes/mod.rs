@@ -7,6 +7,7 @@ pub mod availability;
 pub mod booking;
 pub mod catalog;
 pub mod directory;
+pub mod events;
 pub mod front_desk;
 pub mod health;
 pub mod holds;
@@ -86,6 +87,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(schedule::list_exceptions, schedule::create_exception))
         .routes(routes!(schedule::delete_exception))
         .routes(routes!(front_desk::list_appointments))
+        .routes(routes!(events::stream))
         .routes(routes!(front_desk::set_status))
         .routes(routes!(staff_admin::list_members, staff_admin::put_member))
         .routes(routes!(staff_admin::remove_member))

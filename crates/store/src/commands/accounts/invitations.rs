@@ -5,6 +5,7 @@
 use super::{MemberChange, NewUser};
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::identity::Invitation;
 use crate::tx::WriteTx;
 use nobat_core::{DomainError, UserId};
@@ -53,7 +54,7 @@ pub(crate) async fn invite(
     // token exists in clear.
     let payload = json!({ "invitation": inv.id, "clinic": inv.clinic, "to": inv.email, "role": inv.role,
                           "token": token, "expires_at": inv.expires_at });
-    tx.emit(inv.clinic, "staff.invitation", payload).await?;
+    tx.emit_with_message(inv.clinic, EventKind::StaffInvited, Subjects::default(), payload).await?;
     // Not the address: the trail outlives erasure and names people by account id only.
     let after = json!({ "role": inv.role, "practitioner": inv.practitioner, "expires_at": inv.expires_at });
     tx.audit(inv.clinic, actor, "invite", "invitation", &inv.id, None::<&()>, Some(&after), None);

@@ -2,6 +2,7 @@
 
 use crate::audit::AuditActor;
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::tx::WriteTx;
 use nobat_core::access::Role;
 use nobat_core::{ClinicId, DomainError, PractitionerId, UserId};
@@ -123,6 +124,6 @@ pub(crate) async fn change_member(tx: &mut WriteTx<'_>, m: &MemberChange) -> Sto
         _ => "change",
     };
     tx.audit(m.clinic, &m.actor, action, "membership", &m.user.to_string(), before.as_ref(), after.as_ref(), None);
-    tx.emit(m.clinic, "staff.changed", json!({ "user": m.user })).await?;
+    tx.emit(m.clinic, EventKind::StaffChanged, Subjects { user: Some(m.user), ..Subjects::default() }).await?;
     Ok(crate::commands::Output::Done)
 }

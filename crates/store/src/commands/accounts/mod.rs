@@ -26,10 +26,10 @@ pub(crate) use totp::change_totp;
 
 use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::{StoreError, StoreResult};
+use crate::events::{EventKind, Subjects};
 use crate::identity::{ClinicSecurity, User};
 use crate::tx::WriteTx;
 use nobat_core::{ClinicId, DomainError, UserId};
-use serde_json::json;
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -116,7 +116,7 @@ pub(crate) async fn set_security(
     .bind(clinic.to_string())
     .execute(&mut *tx.conn)
     .await?;
-    tx.emit(clinic, "clinic.changed", json!({ "clinic": clinic })).await?;
+    tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic, actor, "update", "clinic_security", &clinic.to_string(), Some(&before), Some(s), None);
     Ok(crate::commands::Output::Done)
 }
