@@ -41,6 +41,61 @@ impl AuditActor {
     }
 }
 
+/// What a command says happened, for the trail: an action on an entity, with the state before
+/// and after (each serialised as JSON) and a note. Built with
+/// `Audit::new("cancel", "appointment", &id).before(&old).after(&new).note(reason)` and queued
+/// with [`crate::tx::WriteTx::audit`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Audit<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub note: Option<&'a str>,
+}
+
+impl<'a> Audit<'a> {
+    pub fn new(action: &'a str, entity: &'a str, entity_id: &'a str) -> Self {
+        Self { action, entity, entity_id, ..Self::default() }
+    }
+    /// The state before the change.
+    pub fn before(self, v: &impl Serialize) -> Self {
+        self.before_opt(Some(v))
+    }
+    /// The state before the change, if there was one.
+    pub fn before_opt(mut self, v: Option<&impl Serialize>) -> Self {
+        self.before = v.and_then(|v| serde_json::to_value(v).ok());
+        self
+    }
+    /// The state after the change.
+    pub fn after(self, v: &impl Serialize) -> Self {
+        self.after_opt(Some(v))
+    }
+    /// The state after the change, if there is one.
+    pub fn after_opt(mut self, v: Option<&impl Serialize>) -> Self {
+        self.after = v.and_then(|v| serde_json::to_value(v).ok());
+        self
+    }
+    pub fn note(mut self, note: Option<&'a str>) -> Self {
+        self.note = note;
+        self
+    }
+
+    /// The person the entry concerns (for the patient's access log and for erasure): the
+    /// entity itself for a patient or a user account, else the `patient` field of the state
+    /// after or before.
+    pub fn subject(&self) -> Option<String> {
+        if self.entity == "patient" || self.entity == "user" {
+            return Some(self.entity_id.to_owned());
+        }
+        [&self.after, &self.before]
+            .into_iter()
+            .flatten()
+            .find_map(|v| v.get("patient").and_then(|p| p.as_str()).map(str::to_owned))
+    }
+}
+
 /// An entry queued by a command, sealed into the chain at commit.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingAudit {

@@ -1,12 +1,11 @@
 //! The write transaction a command runs in, and what it may do besides its own rows: record
 //! audit entries and outbox events, both committed with the change.
 
-use crate::audit::{AuditActor, PendingAudit};
+use crate::audit::{Audit, AuditActor, PendingAudit};
 use crate::db::Conn;
 use crate::error::StoreResult;
 use jiff::Timestamp;
 use nobat_core::ClinicId;
-use serde::Serialize;
 use uuid::Uuid;
 
 pub use crate::events::Event;
@@ -74,60 +73,26 @@ impl WriteTx<'_> {
         self.events.push(PendingEvent { event, message });
     }
 
-    /// Queues one audit entry: who did what to which entity, with the state before and after.
-    /// The person it concerns (its `subject`, for the patient's access log and for erasure)
-    /// is the entity itself for a patient or a user account, else the `patient` field of the
-    /// before/after state.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn audit(
-        &mut self,
-        clinic: ClinicId,
-        actor: &AuditActor,
-        action: &str,
-        entity: &str,
-        entity_id: &str,
-        before: Option<&impl Serialize>,
-        after: Option<&impl Serialize>,
-        note: Option<&str>,
-    ) {
-        self.audit_in(&clinic.to_string(), actor, action, entity, entity_id, before, after, note);
+    /// Queues one audit entry on the clinic's chain, sealed just before COMMIT.
+    pub(crate) fn audit(&mut self, clinic: ClinicId, actor: &AuditActor, entry: Audit<'_>) {
+        self.audit_in(&clinic.to_string(), actor, entry);
     }
 
     /// [`Self::audit`] on any chain, e.g. [`crate::audit::INSTANCE_CHAIN`] for accounts.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn audit_in(
-        &mut self,
-        chain: &str,
-        actor: &AuditActor,
-        action: &str,
-        entity: &str,
-        entity_id: &str,
-        before: Option<&impl Serialize>,
-        after: Option<&impl Serialize>,
-        note: Option<&str>,
-    ) {
-        let before = before.and_then(|v| serde_json::to_value(v).ok());
-        let after = after.and_then(|v| serde_json::to_value(v).ok());
-        let subject = if entity == "patient" || entity == "user" {
-            Some(entity_id.to_owned())
-        } else {
-            [&after, &before]
-                .into_iter()
-                .flatten()
-                .find_map(|v| v.get("patient").and_then(|p| p.as_str()).map(str::to_owned))
-        };
+    pub(crate) fn audit_in(&mut self, chain: &str, actor: &AuditActor, entry: Audit<'_>) {
+        let subject = entry.subject();
         self.audits.push(PendingAudit {
             chain: chain.to_owned(),
             id: Uuid::now_v7().to_string(),
             at_us: self.now.as_microsecond(),
             actor: actor.clone(),
-            action: action.to_owned(),
-            entity: entity.to_owned(),
-            entity_id: entity_id.to_owned(),
+            action: entry.action.to_owned(),
+            entity: entry.entity.to_owned(),
+            entity_id: entry.entity_id.to_owned(),
             subject,
-            before: before.map(|v| v.to_string()),
-            after: after.map(|v| v.to_string()),
-            note: note.map(str::to_owned),
+            before: entry.before.map(|v| v.to_string()),
+            after: entry.after.map(|v| v.to_string()),
+            note: entry.note.map(str::to_owned),
         });
     }
 }

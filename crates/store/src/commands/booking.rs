@@ -8,7 +8,7 @@
 
 use super::idempotency::{self, Idempotency};
 use super::slot_lock::{Must, calendar_for, decide_locked, insert_appointment, lock_practitioner};
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
 use crate::events::{EventKind, Subjects};
@@ -118,12 +118,9 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     tx.audit(
         r.clinic,
         &r.audit_actor,
-        "book",
-        "appointment",
-        &appointment.id.to_string(),
-        None::<&()>,
-        Some(&appointment),
-        appointment.override_note.as_deref(),
+        Audit::new("book", "appointment", &appointment.id.to_string())
+            .after(&appointment)
+            .note(appointment.override_note.as_deref()),
     );
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &appointment).await?;
     Ok(super::Output::Appointment { appointment, replayed: false })

@@ -1,7 +1,7 @@
 //! Clinics, locations, practitioners and services: create, with an audit row each (changes are
 //! in `catalog_updates`).
 
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
 use crate::model::{Clinic, Location, Practitioner};
@@ -69,7 +69,7 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         .execute(&mut *tx.conn)
         .await?;
     tx.emit(clinic.id, EventKind::ClinicChanged, Subjects::default()).await?;
-    tx.audit(clinic.id, &c.actor, "create", "clinic", &clinic.id.to_string(), None::<&()>, Some(clinic), None);
+    tx.audit(clinic.id, &c.actor, Audit::new("create", "clinic", &clinic.id.to_string()).after(clinic));
     if let Some(owner) = c.owner {
         let change = super::MemberChange {
             clinic: clinic.id,
@@ -105,7 +105,7 @@ pub(crate) async fn create_location(
     .await?;
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;
     tx.emit(l.clinic, EventKind::LocationChanged, Subjects { location: Some(l.id), ..Subjects::default() }).await?;
-    tx.audit(l.clinic, actor, "create", "location", &l.id.to_string(), None::<&()>, Some(l), None);
+    tx.audit(l.clinic, actor, Audit::new("create", "location", &l.id.to_string()).after(l));
     Ok(super::Output::Location(l.clone()))
 }
 
@@ -140,7 +140,7 @@ pub(crate) async fn create_practitioner(
     .execute(&mut *tx.conn)
     .await?;
     tx.emit(p.clinic, EventKind::PractitionerChanged, Subjects::practitioner(p.id)).await?;
-    tx.audit(p.clinic, actor, "create", "practitioner", &p.id.to_string(), None::<&()>, Some(p), None);
+    tx.audit(p.clinic, actor, Audit::new("create", "practitioner", &p.id.to_string()).after(p));
     Ok(super::Output::Practitioner(p.clone()))
 }
 
@@ -173,6 +173,6 @@ pub(crate) async fn create_service(
     .await?;
     super::schedule::touch_practitioner(tx, s.clinic, None).await?;
     tx.emit(s.clinic, EventKind::ServiceChanged, Subjects { service: Some(s.id), ..Subjects::default() }).await?;
-    tx.audit(s.clinic, actor, "create", "service", &s.id.to_string(), None::<&()>, Some(s), None);
+    tx.audit(s.clinic, actor, Audit::new("create", "service", &s.id.to_string()).after(s));
     Ok(super::Output::Service(s.clone()))
 }

@@ -9,7 +9,7 @@
 //! someone had just deactivated).
 
 use super::catalog::{validate_location, validate_name, validate_practitioner};
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
 use crate::model::{Clinic, Location, Practitioner};
@@ -91,7 +91,7 @@ pub(crate) async fn update_clinic(
         .execute(&mut *tx.conn)
         .await?;
     tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
-    tx.audit(clinic, actor, "update", "clinic", &id, Some(&before), Some(&after), None);
+    tx.audit(clinic, actor, Audit::new("update", "clinic", &id).before(&before).after(&after));
     Ok(super::Output::Clinic(after))
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn update_location(
     .execute(&mut *tx.conn)
     .await?;
     tx.emit(clinic, EventKind::LocationChanged, Subjects { location: Some(location), ..Subjects::default() }).await?;
-    tx.audit(clinic, actor, "update", "location", &id, Some(&before), Some(&after), None);
+    tx.audit(clinic, actor, Audit::new("update", "location", &id).before(&before).after(&after));
     Ok(super::Output::Location(after))
 }
 
@@ -166,7 +166,7 @@ pub(crate) async fn update_practitioner(
     .execute(&mut *tx.conn)
     .await?;
     tx.emit(clinic, EventKind::PractitionerChanged, Subjects::practitioner(practitioner)).await?;
-    tx.audit(clinic, actor, "update", "practitioner", &id, Some(&before), Some(&after), None);
+    tx.audit(clinic, actor, Audit::new("update", "practitioner", &id).before(&before).after(&after));
     Ok(super::Output::Practitioner(after))
 }
 
@@ -234,6 +234,6 @@ pub(crate) async fn update_service(
     .execute(&mut *tx.conn)
     .await?;
     tx.emit(clinic, EventKind::ServiceChanged, Subjects { service: Some(service), ..Subjects::default() }).await?;
-    tx.audit(clinic, actor, "update", "service", &id, Some(&before), Some(&s), None);
+    tx.audit(clinic, actor, Audit::new("update", "service", &id).before(&before).after(&s));
     Ok(super::Output::Service(s))
 }

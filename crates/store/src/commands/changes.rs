@@ -7,7 +7,7 @@ use super::slot_lock::{
     Must, calendar_for, decide_locked, insert_appointment, load_appointment, load_service, lock_practitioner,
     locked_appointment, update_status,
 };
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::calendar::Excluding;
 use crate::error::StoreResult;
 use crate::events::{EventKind, Subjects};
@@ -76,12 +76,10 @@ pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResu
     tx.audit(
         r.clinic,
         &r.audit_actor,
-        "cancel",
-        "appointment",
-        &after.id.to_string(),
-        Some(&before),
-        Some(&after),
-        r.reason.as_deref(),
+        Audit::new("cancel", "appointment", &after.id.to_string())
+            .before(&before)
+            .after(&after)
+            .note(r.reason.as_deref()),
     );
     Ok(super::Output::Appointment { appointment: after, replayed: false })
 }
@@ -166,12 +164,10 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
     tx.audit(
         r.clinic,
         &r.audit_actor,
-        "reschedule",
-        "appointment",
-        &old.id.to_string(),
-        Some(&old),
-        Some(&new),
-        override_note.as_deref(),
+        Audit::new("reschedule", "appointment", &old.id.to_string())
+            .before(&old)
+            .after(&new)
+            .note(override_note.as_deref()),
     );
     idempotency::remember(tx, r.clinic, r.idempotency.as_ref(), 201, &new).await?;
     Ok(super::Output::Appointment { appointment: new, replayed: false })
@@ -200,12 +196,7 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
     tx.audit(
         r.clinic,
         &r.audit_actor,
-        "set_status",
-        "appointment",
-        &after.id.to_string(),
-        Some(&before),
-        Some(&after),
-        None,
+        Audit::new("set_status", "appointment", &after.id.to_string()).before(&before).after(&after),
     );
     Ok(super::Output::Appointment { appointment: after, replayed: false })
 }

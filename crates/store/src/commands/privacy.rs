@@ -3,7 +3,7 @@
 //! practitioner and status, so the clinic's statistics stay true — and blanks the bodies of
 //! the audit entries about them.
 
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
 use crate::identity::{Consent, Verification};
@@ -128,7 +128,7 @@ pub(crate) async fn record_consent(
     .execute(&mut *tx.conn)
     .await?;
     let stored = Consent { given_at: tx.now, ..c.clone() };
-    tx.audit(c.clinic, actor, "give", "consent", &c.id.to_string(), None::<&()>, Some(&stored), None);
+    tx.audit(c.clinic, actor, Audit::new("give", "consent", &c.id.to_string()).after(&stored));
     Ok(super::Output::Consent(stored))
 }
 
@@ -154,12 +154,8 @@ pub(crate) async fn withdraw_consent(
     tx.audit(
         clinic,
         actor,
-        "withdraw",
-        "consent",
-        &id.to_string(),
-        None::<&()>,
-        Some(&json!({ "patient": patient, "withdrawn_at": tx.now })),
-        None,
+        Audit::new("withdraw", "consent", &id.to_string())
+            .after(&json!({ "patient": patient, "withdrawn_at": tx.now })),
     );
     Ok(super::Output::Done)
 }
@@ -170,7 +166,7 @@ pub(crate) async fn record_access(tx: &mut WriteTx<'_>, r: &RecordAccess) -> Sto
         Some(a) => ("appointment", a.to_string()),
         None => ("patient", r.patient.to_string()),
     };
-    tx.audit(r.clinic, &r.actor, r.action, entity, &id, None::<&()>, None::<&()>, None);
+    tx.audit(r.clinic, &r.actor, Audit::new(r.action, entity, &id));
     if let Some(last) = tx.audits.last_mut() {
         last.subject = Some(r.patient.to_string());
     }
@@ -261,12 +257,9 @@ pub(crate) async fn erase_patient(
     tx.audit(
         clinic,
         actor,
-        "erase",
-        "patient",
-        &p,
-        None::<&()>,
-        Some(&json!({ "appointments_kept": appointments, "audit_entries_redacted": redacted })),
-        Some(reason),
+        Audit::new("erase", "patient", &p)
+            .after(&json!({ "appointments_kept": appointments, "audit_entries_redacted": redacted }))
+            .note(Some(reason)),
     );
     // The erase entry is about the patient too, but holds nothing personal: keep it readable.
     if let Some(last) = tx.audits.last_mut() {

@@ -1,7 +1,7 @@
 //! Weekly rules and dated exceptions. A change bumps the practitioner's `schedule_seq` so caches
 //! keyed on it see the new schedule.
 
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
 use crate::tx::WriteTx;
@@ -97,7 +97,7 @@ pub(crate) async fn create_rule(
     .execute(&mut *tx.conn)
     .await?;
     touch_practitioner(tx, clinic, Some(r.practitioner)).await?;
-    tx.audit(clinic, actor, "create", "schedule_rule", &r.id.to_string(), None::<&()>, Some(r), None);
+    tx.audit(clinic, actor, Audit::new("create", "schedule_rule", &r.id.to_string()).after(r));
     tx.emit(clinic, EventKind::ScheduleChanged, Subjects::practitioner(r.practitioner)).await?;
     Ok(super::Output::Rule(r.clone()))
 }
@@ -116,7 +116,7 @@ pub(crate) async fn delete_rule(
         .ok_or(StoreError::NotFound("schedule rule"))?;
     let practitioner: PractitionerId = crate::rows::parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, Some(practitioner)).await?;
-    tx.audit(clinic, actor, "delete", "schedule_rule", &id.to_string(), Some(&json!({ "id": id })), None::<&()>, None);
+    tx.audit(clinic, actor, Audit::new("delete", "schedule_rule", &id.to_string()).before(&json!({ "id": id })));
     tx.emit(clinic, EventKind::ScheduleChanged, Subjects::practitioner(practitioner)).await?;
     Ok(super::Output::Done)
 }
@@ -154,12 +154,7 @@ pub(crate) async fn create_exception(tx: &mut WriteTx<'_>, n: &NewException) -> 
     tx.audit(
         n.clinic,
         &n.actor,
-        "create",
-        "schedule_exception",
-        &e.id.to_string(),
-        None::<&()>,
-        Some(e),
-        Some(&n.note),
+        Audit::new("create", "schedule_exception", &e.id.to_string()).after(e).note(Some(&n.note)),
     );
     let subjects = Subjects { date: Some(e.date), practitioner: e.practitioner, ..Subjects::default() };
     tx.emit(n.clinic, EventKind::ScheduleChanged, subjects).await?;
@@ -181,16 +176,7 @@ pub(crate) async fn delete_exception(
             .ok_or(StoreError::NotFound("schedule exception"))?;
     let practitioner: Option<PractitionerId> = crate::rows::opt_parse(&row, "practitioner_id")?;
     touch_practitioner(tx, clinic, practitioner).await?;
-    tx.audit(
-        clinic,
-        actor,
-        "delete",
-        "schedule_exception",
-        &id.to_string(),
-        Some(&json!({ "id": id })),
-        None::<&()>,
-        None,
-    );
+    tx.audit(clinic, actor, Audit::new("delete", "schedule_exception", &id.to_string()).before(&json!({ "id": id })));
     tx.emit(clinic, EventKind::ScheduleChanged, Subjects { practitioner, ..Subjects::default() }).await?;
     Ok(super::Output::Done)
 }

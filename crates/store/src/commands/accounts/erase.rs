@@ -1,5 +1,6 @@
 //! Erasing an account at its holder's request.
 
+use crate::audit::Audit;
 use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::{StoreError, StoreResult};
 use crate::tx::WriteTx;
@@ -92,12 +93,7 @@ pub(crate) async fn erase_account(
     tx.audit_in(
         INSTANCE_CHAIN,
         actor,
-        "erase",
-        "user",
-        &uid,
-        None::<&()>,
-        Some(&json!({ "patient_records_erased": records.len() })),
-        None,
+        Audit::new("erase", "user", &uid).after(&json!({ "patient_records_erased": records.len() })),
     );
     // The erase entry itself holds nothing personal: keep it readable.
     if let Some(last) = tx.audits.last_mut() {

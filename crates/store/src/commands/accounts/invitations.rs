@@ -3,7 +3,7 @@
 //! they accept — signed in, or by choosing a password for a new account.
 
 use super::{MemberChange, NewUser};
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
 use crate::identity::Invitation;
@@ -57,7 +57,7 @@ pub(crate) async fn invite(
     tx.emit_with_message(inv.clinic, EventKind::StaffInvited, Subjects::default(), payload).await?;
     // Not the address: the trail outlives erasure and names people by account id only.
     let after = json!({ "role": inv.role, "practitioner": inv.practitioner, "expires_at": inv.expires_at });
-    tx.audit(inv.clinic, actor, "invite", "invitation", &inv.id, None::<&()>, Some(&after), None);
+    tx.audit(inv.clinic, actor, Audit::new("invite", "invitation", &inv.id).after(&after));
     Ok(crate::commands::Output::Done)
 }
 
@@ -127,6 +127,6 @@ pub(crate) async fn accept(
         .bind(&id)
         .execute(&mut *tx.conn)
         .await?;
-    tx.audit(clinic, &actor, "accept", "invitation", &id, None::<&()>, Some(&json!({ "user": user })), None);
+    tx.audit(clinic, &actor, Audit::new("accept", "invitation", &id).after(&json!({ "user": user })));
     Ok(crate::commands::Output::Done)
 }

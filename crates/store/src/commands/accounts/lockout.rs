@@ -8,6 +8,7 @@
 //! hash of the email, computed the same way for addresses without an account, so a lock
 //! behaves — and answers — the same whether or not the account exists.
 
+use crate::audit::Audit;
 use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::StoreResult;
 use crate::identity::LoginKey;
@@ -61,12 +62,8 @@ pub(crate) async fn login_failed(
             tx.audit_in(
                 INSTANCE_CHAIN,
                 &AuditActor::system(),
-                "lock",
-                "user",
-                &user.to_string(),
-                None::<&()>,
-                Some(&json!({ "scope": scope, "failed_logins": failures, "locked_until": until })),
-                None,
+                Audit::new("lock", "user", &user.to_string())
+                    .after(&json!({ "scope": scope, "failed_logins": failures, "locked_until": until })),
             );
         }
     }

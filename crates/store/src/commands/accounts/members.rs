@@ -1,6 +1,6 @@
 //! Clinic memberships: who works for a clinic, and as what.
 
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
 use crate::tx::WriteTx;
@@ -123,7 +123,11 @@ pub(crate) async fn change_member(tx: &mut WriteTx<'_>, m: &MemberChange) -> Sto
         (_, None) => "remove",
         _ => "change",
     };
-    tx.audit(m.clinic, &m.actor, action, "membership", &m.user.to_string(), before.as_ref(), after.as_ref(), None);
+    tx.audit(
+        m.clinic,
+        &m.actor,
+        Audit::new(action, "membership", &m.user.to_string()).before_opt(before.as_ref()).after_opt(after.as_ref()),
+    );
     tx.emit(m.clinic, EventKind::StaffChanged, Subjects { user: Some(m.user), ..Subjects::default() }).await?;
     Ok(crate::commands::Output::Done)
 }

@@ -24,6 +24,7 @@ pub(crate) use sessions::{create_session, end_session, touch_session};
 pub(crate) use tokens::{create_token, revoke_token, touch_token};
 pub(crate) use totp::change_totp;
 
+use crate::audit::Audit;
 use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
@@ -62,7 +63,7 @@ pub(crate) async fn create_user(tx: &mut WriteTx<'_>, n: &NewUser) -> StoreResul
     .bind(now)
     .execute(&mut *tx.conn)
     .await?;
-    tx.audit_in(INSTANCE_CHAIN, &n.actor, "create", "user", &u.id.to_string(), None::<&()>, Some(u), None);
+    tx.audit_in(INSTANCE_CHAIN, &n.actor, Audit::new("create", "user", &u.id.to_string()).after(u));
     Ok(crate::commands::Output::User(Box::new(User { created_at: tx.now, ..u.clone() })))
 }
 
@@ -85,7 +86,7 @@ pub(crate) async fn set_password(
     crate::db::query("DELETE FROM sessions WHERE user_id = $1").bind(user.to_string()).execute(&mut *tx.conn).await?;
     // And every API token minted while the old password was good.
     tokens::revoke_all_of(tx, user, actor, "the password was changed").await?;
-    tx.audit_in(INSTANCE_CHAIN, actor, "set_password", "user", &user.to_string(), None::<&()>, None::<&()>, None);
+    tx.audit_in(INSTANCE_CHAIN, actor, Audit::new("set_password", "user", &user.to_string()));
     Ok(crate::commands::Output::Done)
 }
 pub(crate) async fn set_security(
@@ -117,6 +118,6 @@ pub(crate) async fn set_security(
     .execute(&mut *tx.conn)
     .await?;
     tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
-    tx.audit(clinic, actor, "update", "clinic_security", &clinic.to_string(), Some(&before), Some(s), None);
+    tx.audit(clinic, actor, Audit::new("update", "clinic_security", &clinic.to_string()).before(&before).after(s));
     Ok(crate::commands::Output::Done)
 }

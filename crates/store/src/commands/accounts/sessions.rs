@@ -1,5 +1,6 @@
 //! Sessions: created at sign-in, slid forward while used, ended at sign-out.
 
+use crate::audit::Audit;
 use crate::audit::INSTANCE_CHAIN;
 use crate::error::StoreResult;
 use crate::identity::{LoginKey, Session, User};
@@ -25,16 +26,7 @@ pub(crate) async fn create_session(
     if let Some(key) = key {
         super::login_succeeded(tx, key).await?;
     }
-    tx.audit_in(
-        INSTANCE_CHAIN,
-        &super::user_actor(user),
-        "login",
-        "user",
-        &user.id.to_string(),
-        None::<&()>,
-        None::<&()>,
-        None,
-    );
+    tx.audit_in(INSTANCE_CHAIN, &super::user_actor(user), Audit::new("login", "user", &user.id.to_string()));
     Ok(crate::commands::Output::Done)
 }
 

@@ -1,6 +1,6 @@
 //! API tokens: one clinic, one role, never above the holder's role.
 
-use crate::audit::AuditActor;
+use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::identity::ApiToken;
 use crate::tx::WriteTx;
@@ -42,7 +42,7 @@ pub(crate) async fn create_token(
     .bind(t.expires_at.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
-    tx.audit(t.clinic, actor, "create", "api_token", &t.id.to_string(), None::<&()>, Some(t), None);
+    tx.audit(t.clinic, actor, Audit::new("create", "api_token", &t.id.to_string()).after(t));
     Ok(crate::commands::Output::Done)
 }
 
@@ -66,7 +66,7 @@ pub(crate) async fn revoke_token(
     if done == 0 {
         return Err(StoreError::NotFound("token"));
     }
-    tx.audit(clinic, actor, "revoke", "api_token", &id.to_string(), None::<&()>, None::<&()>, None);
+    tx.audit(clinic, actor, Audit::new("revoke", "api_token", &id.to_string()));
     Ok(crate::commands::Output::Done)
 }
 
@@ -108,19 +108,14 @@ pub(crate) async fn revoke_all_of(
     for row in &live {
         let clinic: ClinicId = crate::rows::parse(row, "clinic_id")?;
         let id = crate::rows::text(row, "id")?;
-        tx.audit(clinic, actor, "revoke", "api_token", &id, None::<&()>, None::<&()>, Some(reason));
+        tx.audit(clinic, actor, Audit::new("revoke", "api_token", &id).note(Some(reason)));
     }
     let n = live.len() as u64;
     let after = serde_json::json!({ "tokens_revoked": n });
     tx.audit_in(
         crate::audit::INSTANCE_CHAIN,
         actor,
-        "revoke_tokens",
-        "user",
-        &user.to_string(),
-        None::<&()>,
-        Some(&after),
-        Some(reason),
+        Audit::new("revoke_tokens", "user", &user.to_string()).after(&after).note(Some(reason)),
     );
     Ok(n)
 }

@@ -1,5 +1,6 @@
 //! Second factors: TOTP enrolment, confirmation, use and removal, and recovery codes.
 
+use crate::audit::Audit;
 use crate::audit::{AuditActor, INSTANCE_CHAIN};
 use crate::error::{StoreError, StoreResult};
 use crate::tx::WriteTx;
@@ -59,7 +60,7 @@ pub(crate) async fn change_totp(
                     .execute(&mut *tx.conn)
                     .await?;
             }
-            tx.audit_in(INSTANCE_CHAIN, &actor, "enable_2fa", "user", &uid, None::<&()>, None::<&()>, None);
+            tx.audit_in(INSTANCE_CHAIN, &actor, Audit::new("enable_2fa", "user", &uid));
             n
         }
         TotpChange::Disable => {
@@ -71,7 +72,7 @@ pub(crate) async fn change_totp(
             .execute(&mut *tx.conn)
             .await?;
             crate::db::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(&uid).execute(&mut *tx.conn).await?;
-            tx.audit_in(INSTANCE_CHAIN, &actor, "disable_2fa", "user", &uid, None::<&()>, None::<&()>, None);
+            tx.audit_in(INSTANCE_CHAIN, &actor, Audit::new("disable_2fa", "user", &uid));
             // Tokens minted under the second factor do not outlive it.
             super::tokens::revoke_all_of(tx, user, &actor, "two-factor authentication was turned off").await?;
             n
@@ -102,7 +103,7 @@ pub(crate) async fn change_totp(
             if n == 0 {
                 return Err(DomainError::Refused("this recovery code is not valid or was already used".into()).into());
             }
-            tx.audit_in(INSTANCE_CHAIN, &actor, "use_recovery_code", "user", &uid, None::<&()>, None::<&()>, None);
+            tx.audit_in(INSTANCE_CHAIN, &actor, Audit::new("use_recovery_code", "user", &uid));
             n
         }
     };
