@@ -1402,6 +1402,14 @@ async fn adding_staff_is_an_invitation_that_reveals_nothing_and_needs_consent() 
     let (s, _, p) = call(app.anon.post(accept(&late)).json(&json!({ "password": STAFF_PASSWORD }))).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
     // A week after it lapsed, the sweep forgets the invitation and scrubs its message.
+    // The dispatcher has taken the message and not finished it (a delivery pending), so the
+    // outbox keeps the row: the sweep must scrub it, not merely let it be pruned.
+    let claim = nobat_store::Command::ClaimOutbox {
+        consumer: "dispatcher".into(),
+        limit: 100,
+        lease: jiff::SignedDuration::from_hours(1),
+    };
+    app.store.execute(claim).await.unwrap();
     let db = app.db().await;
     sqlx::query("UPDATE outbox SET created_at_us = 1 WHERE topic = 'staff.invitation'").execute(&db).await.unwrap();
     app.store.execute(nobat_store::Command::RetentionSweep).await.unwrap();
@@ -1412,6 +1420,7 @@ async fn adding_staff_is_an_invitation_that_reveals_nothing_and_needs_consent() 
     assert_eq!(left, 0, "the lapsed invitation is kept");
     let payloads: Vec<(String,)> =
         sqlx::query_as("SELECT payload FROM outbox WHERE topic = 'staff.invitation'").fetch_all(&db).await.unwrap();
+    assert!(!payloads.is_empty(), "the messages with a pending delivery are kept");
     assert!(payloads.iter().all(|(p,)| !p.contains(&late) && !p.contains("late@")), "{payloads:?}");
     db.close().await;
 

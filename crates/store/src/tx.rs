@@ -39,10 +39,10 @@ impl WriteTx<'_> {
     }
 
     /// Records that `kind` happened to `subjects` in `clinic`: on commit it gets the clinic's
-    /// next seq, is stored in `events`, broadcast (in process and to other processes), and
-    /// queued in the outbox for every consumer whose topic filter takes `kind`, with the
-    /// subjects as the message. Nothing is written before the seal, so a command that fails
-    /// later leaves no trace. Subjects hold ids only: never put a secret or a contact in them.
+    /// next seq, is stored in `events` and broadcast (in process and to other processes); each
+    /// consumer whose filter takes `kind` makes its delivery from the log when it next claims,
+    /// with the subjects as the message. Nothing is written before the seal, so a command that
+    /// fails later leaves no trace. Subjects hold ids only: never put a secret or a contact in them.
     pub(crate) async fn emit(&mut self, clinic: ClinicId, kind: EventKind, subjects: Subjects) -> StoreResult<()> {
         self.push_event(clinic, kind, subjects, None);
         Ok(())

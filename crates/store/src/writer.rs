@@ -3,7 +3,8 @@
 //! It takes whatever commands are waiting (up to `max_batch`), opens one transaction, applies
 //! each in its own savepoint — a failed command rolls back alone, with its audit entries —
 //! seals the successful commands' audit entries into their clinics' hash chains
-//! (`crate::audit::seal`, the last lock taken), commits once, and only then answers each caller
+//! (`crate::audit::seal`), numbers its events per clinic (`crate::events::seal`, whose head
+//! rows are the last locks taken), commits once, and only then answers each caller
 //! and publishes the committed events in order. One fsync serves the whole
 //! batch; with a single waiting command there is no savepoint and latency is one commit.
 //!

@@ -183,7 +183,11 @@ pub(crate) async fn release_hold(
     id: HoldId,
     claim: &HoldClaim,
 ) -> StoreResult<super::Output> {
-    let hold = load_hold(tx, clinic, id).await.map_err(|_| StoreError::NotFound("hold"))?;
+    // Only a missing hold is a 404; a database error stays one (and is retried if it can be).
+    let hold = load_hold(tx, clinic, id).await.map_err(|e| match e {
+        StoreError::Domain(DomainError::HoldInvalid(_)) => StoreError::NotFound("hold"),
+        other => other,
+    })?;
     check_owner(&hold, claim, true)?;
     if remove(tx, clinic, id).await? == 0 {
         return Err(StoreError::NotFound("hold"));

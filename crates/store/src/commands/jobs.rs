@@ -210,7 +210,12 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
         RETENTION => {
             // One bounded pass per transaction; while a pass finds a full batch there is more
             // to do, so the next run is now, else in an hour.
-            let more = matches!(super::privacy::retention_sweep(tx).await?, super::Output::Count(50..));
+            // The sweep erases patients 50 at a time and prunes one batch of the event log and
+            // the outbox; a second batch finding rows means the log is behind (a busy instance
+            // writes more than a batch an hour), so that too runs again at once until it is not.
+            let erased = matches!(super::privacy::retention_sweep(tx).await?, super::Output::Count(50..));
+            let pruned = super::outbox::prune(tx, super::outbox::RETENTION, 1000).await?;
+            let more = erased || matches!(pruned, super::Output::Count(1..));
             let next = if more { tx.now } else { tx.now.checked_add(RETENTION_EVERY).unwrap_or(tx.now) };
             let again = NewJob {
                 clinic: None,

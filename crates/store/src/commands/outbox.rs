@@ -44,8 +44,8 @@ pub struct Consumer {
 
 use EventKind::*;
 
-/// Every consumer. Deliveries are written at commit for each consumer whose `wants` has the
-/// event's kind.
+/// Every consumer. A commit writes only the event; each consumer turns the events whose kind is
+/// in its `wants` into its own deliveries when it claims (see `materialize`).
 pub const CONSUMERS: &[Consumer] = &[
     // Notifications to patients and staff (SMS, email): confirmations, changes, codes.
     Consumer {
@@ -78,6 +78,10 @@ pub const CONSUMERS: &[Consumer] = &[
             HoldReleased,
             HoldExpired,
             ScheduleChanged,
+            // Reactivated practitioners and services, or a location's zone moved: time may free up.
+            PractitionerChanged,
+            ServiceChanged,
+            LocationChanged,
         ],
         max_attempts: 10,
         max_age: SignedDuration::from_hours(24),

@@ -328,6 +328,12 @@ pub(crate) async fn reschedule_as(
 ) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
     let input = body.value;
     let (start, start_offset) = start("start", &input.start)?;
+    // Who asks is part of the request (see `book`): another staff member's retry does not get
+    // this answer replayed. Through a manage link the link itself is the caller.
+    let idempotency = idempotency(
+        key,
+        fingerprint(&["reschedule", &ctx.clinic.id.to_string(), &id.to_string(), &acting.audit.id, &body.canonical]),
+    );
     let req = RescheduleRequest {
         clinic: ctx.clinic.id,
         appointment: id,
@@ -339,10 +345,7 @@ pub(crate) async fn reschedule_as(
         hold_claim: super::holds::claim(state, acting.hold_user, input.hold_token.as_deref()),
         actor: acting.actor,
         audit_actor: acting.audit,
-        idempotency: idempotency(
-            key,
-            fingerprint(&["reschedule", &ctx.clinic.id.to_string(), &id.to_string(), &body.canonical]),
-        ),
+        idempotency,
     };
     match state.store.execute(Command::Reschedule(req)).await? {
         Output::Appointment { appointment, replayed } => {

@@ -20,12 +20,12 @@ use futures::Stream;
 use nobat_core::ClinicId;
 use nobat_core::access::ViewAppointments;
 use nobat_store::{Event, EventKind, Store};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::watch;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -35,13 +35,24 @@ pub struct StreamParams {
     pub after: Option<String>,
 }
 
+/// One Server-Sent Event as the stream sends it (the fields an `EventSource` reads).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamEvent {
+    /// The event's number in the clinic's sequence: send it back as `Last-Event-ID`.
+    pub id: String,
+    /// The event's kind, e.g. `appointment.booked`.
+    pub event: String,
+    /// JSON: `{seq, kind, at, subjects}`, the subjects being ids, kinds and times only.
+    pub data: String,
+}
+
 /// The clinic's events as they happen (`text/event-stream`): ids and kinds of what changed —
 /// appointments, holds, schedules, the catalogue, staff — never personal data. Resumes
 /// after `Last-Event-ID` / `?after=` from the stored log (kept for the retention period).
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic}/events", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug"), StreamParams,
            ("Last-Event-ID" = Option<String>, Header, description = "the last seq received")),
-    responses((status = 200, content_type = "text/event-stream", body = String, description = "`id:` seq, `event:` kind, `data:` JSON"),
+    responses((status = 200, content_type = "text/event-stream", body = StreamEvent, description = "`id:` seq, `event:` kind, `data:` JSON"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn stream(
