@@ -62,13 +62,13 @@ async fn the_demo_on_a_missing_data_directory_with_a_configured_secret_keeps_its
     let data = dir.path().join("data/does/not/exist");
     let secret = nobat_web::auth::keys::new_master();
     let mut cmd = nobat(&db_url, &data);
-    cmd.args(["--secret-key", &secret, "serve", "--demo"]);
+    cmd.args([&format!("--secret-key={secret}"), "serve", "--demo"]);
     let server = start(cmd).unwrap_or_else(|out| panic!("serve --demo on a missing data directory: {out}"));
     reception_signs_in(&server.base, &data).await;
     drop(server);
     // The next start reuses the demo, and its passwords still work.
     let mut cmd = nobat(&db_url, &data);
-    cmd.args(["--secret-key", &secret, "serve", "--demo"]);
+    cmd.args([&format!("--secret-key={secret}"), "serve", "--demo"]);
     let server = start(cmd).unwrap();
     reception_signs_in(&server.base, &data).await;
     assert_eq!(demo_clinics(&db_url).await, 1);

@@ -14,7 +14,7 @@ use spawn::*;
 fn serve(db_url: &str, data_dir: &std::path::Path, secret: Option<&str>) -> Result<Proc, String> {
     let mut cmd = nobat(db_url, data_dir);
     if let Some(secret) = secret {
-        cmd.args(["--secret-key", secret]);
+        cmd.arg(format!("--secret-key={secret}"));
     }
     cmd.arg("serve");
     start(cmd)

@@ -82,7 +82,14 @@ pub fn random_b64(n: usize) -> String {
 
 /// A new master secret, for the data directory's `secret.key`.
 pub fn new_master() -> String {
-    random_b64(48)
+    // base64url may begin with `-`, and an operator pastes this after `--secret-key`, where a
+    // leading dash reads as another flag (one secret in 64 did): draw again until it does not.
+    loop {
+        let secret = random_b64(48);
+        if !secret.starts_with('-') {
+            return secret;
+        }
+    }
 }
 
 /// Reads a master secret as written by [`new_master`] (or any base64url of 32+ bytes).
