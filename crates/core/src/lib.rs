@@ -27,6 +27,7 @@ pub mod patient;
 pub mod schedule;
 pub mod service;
 pub mod status;
+pub mod wait_estimate;
 pub mod zones;
 
 pub use availability::{Busy, BusyKind, Slot, SlotQuery, slots};

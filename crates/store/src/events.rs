@@ -49,6 +49,8 @@ kinds! {
     /// `subjects.previous` is the appointment that was moved, `subjects.appointment` the new one.
     AppointmentRescheduled = "appointment.rescheduled",
     AppointmentStatusChanged = "appointment.status_changed",
+    /// A reminder timer came due for a still-booked appointment; the dispatcher sends it.
+    AppointmentReminder = "appointment.reminder",
     HoldCreated = "hold.created",
     HoldReleased = "hold.released",
     HoldExpired = "hold.expired",

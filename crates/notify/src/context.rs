@@ -1,0 +1,36 @@
+//! The facts a message is rendered from, gathered by the dispatcher from the store. Plain
+//! data: rendering does no I/O.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use nobat_i18n::CalendarPref;
+
+/// Everything any message kind may mention. A kind uses the fields it needs; `render`
+/// fails with a clear error when one it needs is missing.
+#[derive(Debug, Clone, Default)]
+pub struct MessageContext {
+    pub clinic_name: String,
+    pub recipient_name: Option<String>,
+    pub service: Option<String>,
+    pub practitioner: Option<String>,
+    pub location: Option<String>,
+    pub address: Option<String>,
+    /// The appointment's (or offer's) start and end instants…
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    /// …written in the *location's* zone, never the server's or the staff member's.
+    pub zone: Option<TimeZone>,
+    pub calendar: CalendarPref,
+    /// For a reschedule: the old start.
+    pub previous_start: Option<Timestamp>,
+    /// The guest's private manage link, or the offer's accept link.
+    pub link: Option<String>,
+    /// A verification code, an invitation token's link, a ticket code (`A-017`).
+    pub code: Option<String>,
+    /// Queue: the room or desk called to; people ahead.
+    pub room: Option<String>,
+    pub ahead: Option<i64>,
+    /// Admin alerts: what happened, in a sentence of the catalogue's (a key) plus details.
+    pub alert_key: Option<String>,
+    pub detail: Option<String>,
+}

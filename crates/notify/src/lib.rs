@@ -1,0 +1,29 @@
+//! Outgoing messages: what they say and how they travel.
+//!
+//! This crate has no database: the dispatcher (`crates/nobat/src/dispatch/`) claims what is
+//! due from the store, builds a [`MessageContext`], renders it here ([`render`]) in the
+//! recipient's language, and hands the result to a [`Channel`] chosen from the [`Registry`].
+//! Channels are adapters for real providers (SMTP, Twilio, Kavenegar, a generic templated
+//! HTTP SMS gateway, the Telegram Bot API, the WhatsApp Cloud API); their base URLs are
+//! configuration, so tests point them at the fakes in `nobat-testkit` and production at the
+//! real endpoints.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`channel`] | the [`Channel`] trait, [`Outgoing`], [`Accepted`], [`SendError`] |
+//! | [`kind`] | [`MessageKind`]: every kind of message Nobat sends |
+//! | [`context`] | [`MessageContext`]: the facts a message is rendered from |
+//! | [`render`] | a kind + context + language → subject, text, html |
+//! | [`registry`] | channels built from configuration, per clinic credentials |
+
+pub mod channel;
+pub mod context;
+pub mod kind;
+pub mod registry;
+pub mod render;
+
+pub use channel::{Accepted, Attachment, Button, Channel, ChannelKind, Outgoing, SendError, WaTemplate};
+pub use context::MessageContext;
+pub use kind::MessageKind;
+pub use registry::Registry;
+pub use render::{Rendered, render};
