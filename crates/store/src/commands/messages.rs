@@ -206,6 +206,10 @@ pub(crate) async fn set_service_reminders(
             None
         }
     };
+    if before.is_none() && after.is_none() {
+        // Nothing was set and nothing is: no change to record.
+        return Ok(super::Output::Done);
+    }
     tx.audit(
         c.clinic,
         &c.actor,
