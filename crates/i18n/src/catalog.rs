@@ -125,6 +125,11 @@ impl Messages {
     /// The keys a clinic may override: every message of `messages.ftl` (what is sent to
     /// people), not the problem details of `problems.ftl`.
     pub fn template_keys() -> BTreeSet<String> {
+        static KEYS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+        KEYS.get_or_init(Self::parse_template_keys).clone()
+    }
+
+    fn parse_template_keys() -> BTreeSet<String> {
         let source = sources(Lang::En)[0];
         let resource = fluent_syntax::parser::parse(source).unwrap_or_else(|(partial, _)| partial);
         resource
