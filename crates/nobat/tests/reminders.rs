@@ -180,6 +180,11 @@ async fn a_due_reminder_is_announced_once_across_runners_and_never_for_a_changed
     let app = spawn_app().await;
     let seed = seed(&app).await;
     let db = app.db().await;
+    // No quiet hours: a late job run inside them would (rightly) be dropped, whatever the
+    // hour this test runs at.
+    let no_quiet = json!({ "offsets_minutes": [1440, 120], "quiet_hours": null });
+    let (s, body) = put(&app, &format!("/clinics/{}/reminder-settings", seed.slug), no_quiet).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
     let d3 = day(3);
     let mut booked = Vec::new();
     for time in ["09:00", "09:30", "10:00", "10:30", "11:00"] {
@@ -238,6 +243,60 @@ async fn a_due_reminder_is_announced_once_across_runners_and_never_for_a_changed
     assert_eq!(reminder_events(&db, &gone).await, 0, "not booked any more: no reminder");
     let (dead,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs").fetch_one(&db).await.unwrap();
     assert!(dead <= 1, "only the retention job may be left, got {dead}");
+    db.close().await;
+    app.stop().await;
+}
+
+/// A reminder that comes due late, inside quiet hours (no process was running at its time),
+/// is not sent; the same job outside quiet hours is.
+#[tokio::test]
+async fn a_late_reminder_inside_quiet_hours_is_dropped() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let db = app.db().await;
+    let c = format!("/clinics/{}", seed.slug);
+    // Quiet hours around the present moment in Tehran (the location's zone).
+    let now = Timestamp::now().to_zoned(nobat_core::zones::get("Asia/Tehran").unwrap());
+    let hm = |z: &jiff::Zoned| format!("{:02}:{:02}", z.hour(), z.minute());
+    let (from, to) = (
+        now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(),
+        now.checked_add(jiff::SignedDuration::from_hours(1)).unwrap(),
+    );
+    let quiet = json!({ "offsets_minutes": [1440], "quiet_hours": { "start": hm(&from), "end": hm(&to) } });
+    let (s, body) = put(&app, &format!("{c}/reminder-settings"), quiet).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let a = book_at(&app, &seed, &seed.consult, &day(4), "15:00").await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    assert_eq!(reminders_of(&db, &id).await.len(), 1);
+    let due_now = |db: AnyPool| async move {
+        sqlx::query("UPDATE jobs SET run_at_us = 0 WHERE kind = 'reminder'").execute(&db).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            let (left,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'reminder'").fetch_one(&db).await.unwrap();
+            if left == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the reminder job did not run");
+    };
+    due_now(db.clone()).await;
+    assert_eq!(reminder_events(&db, &id).await, 0, "inside quiet hours: dropped");
+
+    // Quiet hours elsewhere in the day: the same late job is sent.
+    let (later, end) = (
+        now.checked_add(jiff::SignedDuration::from_hours(3)).unwrap(),
+        now.checked_add(jiff::SignedDuration::from_hours(5)).unwrap(),
+    );
+    let quiet = json!({ "offsets_minutes": [1440], "quiet_hours": { "start": hm(&later), "end": hm(&end) } });
+    let (s, body) = put(&app, &format!("{c}/reminder-settings"), quiet).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let b = book_at(&app, &seed, &seed.consult, &day(4), "16:00").await;
+    let id = b["id"].as_str().unwrap().to_owned();
+    assert_eq!(reminders_of(&db, &id).await.len(), 1);
+    due_now(db.clone()).await;
+    assert_eq!(reminder_events(&db, &id).await, 1);
     db.close().await;
     app.stop().await;
 }

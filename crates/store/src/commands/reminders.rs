@@ -1,6 +1,7 @@
 //! Reminder jobs: planned in the transaction that books (or moves) an appointment, removed in
 //! the one that cancels it, and, when one comes due, an `appointment.reminder` event for the
-//! dispatcher — only if the appointment is still booked at the start it was planned for.
+//! dispatcher — only if the appointment is still booked at the start it was planned for, and
+//! not while the clinic's quiet hours are on (a late job is dropped rather than sent at night).
 //!
 //! One job per planned reminder, named `<appointment id>/<offset minutes>` so a cancel can
 //! remove them all by prefix. When the rule is (`nobat_core::reminders`): settings changed
@@ -23,14 +24,7 @@ pub(crate) async fn schedule_for(tx: &mut WriteTx<'_>, a: &Appointment) -> Store
     if policy.offsets.is_empty() {
         return Ok(());
     }
-    let row = crate::db::query("SELECT time_zone FROM locations WHERE clinic_id = $1 AND id = $2")
-        .bind(a.clinic.to_string())
-        .bind(a.location.to_string())
-        .fetch_optional(&mut *tx.conn)
-        .await?
-        .ok_or(StoreError::NotFound("location"))?;
-    let name = crate::rows::text(&row, "time_zone")?;
-    let zone = nobat_core::zones::get(&name).map_err(|e| StoreError::Corrupt(format!("time zone {name}: {e}")))?;
+    let zone = location_zone(tx, a).await?;
     for r in reminder_times(a.start, tx.now, &zone, &policy) {
         let job = NewJob {
             clinic: Some(a.clinic),
@@ -45,6 +39,17 @@ pub(crate) async fn schedule_for(tx: &mut WriteTx<'_>, a: &Appointment) -> Store
     Ok(())
 }
 
+async fn location_zone(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<jiff::tz::TimeZone> {
+    let row = crate::db::query("SELECT time_zone FROM locations WHERE clinic_id = $1 AND id = $2")
+        .bind(a.clinic.to_string())
+        .bind(a.location.to_string())
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .ok_or(StoreError::NotFound("location"))?;
+    let name = crate::rows::text(&row, "time_zone")?;
+    nobat_core::zones::get(&name).map_err(|e| StoreError::Corrupt(format!("time zone {name}: {e}")))
+}
+
 /// Removes every reminder planned for the appointment (inside the cancel's transaction).
 pub(crate) async fn cancel_for(tx: &mut WriteTx<'_>, clinic: ClinicId, appointment: AppointmentId) -> StoreResult<u64> {
     // Ids are UUIDs: no `%` or `_` to escape in the prefix.
@@ -54,6 +59,18 @@ pub(crate) async fn cancel_for(tx: &mut WriteTx<'_>, clinic: ClinicId, appointme
         .bind(format!("{appointment}/%"))
         .execute(&mut *tx.conn)
         .await
+}
+
+/// Whether now is inside the clinic's quiet hours where the appointment is. Planned reminders
+/// never fall there; one that does is late (it came due while no process was running) and is
+/// not sent: a reminder at 03:00 is worse than none.
+async fn in_quiet_hours(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<bool> {
+    let Some(quiet) = crate::messages::clinic_policy(&mut *tx.conn, a.clinic).await?.quiet else {
+        return Ok(false);
+    };
+    let local = tx.now.to_zoned(location_zone(tx, a).await?);
+    let minute = u16::try_from(i32::from(local.hour()) * 60 + i32::from(local.minute())).unwrap_or(0);
+    Ok(quiet.contains(minute))
 }
 
 /// A due reminder (its job row already taken by this runner): the event, if the appointment
@@ -72,7 +89,7 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, clinic: ClinicId, payload: &serde_
         Err(e) => return Err(e),
     };
     let due = a.status == AppointmentStatus::Booked && Some(a.start.as_microsecond()) == start_us && tx.now < a.start;
-    if due {
+    if due && !in_quiet_hours(tx, &a).await? {
         tx.emit(clinic, EventKind::AppointmentReminder, Subjects::appointment(&a)).await?;
     }
     Ok(())
