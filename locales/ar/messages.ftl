@@ -106,3 +106,27 @@ status-noshow = لم يحضر
 status-entered-in-error = أُدخل خطأً
 status-checked-in = تم تسجيل الحضور
 status-waitlist = على قائمة الانتظار
+
+## عناوين ورسائل أضيفت لمرسل الرسائل (issue 12).
+
+verification-code-subject = رمز التحقق الخاص بك في { $clinic }
+
+staff-invitation-subject = دعوة للانضمام إلى { $clinic }
+staff-invitation-body =
+    مرحبًا،
+
+    تمت دعوتك للانضمام إلى فريق عمل { $clinic } على نوبت.
+
+    لقبول الدعوة واختيار كلمة المرور: { $link }
+
+    إذا لم تكن تتوقع هذه الدعوة، فيمكنك تجاهل هذه الرسالة.
+
+admin-alert-subject = { $clinic }: أمر يحتاج إلى انتباهك
+admin-alert-body =
+    { $alert }
+
+    التفاصيل: { $detail }
+
+alert-message-dead = تعذّر تسليم رسالة بعد عدة محاولات، فوُضعت جانبًا.
+alert-sms-budget-exhausted = نفدت ميزانية الرسائل النصية لهذا الشهر؛ تُرسل الرسائل الآن عبر قنوات أخرى متاحة للمريض.
+alert-worker-failing = تفشل إحدى المهام الخلفية للخادم باستمرار؛ يوضح سجل الخادم السبب.

@@ -93,3 +93,29 @@ status-noshow = no-show
 status-entered-in-error = entered in error
 status-checked-in = checked in
 status-waitlist = on the waiting list
+
+## Subjects and messages added for the dispatcher (issue 12).
+## staff-invitation: $clinic, $link. admin-alert: $clinic, $alert (one of the alert-* sentences
+## below, already rendered), $detail (free text from the server).
+
+verification-code-subject = Your { $clinic } verification code
+
+staff-invitation-subject = You are invited to { $clinic }
+staff-invitation-body =
+    Hello,
+
+    You have been invited to join the staff of { $clinic } on Nobat.
+
+    To accept and choose your password: { $link }
+
+    If you did not expect this invitation, you can ignore this message.
+
+admin-alert-subject = { $clinic }: something needs your attention
+admin-alert-body =
+    { $alert }
+
+    Details: { $detail }
+
+alert-message-dead = A message could not be delivered after several attempts and was set aside.
+alert-sms-budget-exhausted = This month's SMS budget is used up; messages now go by other channels where the patient has one.
+alert-worker-failing = A background task of the server keeps failing; the server's log says why.

@@ -83,3 +83,27 @@ status-noshow = غایب
 status-entered-in-error = ثبت اشتباه
 status-checked-in = پذیرش‌شده
 status-waitlist = در فهرست انتظار
+
+## عنوان‌ها و پیام‌های افزوده برای فرستنده (issue 12).
+
+verification-code-subject = کد تأیید شما در { $clinic }
+
+staff-invitation-subject = دعوت به همکاری در { $clinic }
+staff-invitation-body =
+    سلام،
+
+    از شما دعوت شده است که در نوبت به کارکنان { $clinic } بپیوندید.
+
+    برای پذیرفتن دعوت و انتخاب گذرواژه: { $link }
+
+    اگر انتظار این دعوت را نداشتید، این پیام را نادیده بگیرید.
+
+admin-alert-subject = { $clinic }: موضوعی نیاز به رسیدگی شما دارد
+admin-alert-body =
+    { $alert }
+
+    جزئیات: { $detail }
+
+alert-message-dead = پیامی پس از چند بار تلاش فرستاده نشد و کنار گذاشته شد.
+alert-sms-budget-exhausted = سهمیهٔ پیامک این ماه تمام شده است؛ از این پس پیام‌ها در صورت امکان از راه‌های دیگر بیمار فرستاده می‌شوند.
+alert-worker-failing = یکی از کارهای پس‌زمینهٔ سرور پیوسته شکست می‌خورد؛ علت آن در گزارش سرور آمده است.

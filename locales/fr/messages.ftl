@@ -105,3 +105,27 @@ status-noshow = absent
 status-entered-in-error = saisi par erreur
 status-checked-in = enregistré à l'accueil
 status-waitlist = sur liste d'attente
+
+## Objets et messages ajoutés pour l'envoi des messages (issue 12).
+
+verification-code-subject = Votre code de vérification ({ $clinic })
+
+staff-invitation-subject = Invitation à rejoindre { $clinic }
+staff-invitation-body =
+    Bonjour,
+
+    Vous êtes invité(e) à rejoindre l'équipe de { $clinic } sur Nobat.
+
+    Pour accepter et choisir votre mot de passe : { $link }
+
+    Si vous n'attendiez pas cette invitation, vous pouvez ignorer ce message.
+
+admin-alert-subject = { $clinic } : un point demande votre attention
+admin-alert-body =
+    { $alert }
+
+    Détails : { $detail }
+
+alert-message-dead = Un message n'a pas pu être remis après plusieurs tentatives et a été mis de côté.
+alert-sms-budget-exhausted = Le budget SMS du mois est épuisé ; les messages partent désormais par les autres canaux du patient lorsqu'il en a.
+alert-worker-failing = Une tâche de fond du serveur échoue sans cesse ; le journal du serveur en donne la raison.

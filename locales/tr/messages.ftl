@@ -96,3 +96,27 @@ status-noshow = gelmedi
 status-entered-in-error = hatalı girildi
 status-checked-in = kayıt yapıldı
 status-waitlist = bekleme listesinde
+
+## Mesaj gönderimi için eklenen konular ve mesajlar (issue 12).
+
+verification-code-subject = { $clinic } doğrulama kodunuz
+
+staff-invitation-subject = Ekibe katılma daveti: { $clinic }
+staff-invitation-body =
+    Merhaba,
+
+    Nobat üzerinde şu kliniğin ekibine katılmaya davet edildiniz: { $clinic }.
+
+    Daveti kabul edip şifrenizi belirlemek için: { $link }
+
+    Bu daveti beklemiyorsanız bu mesajı yok sayabilirsiniz.
+
+admin-alert-subject = { $clinic }: ilgilenmeniz gereken bir durum var
+admin-alert-body =
+    { $alert }
+
+    Ayrıntılar: { $detail }
+
+alert-message-dead = Bir mesaj birkaç denemeden sonra iletilemedi ve bir kenara ayrıldı.
+alert-sms-budget-exhausted = Bu ayın SMS bütçesi bitti; mesajlar artık hastanın varsa diğer kanallarından gönderiliyor.
+alert-worker-failing = Sunucunun bir arka plan görevi sürekli başarısız oluyor; nedeni sunucu günlüğünde yazıyor.

@@ -115,6 +115,8 @@ capabilities! {
     ManagePatientData => [Owner, Admin];
     /// Read the clinic's audit trail.
     ViewAudit => [Owner, Admin];
+    /// Change what the clinic's messages say (template overrides) and when reminders go.
+    ManageMessages => [Owner, Admin];
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod ids;
 pub mod jobs;
 pub mod minutes;
 pub mod patient;
+pub mod reminders;
 pub mod schedule;
 pub mod service;
 pub mod status;

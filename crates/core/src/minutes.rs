@@ -15,6 +15,11 @@ impl DayMinutes {
     /// `24:00`.
     pub const END_OF_DAY: DayMinutes = DayMinutes(1440);
 
+    /// For constants known to be in range (clamped to `24:00`).
+    pub(crate) const fn from_raw(minutes: u16) -> Self {
+        Self(if minutes > 1440 { 1440 } else { minutes })
+    }
+
     /// Minutes since midnight, `0..=1440`.
     pub fn new(minutes: u16) -> Result<Self, DomainError> {
         if minutes > 1440 {

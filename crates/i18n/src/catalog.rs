@@ -113,7 +113,60 @@ pub struct Messages {
     keys: BTreeSet<String>,
 }
 
+static EMBEDDED: std::sync::OnceLock<Result<Messages, CatalogueError>> = std::sync::OnceLock::new();
+
 impl Messages {
+    /// The embedded catalogues, parsed once per process and shared (for code that has no
+    /// `Messages` handed to it, such as the store validating a clinic's override when saved).
+    pub fn embedded() -> Result<&'static Messages, CatalogueError> {
+        EMBEDDED.get_or_init(Messages::load).as_ref().map_err(Clone::clone)
+    }
+
+    /// The keys a clinic may override: every message of `messages.ftl` (what is sent to
+    /// people), not the problem details of `problems.ftl`.
+    pub fn template_keys() -> BTreeSet<String> {
+        static KEYS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+        KEYS.get_or_init(Self::parse_template_keys).clone()
+    }
+
+    fn parse_template_keys() -> BTreeSet<String> {
+        let source = sources(Lang::En)[0];
+        let resource = fluent_syntax::parser::parse(source).unwrap_or_else(|(partial, _)| partial);
+        resource
+            .body
+            .iter()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The embedded text of template `key` in `lang` written as a clinic writes an override:
+    /// the part after `key =`, without the catalogue's indentation (so it can be shown next to
+    /// the clinic's text, or copied and edited).
+    pub fn template_text(lang: Lang, key: &str) -> Option<String> {
+        let head = format!("{key} =");
+        let mut lines = sources(lang)[0].lines().skip_while(|l| !l.starts_with(&head));
+        let first = lines.next()?.strip_prefix(&head)?.trim().to_owned();
+        let rest: Vec<&str> = lines.take_while(|l| l.is_empty() || l.starts_with(' ')).collect();
+        let indent = rest.iter().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min();
+        let mut out: Vec<String> = Vec::new();
+        if !first.is_empty() {
+            out.push(first);
+        }
+        out.extend(rest.iter().map(|l| l.get(indent.unwrap_or(0)..).unwrap_or("").trim_end().to_owned()));
+        while out.last().is_some_and(|l| l.is_empty()) {
+            out.pop();
+        }
+        Some(out.join("\n"))
+    }
+
+    /// The placeables (`$patient`, …) template `key` offers an override.
+    pub fn placeables(&self, key: &str) -> Vec<String> {
+        self.base_references(key).map(|r| r.variables.iter().map(|v| format!("${v}")).collect()).unwrap_or_default()
+    }
+
     /// Parses the embedded catalogues.
     pub fn load() -> Result<Self, CatalogueError> {
         Self::from_sources(|lang| FILES.iter().copied().zip(sources(lang)).map(|(f, s)| (f, s.to_owned())).collect())

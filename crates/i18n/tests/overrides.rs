@@ -95,3 +95,25 @@ fn bad_overrides_are_refused_with_a_reason() {
     assert!(o.insert(&m, "queue-come-to-room", Lang::En, "{ $nope }").is_err());
     assert!(o.is_empty());
 }
+
+/// What the templates API shows as the catalogue's text is itself a valid override of every
+/// template in every language (a clinic can copy it, edit a word and save).
+#[test]
+fn every_templates_catalogue_text_round_trips_as_an_override() {
+    let messages = nobat_i18n::Messages::embedded().expect("catalogues");
+    let keys = nobat_i18n::Messages::template_keys();
+    assert!(keys.contains("appointment-reminder-body") && !keys.iter().any(|k| k.starts_with("problem-")));
+    for lang in nobat_i18n::Lang::ALL {
+        for key in &keys {
+            let text = nobat_i18n::Messages::template_text(lang, key).unwrap_or_else(|| panic!("{lang} {key}"));
+            assert!(!text.is_empty() && !text.starts_with(' '), "{lang} {key}: {text:?}");
+            messages.validate_override(key, lang, &text).unwrap_or_else(|e| panic!("{lang} {key}: {e}\n{text}"));
+            let mut o = nobat_i18n::Overrides::default();
+            o.insert(messages, key, lang, &text).expect("insert");
+            assert!(messages.placeables(key).iter().all(|p| p.starts_with('$')));
+        }
+    }
+    let reminder = nobat_i18n::Messages::template_text(nobat_i18n::Lang::En, "appointment-reminder-body").expect("en");
+    assert!(reminder.starts_with("Hello { $patient },\n\nThis is a reminder"), "{reminder}");
+    assert!(reminder.contains("\n    [one] { $hours } hour\n"), "{reminder}");
+}

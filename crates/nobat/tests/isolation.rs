@@ -67,6 +67,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewPatients", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
+    ("ManageMessages", &[Role::Owner, Role::Admin]),
 ];
 
 /// How a clinic route decides access.
@@ -120,6 +121,13 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("get", "/patients/{id}/consents", "ViewPatients", Gate::Staff),
     ("post", "/patients/{id}/consents", "ManagePatientData", Gate::Staff),
     ("post", "/patients/{id}/consents/{consent}/withdraw", "ManagePatientData", Gate::Staff),
+    ("get", "/message-templates", "ManageMessages", Gate::Staff),
+    ("put", "/message-templates/{key}/{lang}", "ManageMessages", Gate::Staff),
+    ("delete", "/message-templates/{key}/{lang}", "ManageMessages", Gate::Staff),
+    ("get", "/reminder-settings", "ManageMessages", Gate::Staff),
+    ("put", "/reminder-settings", "ManageMessages", Gate::Staff),
+    ("put", "/services/{id}/reminder-settings", "ManageMessages", Gate::Staff),
+    ("delete", "/services/{id}/reminder-settings", "ManageMessages", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -167,8 +175,9 @@ impl Op {
         self.path.starts_with(CLINIC)
     }
     /// Path parameters besides `{clinic}`: ids of objects.
+    /// (A message template's `{key}` and `{lang}` are the same in every clinic: not objects.)
     fn names_objects(&self) -> bool {
-        self.path.trim_start_matches(CLINIC).contains('{')
+        self.path.trim_start_matches(CLINIC).split('/').any(|s| s.starts_with('{') && s != "{key}" && s != "{lang}")
     }
     fn clinic_route(&self) -> (&'static str, Gate) {
         let tail = self.path.trim_start_matches(CLINIC);
@@ -229,6 +238,9 @@ impl Ids {
             ("token", "manage") => &self.manage,
             // Not an invitation: whatever it is, it opens nothing.
             ("token", "invitations") => &self.manage,
+            // A clinic's wording of a template: keys and languages are the same everywhere.
+            ("key", "message-templates") => "appointment-reminder-body",
+            ("lang", "{key}") => "fa",
             _ => return None,
         })
     }
@@ -584,6 +596,9 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/appointments/{id}/reschedule") => json!({ "start": t.free_start }),
         ("put", "/members") => json!({ "email": "intruder@isolation.test", "role": "owner", "name": "Intruder" }),
         ("post", "/tokens") => json!({ "name": "intruder" }),
+        ("put", "/message-templates/{key}/{lang}") => json!({ "text": "Taken over { $patient }" }),
+        ("put", "/reminder-settings") => json!({ "offsets_minutes": [], "quiet_hours": null }),
+        ("put", "/services/{id}/reminder-settings") => json!({ "offsets_minutes": [] }),
         ("put", "/security") => {
             json!({ "require_staff_2fa": false, "verify_guest_contact": true, "retention_days": 30 })
         }

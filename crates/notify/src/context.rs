@@ -33,4 +33,19 @@ pub struct MessageContext {
     /// Admin alerts: what happened, in a sentence of the catalogue's (a key) plus details.
     pub alert_key: Option<String>,
     pub detail: Option<String>,
+    /// Reminders: whole hours from sending to the start (`{ $hours }`; see
+    /// [`MessageContext::hours_before`]).
+    pub hours: Option<i64>,
+    /// Minutes a verification code stays valid, or an offer stays held (`{ $minutes }`).
+    pub minutes: Option<i64>,
+}
+
+impl MessageContext {
+    /// Whole hours from `now` to the start, rounded to the nearest hour (a reminder sent at
+    /// 08:01 for 10:00 says "2 hours"), at least 1: what a reminder's `hours` should be.
+    pub fn hours_before(&self, now: Timestamp) -> Option<i64> {
+        let start = self.start?;
+        let secs = start.as_second().saturating_sub(now.as_second());
+        Some(((secs + 1800) / 3600).max(1))
+    }
 }

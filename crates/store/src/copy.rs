@@ -39,6 +39,9 @@ const TABLES: &[&str] = &[
     "job_probe_runs",
     "audit_events",
     "audit_heads",
+    "message_templates",
+    "reminder_settings",
+    "service_reminder_settings",
 ];
 
 /// Rows copied per table, in copy order.

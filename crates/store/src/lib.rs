@@ -22,6 +22,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod identity;
+pub mod messages;
 pub mod migrate;
 pub mod model;
 pub mod reads;

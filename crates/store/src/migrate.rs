@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_instance_settings.sql"),
         postgres: include_str!("../migrations/postgres/0006_instance_settings.sql"),
     },
+    Migration {
+        version: 8,
+        name: "message_content",
+        sqlite: include_str!("../migrations/sqlite/0008_message_content.sql"),
+        postgres: include_str!("../migrations/postgres/0008_message_content.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

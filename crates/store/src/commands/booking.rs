@@ -115,6 +115,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
     };
     insert_appointment(tx, &appointment, &service).await?;
     tx.emit(r.clinic, EventKind::AppointmentBooked, Subjects::appointment(&appointment)).await?;
+    super::reminders::schedule_for(tx, &appointment).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,

@@ -73,6 +73,7 @@ pub(crate) async fn cancel(tx: &mut WriteTx<'_>, r: &CancelRequest) -> StoreResu
     };
     update_status(tx, &after).await?;
     tx.emit(r.clinic, EventKind::AppointmentCancelled, Subjects::appointment(&after)).await?;
+    super::reminders::cancel_for(tx, r.clinic, after.id).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,
@@ -161,6 +162,8 @@ pub(crate) async fn reschedule(tx: &mut WriteTx<'_>, r: &RescheduleRequest) -> S
     insert_appointment(tx, &new, &service).await?;
     let moved = Subjects { previous: Some(old_after.id), ..Subjects::appointment(&new) };
     tx.emit(r.clinic, EventKind::AppointmentRescheduled, moved).await?;
+    super::reminders::cancel_for(tx, r.clinic, old.id).await?;
+    super::reminders::schedule_for(tx, &new).await?;
     tx.audit(
         r.clinic,
         &r.audit_actor,

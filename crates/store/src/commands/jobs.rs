@@ -236,6 +236,7 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
                 .execute(&mut *tx.conn)
                 .await?;
         }
+        super::reminders::REMINDER => super::reminders::run(tx, clinic()?, &job.payload).await?,
         other => return Err(StoreError::Corrupt(format!("no handler for job kind {other:?}"))),
     }
     Ok(super::Output::Done)

@@ -10,8 +10,10 @@ mod changes;
 mod holds;
 mod idempotency;
 mod jobs;
+mod messages;
 pub(crate) mod outbox;
 mod privacy;
+mod reminders;
 mod schedule;
 mod slot_lock;
 
@@ -25,8 +27,10 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
+pub use messages::{ReminderChange, ServiceReminderChange, TemplateChange};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
+pub use reminders::REMINDER;
 pub use schedule::NewException;
 
 use crate::audit::AuditActor;
@@ -188,6 +192,10 @@ pub enum Command {
         keep: jiff::SignedDuration,
         batch: u32,
     },
+    /// A clinic's wording of a message template (set, or `text: None` to revert).
+    SetMessageTemplate(TemplateChange),
+    SetReminderSettings(ReminderChange),
+    SetServiceReminders(ServiceReminderChange),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -289,6 +297,9 @@ impl Command {
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
             Command::PruneEvents { .. } => "prune_events",
+            Command::SetMessageTemplate(_) => "set_message_template",
+            Command::SetReminderSettings(_) => "set_reminder_settings",
+            Command::SetServiceReminders(_) => "set_service_reminders",
         }
     }
 }
@@ -360,5 +371,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
+        Command::SetMessageTemplate(c) => messages::set_template(tx, c).await,
+        Command::SetReminderSettings(c) => messages::set_reminders(tx, c).await,
+        Command::SetServiceReminders(c) => messages::set_service_reminders(tx, c).await,
     }
 }
