@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use nobat_i18n::{CalendarPref, Lang, Messages};
 use nobat_notify::{MessageContext, MessageKind, render};
-use nobat_store::messages::OverridesCache;
+use nobat_store::message_templates::OverridesCache;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -22,7 +22,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod identity;
-pub mod messages;
+pub mod message_templates;
 pub mod migrate;
 pub mod model;
 pub mod reads;

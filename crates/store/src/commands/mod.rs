@@ -10,7 +10,7 @@ mod changes;
 mod holds;
 mod idempotency;
 mod jobs;
-mod messages;
+mod message_templates;
 pub(crate) mod outbox;
 mod privacy;
 mod reminders;
@@ -27,7 +27,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
-pub use messages::{ReminderChange, ServiceReminderChange, TemplateChange};
+pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChange};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use reminders::REMINDER;
@@ -371,8 +371,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
-        Command::SetMessageTemplate(c) => messages::set_template(tx, c).await,
-        Command::SetReminderSettings(c) => messages::set_reminders(tx, c).await,
-        Command::SetServiceReminders(c) => messages::set_service_reminders(tx, c).await,
+        Command::SetMessageTemplate(c) => message_templates::set_template(tx, c).await,
+        Command::SetReminderSettings(c) => message_templates::set_reminders(tx, c).await,
+        Command::SetServiceReminders(c) => message_templates::set_service_reminders(tx, c).await,
     }
 }

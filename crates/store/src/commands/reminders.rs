@@ -20,7 +20,7 @@ pub const REMINDER: &str = "reminder";
 
 /// Plans the appointment's reminders (inside the booking's transaction).
 pub(crate) async fn schedule_for(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()> {
-    let policy = crate::messages::policy_for(&mut *tx.conn, a.clinic, a.service).await?;
+    let policy = crate::message_templates::policy_for(&mut *tx.conn, a.clinic, a.service).await?;
     if policy.offsets.is_empty() {
         return Ok(());
     }
@@ -65,7 +65,7 @@ pub(crate) async fn cancel_for(tx: &mut WriteTx<'_>, clinic: ClinicId, appointme
 /// never fall there; one that does is late (it came due while no process was running) and is
 /// not sent: a reminder at 03:00 is worse than none.
 async fn in_quiet_hours(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<bool> {
-    let Some(quiet) = crate::messages::clinic_policy(&mut *tx.conn, a.clinic).await?.quiet else {
+    let Some(quiet) = crate::message_templates::clinic_policy(&mut *tx.conn, a.clinic).await?.quiet else {
         return Ok(false);
     };
     let local = tx.now.to_zoned(location_zone(tx, a).await?);

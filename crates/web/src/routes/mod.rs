@@ -14,7 +14,7 @@ pub mod holds;
 pub mod invitations;
 pub mod manage;
 pub mod me;
-pub mod messages;
+pub mod message_templates;
 pub mod patients;
 pub mod schedule;
 pub mod staff_admin;
@@ -101,10 +101,10 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(patients::erase_patient))
         .routes(routes!(patients::list_consents, patients::add_consent))
         .routes(routes!(patients::withdraw_consent))
-        .routes(routes!(messages::list_templates))
-        .routes(routes!(messages::put_template, messages::delete_template))
-        .routes(routes!(messages::get_reminders, messages::put_reminders))
-        .routes(routes!(messages::put_service_reminders, messages::delete_service_reminders))
+        .routes(routes!(message_templates::list_templates))
+        .routes(routes!(message_templates::put_template, message_templates::delete_template))
+        .routes(routes!(message_templates::get_reminders, message_templates::put_reminders))
+        .routes(routes!(message_templates::put_service_reminders, message_templates::delete_service_reminders))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

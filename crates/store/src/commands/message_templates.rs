@@ -4,7 +4,7 @@
 
 use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
-use crate::messages::TemplateOverride;
+use crate::message_templates::TemplateOverride;
 use crate::tx::WriteTx;
 use nobat_core::reminders::{QuietHours, validate_offsets};
 use nobat_core::{ClinicId, DomainError, ServiceId};
@@ -133,7 +133,7 @@ struct Settings<'a> {
 
 pub(crate) async fn set_reminders(tx: &mut WriteTx<'_>, c: &ReminderChange) -> StoreResult<super::Output> {
     let offsets = validate_offsets(&c.offsets)?;
-    let before = crate::messages::clinic_policy(&mut *tx.conn, c.clinic).await?;
+    let before = crate::message_templates::clinic_policy(&mut *tx.conn, c.clinic).await?;
     let quiet = c.quiet.map(|q| (i64::from(q.start.get()), i64::from(q.end.get())));
     crate::db::query(
         "INSERT INTO reminder_settings (clinic_id, offsets, quiet_start_min, quiet_end_min, updated_at_us) \
