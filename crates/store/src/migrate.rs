@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_instance_settings.sql"),
         postgres: include_str!("../migrations/postgres/0006_instance_settings.sql"),
     },
+    Migration {
+        version: 7,
+        name: "messages",
+        sqlite: include_str!("../migrations/sqlite/0007_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0007_messages.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -10,6 +10,7 @@ mod changes;
 mod holds;
 mod idempotency;
 mod jobs;
+mod messages;
 pub(crate) mod outbox;
 mod privacy;
 mod schedule;
@@ -24,6 +25,7 @@ pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
+pub use messages::{Attempt, ClaimedMessage, NewMessage};
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
@@ -188,6 +190,23 @@ pub enum Command {
         keep: jiff::SignedDuration,
         batch: u32,
     },
+    /// Writes the messages planned from a claimed `dispatcher` outbox delivery and completes
+    /// the delivery, together (a source planned before is skipped).
+    PlanMessages {
+        delivery: OutboxItem,
+        messages: Vec<NewMessage>,
+    },
+    /// Leases up to `limit` due messages for `lease`.
+    ClaimMessages {
+        limit: u32,
+        lease: jiff::SignedDuration,
+    },
+    /// Records one attempt's outcome (only the lease holder may); a dead message alerts the
+    /// clinic's admins.
+    RecordMessage {
+        message: ClaimedMessage,
+        attempt: Attempt,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -216,6 +235,7 @@ pub enum Output {
     Consent(Consent),
     Done,
     Count(u64),
+    Messages(Vec<ClaimedMessage>),
 }
 
 impl Command {
@@ -289,6 +309,9 @@ impl Command {
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
             Command::PruneEvents { .. } => "prune_events",
+            Command::PlanMessages { .. } => "plan_messages",
+            Command::ClaimMessages { .. } => "claim_messages",
+            Command::RecordMessage { .. } => "record_message",
         }
     }
 }
@@ -360,5 +383,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
+        Command::PlanMessages { delivery, messages } => messages::plan(tx, delivery, messages).await,
+        Command::ClaimMessages { limit, lease } => messages::claim(tx, *limit, *lease).await,
+        Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
     }
 }
