@@ -115,6 +115,8 @@ capabilities! {
     ManagePatientData => [Owner, Admin];
     /// Read the clinic's audit trail.
     ViewAudit => [Owner, Admin];
+    /// See the messages sent about an appointment (channel, status, attempts, last error).
+    ViewMessages => [Owner, Admin, Receptionist];
 }
 
 #[cfg(test)]

@@ -175,8 +175,10 @@ impl Application {
                 },
             ))
         };
-        // Outgoing messages: one dispatcher per process, see dispatch/mod.rs.
-        let dispatcher = {
+        // Outgoing messages: one dispatcher per process, see dispatch/mod.rs. With no channel
+        // configured it does not run: the deliveries wait (until the dispatcher consumer's
+        // max_age), so configuring a channel later still sends what is recent.
+        let dispatcher = (!self.dispatcher.registry.is_empty()).then(|| {
             let (d, pace) = (self.dispatcher.clone(), self.dispatcher.clone());
             let events = std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe()));
             tokio::spawn(supervisor::supervise_paced(
@@ -192,7 +194,7 @@ impl Application {
                     async move { d.pause(&mut *events.lock().await).await }
                 },
             ))
-        };
+        });
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -211,7 +213,9 @@ impl Application {
         };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
-        dispatcher.abort();
+        if let Some(d) = dispatcher {
+            d.abort();
+        }
         if let Some(b) = backups {
             b.abort();
         }

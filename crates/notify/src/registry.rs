@@ -53,6 +53,11 @@ impl Registry {
         self.defaults.get(&kind).cloned()
     }
 
+    /// No channel at all: nothing can be sent.
+    pub fn is_empty(&self) -> bool {
+        self.defaults.is_empty()
+    }
+
     pub fn has(&self, kind: ChannelKind) -> bool {
         self.defaults.contains_key(&kind)
     }

@@ -14,6 +14,7 @@ pub mod holds;
 pub mod invitations;
 pub mod manage;
 pub mod me;
+pub mod messages;
 pub mod patients;
 pub mod schedule;
 pub mod staff_admin;
@@ -100,6 +101,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(patients::erase_patient))
         .routes(routes!(patients::list_consents, patients::add_consent))
         .routes(routes!(patients::withdraw_consent))
+        .routes(routes!(messages::appointment_messages))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
