@@ -97,7 +97,8 @@ impl Application {
             config.limits,
             public_url.clone(),
         );
-        let registry = nobat_notify::Registry::from_settings(&config.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
+        let registry =
+            nobat_notify::Registry::from_settings(&config.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
         let dispatcher = dispatch::Dispatcher {
             store: store.clone(),
             registry,

@@ -67,6 +67,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewPatients", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
+    ("ViewMessages", &[Role::Owner, Role::Admin, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -120,6 +121,7 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("get", "/patients/{id}/consents", "ViewPatients", Gate::Staff),
     ("post", "/patients/{id}/consents", "ManagePatientData", Gate::Staff),
     ("post", "/patients/{id}/consents/{consent}/withdraw", "ManagePatientData", Gate::Staff),
+    ("get", "/appointments/{id}/messages", "ViewMessages", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.

@@ -94,7 +94,8 @@ async fn a_guest_gets_the_verification_code_by_email_confirms_it_and_books() {
         .find(|w| w.len() == 6)
         .unwrap_or_else(|| panic!("no code in {text}"))
         .to_owned();
-    let (s, proof) = guest(format!("{c}/verifications/{}/confirm", v["id"].as_str().unwrap()), json!({ "code": code })).await;
+    let (s, proof) =
+        guest(format!("{c}/verifications/{}/confirm", v["id"].as_str().unwrap()), json!({ "code": code })).await;
     assert_eq!(s, StatusCode::OK, "{proof}");
 
     let free = slots(&app, &seed, &seed.consult, &day(1), None).await;
@@ -109,10 +110,8 @@ async fn a_guest_gets_the_verification_code_by_email_confirms_it_and_books() {
     smtp.wait_for(2, Duration::from_secs(20)).await;
     // The code is not kept once it was sent.
     let db = app.db().await;
-    let (facts,): (String,) = sqlx::query_as("SELECT facts FROM messages WHERE kind = 'verification_code'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let (facts,): (String,) =
+        sqlx::query_as("SELECT facts FROM messages WHERE kind = 'verification_code'").fetch_one(&db).await.unwrap();
     assert!(!facts.contains(&code), "{facts}");
     db.close().await;
     app.stop().await;

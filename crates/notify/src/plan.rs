@@ -13,7 +13,9 @@ pub enum Trigger {
     Rescheduled,
     Cancelled,
     /// A reminder timer came due; `booked` is whether the appointment is still booked.
-    Reminder { booked: bool },
+    Reminder {
+        booked: bool,
+    },
 }
 
 /// The patient's ways of being reached and their language.

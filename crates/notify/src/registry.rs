@@ -20,7 +20,11 @@ pub struct ChannelSettings {
 
 impl Default for ChannelSettings {
     fn default() -> Self {
-        ChannelSettings { smtp_url: None, smtp_from: "Nobat <noreply@localhost>".into(), timeout: Duration::from_secs(30) }
+        ChannelSettings {
+            smtp_url: None,
+            smtp_from: "Nobat <noreply@localhost>".into(),
+            timeout: Duration::from_secs(30),
+        }
     }
 }
 

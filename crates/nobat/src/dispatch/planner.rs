@@ -61,7 +61,11 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
             let language = Lang::from_tag(text(&item.payload, "language")).unwrap_or(Lang::En);
             let planned = plan::plan_code(text(&item.payload, "channel"), text(&item.payload, "to"), language);
             let facts = json!({ "code": text(&item.payload, "code") });
-            return Ok(planned.filter(|p| can_send(p.channel)).map(|p| new(&p, None, source(&p), facts)).into_iter().collect());
+            return Ok(planned
+                .filter(|p| can_send(p.channel))
+                .map(|p| new(&p, None, source(&p), facts))
+                .into_iter()
+                .collect());
         }
         "staff.invitation" => {
             let to = text(&item.payload, "to");
@@ -76,7 +80,11 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
                 lang: Lang::negotiate(None, lang),
                 role: "invitee",
             };
-            let link = format!("{}/api/v1/invitations/{}/accept", d.public_url.trim_end_matches('/'), text(&item.payload, "token"));
+            let link = format!(
+                "{}/api/v1/invitations/{}/accept",
+                d.public_url.trim_end_matches('/'),
+                text(&item.payload, "token")
+            );
             let facts = json!({ "link": link, "role": text(&item.payload, "role") });
             return Ok(vec![new(&p, None, source(&p), facts)]);
         }

@@ -16,9 +16,10 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, _lang: Lang) -> anyhow::
     let fact = |k: &str| m.facts.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
     let clinic = d.store.clinic_name_language(m.clinic).await?.map(|(n, _)| n).unwrap_or_default();
     let (subject, text) = match kind {
-        MessageKind::VerificationCode => {
-            (format!("{clinic}: your code"), format!("Your {clinic} code is {}. It is valid for 10 minutes.", fact("code")))
-        }
+        MessageKind::VerificationCode => (
+            format!("{clinic}: your code"),
+            format!("Your {clinic} code is {}. It is valid for 10 minutes.", fact("code")),
+        ),
         MessageKind::StaffInvitation => (
             format!("{clinic}: you are invited"),
             format!("You are invited to join {clinic} as {}. Accept: {}", fact("role"), fact("link")),

@@ -65,7 +65,10 @@ pub async fn wait_statuses(app: &TestApp, seed: &Seed, appointment: &str, n: usi
 pub async fn all_messages(app: &TestApp) -> Vec<(String, String, String)> {
     let db = app.db().await;
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT id, kind, status FROM messages ORDER BY created_at_us, id").fetch_all(&db).await.unwrap();
+        sqlx::query_as("SELECT id, kind, status FROM messages ORDER BY created_at_us, id")
+            .fetch_all(&db)
+            .await
+            .unwrap();
     db.close().await;
     rows
 }

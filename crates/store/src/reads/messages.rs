@@ -68,7 +68,11 @@ impl Store {
     }
 
     /// The facts of an appointment for its messages (`None` when it is gone).
-    pub async fn appointment_facts(&self, clinic: ClinicId, id: AppointmentId) -> StoreResult<Option<AppointmentFacts>> {
+    pub async fn appointment_facts(
+        &self,
+        clinic: ClinicId,
+        id: AppointmentId,
+    ) -> StoreResult<Option<AppointmentFacts>> {
         let mut conn = self.reader().await?;
         let row = crate::db::query(
             "SELECT a.status, a.start_us, a.end_us, l.time_zone, l.name AS location, l.address, c.name AS clinic_name, \
