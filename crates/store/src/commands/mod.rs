@@ -26,7 +26,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
-pub use messages::{Attempt, ClaimedMessage, NewMessage};
+pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use schedule::NewException;
@@ -207,6 +207,11 @@ pub enum Command {
         message: ClaimedMessage,
         attempt: Attempt,
     },
+    /// A background worker keeps failing: durable alerts to the instance's operators (once
+    /// per worker per hour).
+    AlertOperators {
+        worker: String,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -312,6 +317,7 @@ impl Command {
             Command::PlanMessages { .. } => "plan_messages",
             Command::ClaimMessages { .. } => "claim_messages",
             Command::RecordMessage { .. } => "record_message",
+            Command::AlertOperators { .. } => "alert_operators",
         }
     }
 }
@@ -386,5 +392,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::PlanMessages { delivery, messages } => messages::plan(tx, delivery, messages).await,
         Command::ClaimMessages { limit, lease } => messages::claim(tx, *limit, *lease).await,
         Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
+        Command::AlertOperators { worker } => messages::alert_operators(tx, worker).await,
     }
 }
