@@ -2,6 +2,8 @@
 //! confirmation, a cancellation one cancellation message; a guest's verification code arrives
 //! by email and books; staff see each message's delivery.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod messages;
 

@@ -4,6 +4,8 @@
 //! reached the fake exactly once (counted by Message-ID, the message's idempotency key); a
 //! rejected one is dead-lettered and the clinic's owner is alerted by a durable message.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod messages;
 
