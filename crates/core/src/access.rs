@@ -117,6 +117,8 @@ capabilities! {
     ViewAudit => [Owner, Admin];
     /// Change what the clinic's messages say (template overrides) and when reminders go.
     ManageMessages => [Owner, Admin];
+    /// See the messages sent about an appointment (channel, status, attempts, last error).
+    ViewMessages => [Owner, Admin, Receptionist];
 }
 
 #[cfg(test)]

@@ -68,6 +68,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
     ("ManageMessages", &[Role::Owner, Role::Admin]),
+    ("ViewMessages", &[Role::Owner, Role::Admin, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -128,6 +129,7 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("put", "/reminder-settings", "ManageMessages", Gate::Staff),
     ("put", "/services/{id}/reminder-settings", "ManageMessages", Gate::Staff),
     ("delete", "/services/{id}/reminder-settings", "ManageMessages", Gate::Staff),
+    ("get", "/appointments/{id}/messages", "ViewMessages", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.

@@ -42,6 +42,7 @@ const TABLES: &[&str] = &[
     "message_templates",
     "reminder_settings",
     "service_reminder_settings",
+    "messages",
 ];
 
 /// Rows copied per table, in copy order.

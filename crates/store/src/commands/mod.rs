@@ -11,6 +11,7 @@ mod holds;
 mod idempotency;
 mod jobs;
 mod message_templates;
+mod messages;
 pub(crate) mod outbox;
 mod privacy;
 mod reminders;
@@ -28,6 +29,7 @@ pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChange};
+pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use reminders::REMINDER;
@@ -196,6 +198,28 @@ pub enum Command {
     SetMessageTemplate(TemplateChange),
     SetReminderSettings(ReminderChange),
     SetServiceReminders(ServiceReminderChange),
+    /// Writes the messages planned from a claimed `dispatcher` outbox delivery and completes
+    /// the delivery, together (a source planned before is skipped).
+    PlanMessages {
+        delivery: OutboxItem,
+        messages: Vec<NewMessage>,
+    },
+    /// Leases up to `limit` due messages for `lease`.
+    ClaimMessages {
+        limit: u32,
+        lease: jiff::SignedDuration,
+    },
+    /// Records one attempt's outcome (only the lease holder may); a dead message alerts the
+    /// clinic's admins.
+    RecordMessage {
+        message: ClaimedMessage,
+        attempt: Attempt,
+    },
+    /// A background worker keeps failing: durable alerts to the instance's operators (once
+    /// per worker per hour).
+    AlertOperators {
+        worker: String,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -224,6 +248,7 @@ pub enum Output {
     Consent(Consent),
     Done,
     Count(u64),
+    Messages(Vec<ClaimedMessage>),
 }
 
 impl Command {
@@ -300,6 +325,10 @@ impl Command {
             Command::SetMessageTemplate(_) => "set_message_template",
             Command::SetReminderSettings(_) => "set_reminder_settings",
             Command::SetServiceReminders(_) => "set_service_reminders",
+            Command::PlanMessages { .. } => "plan_messages",
+            Command::ClaimMessages { .. } => "claim_messages",
+            Command::RecordMessage { .. } => "record_message",
+            Command::AlertOperators { .. } => "alert_operators",
         }
     }
 }
@@ -374,5 +403,9 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::SetMessageTemplate(c) => message_templates::set_template(tx, c).await,
         Command::SetReminderSettings(c) => message_templates::set_reminders(tx, c).await,
         Command::SetServiceReminders(c) => message_templates::set_service_reminders(tx, c).await,
+        Command::PlanMessages { delivery, messages } => messages::plan(tx, delivery, messages).await,
+        Command::ClaimMessages { limit, lease } => messages::claim(tx, *limit, *lease).await,
+        Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
+        Command::AlertOperators { worker } => messages::alert_operators(tx, worker).await,
     }
 }

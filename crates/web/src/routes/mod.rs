@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod manage;
 pub mod me;
 pub mod message_templates;
+pub mod messages;
 pub mod patients;
 pub mod schedule;
 pub mod staff_admin;
@@ -105,6 +106,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(message_templates::put_template, message_templates::delete_template))
         .routes(routes!(message_templates::get_reminders, message_templates::put_reminders))
         .routes(routes!(message_templates::put_service_reminders, message_templates::delete_service_reminders))
+        .routes(routes!(messages::appointment_messages))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
