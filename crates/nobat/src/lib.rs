@@ -92,6 +92,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", listener.local_addr().map_or(config.listen, |a| a)));
+        let keys = std::sync::Arc::new(nobat_web::auth::keys::Keys::from_master(&master));
         let auth = nobat_web::auth::AuthConfig::new(
             nobat_web::auth::keys::Keys::from_master(&master),
             config.limits,
@@ -104,6 +105,9 @@ impl Application {
             registry,
             settings: config.messages.clone(),
             public_url: public_url.clone(),
+            keys,
+            messages: std::sync::Arc::new(nobat_i18n::Messages::load().context("loading the message catalogues")?),
+            overrides: Default::default(),
         };
         let state = AppState {
             store: store.clone(),

@@ -52,8 +52,13 @@ pub struct Dispatcher {
     pub store: Store,
     pub registry: Registry,
     pub settings: Settings,
-    /// Where people reach this instance (invitation links).
+    /// Where people reach this instance (invitation and manage links).
     pub public_url: String,
+    /// Signs the manage links in patients' messages.
+    pub keys: std::sync::Arc<nobat_web::auth::keys::Keys>,
+    /// The catalogues, compiled once; and each clinic's own wording, cached.
+    pub messages: std::sync::Arc<nobat_i18n::Messages>,
+    pub overrides: std::sync::Arc<nobat_store::message_templates::OverridesCache>,
 }
 
 impl Dispatcher {

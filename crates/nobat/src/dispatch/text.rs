@@ -1,45 +1,73 @@
-//! TEMPORARY (dispatch helper, issue 12): a minimal English text per message kind, until
-//! `nobat_notify::render` (the content work: six languages, ICU dates, clinic overrides)
-//! lands. At the merge, replace `render` below by building a `MessageContext` from the same
-//! facts and calling `nobat_notify::render`; nothing else in the dispatcher changes.
+//! A claimed message → its words: the facts are gathered here (the appointment as it stands
+//! now, the clinic's name, the message's own facts) into a `MessageContext`, and
+//! `nobat_notify::render` writes it in the recipient's language, with the clinic's own
+//! wording where it set one.
 
 use super::Dispatcher;
 use anyhow::Context;
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use nobat_i18n::Lang;
-use nobat_notify::{MessageKind, Rendered};
+use nobat_notify::{MessageContext, MessageKind, Rendered};
 use nobat_store::commands::ClaimedMessage;
 use serde_json::Value;
 
-pub async fn render(d: &Dispatcher, m: &ClaimedMessage, _lang: Lang) -> anyhow::Result<Rendered> {
+/// A verification code's life (as the store gives it), said in the message.
+const CODE_MINUTES: i64 = 10;
+
+pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::Result<Rendered> {
     let kind = MessageKind::parse(&m.kind).with_context(|| format!("unknown message kind {}", m.kind))?;
-    let fact = |k: &str| m.facts.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let clinic = d.store.clinic_name_language(m.clinic).await?.map(|(n, _)| n).unwrap_or_default();
-    let (subject, text) = match kind {
-        MessageKind::VerificationCode => (
-            format!("{clinic}: your code"),
-            format!("Your {clinic} code is {}. It is valid for 10 minutes.", fact("code")),
-        ),
-        MessageKind::StaffInvitation => (
-            format!("{clinic}: you are invited"),
-            format!("You are invited to join {clinic} as {}. Accept: {}", fact("role"), fact("link")),
-        ),
-        MessageKind::AdminAlert => (format!("{clinic}: a message could not be delivered"), fact("detail")),
+    let fact = |k: &str| m.facts.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+    let clinic_name = match d.store.clinic_name_language(m.clinic).await? {
+        Some((name, _)) => name,
+        // Instance-wide messages (operator alerts) belong to no clinic.
+        None => "Nobat".to_owned(),
+    };
+    let mut ctx = MessageContext { clinic_name, ..MessageContext::default() };
+    match kind {
+        MessageKind::VerificationCode => {
+            ctx.code = fact("code");
+            ctx.minutes = Some(CODE_MINUTES);
+        }
+        MessageKind::StaffInvitation => ctx.link = fact("link"),
+        MessageKind::AdminAlert => {
+            ctx.alert_key = fact("alert_key").map(|k| alert_sentence(&k).to_owned());
+            ctx.detail = Some(fact("detail").unwrap_or_default());
+        }
         _ => {
             let appointment = m.appointment.context("an appointment message without its appointment")?;
             let f = d.store.appointment_facts(m.clinic, appointment).await?.context("the appointment is gone")?;
-            let zone = TimeZone::get(&f.time_zone).unwrap_or(TimeZone::UTC);
-            let when = f.start.to_zoned(zone).strftime("%Y-%m-%d %H:%M %Z").to_string();
-            let what = format!("{} with {} at {} ({}), {when}", f.service, f.practitioner, f.location, f.address);
-            let (s, t) = match kind {
-                MessageKind::BookingConfirmed => ("booked", format!("Your appointment is booked: {what}.")),
-                MessageKind::BookingRescheduled => ("moved", format!("Your appointment was moved: {what}.")),
-                MessageKind::BookingCancelled => ("cancelled", format!("Your appointment was cancelled: {what}.")),
-                MessageKind::Reminder => ("reminder", format!("A reminder of your appointment: {what}.")),
-                _ => ("update", format!("About your appointment: {what}.")),
-            };
-            (format!("{clinic}: appointment {s}"), format!("{}, {t}", f.patient_name))
+            ctx.recipient_name = Some(f.patient_name.clone());
+            ctx.service = Some(f.service.clone());
+            ctx.practitioner = Some(f.practitioner.clone());
+            ctx.location = Some(f.location.clone()).filter(|l| !l.is_empty());
+            ctx.address = Some(f.address.clone()).filter(|a| !a.is_empty());
+            ctx.start = Some(f.start);
+            ctx.end = Some(f.end);
+            // The location's zone from the bundled database: never the server's.
+            ctx.zone = Some(nobat_core::zones::get(&f.time_zone).unwrap_or(TimeZone::UTC));
+            ctx.hours = ctx.hours_before(Timestamp::now());
+            ctx.link = Some(match kind {
+                // A cancelled appointment's manage link shows only the cancellation: the
+                // patient is pointed at the clinic instead, to book another time.
+                MessageKind::BookingCancelled => d.public_url.clone(),
+                _ => format!(
+                    "{}/api/v1/manage/{}",
+                    d.public_url,
+                    nobat_web::auth::links::manage_token(&d.keys, m.clinic, appointment, f.end)
+                ),
+            });
         }
-    };
-    Ok(Rendered { subject: Some(subject), text, html: None })
+    }
+    let overrides = d.overrides.get(&d.store, &d.messages, m.clinic).await?;
+    Ok(nobat_notify::render(&d.messages, &overrides, kind, lang, &ctx)?)
+}
+
+/// The catalogue sentence of an alert the store recorded by name.
+fn alert_sentence(key: &str) -> &'static str {
+    match key {
+        "message-dead" => "alert-message-dead",
+        "sms-budget-spent" => "alert-sms-budget-exhausted",
+        _ => "alert-worker-failing",
+    }
 }
