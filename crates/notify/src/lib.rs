@@ -17,7 +17,9 @@
 //! | [`registry`] | channels built from configuration, per clinic credentials |
 
 pub mod channel;
+pub mod channels;
 pub mod context;
+pub mod http;
 pub mod kind;
 pub mod registry;
 pub mod render;
