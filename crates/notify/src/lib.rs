@@ -20,6 +20,7 @@ pub mod channel;
 pub mod channels;
 pub mod context;
 pub mod http;
+pub mod ics;
 pub mod kind;
 pub mod registry;
 pub mod render;
