@@ -15,6 +15,10 @@
 //! | [`context`] | [`MessageContext`]: the facts a message is rendered from |
 //! | [`render`] | a kind + context + language → subject, text, html |
 //! | [`registry`] | channels built from configuration, per clinic credentials |
+//! | [`settings`] | the instance's channel keys and clinics' credentials → provider configs |
+//! | [`channels`] | the adapters: Twilio, Kavenegar, templated HTTP SMS, Telegram, WhatsApp |
+//! | [`http`] | the HTTP client they share (rustls with ring) and the outcome mapping |
+//! | [`ics`] | the `.ics` attached to booking emails |
 
 pub mod channel;
 pub mod channels;
@@ -24,9 +28,11 @@ pub mod ics;
 pub mod kind;
 pub mod registry;
 pub mod render;
+pub mod settings;
 
 pub use channel::{Accepted, Attachment, Button, Channel, ChannelKind, Outgoing, SendError, WaTemplate};
 pub use context::MessageContext;
 pub use kind::MessageKind;
 pub use registry::Registry;
 pub use render::{Rendered, render};
+pub use settings::{ChannelSettings, SettingError};

@@ -6,7 +6,7 @@ use nobat_i18n::Lang;
 use nobat_notify::channels::{HttpSms, HttpSmsConfig, Kavenegar, KavenegarConfig, Twilio, TwilioConfig};
 use nobat_notify::http::Http;
 use nobat_notify::{Channel, Outgoing, SendError};
-use nobat_testkit::{HttpSink, HttpResponse, KavenegarFake, TwilioFake, keys};
+use nobat_testkit::{HttpResponse, HttpSink, KavenegarFake, TwilioFake, keys};
 use std::time::Duration;
 
 fn sms(to: &str, key: &str, text: &str) -> Outgoing {
@@ -133,7 +133,12 @@ async fn kavenegar_success_and_every_fault() {
 #[tokio::test]
 async fn templated_http_gateway_fills_and_escapes_placeholders() {
     let sink = HttpSink::start().await.unwrap();
-    sink.set_responder(|r| HttpResponse::json(200, &serde_json::json!({ "data": { "ref": format!("gw-{}", r.json().unwrap()["ref"].as_str().unwrap()) } })));
+    sink.set_responder(|r| {
+        HttpResponse::json(
+            200,
+            &serde_json::json!({ "data": { "ref": format!("gw-{}", r.json().unwrap()["ref"].as_str().unwrap()) } }),
+        )
+    });
     let ch = HttpSms::new(
         HttpSmsConfig {
             url: format!("{}/send?to={{to}}", sink.url()),

@@ -37,20 +37,20 @@ impl Twilio {
 
     async fn send_one(&self, msg: &Outgoing) -> Result<Accepted, SendError> {
         let c = &self.cfg;
-        let url =
-            format!("{}/2010-04-01/Accounts/{}/Messages.json", c.base_url.trim_end_matches('/'), c.account_sid);
+        let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", c.base_url.trim_end_matches('/'), c.account_sid);
         let mut form = vec![("To", msg.to.as_str()), ("Body", msg.text.as_str())];
         match (&c.messaging_service_sid, &c.from) {
             (Some(s), _) => form.push(("MessagingServiceSid", s)),
             (None, Some(f)) => form.push(("From", f)),
             (None, None) => {
-                return Err(SendError::Permanent { reason: "twilio: neither from nor messaging_service_sid set".into() });
+                return Err(SendError::Permanent {
+                    reason: "twilio: neither from nor messaging_service_sid set".into(),
+                });
             }
         }
         let body = serde_urlencoded::to_string(&form)
             .map_err(|e| SendError::Permanent { reason: format!("twilio: cannot encode the form: {e}") })?;
-        let basic =
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.account_sid, c.auth_token));
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.account_sid, c.auth_token));
         let req = request(
             "POST",
             &url,
