@@ -115,6 +115,8 @@ capabilities! {
     ManagePatientData => [Owner, Admin];
     /// Read the clinic's audit trail.
     ViewAudit => [Owner, Admin];
+    /// Set the clinic's own channel credentials (SMS, Telegram, WhatsApp) and its webhooks.
+    ManageChannels => [Owner, Admin];
 }
 
 #[cfg(test)]

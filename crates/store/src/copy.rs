@@ -39,6 +39,9 @@ const TABLES: &[&str] = &[
     "job_probe_runs",
     "audit_events",
     "audit_heads",
+    "clinic_channels",
+    "webhook_endpoints",
+    "webhook_sends",
 ];
 
 /// Rows copied per table, in copy order.

@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_instance_settings.sql"),
         postgres: include_str!("../migrations/postgres/0006_instance_settings.sql"),
     },
+    Migration {
+        version: 9,
+        name: "channels",
+        sqlite: include_str!("../migrations/sqlite/0009_channels.sql"),
+        postgres: include_str!("../migrations/postgres/0009_channels.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -7,6 +7,7 @@ mod booking;
 mod catalog;
 mod catalog_updates;
 mod changes;
+mod channels;
 mod holds;
 mod idempotency;
 mod jobs;
@@ -22,6 +23,7 @@ pub use booking::BookRequest;
 pub use catalog::NewClinic;
 pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
+pub use channels::{ChannelCommand, NewWebhook};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
@@ -188,6 +190,8 @@ pub enum Command {
         keep: jiff::SignedDuration,
         batch: u32,
     },
+    /// A clinic's channel credentials and webhook endpoints (`channels.rs`).
+    Channels(ChannelCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -289,6 +293,7 @@ impl Command {
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
             Command::PruneEvents { .. } => "prune_events",
+            Command::Channels(_) => "channels",
         }
     }
 }
@@ -360,5 +365,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
+        Command::Channels(c) => channels::apply(tx, c).await,
     }
 }

@@ -4,9 +4,11 @@
 mod accounts;
 mod appointments;
 mod availability;
+mod channels;
 mod directory;
 mod jobs;
 mod privacy;
 
 pub use availability::AvailabilityQuery;
+pub use channels::{StoredCredentials, WebhookEndpoint};
 pub use privacy::PatientExport;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod availability;
 pub mod booking;
 pub mod catalog;
+pub mod channels;
 pub mod directory;
 pub mod events;
 pub mod front_desk;
@@ -100,6 +101,10 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(patients::erase_patient))
         .routes(routes!(patients::list_consents, patients::add_consent))
         .routes(routes!(patients::withdraw_consent))
+        .routes(routes!(channels::list_channels))
+        .routes(routes!(channels::get_channel, channels::put_channel, channels::delete_channel))
+        .routes(routes!(channels::create_webhook, channels::list_webhooks))
+        .routes(routes!(channels::delete_webhook))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
