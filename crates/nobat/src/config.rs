@@ -58,6 +58,8 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// Most HTTP connections open at once.
     pub max_connections: usize,
+    /// SMS gateway, Telegram bot, WhatsApp number, webhook pacing (`channels_config.rs`).
+    pub channels: crate::channels_config::ChannelConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -105,6 +107,32 @@ pub struct FileConfig {
     pub header_read_timeout_seconds: Option<u64>,
     pub shutdown_grace_seconds: Option<u64>,
     pub max_connections: Option<usize>,
+    // Channels (issue 12); merged in channels_config.rs.
+    pub sms_provider: Option<String>,
+    pub twilio_api_url: Option<String>,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    pub twilio_messaging_service_sid: Option<String>,
+    pub kavenegar_api_url: Option<String>,
+    pub kavenegar_api_key: Option<String>,
+    pub kavenegar_sender: Option<String>,
+    pub sms_http_url: Option<String>,
+    pub sms_http_method: Option<String>,
+    pub sms_http_body: Option<String>,
+    pub sms_http_content_type: Option<String>,
+    pub sms_http_auth_header: Option<String>,
+    pub sms_http_auth_value: Option<String>,
+    pub sms_http_id_pointer: Option<String>,
+    pub telegram_api_url: Option<String>,
+    pub telegram_bot_token: Option<String>,
+    pub whatsapp_api_url: Option<String>,
+    pub whatsapp_api_version: Option<String>,
+    pub whatsapp_phone_number_id: Option<String>,
+    pub whatsapp_access_token: Option<String>,
+    pub channel_timeout_ms: Option<u64>,
+    pub webhook_timeout_ms: Option<u64>,
+    pub webhook_retry_seconds: Option<u64>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -137,6 +165,8 @@ pub struct Overrides {
     /// Master secret (base64url, 32+ bytes) [default: generated into DATA_DIR/secret.key].
     #[arg(long, env = "NOBAT_SECRET_KEY", global = true, hide_env_values = true)]
     pub secret_key: Option<String>,
+    #[command(flatten)]
+    pub channels: crate::channels_config::ChannelOverrides,
 }
 
 impl Config {
@@ -146,6 +176,7 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let channels = crate::channels_config::ChannelConfig::merge(&file, &o.channels);
         let data_dir = o.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("nobat-data"));
         let database_url =
             o.database_url.clone().or(file.database_url).unwrap_or_else(|| nobat_store::sqlite_url_in(&data_dir));
@@ -199,6 +230,7 @@ impl Config {
             header_read_timeout_seconds: file.header_read_timeout_seconds.unwrap_or(10),
             shutdown_grace_seconds: file.shutdown_grace_seconds.unwrap_or(10),
             max_connections: file.max_connections.unwrap_or(4096),
+            channels,
         };
         cfg.validate()?;
         Ok(cfg)
@@ -250,6 +282,7 @@ impl Config {
         if !(1..=1_000_000).contains(&self.max_connections) {
             bail!("max_connections must be between 1 and 1000000");
         }
+        self.channels.validate()?;
         if let Some(key) = &self.secret_key {
             nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
         }
@@ -312,6 +345,7 @@ impl fmt::Debug for Config {
             .field("header_read_timeout_seconds", &self.header_read_timeout_seconds)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("max_connections", &self.max_connections)
+            .field("channels", &self.channels)
             .finish()
     }
 }

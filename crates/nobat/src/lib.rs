@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod backups;
+pub mod channels_config;
 pub mod config;
 pub mod demo;
 pub mod metrics;
@@ -11,6 +12,7 @@ pub mod secrets;
 pub mod serve;
 pub mod supervisor;
 pub mod timers;
+pub mod webhooks;
 
 pub use config::Config;
 
@@ -31,6 +33,7 @@ pub struct Application {
     metrics: Option<TcpListener>,
     backups: Option<(String, backups::Schedule)>,
     limits: serve::Limits,
+    channels: channels_config::ChannelConfig,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -117,7 +120,16 @@ impl Application {
             };
             (config.database_url.clone(), schedule)
         });
-        Ok(Self { listener, store, state, metrics, backups, limits: config.serve_limits(), _lock: lock })
+        Ok(Self {
+            listener,
+            store,
+            state,
+            metrics,
+            backups,
+            limits: config.serve_limits(),
+            channels: config.channels.clone(),
+            _lock: lock,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -165,6 +177,9 @@ impl Application {
                 },
             ))
         };
+        // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
+        let webhooks =
+            webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -183,6 +198,7 @@ impl Application {
         };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
+        webhooks.abort();
         if let Some(b) = backups {
             b.abort();
         }
