@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod backups;
 pub mod channels_config;
+pub mod clinic_channels;
 pub mod config;
 pub mod demo;
 pub mod metrics;
