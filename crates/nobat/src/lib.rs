@@ -199,7 +199,10 @@ impl Application {
         };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
-        webhooks.abort();
+        // The round under way finishes (bounded), so no delivery stays leased after a restart.
+        webhooks
+            .stop(Duration::from_millis(self.channels.webhook_timeout_ms.saturating_mul(2)) + Duration::from_secs(1))
+            .await;
         if let Some(b) = backups {
             b.abort();
         }

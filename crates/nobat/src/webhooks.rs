@@ -163,13 +163,30 @@ impl Webhooks {
     }
 }
 
+/// The running worker: stop it with [`Running::stop`] so that no delivery is left leased.
+pub struct Running {
+    task: tokio::task::JoinHandle<()>,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
+    busy: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Running {
+    /// Lets the round under way finish (its deliveries completed or released, not left
+    /// leased until the lease runs out), within `grace`, then ends the worker.
+    pub async fn stop(self, grace: Duration) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = tokio::time::timeout(grace, self.busy.lock()).await;
+        self.task.abort();
+    }
+}
+
 /// Starts the worker, supervised (see `supervisor.rs`).
 pub fn spawn(
     store: Store,
     auth: Arc<AuthConfig>,
     health: nobat_web::health::WorkerHealth,
     cfg: &crate::channels_config::ChannelConfig,
-) -> tokio::task::JoinHandle<()> {
+) -> Running {
     let worker = Arc::new(Webhooks::new(
         store.clone(),
         auth,
@@ -177,16 +194,19 @@ pub fn spawn(
         Duration::from_secs(cfg.webhook_retry_seconds),
     ));
     let events = Arc::new(tokio::sync::Mutex::new(store.subscribe()));
-    let (w1, w2) = (worker.clone(), worker);
-    tokio::spawn(crate::supervisor::supervise_paced(
+    let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy = Arc::new(tokio::sync::Mutex::new(()));
+    let (w1, w2, stop, held) = (worker.clone(), worker, stopping.clone(), busy.clone());
+    let task = tokio::spawn(crate::supervisor::supervise_paced(
         "webhooks",
         health,
         store,
         move || {
-            let w = w1.clone();
+            let (w, stop, held) = (w1.clone(), stop.clone(), held.clone());
             async move {
+                let _round = held.lock().await;
                 // A full batch means more may be waiting: go again before pausing.
-                while w.round().await? == BATCH as usize {}
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) && w.round().await? == BATCH as usize {}
                 Ok(())
             }
         },
@@ -197,5 +217,6 @@ pub fn spawn(
                 w.pause(&mut rx).await;
             }
         },
-    ))
+    ));
+    Running { task, stopping, busy }
 }
