@@ -67,6 +67,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewPatients", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
+    ("ManageChannels", &[Role::Owner, Role::Admin]),
 ];
 
 /// How a clinic route decides access.
@@ -120,6 +121,13 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("get", "/patients/{id}/consents", "ViewPatients", Gate::Staff),
     ("post", "/patients/{id}/consents", "ManagePatientData", Gate::Staff),
     ("post", "/patients/{id}/consents/{consent}/withdraw", "ManagePatientData", Gate::Staff),
+    ("get", "/channels", "ManageChannels", Gate::Staff),
+    ("get", "/channels/{channel}", "ManageChannels", Gate::Staff),
+    ("put", "/channels/{channel}", "ManageChannels", Gate::Staff),
+    ("delete", "/channels/{channel}", "ManageChannels", Gate::Staff),
+    ("get", "/webhooks", "ManageChannels", Gate::Staff),
+    ("post", "/webhooks", "ManageChannels", Gate::Staff),
+    ("delete", "/webhooks/{id}", "ManageChannels", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -168,7 +176,9 @@ impl Op {
     }
     /// Path parameters besides `{clinic}`: ids of objects.
     fn names_objects(&self) -> bool {
-        self.path.trim_start_matches(CLINIC).contains('{')
+        // `{channel}` names a kind of channel (sms, telegram), the same in every clinic, not
+        // an object of one clinic: the clinic in the path is what selects whose.
+        self.path.trim_start_matches(CLINIC).replace("{channel}", "channel").contains('{')
     }
     fn clinic_route(&self) -> (&'static str, Gate) {
         let tail = self.path.trim_start_matches(CLINIC);
@@ -208,6 +218,7 @@ struct Ids {
     user: String,
     consent: String,
     manage: String,
+    webhook: String,
 }
 
 impl Ids {
@@ -229,6 +240,9 @@ impl Ids {
             ("token", "manage") => &self.manage,
             // Not an invitation: whatever it is, it opens nothing.
             ("token", "invitations") => &self.manage,
+            // Every tenant sets its own Telegram bot (see `tenant`).
+            ("channel", "channels") => "telegram",
+            ("id", "webhooks") => &self.webhook,
             _ => return None,
         })
     }
@@ -525,7 +539,23 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     let (s, record) = app.get(&format!("{c}/patients/{patient}")).await;
     assert_eq!(s, StatusCode::OK, "{record}");
     assert_eq!(record["name"], patient_name.as_str());
+    let bot_token = format!("{}:{label}-bot-secret", 100 + label.len());
+    let (s, creds) = decode(
+        app.client
+            .put(format!("{}{c}/channels/telegram", app.api))
+            .json(&json!({ "bot_token": bot_token }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{creds}");
+    let (s, webhook) =
+        app.post(&format!("{c}/webhooks"), json!({ "url": format!("https://{label}.example/hook") })).await;
+    assert_eq!(s, StatusCode::CREATED, "{webhook}");
     secrets.extend([
+        bot_token,
+        text(&webhook["secret"]),
         text(&record["name"]),
         text(&record["phone"]),
         text(&record["email"]),
@@ -547,6 +577,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             user: member,
             consent: text(&consent["id"]),
             manage: text(&booked["manage_token"]),
+            webhook: text(&webhook["id"]),
         },
         seed,
         staff,
@@ -591,6 +622,8 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/patients/{id}/consents") => json!({ "kind": "marketing", "text_version": "intruder" }),
         ("post", "/verifications/{id}/confirm") => json!({ "code": "not-a-code" }),
         ("post", "/reschedule") => json!({ "start": t.free_start }),
+        ("put", "/channels/{channel}") => json!({ "bot_token": "666:intruder" }),
+        ("post", "/webhooks") => json!({ "url": "https://intruder.example/hook" }),
         _ => json!({}),
     })
 }
