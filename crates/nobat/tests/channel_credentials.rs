@@ -2,6 +2,7 @@
 //! no column, answer or audit entry), GET says which fields are set, validation names the
 //! field, only owners and admins may, and the stored credentials resolve to a channel that
 //! sends through the clinic's own bot.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! endpoint receives each event exactly once, correctly signed — through 5xx answers (retried
 //! with backoff), an endpoint refusing connections, and a restart of the server while a
 //! delivery is pending. One endpoint failing does not make the other receive twice.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The `.ics` files parse with the PyPI `icalendar` package (what many calendar tools use),
 //! and the times it resolves through our VTIMEZONE are the appointment's instants. Runs when
 //! the venv made by `scripts/ics-venv` exists (`scripts/test` makes it); says so otherwise.
+#![allow(clippy::unwrap_used)]
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

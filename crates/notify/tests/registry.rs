@@ -1,5 +1,6 @@
 //! The registry from the instance settings, and a clinic's own credentials resolving to a
 //! channel of their own — always against the instance's endpoints.
+#![allow(clippy::unwrap_used)]
 
 use nobat_i18n::Lang;
 use nobat_notify::settings::credential_fields;

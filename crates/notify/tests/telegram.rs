@@ -2,6 +2,7 @@
 //! (429 `parameters.retry_after`, 5xx, 403 blocked, 401 revoked, hang, refused, answer lost)
 //! and the process-wide limiter under bursts: per-chat spacing with the fake's flood limits
 //! on (no 429s), and the cooldown after a 429.
+#![allow(clippy::unwrap_used)]
 
 use nobat_i18n::Lang;
 use nobat_notify::channels::{Telegram, TelegramConfig};

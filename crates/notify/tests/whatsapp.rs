@@ -1,4 +1,5 @@
 //! WhatsApp Cloud API template messages against the fake Graph API.
+#![allow(clippy::unwrap_used)]
 
 use nobat_i18n::Lang;
 use nobat_notify::channels::{WhatsApp, WhatsAppConfig};

@@ -57,8 +57,9 @@ impl Twilio {
             &[
                 ("authorization", format!("Basic {basic}")),
                 ("content-type", "application/x-www-form-urlencoded".into()),
-                // Twilio's own idempotency header, and the generic one the fakes count by.
-                ("i-twilio-idempotency-token", msg.idempotency_key.clone()),
+                // Twilio's Messages API has no request idempotency: a retry after a lost answer
+                // can send the SMS twice (the window the dispatcher's records narrow). The key
+                // still travels, for proxies that honour it and for counting in tests.
                 ("idempotency-key", msg.idempotency_key.clone()),
             ],
             body.into_bytes(),
