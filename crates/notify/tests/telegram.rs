@@ -151,3 +151,21 @@ async fn a_burst_over_many_chats_keeps_under_the_global_limit() {
     }
     assert!(started.elapsed() >= Duration::from_millis(1400), "15 at 9/s take over 1.5 s");
 }
+
+#[tokio::test]
+async fn after_a_429_the_next_send_to_that_chat_waits_retry_after() {
+    let token = "444:cooldown-token";
+    let fake = TelegramFake::start(token).await.unwrap();
+    fake.start_command(&TgUser::new(801, "u"), None);
+    fake.start_command(&TgUser::new(802, "v"), None);
+    let ch = channel(&fake, token, 10, 1000.0);
+    fake.rate_limit_next(1, 1);
+    assert!(matches!(ch.send(&msg(801, "c1", "x")).await, Err(SendError::Transient { .. })));
+    let started = tokio::time::Instant::now();
+    ch.send(&msg(801, "c2", "again")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900), "waited the cooldown: {:?}", started.elapsed());
+    // Another chat is not held back by that chat's cooldown (only the global pace slowed).
+    let started = tokio::time::Instant::now();
+    ch.send(&msg(802, "c3", "other")).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+}
