@@ -54,6 +54,12 @@ impl Webhooks {
     /// One round: claims due deliveries and sends them; returns how many were claimed.
     pub async fn round(&self) -> anyhow::Result<usize> {
         self.prune_now_and_then().await?;
+        // Until some clinic registers an endpoint there is nobody to deliver to: claim nothing
+        // (the deliveries wait in the log, go stale after the consumer's 72 h and are
+        // dead-lettered by retention, as before this worker existed).
+        if !self.store.any_webhooks().await? {
+            return Ok(0);
+        }
         // The lease covers every endpoint of a clinic timing out once, with room to spare.
         let lease = SignedDuration::try_from(self.http.timeout() * 12 + Duration::from_secs(30))?;
         let claimed =

@@ -168,5 +168,21 @@ async fn bad_endpoints_are_refused_naming_the_field() {
     assert_eq!((s, p["field"].as_str()), (StatusCode::BAD_REQUEST, Some("secret")), "{p}");
     let (s, _) = app.delete(&format!("{c}/webhooks/0193a1b2-0000-7000-8000-000000000001")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // At most ten endpoints, even when the eleventh and twelfth arrive together.
+    for n in 0..9 {
+        let (s, v) = app.post(&format!("{c}/webhooks"), json!({ "url": format!("https://h{n}.example/x") })).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let url = format!("{}{c}/webhooks", app.api);
+    let tries = (0..3).map(|n| {
+        let req = app.client.post(&url).json(&json!({ "url": format!("https://last{n}.example/x") }));
+        async move { decode(req.send().await.unwrap()).await }
+    });
+    let answers = futures::future::join_all(tries).await;
+    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+    assert_eq!(created, 1, "{answers:?}");
+    assert!(answers.iter().all(|(s, p)| *s == StatusCode::CREATED || p["field"] == "url"));
+    let (_, list) = app.get(&format!("{c}/webhooks")).await;
+    assert_eq!(list["webhooks"].as_array().unwrap().len(), 10);
     app.stop().await;
 }

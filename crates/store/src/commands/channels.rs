@@ -5,7 +5,7 @@
 use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::tx::WriteTx;
-use nobat_core::ClinicId;
+use nobat_core::{ClinicId, DomainError};
 use serde_json::json;
 
 /// The channel changes, one `Command::Channels` variant so the shared enum grows by one line.
@@ -46,6 +46,9 @@ pub enum ChannelCommand {
         batch: u32,
     },
 }
+
+/// At most this many webhook endpoints per clinic: each event is sent to every one.
+pub const MAX_WEBHOOKS: i64 = 10;
 
 #[derive(Debug, Clone)]
 pub struct NewWebhook {
@@ -101,6 +104,24 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &ChannelCommand) -> StoreRe
             Ok(super::Output::Done)
         }
         ChannelCommand::CreateWebhook { clinic, endpoint: e, actor } => {
+            // The cap is checked here, in the transaction that inserts, under the clinic row's
+            // lock (a no-op update: a row lock on PostgreSQL, where writers and processes run
+            // side by side; SQLite has one writer): two concurrent creates cannot both pass.
+            crate::db::query("UPDATE clinics SET id = id WHERE id = $1")
+                .bind(clinic.to_string())
+                .execute(&mut *tx.conn)
+                .await?;
+            let row = crate::db::query("SELECT COUNT(*) AS n FROM webhook_endpoints WHERE clinic_id = $1")
+                .bind(clinic.to_string())
+                .fetch_one(&mut *tx.conn)
+                .await?;
+            if crate::rows::int(&row, "n")? >= MAX_WEBHOOKS {
+                return Err(DomainError::invalid(
+                    "url",
+                    format!("a clinic has at most {MAX_WEBHOOKS} webhook endpoints"),
+                )
+                .into());
+            }
             crate::db::query(
                 "INSERT INTO webhook_endpoints (clinic_id, id, url, secret_sealed, description, created_at_us) \
                  VALUES ($1, $2, $3, $4, $5, $6)",

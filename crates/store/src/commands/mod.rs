@@ -23,7 +23,7 @@ pub use booking::BookRequest;
 pub use catalog::NewClinic;
 pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
-pub use channels::{ChannelCommand, NewWebhook};
+pub use channels::{ChannelCommand, MAX_WEBHOOKS, NewWebhook};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};

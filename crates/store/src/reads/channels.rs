@@ -81,6 +81,15 @@ impl Store {
             .collect()
     }
 
+    /// Whether any clinic has a webhook endpoint (until one does, the webhooks consumer has
+    /// nothing to do and leaves its deliveries alone).
+    pub async fn any_webhooks(&self) -> StoreResult<bool> {
+        let mut conn = self.reader().await?;
+        let found =
+            crate::db::query("SELECT 1 AS one FROM webhook_endpoints LIMIT 1").fetch_optional(&mut conn).await?;
+        Ok(found.is_some())
+    }
+
     /// The endpoints that already took an outbox message.
     pub async fn webhook_sent_to(&self, clinic: ClinicId, message_id: &str) -> StoreResult<Vec<String>> {
         let mut conn = self.reader().await?;
