@@ -119,6 +119,8 @@ capabilities! {
     ManageMessages => [Owner, Admin];
     /// See the messages sent about an appointment (channel, status, attempts, last error).
     ViewMessages => [Owner, Admin, Receptionist];
+    /// Set the clinic's own channel credentials (SMS, Telegram, WhatsApp) and its webhooks.
+    ManageChannels => [Owner, Admin];
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Outgoing messages: channels (`smtp_url`, `smtp_from`) and the dispatcher's retries.
     pub messages: crate::dispatch::Settings,
+    /// SMS gateway, Telegram bot, WhatsApp number, webhook pacing (`channels_config.rs`).
+    pub channels: crate::channels_config::ChannelConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -112,6 +114,32 @@ pub struct FileConfig {
     pub message_max_attempts: Option<i64>,
     pub message_retry_base_ms: Option<u64>,
     pub message_lease_seconds: Option<u64>,
+    // Channels (issue 12); merged in channels_config.rs.
+    pub sms_provider: Option<String>,
+    pub twilio_api_url: Option<String>,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    pub twilio_messaging_service_sid: Option<String>,
+    pub kavenegar_api_url: Option<String>,
+    pub kavenegar_api_key: Option<String>,
+    pub kavenegar_sender: Option<String>,
+    pub sms_http_url: Option<String>,
+    pub sms_http_method: Option<String>,
+    pub sms_http_body: Option<String>,
+    pub sms_http_content_type: Option<String>,
+    pub sms_http_auth_header: Option<String>,
+    pub sms_http_auth_value: Option<String>,
+    pub sms_http_id_pointer: Option<String>,
+    pub telegram_api_url: Option<String>,
+    pub telegram_bot_token: Option<String>,
+    pub whatsapp_api_url: Option<String>,
+    pub whatsapp_api_version: Option<String>,
+    pub whatsapp_phone_number_id: Option<String>,
+    pub whatsapp_access_token: Option<String>,
+    pub channel_timeout_ms: Option<u64>,
+    pub webhook_timeout_ms: Option<u64>,
+    pub webhook_retry_seconds: Option<u64>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -150,6 +178,8 @@ pub struct Overrides {
     /// The sender of email, e.g. "Clinic <noreply@clinic.example>".
     #[arg(long, env = "NOBAT_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
+    #[command(flatten)]
+    pub channels: crate::channels_config::ChannelOverrides,
 }
 
 impl Config {
@@ -159,6 +189,7 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let channels = crate::channels_config::ChannelConfig::merge(&file, &o.channels);
         let data_dir = o.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("nobat-data"));
         let database_url =
             o.database_url.clone().or(file.database_url).unwrap_or_else(|| nobat_store::sqlite_url_in(&data_dir));
@@ -215,10 +246,10 @@ impl Config {
             messages: {
                 let d = crate::dispatch::Settings::default();
                 crate::dispatch::Settings {
-                    channels: nobat_notify::ChannelSettings {
+                    email: nobat_notify::EmailSettings {
                         smtp_url: o.smtp_url.clone().or(file.smtp_url),
-                        smtp_from: o.smtp_from.clone().or(file.smtp_from).unwrap_or(d.channels.smtp_from),
-                        ..d.channels
+                        smtp_from: o.smtp_from.clone().or(file.smtp_from).unwrap_or(d.email.smtp_from),
+                        ..d.email
                     },
                     max_attempts: file.message_max_attempts.unwrap_or(d.max_attempts),
                     retry_base: file.message_retry_base_ms.map_or(d.retry_base, std::time::Duration::from_millis),
@@ -226,6 +257,7 @@ impl Config {
                     ..d
                 }
             },
+            channels,
         };
         cfg.validate()?;
         Ok(cfg)
@@ -283,10 +315,11 @@ impl Config {
         if self.messages.retry_base < std::time::Duration::from_millis(10) {
             bail!("message_retry_base_ms must be at least 10");
         }
-        if self.messages.lease < self.messages.channels.timeout.saturating_mul(2) {
+        if self.messages.lease < self.messages.email.timeout.saturating_mul(2) {
             bail!("message_lease_seconds must be at least twice the channel timeout (60)");
         }
-        nobat_notify::Registry::check_settings(&self.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
+        self.messages.email.check().map_err(|e| anyhow::anyhow!(e))?;
+        self.channels.validate()?;
         if let Some(key) = &self.secret_key {
             nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
         }
@@ -349,8 +382,9 @@ impl fmt::Debug for Config {
             .field("header_read_timeout_seconds", &self.header_read_timeout_seconds)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("max_connections", &self.max_connections)
-            .field("smtp_url", &self.messages.channels.smtp_url.as_deref().map(redact_url))
-            .field("smtp_from", &self.messages.channels.smtp_from)
+            .field("smtp_url", &self.messages.email.smtp_url.as_deref().map(redact_url))
+            .field("smtp_from", &self.messages.email.smtp_from)
+            .field("channels", &self.channels)
             .finish()
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod backups;
+pub mod channels_config;
+pub mod clinic_channels;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
@@ -12,6 +14,7 @@ pub mod secrets;
 pub mod serve;
 pub mod supervisor;
 pub mod timers;
+pub mod webhooks;
 
 pub use config::Config;
 
@@ -34,6 +37,7 @@ pub struct Application {
     limits: serve::Limits,
     /// The message dispatcher (runs as a supervised worker).
     dispatcher: dispatch::Dispatcher,
+    channels: channels_config::ChannelConfig,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -98,8 +102,11 @@ impl Application {
             config.limits,
             public_url.clone(),
         );
-        let registry =
-            nobat_notify::Registry::from_settings(&config.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
+        // The instance's channels: SMS, Telegram, WhatsApp from their keys, email from SMTP's.
+        let mut registry = config.channels.registry()?;
+        if let Some(email) = config.messages.email.channel().map_err(|e| anyhow::anyhow!("smtp_url: {e}"))? {
+            registry.insert(email);
+        }
         let dispatcher = dispatch::Dispatcher {
             store: store.clone(),
             registry,
@@ -132,7 +139,17 @@ impl Application {
             };
             (config.database_url.clone(), schedule)
         });
-        Ok(Self { listener, store, state, metrics, backups, limits: config.serve_limits(), dispatcher, _lock: lock })
+        Ok(Self {
+            listener,
+            store,
+            state,
+            metrics,
+            backups,
+            limits: config.serve_limits(),
+            dispatcher,
+            channels: config.channels.clone(),
+            _lock: lock,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -200,6 +217,9 @@ impl Application {
                 },
             ))
         });
+        // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
+        let webhooks =
+            webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -221,6 +241,10 @@ impl Application {
         if let Some(d) = dispatcher {
             d.abort();
         }
+        // The round under way finishes (bounded), so no delivery stays leased after a restart.
+        webhooks
+            .stop(Duration::from_millis(self.channels.webhook_timeout_ms.saturating_mul(2)) + Duration::from_secs(1))
+            .await;
         if let Some(b) = backups {
             b.abort();
         }

@@ -235,6 +235,151 @@ pub const KEYS: &[Key] = &[
         default: "300",
         meaning: "How long a process owns a message it is sending; a crashed process's messages are sent by another after this (at least 60).",
     },
+    Key {
+        name: "sms_provider",
+        flag: Some(("--sms-provider", "NOBAT_SMS_PROVIDER")),
+        default: "off",
+        meaning: "SMS gateway: `twilio`, `kavenegar` or `http` (a templated HTTP request). SMS is off when unset. See the README's *Connecting channels*.",
+    },
+    Key {
+        name: "twilio_api_url",
+        flag: Some(("--twilio-api-url", "NOBAT_TWILIO_API_URL")),
+        default: "https://api.twilio.com",
+        meaning: "Twilio's API base URL (also used for clinics that bring their own Twilio account).",
+    },
+    Key {
+        name: "twilio_account_sid",
+        flag: Some(("--twilio-account-sid", "NOBAT_TWILIO_ACCOUNT_SID")),
+        default: "—",
+        meaning: "Twilio Account SID (`AC…`).",
+    },
+    Key {
+        name: "twilio_auth_token",
+        flag: Some(("--twilio-auth-token", "NOBAT_TWILIO_AUTH_TOKEN")),
+        default: "—",
+        meaning: "Twilio Auth Token. Secret: redacted when the configuration is printed.",
+    },
+    Key {
+        name: "twilio_from",
+        flag: Some(("--twilio-from", "NOBAT_TWILIO_FROM")),
+        default: "—",
+        meaning: "The Twilio number (E.164) or alphanumeric sender id messages come from.",
+    },
+    Key {
+        name: "twilio_messaging_service_sid",
+        flag: None,
+        default: "—",
+        meaning: "A Twilio Messaging Service (`MG…`) to send through instead of `twilio_from`.",
+    },
+    Key {
+        name: "kavenegar_api_url",
+        flag: Some(("--kavenegar-api-url", "NOBAT_KAVENEGAR_API_URL")),
+        default: "https://api.kavenegar.com",
+        meaning: "Kavenegar's API base URL (also used for clinics that bring their own Kavenegar key).",
+    },
+    Key {
+        name: "kavenegar_api_key",
+        flag: Some(("--kavenegar-api-key", "NOBAT_KAVENEGAR_API_KEY")),
+        default: "—",
+        meaning: "Kavenegar API key. Secret: redacted when printed.",
+    },
+    Key {
+        name: "kavenegar_sender",
+        flag: Some(("--kavenegar-sender", "NOBAT_KAVENEGAR_SENDER")),
+        default: "the account's default line",
+        meaning: "Kavenegar line number to send from.",
+    },
+    Key {
+        name: "sms_http_url",
+        flag: Some(("--sms-http-url", "NOBAT_SMS_HTTP_URL")),
+        default: "—",
+        meaning: "Generic gateway (`sms_provider = \"http\"`): the URL, with `{to}` `{text}` `{id}` placeholders (percent-encoded).",
+    },
+    Key { name: "sms_http_method", flag: None, default: "POST", meaning: "Generic gateway: `GET`, `POST` or `PUT`." },
+    Key {
+        name: "sms_http_body",
+        flag: None,
+        default: "—",
+        meaning: "Generic gateway: the body template, e.g. `{\"to\":\"{to}\",\"text\":\"{text}\"}`; placeholders are escaped for the content type.",
+    },
+    Key {
+        name: "sms_http_content_type",
+        flag: None,
+        default: "application/json",
+        meaning: "Generic gateway: the body's content type (`application/json`, `application/x-www-form-urlencoded`, other: placeholders as-is).",
+    },
+    Key {
+        name: "sms_http_auth_header",
+        flag: None,
+        default: "—",
+        meaning: "Generic gateway: an authentication header's name, e.g. `Authorization`.",
+    },
+    Key {
+        name: "sms_http_auth_value",
+        flag: Some(("--sms-http-auth-value", "NOBAT_SMS_HTTP_AUTH_VALUE")),
+        default: "—",
+        meaning: "Generic gateway: that header's value, e.g. `Bearer …`. Secret: redacted when printed.",
+    },
+    Key {
+        name: "sms_http_id_pointer",
+        flag: None,
+        default: "—",
+        meaning: "Generic gateway: a JSON pointer (`/data/id`) to the gateway's message id in its answer.",
+    },
+    Key {
+        name: "telegram_api_url",
+        flag: Some(("--telegram-api-url", "NOBAT_TELEGRAM_API_URL")),
+        default: "https://api.telegram.org",
+        meaning: "Telegram Bot API base URL (a local Bot API server, or a test fake).",
+    },
+    Key {
+        name: "telegram_bot_token",
+        flag: Some(("--telegram-bot-token", "NOBAT_TELEGRAM_BOT_TOKEN")),
+        default: "—",
+        meaning: "The instance's bot token from @BotFather (`123456:ABC…`); Telegram is off when unset. Secret: redacted when printed.",
+    },
+    Key {
+        name: "whatsapp_api_url",
+        flag: Some(("--whatsapp-api-url", "NOBAT_WHATSAPP_API_URL")),
+        default: "https://graph.facebook.com",
+        meaning: "WhatsApp Cloud API (Graph) base URL.",
+    },
+    Key {
+        name: "whatsapp_api_version",
+        flag: None,
+        default: "v21.0",
+        meaning: "Graph API version in the WhatsApp request path.",
+    },
+    Key {
+        name: "whatsapp_phone_number_id",
+        flag: Some(("--whatsapp-phone-number-id", "NOBAT_WHATSAPP_PHONE_NUMBER_ID")),
+        default: "—",
+        meaning: "The WhatsApp Business phone number id messages are sent from.",
+    },
+    Key {
+        name: "whatsapp_access_token",
+        flag: Some(("--whatsapp-access-token", "NOBAT_WHATSAPP_ACCESS_TOKEN")),
+        default: "—",
+        meaning: "A WhatsApp Cloud API access token (system user). Secret: redacted when printed.",
+    },
+    Key {
+        name: "channel_timeout_ms",
+        flag: None,
+        default: "10000",
+        meaning: "Deadline of one request to an SMS gateway, Telegram or WhatsApp, connect to last byte (100–120000); past it the attempt counts as a transient failure and is retried later.",
+    },
+    Key {
+        name: "webhook_timeout_ms",
+        flag: None,
+        default: "10000",
+        meaning: "Deadline of one webhook POST (100–120000).",
+    },
+    Key {
+        name: "webhook_retry_seconds",
+        flag: None,
+        default: "30",
+        meaning: "Pause before a failed webhook delivery is tried again, doubling each time up to an hour (1–3600); after 10 attempts it is dead-lettered.",
+    },
 ];
 
 /// The reference as Markdown.
@@ -299,6 +444,10 @@ mod tests {
             "smtp_url" => "\"smtp://127.0.0.1:25\"",
             "smtp_from" => "\"a@b.example\"",
             "trust_forwarded_for" => "true",
+            "channel_timeout_ms" | "webhook_timeout_ms" | "webhook_retry_seconds" => "1000",
+            k if ["sms_", "twilio_", "kavenegar_", "telegram_", "whatsapp_"].iter().any(|p| k.starts_with(p)) => {
+                "\"x\""
+            }
             _ => "1",
         }
     }

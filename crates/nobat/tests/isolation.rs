@@ -69,6 +69,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewAudit", &[Role::Owner, Role::Admin]),
     ("ManageMessages", &[Role::Owner, Role::Admin]),
     ("ViewMessages", &[Role::Owner, Role::Admin, Role::Receptionist]),
+    ("ManageChannels", &[Role::Owner, Role::Admin]),
 ];
 
 /// How a clinic route decides access.
@@ -130,6 +131,13 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("put", "/services/{id}/reminder-settings", "ManageMessages", Gate::Staff),
     ("delete", "/services/{id}/reminder-settings", "ManageMessages", Gate::Staff),
     ("get", "/appointments/{id}/messages", "ViewMessages", Gate::Staff),
+    ("get", "/channels", "ManageChannels", Gate::Staff),
+    ("get", "/channels/{channel}", "ManageChannels", Gate::Staff),
+    ("put", "/channels/{channel}", "ManageChannels", Gate::Staff),
+    ("delete", "/channels/{channel}", "ManageChannels", Gate::Staff),
+    ("get", "/webhooks", "ManageChannels", Gate::Staff),
+    ("post", "/webhooks", "ManageChannels", Gate::Staff),
+    ("delete", "/webhooks/{id}", "ManageChannels", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -179,7 +187,13 @@ impl Op {
     /// Path parameters besides `{clinic}`: ids of objects.
     /// (A message template's `{key}` and `{lang}` are the same in every clinic: not objects.)
     fn names_objects(&self) -> bool {
-        self.path.trim_start_matches(CLINIC).split('/').any(|s| s.starts_with('{') && s != "{key}" && s != "{lang}")
+        // `{channel}` names a kind of channel (sms, telegram), and `{key}`/`{lang}` a template
+        // and a language: the same in every clinic, not objects of one clinic; the clinic in
+        // the path is what selects whose.
+        self.path
+            .trim_start_matches(CLINIC)
+            .split('/')
+            .any(|s| s.starts_with('{') && s != "{key}" && s != "{lang}" && s != "{channel}")
     }
     fn clinic_route(&self) -> (&'static str, Gate) {
         let tail = self.path.trim_start_matches(CLINIC);
@@ -219,6 +233,7 @@ struct Ids {
     user: String,
     consent: String,
     manage: String,
+    webhook: String,
 }
 
 impl Ids {
@@ -243,6 +258,9 @@ impl Ids {
             // A clinic's wording of a template: keys and languages are the same everywhere.
             ("key", "message-templates") => "appointment-reminder-body",
             ("lang", "{key}") => "fa",
+            // Every tenant sets its own Telegram bot (see `tenant`).
+            ("channel", "channels") => "telegram",
+            ("id", "webhooks") => &self.webhook,
             _ => return None,
         })
     }
@@ -539,7 +557,23 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     let (s, record) = app.get(&format!("{c}/patients/{patient}")).await;
     assert_eq!(s, StatusCode::OK, "{record}");
     assert_eq!(record["name"], patient_name.as_str());
+    let bot_token = format!("{}:{label}-bot-secret", 100 + label.len());
+    let (s, creds) = decode(
+        app.client
+            .put(format!("{}{c}/channels/telegram", app.api))
+            .json(&json!({ "bot_token": bot_token }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{creds}");
+    let (s, webhook) =
+        app.post(&format!("{c}/webhooks"), json!({ "url": format!("https://{label}.example/hook") })).await;
+    assert_eq!(s, StatusCode::CREATED, "{webhook}");
     secrets.extend([
+        bot_token,
+        text(&webhook["secret"]),
         text(&record["name"]),
         text(&record["phone"]),
         text(&record["email"]),
@@ -561,6 +595,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             user: member,
             consent: text(&consent["id"]),
             manage: text(&booked["manage_token"]),
+            webhook: text(&webhook["id"]),
         },
         seed,
         staff,
@@ -608,6 +643,8 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/patients/{id}/consents") => json!({ "kind": "marketing", "text_version": "intruder" }),
         ("post", "/verifications/{id}/confirm") => json!({ "code": "not-a-code" }),
         ("post", "/reschedule") => json!({ "start": t.free_start }),
+        ("put", "/channels/{channel}") => json!({ "bot_token": "666:intruder" }),
+        ("post", "/webhooks") => json!({ "url": "https://intruder.example/hook" }),
         _ => json!({}),
     })
 }

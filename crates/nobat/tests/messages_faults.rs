@@ -180,7 +180,7 @@ async fn a_confirmation_waiting_for_a_retry_is_not_sent_after_the_cancellation()
     smtp.fail_next(1, SmtpFault::TempFail451);
     let url = smtp.url();
     let app = spawn_with(move |c| {
-        c.messages.channels.smtp_url = Some(url);
+        c.messages.email.smtp_url = Some(url);
         // Long enough for the cancellation to come first.
         c.messages.retry_base = Duration::from_secs(3);
         c.messages.poll = Duration::from_millis(100);

@@ -18,18 +18,27 @@
 //! | [`plan`] | who is told what, on which channel, in which language (pure) |
 //! | [`retry`] | after a failed attempt: retry when, or dead (pure) |
 //! | [`smtp`] | the email channel (lettre) |
+//! | [`settings`] | the instance's channel keys and clinics' credentials → provider configs |
+//! | [`channels`] | the adapters: Twilio, Kavenegar, templated HTTP SMS, Telegram, WhatsApp |
+//! | [`http`] | the HTTP client they share (rustls with ring) and the outcome mapping |
+//! | [`ics`] | the `.ics` attached to booking emails |
 
 pub mod channel;
+pub mod channels;
 pub mod context;
+pub mod http;
+pub mod ics;
 pub mod kind;
 pub mod plan;
 pub mod registry;
 pub mod render;
 pub mod retry;
+pub mod settings;
 pub mod smtp;
 
 pub use channel::{Accepted, Attachment, Button, Channel, ChannelKind, Outgoing, SendError, WaTemplate};
 pub use context::MessageContext;
 pub use kind::MessageKind;
-pub use registry::{ChannelSettings, Registry};
+pub use registry::{EmailSettings, Registry};
 pub use render::{Rendered, render};
+pub use settings::{ChannelSettings, SettingError};

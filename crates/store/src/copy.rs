@@ -43,6 +43,9 @@ const TABLES: &[&str] = &[
     "reminder_settings",
     "service_reminder_settings",
     "messages",
+    "clinic_channels",
+    "webhook_endpoints",
+    "webhook_sends",
 ];
 
 /// Rows copied per table, in copy order.

@@ -68,6 +68,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_message_content.sql"),
         postgres: include_str!("../migrations/postgres/0008_message_content.sql"),
     },
+    Migration {
+        version: 9,
+        name: "channels",
+        sqlite: include_str!("../migrations/sqlite/0009_channels.sql"),
+        postgres: include_str!("../migrations/postgres/0009_channels.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

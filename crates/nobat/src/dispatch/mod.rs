@@ -13,14 +13,14 @@ mod planner;
 mod sender;
 mod text;
 
-use nobat_notify::{ChannelSettings, Registry};
+use nobat_notify::{EmailSettings, Registry};
 use nobat_store::{EventKind, Store};
 use std::time::Duration;
 
 /// The dispatcher's tuning (configuration keys `smtp_url`, `smtp_from`, `message_*`).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub channels: ChannelSettings,
+    pub email: EmailSettings,
     /// Attempts before a message is dead-lettered.
     pub max_attempts: i64,
     /// The first retry's wait; doubled per attempt, at most an hour, with jitter.
@@ -36,7 +36,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            channels: ChannelSettings::default(),
+            email: EmailSettings::default(),
             max_attempts: 8,
             retry_base: Duration::from_secs(30),
             lease: Duration::from_secs(300),

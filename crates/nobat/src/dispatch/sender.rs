@@ -94,12 +94,16 @@ async fn superseded(d: &Dispatcher, m: &ClaimedMessage) -> Option<String> {
 async fn attempt(d: &Dispatcher, m: &ClaimedMessage) -> Result<nobat_notify::Accepted, SendError> {
     let channel_kind = ChannelKind::parse(&m.channel)
         .ok_or_else(|| SendError::Permanent { reason: format!("unknown channel {}", m.channel) })?;
-    let channel = d.registry.resolve(channel_kind, None).ok_or_else(|| SendError::Transient {
-        reason: format!("no {} channel is configured", m.channel),
-        after: None,
-    })?;
+    // The clinic's own account when it set one (sealed credentials), else the instance's.
+    let channel = crate::clinic_channels::resolve(&d.store, &d.keys, &d.registry, m.clinic, channel_kind)
+        .await
+        .map_err(|e| SendError::Transient { reason: format!("{e:#}"), after: None })?
+        .ok_or_else(|| SendError::Transient {
+            reason: format!("no {} channel is configured", m.channel),
+            after: None,
+        })?;
     let lang = Lang::from_tag(&m.language).unwrap_or(Lang::En);
-    let rendered = super::text::render(d, m, lang)
+    let super::text::Composed { rendered, attachments } = super::text::render(d, m, lang)
         .await
         .map_err(|e| SendError::Transient { reason: format!("rendering: {e:#}"), after: None })?;
     let out = Outgoing {
@@ -109,13 +113,13 @@ async fn attempt(d: &Dispatcher, m: &ClaimedMessage) -> Result<nobat_notify::Acc
         subject: rendered.subject,
         text: rendered.text,
         html: rendered.html,
-        attachments: Vec::new(),
+        attachments,
         buttons: Vec::new(),
         template: None,
     };
     // The channel bounds each protocol step; this bounds the whole send, so a provider that
     // trickles answers cannot hold the message past its lease.
-    let limit = d.settings.channels.timeout.saturating_mul(2);
+    let limit = d.settings.email.timeout.saturating_mul(2);
     match tokio::time::timeout(limit, channel.send(&out)).await {
         Ok(result) => result,
         Err(_) => Err(SendError::Transient { reason: format!("no answer in {limit:?}"), after: None }),

@@ -8,14 +8,22 @@ use anyhow::Context;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use nobat_i18n::Lang;
-use nobat_notify::{MessageContext, MessageKind, Rendered};
+use nobat_notify::ics::{self, IcsEvent, IcsMethod, Party};
+use nobat_notify::{Attachment, ChannelKind, MessageContext, MessageKind, Rendered};
 use nobat_store::commands::ClaimedMessage;
 use serde_json::Value;
 
 /// A verification code's life (as the store gives it), said in the message.
 const CODE_MINUTES: i64 = 10;
 
-pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::Result<Rendered> {
+/// The words of a message, and what travels with it (an email about an appointment carries
+/// the appointment as an `.ics`, so it lands in the patient's calendar at the right local time).
+pub struct Composed {
+    pub rendered: Rendered,
+    pub attachments: Vec<Attachment>,
+}
+
+pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::Result<Composed> {
     let kind = MessageKind::parse(&m.kind).with_context(|| format!("unknown message kind {}", m.kind))?;
     let fact = |k: &str| m.facts.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
     let clinic_name = match d.store.clinic_name_language(m.clinic).await? {
@@ -60,7 +68,51 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
         }
     }
     let overrides = d.overrides.get(&d.store, &d.messages, m.clinic).await?;
-    Ok(nobat_notify::render(&d.messages, &overrides, kind, lang, &ctx)?)
+    let rendered = nobat_notify::render(&d.messages, &overrides, kind, lang, &ctx)?;
+    let attachments = match (ChannelKind::parse(&m.channel), m.appointment) {
+        (Some(ChannelKind::Email), Some(appointment)) => {
+            calendar_file(d, m, kind, &ctx, &rendered, appointment).into_iter().collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Composed { rendered, attachments })
+}
+
+/// The `.ics` of a confirmation or a move (REQUEST) or a cancellation (CANCEL); none for the
+/// other kinds. A move books a new appointment, so its file is a new event.
+fn calendar_file(
+    d: &Dispatcher,
+    m: &ClaimedMessage,
+    kind: MessageKind,
+    ctx: &MessageContext,
+    rendered: &Rendered,
+    appointment: nobat_core::AppointmentId,
+) -> Option<Attachment> {
+    let (method, sequence) = match kind {
+        MessageKind::BookingConfirmed | MessageKind::BookingRescheduled => (IcsMethod::Request, 0),
+        MessageKind::BookingCancelled => (IcsMethod::Cancel, 1),
+        _ => return None,
+    };
+    let host =
+        d.public_url.split("://").nth(1).unwrap_or("nobat.local").split(['/', ':']).next().unwrap_or("nobat.local");
+    let from = &d.settings.email.smtp_from;
+    let from_address = from.rsplit_once('<').map_or(from.as_str(), |(_, a)| a.trim_end_matches('>')).trim();
+    let event = IcsEvent {
+        uid: ics::uid_for(&appointment.to_string(), host),
+        sequence,
+        method,
+        start: ctx.start?,
+        end: ctx.end?,
+        zone: ctx.zone.clone()?,
+        summary: format!("{} — {}", ctx.service.clone().unwrap_or_default(), ctx.clinic_name),
+        description: Some(rendered.text.clone()),
+        location: ctx.address.clone().or_else(|| ctx.location.clone()),
+        url: ctx.link.clone(),
+        organizer: Some(Party { name: ctx.clinic_name.clone(), email: from_address.to_owned() }),
+        attendee: Some(Party { name: ctx.recipient_name.clone().unwrap_or_default(), email: m.recipient.clone() }),
+        stamp: Timestamp::now(),
+    };
+    Some(ics::build(&event))
 }
 
 /// The catalogue sentence of an alert the store recorded by name.

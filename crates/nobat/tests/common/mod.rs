@@ -75,6 +75,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         shutdown_grace_seconds: 10,
         max_connections: 4096,
         messages: Default::default(),
+        channels: Default::default(),
     }
 }
 

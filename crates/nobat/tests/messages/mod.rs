@@ -12,9 +12,9 @@ use std::time::Duration;
 pub async fn app_with_mail(smtp: &SmtpFake, attempts: i64) -> TestApp {
     let url = smtp.url();
     spawn_with(move |c| {
-        c.messages.channels.smtp_url = Some(url);
-        c.messages.channels.smtp_from = "Test Clinic <noreply@clinic.test>".into();
-        c.messages.channels.timeout = Duration::from_secs(5);
+        c.messages.email.smtp_url = Some(url);
+        c.messages.email.smtp_from = "Test Clinic <noreply@clinic.test>".into();
+        c.messages.email.timeout = Duration::from_secs(5);
         c.messages.retry_base = Duration::from_millis(100);
         c.messages.max_attempts = attempts;
         c.messages.poll = Duration::from_millis(100);

@@ -7,6 +7,7 @@ mod booking;
 mod catalog;
 mod catalog_updates;
 mod changes;
+mod channels;
 mod holds;
 mod idempotency;
 mod jobs;
@@ -25,6 +26,7 @@ pub use booking::BookRequest;
 pub use catalog::NewClinic;
 pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
+pub use channels::{ChannelCommand, MAX_WEBHOOKS, NewWebhook};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
@@ -220,6 +222,8 @@ pub enum Command {
     AlertOperators {
         worker: String,
     },
+    /// A clinic's channel credentials and webhook endpoints (`channels.rs`).
+    Channels(ChannelCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -329,6 +333,7 @@ impl Command {
             Command::ClaimMessages { .. } => "claim_messages",
             Command::RecordMessage { .. } => "record_message",
             Command::AlertOperators { .. } => "alert_operators",
+            Command::Channels(_) => "channels",
         }
     }
 }
@@ -407,5 +412,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::ClaimMessages { limit, lease } => messages::claim(tx, *limit, *lease).await,
         Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
         Command::AlertOperators { worker } => messages::alert_operators(tx, worker).await,
+        Command::Channels(c) => channels::apply(tx, c).await,
     }
 }

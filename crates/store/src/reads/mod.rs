@@ -4,11 +4,13 @@
 mod accounts;
 mod appointments;
 mod availability;
+mod channels;
 mod directory;
 mod jobs;
 mod messages;
 mod privacy;
 
 pub use availability::AvailabilityQuery;
+pub use channels::{StoredCredentials, WebhookEndpoint};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;

@@ -20,6 +20,8 @@ pub struct Keys {
     pub(crate) totp_key: [u8; 32],
     /// Peppers one-time codes and recovery codes.
     pub(crate) code_pepper: [u8; 32],
+    /// Encrypts clinics' channel credentials and webhook secrets at rest (`vault.rs`).
+    pub(crate) channel_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -43,6 +45,7 @@ impl Keys {
             link_key: derive(master, "link-key"),
             totp_key: derive(master, "totp-key"),
             code_pepper: derive(master, "code-pepper"),
+            channel_key: derive(master, "channel-key"),
         }
     }
 

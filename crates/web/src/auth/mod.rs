@@ -10,6 +10,7 @@ pub mod links;
 pub mod password;
 pub mod principal;
 pub mod totp;
+pub mod vault;
 
 use jiff::SignedDuration;
 use std::sync::Arc;

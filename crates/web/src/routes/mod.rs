@@ -6,6 +6,7 @@ pub mod auth;
 pub mod availability;
 pub mod booking;
 pub mod catalog;
+pub mod channels;
 pub mod directory;
 pub mod events;
 pub mod front_desk;
@@ -107,6 +108,10 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(message_templates::get_reminders, message_templates::put_reminders))
         .routes(routes!(message_templates::put_service_reminders, message_templates::delete_service_reminders))
         .routes(routes!(messages::appointment_messages))
+        .routes(routes!(channels::list_channels))
+        .routes(routes!(channels::get_channel, channels::put_channel, channels::delete_channel))
+        .routes(routes!(channels::create_webhook, channels::list_webhooks))
+        .routes(routes!(channels::delete_webhook))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
