@@ -67,6 +67,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewPatients", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
+    ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
