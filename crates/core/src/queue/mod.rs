@@ -25,6 +25,26 @@ pub fn may_run(role: Role, own: Option<PractitionerId>, queue_practitioner: Opti
     }
 }
 
+/// A walk-in's contact: a phone or email when given (checked as for a booking), or just a
+/// name — someone at the desk need not give either. Without a contact the store makes a new
+/// patient record for the visit (nobody to recognise them by).
+pub fn walk_in_contact(
+    name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+    language: Option<&str>,
+) -> Result<crate::PatientContact, crate::DomainError> {
+    let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+    if given(phone) || given(email) {
+        return crate::PatientContact::parse(name, phone, email, language);
+    }
+    // The booking parser wants a contact; lend it a placeholder address and take it back, so
+    // name and language are checked by the one rule.
+    let mut c = crate::PatientContact::parse(name, None, Some("walk-in@nobat.invalid"), language)?;
+    c.email = None;
+    Ok(c)
+}
+
 /// A ticket code: the queue's prefix and a three-digit number (`A-017`).
 pub fn code(prefix: &str, number: i64) -> String {
     format!("{prefix}-{number:03}")

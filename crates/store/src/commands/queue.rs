@@ -72,7 +72,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, r: &QueueRequest) -> StoreResult
         QueueOp::CheckIn { appointment } => check_in(tx, r, *appointment).await?,
         QueueOp::WalkIn { queue, patient, service, priority } => {
             lock_queue(tx, r.clinic, *queue).await?;
-            let (patient, _) = super::booking::find_or_create_patient(tx, r.clinic, patient, None).await?;
+            let patient = walk_in_patient(tx, r.clinic, patient).await?;
             let issue = Issue {
                 queue: *queue,
                 patient,
@@ -102,6 +102,32 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, r: &QueueRequest) -> StoreResult
         }
     };
     Ok(super::Output::Ticket(Box::new(ticket)))
+}
+
+/// The patient record of a walk-in: recognised by contact like a guest booking, or, with no
+/// contact at all, a new record for this visit.
+async fn walk_in_patient(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    c: &PatientContact,
+) -> StoreResult<nobat_core::PatientId> {
+    if c.phone.is_some() || c.email.is_some() {
+        return Ok(super::booking::find_or_create_patient(tx, clinic, c, None).await?.0);
+    }
+    let id = nobat_core::PatientId::new();
+    crate::db::query(
+        "INSERT INTO patients (clinic_id, id, name, phone, email, language, contact_key, created_at_us, user_id) \
+         VALUES ($1, $2, $3, NULL, NULL, $4, $5, $6, NULL)",
+    )
+    .bind(clinic.to_string())
+    .bind(id.to_string())
+    .bind(&c.name)
+    .bind(c.language.as_deref())
+    .bind(format!("walk-in:{id}"))
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    Ok(id)
 }
 
 /// Takes the queue's row lock (see the module doc); a closed queue takes nothing new.
