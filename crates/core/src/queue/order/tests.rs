@@ -26,7 +26,7 @@ fn op(priorities: bool, moves: bool) -> impl Strategy<Value = Op> {
 }
 
 fn at(min: i64) -> Timestamp {
-    Timestamp::from_second(1_800_000_000 + min * 60).unwrap()
+    Timestamp::from_second(1_800_000_000 + min * 60).expect("in range")
 }
 
 /// Applies a placement to the line (sorted by rank afterwards).
