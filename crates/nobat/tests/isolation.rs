@@ -947,7 +947,8 @@ async fn capability_matrix(app: &TestApp, ops: &[Op], t: &Tenant) -> usize {
         let m = op.method.as_str();
         // Checking in would move the appointment `survives` looks at: aim at one that does
         // not exist (access is decided before the lookup).
-        let ids = if op.path.ends_with("/check-in") { Ids { appointment: random_id(), ..ids.clone() } } else { ids.clone() };
+        let ids =
+            if op.path.ends_with("/check-in") { Ids { appointment: random_id(), ..ids.clone() } } else { ids.clone() };
         let url = format!("{}{}", app.base, fill(&op.path, &t.seed.slug, &ids));
         let body = probe_body(m, &op.path);
         let answers = send_all(t.staff.iter().map(|c| &c.client), m, &url, body.as_ref()).await;
