@@ -48,6 +48,10 @@ async fn act(app: &TestApp, seed: &Seed, ticket: &str, action: &str, body: Value
     app.post(&format!("/clinics/{}/tickets/{ticket}/{action}", seed.slug), body).await
 }
 
+async fn put(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+    decode(app.client.put(format!("{}{path}", app.api)).json(&body).send().await.unwrap()).await
+}
+
 fn codes(tickets: &Value) -> Vec<String> {
     tickets.as_array().unwrap().iter().map(|t| t["code"].as_str().unwrap().to_owned()).collect()
 }
@@ -151,6 +155,17 @@ async fn check_in_walk_in_call_next_and_the_board() {
     assert_eq!(states, vec!["waiting", "called", "in_service", "done"]);
     assert!(hops[..3].iter().all(|h| h.3.is_some_and(|end| end >= h.2)), "every hop but the last has ended: {hops:?}");
 
+    // The hour's snapshot counts the call and the service.
+    let db = app.db().await;
+    let (called, served): (i64, i64) =
+        sqlx::query_as("SELECT called, served FROM queue_snapshots WHERE queue_id = $1 ORDER BY hour_us DESC LIMIT 1")
+            .bind(&queue)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    db.close().await;
+    assert_eq!((called, served), (1, 1));
+
     // A state that forbids the action: 409 naming the state.
     let (s, p) = act(&app, &seed, id0, "recall", json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
@@ -207,14 +222,13 @@ async fn absent_past_the_grace_period_is_a_no_show_and_the_appointment_noshow() 
     let app = spawn_app().await;
     let seed = seed(&app).await;
     let c = format!("/clinics/{}", seed.slug);
-    // The clinic's grace period: none (the setting the grace timer reads).
-    let db = app.db().await;
-    sqlx::query("INSERT INTO queue_settings (clinic_id, grace_min, walk_in_every, updated_at_us) VALUES ($1, 0, 2, 0)")
-        .bind(&seed.clinic)
-        .execute(&db)
-        .await
-        .unwrap();
-    db.close().await;
+    // The clinic's grace period: none.
+    let (s, v) = put(&app, &format!("{c}/queue-settings"), json!({ "grace_min": 0, "walk_in_every": 2 })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = put(&app, &format!("{c}/queue-settings"), json!({ "grace_min": 999, "walk_in_every": 2 })).await;
+    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("grace_min")), "{v}");
+    let (_, v) = app.get(&format!("{c}/queue-settings")).await;
+    assert_eq!(v, json!({ "grace_min": 0, "walk_in_every": 2 }));
     let appts = book(&app, &seed, 2).await;
     let t = check_in(&app, &seed, &appts[0]).await;
     let kept = check_in(&app, &seed, &appts[1]).await;

@@ -123,6 +123,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::leave))
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
+        .routes(routes!(queues::get_settings, queues::put_settings))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
