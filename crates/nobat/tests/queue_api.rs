@@ -329,3 +329,67 @@ async fn the_demo_has_living_waiting_rooms_today_once() {
     }
     app.stop().await;
 }
+
+/// A practitioner (linked to Dr. A) runs Dr. A's queue and the location's general one, not
+/// Dr. B's; a receptionist runs them all.
+#[tokio::test]
+async fn a_practitioner_calls_from_their_own_queue_only() {
+    use nobat_core::access::Role;
+    use nobat_store::Command;
+    use nobat_store::commands::MemberChange;
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let member = |role: Role, practitioner: Option<String>| {
+        let (app, seed) = (&app, &seed);
+        async move {
+            let email = format!("{role}-{}@queue.test", uuid::Uuid::new_v4().simple());
+            let password = "a long enough password".to_owned();
+            let (user, _) = nobat::accounts::create_user(
+                &app.store,
+                &email,
+                "Q",
+                Some(password.clone()),
+                false,
+                nobat::accounts::cli_actor(),
+            )
+            .await
+            .unwrap();
+            let change = MemberChange {
+                clinic: seed.clinic.parse().unwrap(),
+                user,
+                role: Some(role),
+                practitioner: practitioner.map(|p| p.parse().unwrap()),
+                actor: nobat::accounts::cli_actor(),
+            };
+            app.store.execute(Command::ChangeMember(change)).await.unwrap();
+            authed_client(&login(&app.anon, &app.api, &email, &password).await)
+        }
+    };
+    let doctor_a = member(Role::Practitioner, Some(seed.doctors[0].clone())).await;
+    let reception = member(Role::Receptionist, None).await;
+    let mut queues = Vec::new();
+    for body in [
+        json!({ "location": seed.tehran, "practitioner": seed.doctors[0] }),
+        json!({ "location": seed.tehran, "practitioner": seed.doctors[1] }),
+        json!({ "location": seed.tehran }),
+    ] {
+        let (s, q) = app.post(&format!("{c}/queues"), body).await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        let id = q["id"].as_str().unwrap().to_owned();
+        walk_in(&app, &seed, &id, "Someone").await;
+        walk_in(&app, &seed, &id, "Someone Else").await;
+        queues.push(id);
+    }
+    let call = |client: &reqwest::Client, queue: &str| {
+        let url = format!("{}{c}/queues/{queue}/call-next", app.api);
+        let req = client.post(url).json(&json!({ "desk": "Room 1" }));
+        async move { decode(req.send().await.unwrap()).await }
+    };
+    assert_eq!(call(&doctor_a, &queues[0]).await.0, StatusCode::OK, "own queue");
+    let (s, p) = call(&doctor_a, &queues[1]).await;
+    assert_eq!((s, p["type"].as_str()), (StatusCode::FORBIDDEN, Some("urn:nobat:problem:forbidden")), "{p}");
+    assert_eq!(call(&doctor_a, &queues[2]).await.0, StatusCode::OK, "the general queue");
+    assert_eq!(call(&reception, &queues[1]).await.0, StatusCode::OK, "reception runs every queue");
+    app.stop().await;
+}
