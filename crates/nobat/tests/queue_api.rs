@@ -236,7 +236,9 @@ async fn absent_past_the_grace_period_is_a_no_show_and_the_appointment_noshow() 
     let (s, v) = app.post(&format!("{c}/queues/{queue}/call-next"), json!({ "desk": "Room 1" })).await;
     assert_eq!((s, v["ticket"]["id"].as_str()), (StatusCode::OK, t["id"].as_str()), "{v}");
     let (s, v) = act(&app, &seed, t["id"].as_str().unwrap(), "absent", json!({})).await;
-    assert_eq!((s, v["ticket"]["status"].as_str()), (StatusCode::OK, Some("absent")), "{v}");
+    // With no grace at all the timer may already have run when the answer is read.
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(["absent", "no_show"].contains(&v["ticket"]["status"].as_str().unwrap()), "{v}");
     let mut status = String::new();
     for _ in 0..100 {
         let (_, d) = app.get(&format!("{c}/queues/{queue}")).await;
