@@ -118,7 +118,10 @@ struct Live {
 impl Live {
     async fn render(&self, seq: i64) -> Option<SseEvent> {
         let (name, data) = match self.view {
-            View::Board(location) => ("board", board_json(&self.state, &self.ctx, location, seq).await?),
+            View::Board(location) => {
+                let json = board_json(&self.state, &self.ctx, location, seq).await?;
+                ("board", json)
+            }
             View::Ticket(id) => {
                 let t = self.state.store.ticket(self.ctx.clinic.id, id).await.ok()?;
                 ("ticket", serde_json::to_string(&queue_view::my_place(&self.state, &self.ctx, &t).await.ok()?).ok()?)
