@@ -233,6 +233,8 @@ impl Command {
             Command::Hold(r) => r.practitioner.to_string(),
             Command::Book(r) => r.practitioner.to_string(),
             Command::Reschedule(r) => r.practitioner.map(|p| p.to_string()).unwrap_or_default(),
+            // Two processes' batches lock the queues they change in the same order.
+            Command::Queue(r) => r.op.queue().map(|q| q.to_string()).unwrap_or_default(),
             _ => String::new(),
         }
     }

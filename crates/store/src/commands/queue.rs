@@ -70,6 +70,16 @@ pub enum QueueOp {
     Settings(q::Settings),
 }
 
+impl QueueOp {
+    /// The queue whose row the operation locks first, when the request names it.
+    pub(crate) fn queue(&self) -> Option<QueueId> {
+        match self {
+            QueueOp::WalkIn { queue, .. } | QueueOp::CallNext { queue, .. } | QueueOp::Close { queue } => Some(*queue),
+            _ => None,
+        }
+    }
+}
+
 /// A double-clicked "call next" from one desk arrives within this.
 pub const DEBOUNCE: SignedDuration = SignedDuration::from_secs(3);
 /// The grace timer's job kind; key: the ticket id.
