@@ -121,6 +121,9 @@ capabilities! {
     ViewMessages => [Owner, Admin, Receptionist];
     /// Set the clinic's own channel credentials (SMS, Telegram, WhatsApp) and its webhooks.
     ManageChannels => [Owner, Admin];
+    /// Run the day's queues: check in, add walk-ins, call, serve, reorder (a practitioner only
+    /// their own queue, see `queue::may_run`).
+    RunQueues => [Owner, Admin, Practitioner, Receptionist];
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod channels_config;
 pub mod clinic_channels;
 pub mod config;
 pub mod demo;
+pub mod demo_queue;
 pub mod dispatch;
 pub mod metrics;
 pub mod reference;

@@ -25,6 +25,7 @@ pub mod identity;
 pub mod message_templates;
 pub mod migrate;
 pub mod model;
+pub mod queues;
 pub mod reads;
 mod relay;
 mod rows;

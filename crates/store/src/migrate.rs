@@ -74,6 +74,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_channels.sql"),
         postgres: include_str!("../migrations/postgres/0009_channels.sql"),
     },
+    Migration {
+        version: 10,
+        name: "queues",
+        sqlite: include_str!("../migrations/sqlite/0010_queues.sql"),
+        postgres: include_str!("../migrations/postgres/0010_queues.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

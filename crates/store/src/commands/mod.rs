@@ -15,6 +15,8 @@ mod message_templates;
 mod messages;
 pub(crate) mod outbox;
 mod privacy;
+mod queue;
+mod queue_tickets;
 mod reminders;
 mod schedule;
 mod slot_lock;
@@ -34,6 +36,7 @@ pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChang
 pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
+pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
 
@@ -224,6 +227,8 @@ pub enum Command {
     },
     /// A clinic's channel credentials and webhook endpoints (`channels.rs`).
     Channels(ChannelCommand),
+    /// The day-of queue: open a queue, issue, call and move tickets, close the day.
+    Queue(QueueRequest),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -253,6 +258,8 @@ pub enum Output {
     Done,
     Count(u64),
     Messages(Vec<ClaimedMessage>),
+    Queue(Box<crate::queues::Queue>),
+    Ticket(Box<crate::queues::Ticket>),
 }
 
 impl Command {
@@ -263,6 +270,8 @@ impl Command {
             Command::Hold(r) => r.practitioner.to_string(),
             Command::Book(r) => r.practitioner.to_string(),
             Command::Reschedule(r) => r.practitioner.map(|p| p.to_string()).unwrap_or_default(),
+            // Two processes' batches lock the queues they change in the same order.
+            Command::Queue(r) => r.op.queue().map(|q| q.to_string()).unwrap_or_default(),
             _ => String::new(),
         }
     }
@@ -270,7 +279,7 @@ impl Command {
     /// When the command may have scheduled a job sooner than the runner expects (in-process
     /// wake-up, so a short hold expires on time without polling).
     pub(crate) fn schedules_jobs(&self) -> bool {
-        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_))
+        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_))
     }
 
     /// A short name for logs and metrics.
@@ -334,6 +343,7 @@ impl Command {
             Command::RecordMessage { .. } => "record_message",
             Command::AlertOperators { .. } => "alert_operators",
             Command::Channels(_) => "channels",
+            Command::Queue(_) => "queue",
         }
     }
 }
@@ -413,5 +423,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
         Command::AlertOperators { worker } => messages::alert_operators(tx, worker).await,
         Command::Channels(c) => channels::apply(tx, c).await,
+        Command::Queue(r) => queue::apply(tx, r).await,
     }
 }

@@ -18,8 +18,11 @@ pub mod me;
 pub mod message_templates;
 pub mod messages;
 pub mod patients;
+pub mod queue_live;
+pub mod queues;
 pub mod schedule;
 pub mod staff_admin;
+pub mod tickets;
 pub mod verification;
 
 use crate::AppState;
@@ -56,6 +59,10 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::register))
         .routes(routes!(invitations::accept))
+        .routes(routes!(queue_live::board))
+        .routes(routes!(queue_live::board_stream))
+        .routes(routes!(queue_live::my_ticket))
+        .routes(routes!(queue_live::my_ticket_stream))
 }
 
 /// The signed-in user's own account.
@@ -112,6 +119,23 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(channels::get_channel, channels::put_channel, channels::delete_channel))
         .routes(routes!(channels::create_webhook, channels::list_webhooks))
         .routes(routes!(channels::delete_webhook))
+        .routes(routes!(queues::list_queues, queues::open_queue))
+        .routes(routes!(queues::get_queue))
+        .routes(routes!(queues::check_in))
+        .routes(routes!(queues::walk_in))
+        .routes(routes!(queues::call_next))
+        .routes(routes!(queues::close_queue))
+        .routes(routes!(queue_live::queue_stream))
+        .routes(routes!(tickets::recall))
+        .routes(routes!(tickets::start))
+        .routes(routes!(tickets::finish))
+        .routes(routes!(tickets::absent))
+        .routes(routes!(tickets::return_))
+        .routes(routes!(tickets::emergency))
+        .routes(routes!(tickets::leave))
+        .routes(routes!(tickets::transfer))
+        .routes(routes!(tickets::reorder))
+        .routes(routes!(queues::get_settings, queues::put_settings))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
