@@ -100,3 +100,12 @@ problem-clinic-holds-full-title = مواعيد كثيرة محجوزة مؤقت�
 problem-clinic-holds-full-detail = لدى هذه العيادة مواعيد كثيرة محجوزة مؤقتًا الآن؛ حاول مرة أخرى بعد بضع دقائق.
 problem-wrong-account-title = أنت مسجّل الدخول بحساب آخر
 problem-wrong-account-detail = هذه الدعوة لحساب آخر؛ سجّل الدخول بحساب الشخص المدعو.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = اكتب اسم المريض (من ١ إلى { $max } حرفًا).
+invalid-contact-missing = أعطِ رقم هاتف أو عنوان بريد إلكتروني.
+invalid-phone = هذا ليس رقم هاتف مستخدمًا (مثلًا ‎+212 612 345 678).
+invalid-phone-international = اكتب الرقم مع رمز البلد، مثلًا ‎+212 612 345 678.
+invalid-email = لا يبدو هذا عنوان بريد إلكتروني.
+invalid-language = استخدم إحدى اللغات en أو fa أو ar أو fr أو ru أو tr (الوسم مثل ar-MA يُعدّ ar).
+invalid-country = استخدم رمز البلد المكوّن من حرفين وفق ISO 3166-1 مثل MA أو IR.

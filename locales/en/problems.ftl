@@ -93,3 +93,12 @@ problem-clinic-holds-full-title = Too many slots are on hold
 problem-clinic-holds-full-detail = This clinic has too many slots on hold right now; try again in a few minutes.
 problem-wrong-account-title = Signed in as someone else
 problem-wrong-account-detail = This invitation is for another account; sign in as the person invited.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Give the patient's name (1 to { $max } characters).
+invalid-contact-missing = Give a phone number or an email address.
+invalid-phone = This is not a phone number in use (e.g. +212 612 345 678).
+invalid-phone-international = Write the number with its country code, e.g. +212 612 345 678.
+invalid-email = This does not look like an email address.
+invalid-language = Use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa).
+invalid-country = Use a two-letter ISO 3166-1 country code such as MA or IR.

@@ -84,3 +84,12 @@ problem-clinic-holds-full-title = نوبت‌های زیادی در حال نگ�
 problem-clinic-holds-full-detail = اکنون نوبت‌های زیادی از این مطب نگه داشته شده؛ چند دقیقه دیگر دوباره امتحان کنید.
 problem-wrong-account-title = با حساب دیگری وارد شده‌اید
 problem-wrong-account-detail = این دعوت برای حساب دیگری است؛ با حساب فرد دعوت‌شده وارد شوید.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = نام بیمار را بنویسید (۱ تا { $max } نویسه).
+invalid-contact-missing = یک شماره تلفن یا نشانی ایمیل بدهید.
+invalid-phone = این شماره تلفن معتبری نیست (مثلاً ‎+98 912 345 6789).
+invalid-phone-international = شماره را با پیش‌شماره کشور بنویسید، مثلاً ‎+98 912 345 6789.
+invalid-email = این نشانی ایمیل به نظر درست نیست.
+invalid-language = یکی از زبان‌های en، fa، ar، fr، ru، tr را به کار ببرید (برچسبی مانند fa-IR همان fa است).
+invalid-country = کد دوحرفی کشور طبق ISO 3166-1 را به کار ببرید، مانند IR یا MA.

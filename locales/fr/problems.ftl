@@ -92,3 +92,12 @@ problem-clinic-holds-full-title = Trop de créneaux bloqués
 problem-clinic-holds-full-detail = Cet établissement a trop de créneaux bloqués en ce moment ; réessayez dans quelques minutes.
 problem-wrong-account-title = Connecté avec un autre compte
 problem-wrong-account-detail = Cette invitation est destinée à un autre compte ; connectez-vous en tant que personne invitée.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Indiquez le nom du patient (1 à { $max } caractères).
+invalid-contact-missing = Indiquez un numéro de téléphone ou une adresse e-mail.
+invalid-phone = Ce n'est pas un numéro de téléphone attribué (par ex. +212 612 345 678).
+invalid-phone-international = Écrivez le numéro avec son indicatif pays, par ex. +212 612 345 678.
+invalid-email = Cela ne ressemble pas à une adresse e-mail.
+invalid-language = Utilisez l'une des langues en, fa, ar, fr, ru, tr (une étiquette comme fr-MA compte comme fr).
+invalid-country = Utilisez un code pays ISO 3166-1 à deux lettres, comme MA ou IR.

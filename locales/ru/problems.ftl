@@ -96,3 +96,12 @@ problem-clinic-holds-full-title = Слишком много временных �
 problem-clinic-holds-full-detail = Сейчас в этой клинике слишком много временных броней; повторите через несколько минут.
 problem-wrong-account-title = Вы вошли под другой учётной записью
 problem-wrong-account-detail = Это приглашение для другой учётной записи; войдите как приглашённый человек.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Укажите имя пациента (от 1 до { $max } символов).
+invalid-contact-missing = Укажите номер телефона или адрес электронной почты.
+invalid-phone = Такого номера телефона не существует (пример: +7 916 123-45-67).
+invalid-phone-international = Укажите номер с кодом страны, например +7 916 123-45-67.
+invalid-email = Это не похоже на адрес электронной почты.
+invalid-language = Используйте один из языков en, fa, ar, fr, ru, tr (тег вида ru-RU означает ru).
+invalid-country = Используйте двухбуквенный код страны ISO 3166-1, например RU или MA.

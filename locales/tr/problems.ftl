@@ -84,3 +84,12 @@ problem-clinic-holds-full-title = Çok fazla geçici ayırma var
 problem-clinic-holds-full-detail = Bu klinikte şu anda çok fazla geçici ayırma var; birkaç dakika sonra tekrar deneyin.
 problem-wrong-account-title = Başka bir hesapla giriş yaptınız
 problem-wrong-account-detail = Bu davet başka bir hesap için; davet edilen kişi olarak giriş yapın.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Hastanın adını yazın (1 ile { $max } karakter arası).
+invalid-contact-missing = Bir telefon numarası ya da e-posta adresi verin.
+invalid-phone = Bu, kullanımda olan bir telefon numarası değil (ör. +90 532 111 22 33).
+invalid-phone-international = Numarayı ülke koduyla yazın, ör. +90 532 111 22 33.
+invalid-email = Bu bir e-posta adresine benzemiyor.
+invalid-language = en, fa, ar, fr, ru, tr dillerinden birini kullanın (tr-TR gibi bir etiket tr sayılır).
+invalid-country = MA veya TR gibi iki harfli bir ISO 3166-1 ülke kodu kullanın.

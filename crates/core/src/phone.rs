@@ -62,21 +62,24 @@ pub fn to_e164(field: &str, raw: &str, region: Option<Country>) -> Result<String
 
 const PHONE_HINT: &str = "this is not a phone number in use (e.g. +212 612 345 678)";
 
-/// The legacy spelling of a phone number (before E.164): digits with an optional leading `+`,
-/// separators removed. Rows written before numbers were normalised carry it in their contact
-/// key; the store uses it to find and upgrade them.
-pub fn legacy_digits(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    for (i, c) in raw.trim().chars().enumerate() {
-        match c {
-            '+' if i == 0 => out.push('+'),
-            '0'..='9' => out.push(c),
-            ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return None,
-        }
-    }
-    let digits = out.trim_start_matches('+').len();
-    (6..=17).contains(&digits).then_some(out)
+/// How an E.164 number may have been stored before numbers were normalised (digits as typed,
+/// separators removed): the national form with its trunk prefix (`0612345678`), the
+/// international digits without `+` (`212612345678`) or with `00`. The store looks for rows
+/// with these contact keys and rewrites them in E.164, so a patient who booked as `0612345678`
+/// before the upgrade is still recognised, and keeps one record, when they book again.
+/// (The `+212…` spelling needs no rewrite: it already is E.164.)
+pub fn legacy_spellings(e164: &str) -> Vec<String> {
+    let Ok(number) = phonenumber::parse(None, e164) else { return Vec::new() };
+    let digits = |s: String| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let international = digits(e164.to_owned());
+    let mut out = vec![
+        digits(number.format().mode(phonenumber::Mode::National).to_string()),
+        international.clone(),
+        format!("00{international}"),
+    ];
+    out.retain(|s| !s.is_empty());
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -135,9 +138,9 @@ mod tests {
     }
 
     #[test]
-    fn legacy_spellings() {
-        assert_eq!(legacy_digits("0612-34.56 78").as_deref(), Some("0612345678"));
-        assert_eq!(legacy_digits("+212 612345678").as_deref(), Some("+212612345678"));
-        assert_eq!(legacy_digits("12ab"), None);
+    fn legacy_spellings_of_a_number() {
+        assert_eq!(legacy_spellings("+212612345678"), ["0612345678", "212612345678", "00212612345678"]);
+        assert_eq!(legacy_spellings("+989123456789")[0], "09123456789");
+        assert!(legacy_spellings("not a number").is_empty());
     }
 }

@@ -8,6 +8,7 @@ pub mod context;
 pub mod dto;
 pub mod extract;
 pub mod health;
+pub mod localise;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -166,6 +167,8 @@ pub fn app(state: AppState) -> Router {
         .into_response()
     }))
     .layer(axum::middleware::map_response(problem::ensure_problem_json))
+    // Outside every layer that makes problem+json, so each is said in the request's language.
+    .layer(axum::middleware::from_fn(localise::localise))
     .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
         // Manage links carry a capability in the path: never write it to the logs.
