@@ -48,7 +48,8 @@ impl PatientContact {
                 Reason::new("name", "give the patient's name (1 to 200 characters)").num("max", 200),
             ));
         }
-        let phone = phone.map(str::trim).filter(|p| !p.is_empty()).map(|p| to_e164("patient.phone", p, country)).transpose()?;
+        let phone =
+            phone.map(str::trim).filter(|p| !p.is_empty()).map(|p| to_e164("patient.phone", p, country)).transpose()?;
         let email = email.map(str::trim).filter(|e| !e.is_empty()).map(normalise_email).transpose()?;
         if phone.is_none() && email.is_none() {
             return Err(DomainError::invalid_because(
@@ -76,7 +77,10 @@ pub fn parse_language(field: &str, tag: &str) -> Result<Option<String>, DomainEr
         }
         _ => Err(DomainError::invalid_because(
             field,
-            Reason::new("language", "use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa)"),
+            Reason::new(
+                "language",
+                "use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa)",
+            ),
         )),
     }
 }
@@ -140,7 +144,9 @@ mod tests {
 
     #[test]
     fn languages_are_one_of_six() {
-        for (tag, code) in [("fa-IR", "fa"), ("AR_ma", "ar"), ("fr", "fr"), ("ru-RU", "ru"), ("tr", "tr"), ("en-GB", "en")] {
+        for (tag, code) in
+            [("fa-IR", "fa"), ("AR_ma", "ar"), ("fr", "fr"), ("ru-RU", "ru"), ("tr", "tr"), ("en-GB", "en")]
+        {
             let p = PatientContact::parse("A", None, Some("x@y.z"), Some(tag)).expect(tag);
             assert_eq!(p.language.as_deref(), Some(code), "{tag}");
         }
@@ -151,10 +157,15 @@ mod tests {
     fn one_person_one_key_whatever_the_spelling() {
         let ir = Some(Country::parse("country", "IR").expect("IR"));
         let ma = Some(Country::parse("country", "MA").expect("MA"));
-        let key = |phone: &str, c| PatientContact::parse_in("Reza", Some(phone), None, None, c).expect(phone).contact_key();
+        let key =
+            |phone: &str, c| PatientContact::parse_in("Reza", Some(phone), None, None, c).expect(phone).contact_key();
         assert_eq!(key("0912 345 6789", ir), "phone:+989123456789");
         assert_eq!(key("+98 912-345-6789", ir), key("09123456789", ir));
-        assert_eq!(key("+98 912-345-6789", ma), key("0912 345 6789", ir), "an international number ignores the country");
+        assert_eq!(
+            key("+98 912-345-6789", ma),
+            key("0912 345 6789", ir),
+            "an international number ignores the country"
+        );
         assert_eq!(key("0612345678", ma), "phone:+212612345678");
     }
 }

@@ -20,7 +20,12 @@ impl Country {
     /// plan in the metadata are accepted, so every accepted country can parse numbers.
     pub fn parse(field: &str, raw: &str) -> Result<Self, DomainError> {
         let code = raw.trim().to_ascii_uppercase();
-        let bad = || DomainError::invalid_because(field, Reason::new("country", "use a two-letter ISO 3166-1 country code such as MA or IR"));
+        let bad = || {
+            DomainError::invalid_because(
+                field,
+                Reason::new("country", "use a two-letter ISO 3166-1 country code such as MA or IR"),
+            )
+        };
         if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(bad());
         }
@@ -120,7 +125,10 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_number() {
-        assert_eq!(field_reason(to_e164("patient.phone", "0612345678", None)), ("patient.phone".into(), "phone-international"));
+        assert_eq!(
+            field_reason(to_e164("patient.phone", "0612345678", None)),
+            ("patient.phone".into(), "phone-international")
+        );
         assert_eq!(field_reason(to_e164("patient.phone", "call me", country("MA"))).1, "phone");
         assert_eq!(field_reason(to_e164("patient.phone", "12ab", country("MA"))).1, "phone");
         assert_eq!(field_reason(to_e164("patient.phone", "061234", country("MA"))).1, "phone");

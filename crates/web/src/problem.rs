@@ -2,9 +2,9 @@
 //! domain errors become HTTP statuses. Each kind of error has a stable `type` URN so clients
 //! can branch on it; `detail` is for people; causes are logged, never shown.
 
+use crate::localise::Localisable;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::localise::Localisable;
 use nobat_core::{DomainError, Reason, ReasonArg};
 use nobat_i18n::Args;
 use nobat_store::StoreError;

@@ -87,14 +87,14 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         "INSERT INTO clinics (id, slug, name, default_language, country, created_at_us, updated_at_us) \
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
-        .bind(clinic.id.to_string())
-        .bind(&clinic.slug)
-        .bind(&clinic.name)
-        .bind(&clinic.default_language)
-        .bind(clinic.country.as_deref())
-        .bind(now)
-        .execute(&mut *tx.conn)
-        .await?;
+    .bind(clinic.id.to_string())
+    .bind(&clinic.slug)
+    .bind(&clinic.name)
+    .bind(&clinic.default_language)
+    .bind(clinic.country.as_deref())
+    .bind(now)
+    .execute(&mut *tx.conn)
+    .await?;
     tx.emit(clinic.id, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic.id, &c.actor, Audit::new("create", "clinic", &clinic.id.to_string()).after(clinic));
     if let Some(owner) = c.owner {

@@ -96,13 +96,13 @@ pub(crate) async fn update_clinic(
     crate::db::query(
         "UPDATE clinics SET name = $2, default_language = $3, country = $4, updated_at_us = $5 WHERE id = $1",
     )
-        .bind(&id)
-        .bind(&after.name)
-        .bind(&after.default_language)
-        .bind(after.country.as_deref())
-        .bind(tx.now.as_microsecond())
-        .execute(&mut *tx.conn)
-        .await?;
+    .bind(&id)
+    .bind(&after.name)
+    .bind(&after.default_language)
+    .bind(after.country.as_deref())
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
     tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic, actor, Audit::new("update", "clinic", &id).before(&before).after(&after));
     Ok(super::Output::Clinic(after))

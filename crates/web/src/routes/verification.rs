@@ -47,7 +47,8 @@ pub async fn request_code(
 ) -> ApiResult<(StatusCode, Json<VerificationDto>)> {
     let i = body.value;
     let country = crate::dto::clinic_country(&visitor.ctx.clinic);
-    let contact = PatientContact::parse_in("guest", i.phone.as_deref(), i.email.as_deref(), i.language.as_deref(), country)?;
+    let contact =
+        PatientContact::parse_in("guest", i.phone.as_deref(), i.email.as_deref(), i.language.as_deref(), country)?;
     let key = contact.contact_key();
     state.auth.limits.codes_contact(&key)?;
     let ctx = visitor.ctx;
