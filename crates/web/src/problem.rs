@@ -39,6 +39,12 @@ pub struct ApiError {
     detail: String,
     field: Option<String>,
     retry_after: Option<u64>,
+    /// What the `localise` layer needs; boxed so `Result<_, ApiError>` stays small.
+    words: Box<Words>,
+}
+
+#[derive(Debug, Default)]
+struct Words {
     /// Arguments of the catalogue's `problem-<code>-detail`.
     args: Args,
     /// A field-level reason from the core (`invalid-<code>` in the catalogues).
@@ -55,28 +61,27 @@ impl ApiError {
             field: None,
             retry_after: None,
             // The byte limit of request bodies (lib.rs), for `payload-too-large`.
-            args: Args::new().num("kib", 64),
-            reason: None,
+            words: Box::new(Words { args: Args::new().num("kib", 64), reason: None }),
         }
     }
 
     /// Adds `Retry-After` (seconds) to the response.
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
-        self.args = self.args.num("seconds", i64::try_from(secs).unwrap_or(i64::MAX));
+        self.words.args = std::mem::take(&mut self.words.args).num("seconds", i64::try_from(secs).unwrap_or(i64::MAX));
         self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         let field = field.into();
-        self.args = self.args.str("field", field.clone());
+        self.words.args = std::mem::take(&mut self.words.args).str("field", field.clone());
         self.field = Some(field);
         self
     }
 
     /// A catalogue argument of this error's detail (`from`, `to`, ...).
     pub fn arg(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.args = self.args.str(name, value);
+        self.words.args = std::mem::take(&mut self.words.args).str(name, value);
         self
     }
 
@@ -89,7 +94,7 @@ impl ApiError {
                 ReasonArg::Num(n) => args.num(name, *n),
             };
         }
-        self.reason = Some((reason.code.to_owned(), args));
+        self.words.reason = Some((reason.code.to_owned(), args));
         self
     }
 
@@ -240,7 +245,8 @@ impl IntoResponse for ApiError {
         let problem = self.problem();
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut res = (self.status, body).into_response();
-        res.extensions_mut().insert(Localisable { problem, code: self.kind, args: self.args, reason: self.reason });
+        let Words { args, reason } = *self.words;
+        res.extensions_mut().insert(Localisable { problem, code: self.kind, args, reason });
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(secs) = self.retry_after {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
