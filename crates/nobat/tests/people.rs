@@ -311,3 +311,51 @@ async fn a_patient_stored_with_bare_digits_is_recognised_and_upgraded() {
     assert_eq!(n, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn staff_correct_a_patients_phone_and_language() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = path(&seed);
+    let (s, b) = app.patch(&c, json!({ "country": "MA" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let all = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    let (s, b) = app
+        .post(&format!("{c}/appointments"), with_patient(&all[0], json!({ "name": "Karim", "phone": "0612345678" })))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let id = b["patient"].as_str().unwrap().to_owned();
+    let url = format!("{c}/patients/{id}");
+
+    let (s, p) = app.patch(&url, json!({ "phone": "06 61 23 45 67", "language": "ar-MA" })).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(
+        (p["phone"].as_str(), p["language"].as_str(), p["name"].as_str()),
+        (Some("+212661234567"), Some("ar"), Some("Karim"))
+    );
+    for (body, field) in [
+        (json!({ "language": "de" }), "patient.language"),
+        (json!({ "phone": "12" }), "patient.phone"),
+        (json!({ "phone": "" }), "patient.phone"),
+    ] {
+        let (s, p) = app.patch(&url, body.clone()).await;
+        assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{body}: {p}");
+    }
+    let (_, p) = app.get(&url).await;
+    assert_eq!(p["phone"], "+212661234567", "refused changes change nothing: {p}");
+    // The record follows its new number: booking with it finds this patient.
+    let (s, b) = app
+        .post(&format!("{c}/appointments"), with_patient(&all[1], json!({ "name": "Karim", "phone": "+212661234567" })))
+        .await;
+    assert_eq!((s, b["patient"].as_str()), (StatusCode::CREATED, Some(id.as_str())), "{b}");
+    // Two records cannot be made one by an edit.
+    let (s, other) = app
+        .post(&format!("{c}/appointments"), with_patient(&all[2], json!({ "name": "Karim", "phone": "0612345679" })))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let (s, p) = app
+        .patch(&format!("{c}/patients/{}", other["patient"].as_str().unwrap()), json!({ "phone": "0661234567" }))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    app.stop().await;
+}

@@ -11,6 +11,7 @@ mod holds;
 mod idempotency;
 mod jobs;
 pub(crate) mod outbox;
+pub mod patients;
 mod privacy;
 mod schedule;
 mod slot_lock;
@@ -188,6 +189,13 @@ pub enum Command {
         keep: jiff::SignedDuration,
         batch: u32,
     },
+    /// Corrects a patient's name, phone, email or language (staff at the desk).
+    UpdatePatient {
+        clinic: ClinicId,
+        patient: PatientId,
+        patch: patients::PatientPatch,
+        actor: AuditActor,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -216,6 +224,7 @@ pub enum Output {
     Consent(Consent),
     Done,
     Count(u64),
+    Patient(crate::model::Patient),
 }
 
 impl Command {
@@ -289,6 +298,7 @@ impl Command {
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
             Command::PruneEvents { .. } => "prune_events",
+            Command::UpdatePatient { .. } => "update_patient",
         }
     }
 }
@@ -360,5 +370,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
+        Command::UpdatePatient { clinic, patient, patch, actor } => {
+            patients::update_patient(tx, *clinic, *patient, patch, actor).await
+        }
     }
 }
