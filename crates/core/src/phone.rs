@@ -151,4 +151,16 @@ mod tests {
         assert_eq!(legacy_spellings("+989123456789")[0], "09123456789");
         assert!(legacy_spellings("not a number").is_empty());
     }
+
+    /// Numbers the demo, the README and the test suites book with: all must stay valid.
+    #[test]
+    fn numbers_in_use_elsewhere_are_valid() {
+        for n in [
+            "+212600111222", "+989121234567", "+905321112233", "+212661234567", "+989351112233", "+79161234567",
+            "+212 600 11 22 33", "+98 912 000 1122", "+989121234568", "+989125550123", "+989127770011",
+            "+989120000030", "+989120000020", "+33612345678", "+98 912-123-4567",
+        ] {
+            assert!(to_e164("p", n, None).is_ok(), "{n}");
+        }
+    }
 }
