@@ -65,6 +65,13 @@ pub fn to_e164(field: &str, raw: &str, region: Option<Country>) -> Result<String
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// Loads the numbering-plan metadata now. The crate decodes it on first use, which takes a
+/// noticeable time in a debug build (over a second on a busy machine): a server calls this at
+/// start so the first booking does not pay for it (and outlive a short hold meanwhile).
+pub fn warm_up() {
+    let _ = phonenumber::parse(None, "+442079460000");
+}
+
 const PHONE_HINT: &str = "this is not a phone number in use (e.g. +212 612 345 678)";
 
 /// How an E.164 number may have been stored before numbers were normalised (digits as typed,
@@ -156,9 +163,21 @@ mod tests {
     #[test]
     fn numbers_in_use_elsewhere_are_valid() {
         for n in [
-            "+212600111222", "+989121234567", "+905321112233", "+212661234567", "+989351112233", "+79161234567",
-            "+212 600 11 22 33", "+98 912 000 1122", "+989121234568", "+989125550123", "+989127770011",
-            "+989120000030", "+989120000020", "+33612345678", "+98 912-123-4567",
+            "+212600111222",
+            "+989121234567",
+            "+905321112233",
+            "+212661234567",
+            "+989351112233",
+            "+79161234567",
+            "+212 600 11 22 33",
+            "+98 912 000 1122",
+            "+989121234568",
+            "+989125550123",
+            "+989127770011",
+            "+989120000030",
+            "+989120000020",
+            "+33612345678",
+            "+98 912-123-4567",
         ] {
             assert!(to_e164("p", n, None).is_ok(), "{n}");
         }

@@ -128,6 +128,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    // Data decoded on first use, loaded before the first request instead of during it.
+    nobat_core::phone::warm_up();
+    localise::warm_up();
     let limits = state.auth.limits.clone();
     let tls = state.auth.tls();
     let (api, doc) = api();

@@ -22,6 +22,11 @@ use std::sync::{Arc, LazyLock, Mutex};
 /// the i18n crate's tests rule out; then answers stay in English rather than failing.
 static MESSAGES: LazyLock<Option<Messages>> = LazyLock::new(|| Messages::load().ok());
 
+/// Parses the catalogues now rather than on the first error answer.
+pub fn warm_up() {
+    LazyLock::force(&MESSAGES);
+}
+
 /// What an error needs to be said in another language; put in the response's extensions by
 /// `ApiError::into_response`.
 #[derive(Debug, Clone)]
