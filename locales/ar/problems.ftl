@@ -106,3 +106,12 @@ problem-ticket-state-title = لا يمكن تنفيذ هذا الإجراء عل
 problem-ticket-state-detail = حالة هذه التذكرة لا تسمح بهذا الإجراء؛ أعد تحميل الطابور وحاول مرة أخرى.
 problem-already-checked-in-title = تم تسجيل الحضور مسبقًا
 problem-already-checked-in-detail = تم تسجيل حضور هذا الموعد مسبقًا؛ تذكرته في الطابور.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = اكتب اسم المريض (من ١ إلى { $max } حرفًا).
+invalid-contact-missing = أعطِ رقم هاتف أو عنوان بريد إلكتروني.
+invalid-phone = هذا ليس رقم هاتف مستخدمًا (مثلًا ‎+212 612 345 678).
+invalid-phone-international = اكتب الرقم مع رمز البلد، مثلًا ‎+212 612 345 678.
+invalid-email = لا يبدو هذا عنوان بريد إلكتروني.
+invalid-language = استخدم إحدى اللغات en أو fa أو ar أو fr أو ru أو tr (الوسم مثل ar-MA يُعدّ ar).
+invalid-country = استخدم رمز البلد المكوّن من حرفين وفق ISO 3166-1 مثل MA أو IR.

@@ -99,3 +99,12 @@ problem-ticket-state-title = The ticket cannot do that now
 problem-ticket-state-detail = This ticket's status does not allow that action; reload the queue and try again.
 problem-already-checked-in-title = Already checked in
 problem-already-checked-in-detail = This appointment is already checked in; its ticket is in the queue.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Give the patient's name (1 to { $max } characters).
+invalid-contact-missing = Give a phone number or an email address.
+invalid-phone = This is not a phone number in use (e.g. +212 612 345 678).
+invalid-phone-international = Write the number with its country code, e.g. +212 612 345 678.
+invalid-email = This does not look like an email address.
+invalid-language = Use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa).
+invalid-country = Use a two-letter ISO 3166-1 country code such as MA or IR.

@@ -90,3 +90,12 @@ problem-ticket-state-title = این کار اکنون برای این نوبت �
 problem-ticket-state-detail = وضعیت این نوبت اجازهٔ این کار را نمی‌دهد؛ صف را دوباره بارگذاری کنید و دوباره امتحان کنید.
 problem-already-checked-in-title = پذیرش قبلاً انجام شده
 problem-already-checked-in-detail = پذیرش این نوبت قبلاً انجام شده و بلیت آن در صف است.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = نام بیمار را بنویسید (۱ تا { $max } نویسه).
+invalid-contact-missing = یک شماره تلفن یا نشانی ایمیل بدهید.
+invalid-phone = این شماره تلفن معتبری نیست (مثلاً ‎+98 912 345 6789).
+invalid-phone-international = شماره را با پیش‌شماره کشور بنویسید، مثلاً ‎+98 912 345 6789.
+invalid-email = این نشانی ایمیل به نظر درست نیست.
+invalid-language = یکی از زبان‌های en، fa، ar، fr، ru، tr را به کار ببرید (برچسبی مانند fa-IR همان fa است).
+invalid-country = کد دوحرفی کشور طبق ISO 3166-1 را به کار ببرید، مانند IR یا MA.

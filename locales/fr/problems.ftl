@@ -98,3 +98,12 @@ problem-ticket-state-title = Le ticket ne permet pas cette action maintenant
 problem-ticket-state-detail = L'état de ce ticket ne permet pas cette action ; rechargez la file et réessayez.
 problem-already-checked-in-title = Déjà enregistré
 problem-already-checked-in-detail = Ce rendez-vous est déjà enregistré ; son ticket est dans la file.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Indiquez le nom du patient (1 à { $max } caractères).
+invalid-contact-missing = Indiquez un numéro de téléphone ou une adresse e-mail.
+invalid-phone = Ce n'est pas un numéro de téléphone attribué (par ex. +212 612 345 678).
+invalid-phone-international = Écrivez le numéro avec son indicatif pays, par ex. +212 612 345 678.
+invalid-email = Cela ne ressemble pas à une adresse e-mail.
+invalid-language = Utilisez l'une des langues en, fa, ar, fr, ru, tr (une étiquette comme fr-MA compte comme fr).
+invalid-country = Utilisez un code pays ISO 3166-1 à deux lettres, comme MA ou IR.

@@ -102,3 +102,12 @@ problem-ticket-state-title = С этим талоном сейчас так не
 problem-ticket-state-detail = Статус талона не допускает это действие; обновите очередь и попробуйте снова.
 problem-already-checked-in-title = Уже отмечен
 problem-already-checked-in-detail = Пациент по этой записи уже отмечен; его талон в очереди.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Укажите имя пациента (от 1 до { $max } символов).
+invalid-contact-missing = Укажите номер телефона или адрес электронной почты.
+invalid-phone = Такого номера телефона не существует (пример: +7 916 123-45-67).
+invalid-phone-international = Укажите номер с кодом страны, например +7 916 123-45-67.
+invalid-email = Это не похоже на адрес электронной почты.
+invalid-language = Используйте один из языков en, fa, ar, fr, ru, tr (тег вида ru-RU означает ru).
+invalid-country = Используйте двухбуквенный код страны ISO 3166-1, например RU или MA.

@@ -90,3 +90,12 @@ problem-ticket-state-title = Bilet şu anda bunu yapamaz
 problem-ticket-state-detail = Bu biletin durumu bu işleme izin vermiyor; sırayı yenileyip tekrar deneyin.
 problem-already-checked-in-title = Giriş zaten yapıldı
 problem-already-checked-in-detail = Bu randevunun girişi zaten yapıldı; bileti sırada.
+
+## Why a value was refused (errors[].detail of a 422 naming the field), by reason code.
+invalid-name = Hastanın adını yazın (1 ile { $max } karakter arası).
+invalid-contact-missing = Bir telefon numarası ya da e-posta adresi verin.
+invalid-phone = Bu, kullanımda olan bir telefon numarası değil (ör. +90 532 111 22 33).
+invalid-phone-international = Numarayı ülke koduyla yazın, ör. +90 532 111 22 33.
+invalid-email = Bu bir e-posta adresine benzemiyor.
+invalid-language = en, fa, ar, fr, ru, tr dillerinden birini kullanın (tr-TR gibi bir etiket tr sayılır).
+invalid-country = MA veya TR gibi iki harfli bir ISO 3166-1 ülke kodu kullanın.

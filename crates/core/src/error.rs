@@ -6,9 +6,11 @@ use thiserror::Error;
 /// A decision the domain refused, or input it could not accept.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
-    /// Input that is well-formed but not acceptable; names the offending field.
+    /// Input that is well-formed but not acceptable; names the offending field. `message` is
+    /// the English explanation (logs, English answers); `reason`, when set, is the same thing
+    /// as a catalogue code plus arguments, so the web layer can say it in the caller's language.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid { field: String, message: String, reason: Option<Reason> },
     /// The requested time is not a slot this practitioner offers for this service.
     #[error("{0}")]
     SlotNotOffered(String),
@@ -49,6 +51,47 @@ pub enum DomainError {
 impl DomainError {
     /// Shorthand for [`DomainError::Invalid`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+        Self::Invalid { field: field.into(), message: message.into(), reason: None }
+    }
+
+    /// An invalid value whose explanation is a catalogue message (`invalid-<code>` in
+    /// `locales/*/problems.ftl`), English text included for logs and English answers.
+    pub fn invalid_because(field: impl Into<String>, reason: Reason) -> Self {
+        Self::Invalid { field: field.into(), message: reason.english.to_owned(), reason: Some(reason) }
+    }
+}
+
+/// Why a value was refused, as a code the language layer renders (`invalid-<code>`), with its
+/// arguments. The core says what is wrong; it does not write sentences in six languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// The catalogue code: `phone`, `email`, `language`, ...
+    pub code: &'static str,
+    /// The English sentence, the same as the `en` catalogue's text.
+    pub english: &'static str,
+    /// Arguments of the message: `(name, value)`; numbers are written in the reader's digits.
+    pub args: Vec<(&'static str, ReasonArg)>,
+}
+
+/// An argument of a [`Reason`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReasonArg {
+    Str(String),
+    Num(i64),
+}
+
+impl Reason {
+    pub fn new(code: &'static str, english: &'static str) -> Self {
+        Self { code, english, args: Vec::new() }
+    }
+
+    pub fn num(mut self, name: &'static str, value: i64) -> Self {
+        self.args.push((name, ReasonArg::Num(value)));
+        self
+    }
+
+    pub fn str(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, ReasonArg::Str(value.into())));
+        self
     }
 }

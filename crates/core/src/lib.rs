@@ -15,6 +15,7 @@
 //! * [`status`] — appointment statuses and their transition table (FHIR R4).
 //! * [`queue`] — the day-of queue: ticket states, their transition table, the call order.
 //! * [`zones`] — the time-zone database bundled in the binary, the only one used.
+//! * [`phone`] — phone numbers in E.164, read in the clinic's country.
 
 pub mod access;
 pub mod availability;
@@ -25,6 +26,7 @@ pub mod ids;
 pub mod jobs;
 pub mod minutes;
 pub mod patient;
+pub mod phone;
 pub mod queue;
 pub mod reminders;
 pub mod schedule;
@@ -34,10 +36,11 @@ pub mod wait_estimate;
 pub mod zones;
 
 pub use availability::{Busy, BusyKind, Slot, SlotQuery, slots};
-pub use error::DomainError;
+pub use error::{DomainError, Reason, ReasonArg};
 pub use ids::*;
 pub use minutes::DayMinutes;
 pub use patient::PatientContact;
+pub use phone::Country;
 pub use schedule::{Exception, ExceptionKind, LocationZone, Weekdays, WeeklyRule};
 pub use service::{Service, ServicePatch};
 pub use status::AppointmentStatus;

@@ -83,3 +83,39 @@ fn every_problem_code_of_the_web_crate_is_translated() {
     }
     assert!(missing.is_empty(), "add these to locales/*/problems.ftl:\n{}", missing.join("\n"));
 }
+
+/// Every field-level reason the core gives (`Reason::new("code", ..)`) has an `invalid-<code>`
+/// message in every language, so a 422 can say why in the reader's language.
+#[test]
+fn every_reason_of_the_core_is_translated() {
+    let core = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/src");
+    let mut files = Vec::new();
+    rust_files(&core, &mut files);
+    let mut codes = BTreeSet::new();
+    for f in &files {
+        let src = std::fs::read_to_string(f).expect("source");
+        let pat = "Reason::new(";
+        for (at, _) in src.match_indices(pat) {
+            if let Some(lit) = leading_literal(&src[at + pat.len()..]).filter(|l| is_code(l)) {
+                codes.insert(lit.to_owned());
+            }
+        }
+    }
+    for known in ["phone", "language", "country"] {
+        assert!(codes.contains(known), "scan missed {known}: {codes:?}");
+    }
+    let m = Messages::load().expect("catalogues load");
+    let args = Args::new().num("max", 200);
+    let mut missing = Vec::new();
+    for code in &codes {
+        for lang in Lang::ALL {
+            let key = format!("invalid-{code}");
+            if !m.has(lang, &key) {
+                missing.push(format!("{lang}: {key}"));
+            } else if let Err(e) = m.render(lang, &key, &args) {
+                missing.push(format!("{lang}: {key} does not render: {e}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "add these to locales/*/problems.ftl:\n{}", missing.join("\n"));
+}

@@ -43,11 +43,21 @@ pub async fn create_user(
     }
 }
 
+/// Where a new clinic is and what it speaks (both validated by the store).
+#[derive(Debug, Clone, Copy)]
+pub struct ClinicPlace<'a> {
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<&'a str>,
+    /// One of en, fa, ar, fr, ru, tr.
+    pub language: &'a str,
+}
+
 /// Creates a clinic with an existing account as its owner.
 pub async fn create_clinic(
     store: &Store,
     slug: &str,
     name: &str,
+    place: ClinicPlace<'_>,
     owner: UserId,
     actor: AuditActor,
 ) -> anyhow::Result<ClinicId> {
@@ -55,7 +65,8 @@ pub async fn create_clinic(
         id: ClinicId::new(),
         slug: slug.trim().to_lowercase(),
         name: name.trim().to_owned(),
-        default_language: "en".into(),
+        default_language: place.language.to_owned(),
+        country: place.country.map(str::to_owned),
         security: Default::default(),
     };
     let id = clinic.id;

@@ -76,6 +76,8 @@ pub async fn ensure(store: &Store, data_dir: &std::path::Path) -> anyhow::Result
                 slug: SLUG.into(),
                 name: "Nobat Demo Clinic".into(),
                 default_language: "en".into(),
+                // Its first location is in Tehran: numbers typed without +98 are Iranian.
+                country: Some("IR".into()),
                 security: Default::default(),
             },
             actor: actor(),

@@ -106,6 +106,13 @@ enum ClinicAction {
         /// The owner's name, if the account is new.
         #[arg(long, default_value = "Clinic owner")]
         owner_name: String,
+        /// ISO 3166-1 alpha-2 country (e.g. MA, IR): phone numbers typed without a country code
+        /// are read in it.
+        #[arg(long)]
+        country: Option<String>,
+        /// Default language of patients and messages: en, fa, ar, fr, ru or tr.
+        #[arg(long, default_value = "en")]
+        language: String,
     },
 }
 
@@ -233,7 +240,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Clinic { action: ClinicAction::Create { slug, name, owner_email, owner_name } } => {
+        Cmd::Clinic { action: ClinicAction::Create { slug, name, owner_email, owner_name, country, language } } => {
             let store = open_store(&config).await?;
             let result = async {
                 let actor = nobat::accounts::cli_actor();
@@ -246,7 +253,8 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
                         (id, Some(pw))
                     }
                 };
-                let clinic = nobat::accounts::create_clinic(&store, &slug, &name, owner, actor).await?;
+                let place = nobat::accounts::ClinicPlace { country: country.as_deref(), language: &language };
+                let clinic = nobat::accounts::create_clinic(&store, &slug, &name, place, owner, actor).await?;
                 anyhow::Ok((clinic, password))
             }
             .await;

@@ -31,6 +31,29 @@ async fn user_and_clinic_create_work_on_a_fresh_data_directory() {
     let (ok, out) = run(cmd);
     assert!(ok, "`nobat clinic create` on a fresh data directory: {out}");
     assert!(out.contains("owner's password: "), "{out}");
+
+    // Where the clinic is and what it speaks: validated, stored normalised.
+    let mut cmd = nobat(&db_url, &fresh);
+    cmd.args(["clinic", "create", "--slug", "casa", "--name", "Casa", "--owner-email", "own@first.test"]);
+    cmd.args(["--country", "ma", "--language", "fr-MA"]);
+    let (ok, out) = run(cmd);
+    assert!(ok, "`nobat clinic create --country`: {out}");
+    for bad in [["--country", "XX"], ["--language", "de"]] {
+        let mut cmd = nobat(&db_url, &fresh);
+        cmd.args(["clinic", "create", "--slug", "bad", "--name", "Bad", "--owner-email", "own@first.test"]);
+        cmd.args(bad);
+        let (ok, out) = run(cmd);
+        assert!(!ok, "{bad:?} is refused: {out}");
+    }
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
+    let (country, language): (String, String) =
+        sqlx::query_as("SELECT country, default_language FROM clinics WHERE slug = 'casa'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!((country.as_str(), language.as_str()), ("MA", "fr"));
+    db.close().await;
 }
 
 /// Signs in as the demo's receptionist with the password from the credentials file.
@@ -72,6 +95,12 @@ async fn the_demo_on_a_missing_data_directory_with_a_configured_secret_keeps_its
     let server = start(cmd).unwrap();
     reception_signs_in(&server.base, &data).await;
     assert_eq!(demo_clinics(&db_url).await, 1);
+    // The demo clinic has a country, so its staff can type local numbers.
+    let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
+    let (country,): (String,) =
+        sqlx::query_as("SELECT country FROM clinics WHERE slug = 'demo'").fetch_one(&db).await.unwrap();
+    assert_eq!(country, "IR");
+    db.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -124,6 +124,7 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("put", "/security", "ManageSecurity", Gate::Staff),
     ("get", "/audit", "ViewAudit", Gate::Staff),
     ("get", "/patients/{id}", "ViewPatients", Gate::Staff),
+    ("patch", "/patients/{id}", "ManageAppointments", Gate::Staff),
     ("get", "/patients/{id}/export", "ManagePatientData", Gate::Staff),
     ("post", "/patients/{id}/erase", "ManagePatientData", Gate::Staff),
     ("get", "/patients/{id}/consents", "ViewPatients", Gate::Staff),
@@ -685,6 +686,7 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
             json!({ "require_staff_2fa": false, "verify_guest_contact": true, "retention_days": 30 })
         }
         ("post", "/patients/{id}/erase") => json!({ "reason": "taken over" }),
+        ("patch", "/patients/{id}") => json!({ "name": "Taken over", "phone": "+33612345678" }),
         ("post", "/patients/{id}/consents") => json!({ "kind": "marketing", "text_version": "intruder" }),
         ("post", "/verifications/{id}/confirm") => json!({ "code": "not-a-code" }),
         ("post", "/reschedule") => json!({ "start": t.free_start }),
@@ -713,6 +715,7 @@ fn probe_body(method: &str, path: &str) -> Option<Value> {
         "/appointments/{id}/reschedule" => json!({ "start": "not a time" }),
         "/appointments/{id}/status" => json!({ "status": "not-a-status" }),
         "/patients/{id}/erase" => json!({ "reason": "" }),
+        "/patients/{id}" => json!({ "language": "not-a-language" }),
         "/tokens" => json!({ "name": "" }),
         _ => json!({}),
     })

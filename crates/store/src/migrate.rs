@@ -80,6 +80,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_queues.sql"),
         postgres: include_str!("../migrations/postgres/0010_queues.sql"),
     },
+    Migration {
+        version: 11,
+        name: "clinic_country",
+        sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
+        postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -14,6 +14,10 @@ pub struct Clinic {
     pub slug: String,
     pub name: String,
     pub default_language: String,
+    /// ISO 3166-1 alpha-2 (`MA`), the region of phone numbers typed without a country code;
+    /// `None` until staff set it.
+    #[serde(default)]
+    pub country: Option<String>,
     /// Security and personal-data settings; changed only through their own command.
     #[serde(default)]
     pub security: crate::identity::ClinicSecurity,

@@ -60,7 +60,7 @@ fn minutes(v: i64, col: &str) -> StoreResult<DayMinutes> {
 }
 
 pub(crate) const CLINIC_COLS: &str =
-    "id, slug, name, default_language, require_staff_2fa, verify_guest_contact, retention_days";
+    "id, slug, name, default_language, require_staff_2fa, verify_guest_contact, retention_days, country";
 
 pub(crate) fn clinic(row: &Row) -> StoreResult<Clinic> {
     Ok(Clinic {
@@ -68,6 +68,7 @@ pub(crate) fn clinic(row: &Row) -> StoreResult<Clinic> {
         slug: text(row, "slug")?,
         name: text(row, "name")?,
         default_language: text(row, "default_language")?,
+        country: opt_text(row, "country")?,
         security: clinic_security(row)?,
     })
 }

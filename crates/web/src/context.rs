@@ -22,7 +22,10 @@ impl std::ops::Deref for ClinicCtx {
 
 impl ClinicCtx {
     pub async fn load(state: &AppState, key: &str) -> ApiResult<Self> {
-        Ok(Self(state.store.clinic_context(key).await?))
+        let ctx = state.store.clinic_context(key).await?;
+        // The fallback language of this request's error answers (`localise`).
+        crate::localise::note_clinic_language(&ctx.clinic.default_language);
+        Ok(Self(ctx))
     }
 
     /// Just the clinic.

@@ -44,6 +44,8 @@ pub struct ClinicDto {
     pub slug: String,
     pub name: String,
     pub default_language: String,
+    /// ISO 3166-1 alpha-2: the region of phone numbers written without a country code.
+    pub country: Option<String>,
     pub locations: Vec<LocationDto>,
 }
 
@@ -54,6 +56,7 @@ impl ClinicDto {
             slug: c.slug.clone(),
             name: c.name.clone(),
             default_language: c.default_language.clone(),
+            country: c.country.clone(),
             locations: locations.iter().map(LocationDto::from).collect(),
         }
     }
@@ -195,10 +198,32 @@ pub struct SlotList {
 #[serde(deny_unknown_fields)]
 pub struct PatientInput {
     pub name: String,
+    /// A phone number, stored in E.164. Without a leading `+` it is read in the clinic's
+    /// country (`0612345678` at a Moroccan clinic is `+212612345678`).
     pub phone: Option<String>,
     pub email: Option<String>,
-    /// Preferred language (BCP 47), e.g. `fa`.
+    /// Preferred language: `en`, `fa`, `ar`, `fr`, `ru` or `tr` (a tag such as `fa-IR` counts
+    /// as `fa`; another language is refused with 422 naming `patient.language`).
     pub language: Option<String>,
+}
+
+impl PatientInput {
+    /// The validated contact, phone read in `clinic`'s country.
+    pub fn parse(&self, clinic: &Clinic) -> Result<nobat_core::PatientContact, nobat_core::DomainError> {
+        nobat_core::PatientContact::parse_in(
+            &self.name,
+            self.phone.as_deref(),
+            self.email.as_deref(),
+            self.language.as_deref(),
+            clinic_country(clinic),
+        )
+    }
+}
+
+/// The clinic's country as the region of national phone numbers (`None` if not set, or if a
+/// row somehow holds a code the metadata no longer knows: then numbers need their `+`).
+pub fn clinic_country(clinic: &Clinic) -> Option<nobat_core::Country> {
+    clinic.country.as_deref().and_then(|c| nobat_core::Country::parse("country", c).ok())
 }
 
 /// Reserve a slot for a few minutes while the patient completes the form.

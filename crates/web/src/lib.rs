@@ -8,6 +8,7 @@ pub mod context;
 pub mod dto;
 pub mod extract;
 pub mod health;
+pub mod localise;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
@@ -129,6 +130,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    // Data decoded on first use, loaded before the first request instead of during it.
+    nobat_core::phone::warm_up();
+    localise::warm_up();
     let limits = state.auth.limits.clone();
     let tls = state.auth.tls();
     let (api, doc) = api();
@@ -168,6 +172,8 @@ pub fn app(state: AppState) -> Router {
         .into_response()
     }))
     .layer(axum::middleware::map_response(problem::ensure_problem_json))
+    // Outside every layer that makes problem+json, so each is said in the request's language.
+    .layer(axum::middleware::from_fn(localise::localise))
     .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
         // Manage links carry a capability in the path: never write it to the logs.

@@ -2,9 +2,11 @@
 //! domain errors become HTTP statuses. Each kind of error has a stable `type` URN so clients
 //! can branch on it; `detail` is for people; causes are logged, never shown.
 
+use crate::localise::Localisable;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use nobat_core::DomainError;
+use nobat_core::{DomainError, Reason, ReasonArg};
+use nobat_i18n::Args;
 use nobat_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,7 +28,9 @@ pub struct Problem {
     pub field: Option<String>,
 }
 
-/// An error on its way to becoming a problem+json response.
+/// An error on its way to becoming a problem+json response. `title` and `detail` are the
+/// English ones; the `localise` layer says them in the request's language from the code and
+/// arguments kept here.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -35,21 +39,62 @@ pub struct ApiError {
     detail: String,
     field: Option<String>,
     retry_after: Option<u64>,
+    /// What the `localise` layer needs; boxed so `Result<_, ApiError>` stays small.
+    words: Box<Words>,
+}
+
+#[derive(Debug, Default)]
+struct Words {
+    /// Arguments of the catalogue's `problem-<code>-detail`.
+    args: Args,
+    /// A field-level reason from the core (`invalid-<code>` in the catalogues).
+    reason: Option<(String, Args)>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), field: None, retry_after: None }
+        Self {
+            status,
+            kind,
+            title,
+            detail: detail.into(),
+            field: None,
+            retry_after: None,
+            // The byte limit of request bodies (lib.rs), for `payload-too-large`.
+            words: Box::new(Words { args: Args::new().num("kib", 64), reason: None }),
+        }
     }
 
     /// Adds `Retry-After` (seconds) to the response.
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
+        self.words.args = std::mem::take(&mut self.words.args).num("seconds", i64::try_from(secs).unwrap_or(i64::MAX));
         self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+        let field = field.into();
+        self.words.args = std::mem::take(&mut self.words.args).str("field", field.clone());
+        self.field = Some(field);
+        self
+    }
+
+    /// A catalogue argument of this error's detail (`from`, `to`, ...).
+    pub fn arg(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.words.args = std::mem::take(&mut self.words.args).str(name, value);
+        self
+    }
+
+    /// The core's reason, which the detail is rendered from in other languages.
+    pub fn with_reason(mut self, reason: &Reason) -> Self {
+        let mut args = Args::new();
+        for (name, value) in &reason.args {
+            args = match value {
+                ReasonArg::Str(s) => args.str(name, s.clone()),
+                ReasonArg::Num(n) => args.num(name, *n),
+            };
+        }
+        self.words.reason = Some((reason.code.to_owned(), args));
         self
     }
 
@@ -101,7 +146,10 @@ impl From<DomainError> for ApiError {
         use StatusCode as S;
         let detail = e.to_string();
         match e {
-            DomainError::Invalid { field, message } => ApiError::invalid(field, message),
+            DomainError::Invalid { field, message, reason } => match reason {
+                Some(r) => ApiError::invalid(field, message).with_reason(&r),
+                None => ApiError::invalid(field, message),
+            },
             DomainError::SlotNotOffered(_) => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "slot-not-offered", "This time is not offered", detail)
                     .with_field("start")
@@ -130,8 +178,10 @@ impl From<DomainError> for ApiError {
                     .with_field("to")
             }
             DomainError::Refused(_) => ApiError::new(S::CONFLICT, "refused", "Not possible", detail),
-            DomainError::IllegalTransition { .. } => {
+            DomainError::IllegalTransition { from, to } => {
                 ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)
+                    .arg("from", from)
+                    .arg("to", to)
             }
             DomainError::TicketState { .. } => {
                 ApiError::new(S::CONFLICT, "ticket-state", "The ticket cannot do that now", detail)
@@ -196,8 +246,11 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let problem = self.problem();
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut res = (self.status, body).into_response();
+        let Words { args, reason } = *self.words;
+        res.extensions_mut().insert(Localisable { problem, code: self.kind, args, reason });
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(secs) = self.retry_after {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -141,6 +141,9 @@ pub(super) async fn find_or_create_patient(
     user: Option<nobat_core::UserId>,
 ) -> StoreResult<(PatientId, bool)> {
     let key = user.map_or_else(|| c.contact_key(), |u| format!("user:{u}"));
+    if user.is_none() {
+        upgrade_legacy_phone(tx, clinic, c).await?;
+    }
     // Insert-or-nothing, then read: on PostgreSQL a concurrent first booking of the same person
     // in another writer waits on the unique key instead of creating a twin.
     let inserted = crate::db::query(
@@ -170,5 +173,39 @@ pub(super) async fn find_or_create_patient(
                 .await?
         }
     };
-    Ok((rows::parse(&row, "id")?, created))
+    let id: PatientId = rows::parse(&row, "id")?;
+    // A returning patient who states a language now prefers it: later messages use it.
+    if let (false, Some(language)) = (created, c.language.as_deref()) {
+        crate::db::query("UPDATE patients SET language = $3 WHERE clinic_id = $1 AND id = $2")
+            .bind(clinic.to_string())
+            .bind(id.to_string())
+            .bind(language)
+            .execute(&mut *tx.conn)
+            .await?;
+    }
+    Ok((id, created))
+}
+
+/// Rewrites in E.164 a guest record stored before phone numbers were normalised (its contact
+/// key holds the digits as typed: `phone:0612345678`), so the patient keeps one record. A
+/// migration cannot do this: it would need the clinic's numbering plan in SQL. One statement
+/// per spelling, and never onto a key that already exists (the unique key would refuse it).
+async fn upgrade_legacy_phone(tx: &mut WriteTx<'_>, clinic: ClinicId, c: &PatientContact) -> StoreResult<()> {
+    let Some(phone) = c.phone.as_deref() else { return Ok(()) };
+    let key = c.contact_key();
+    for legacy in nobat_core::phone::legacy_spellings(phone) {
+        crate::db::query(
+            "UPDATE patients SET contact_key = $3, phone = $4 \
+             WHERE clinic_id = $1 AND contact_key = $2 AND name = $5 AND NOT EXISTS \
+             (SELECT 1 FROM patients p WHERE p.clinic_id = $1 AND p.contact_key = $3 AND p.name = $5)",
+        )
+        .bind(clinic.to_string())
+        .bind(format!("phone:{legacy}"))
+        .bind(key.as_str())
+        .bind(phone)
+        .bind(&c.name)
+        .execute(&mut *tx.conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -48,10 +48,33 @@ pub(super) fn validate_location(l: &Location) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A clinic's default language is one of the six with a catalogue (stored as its bare code),
+/// so every message and error has a language to fall back to.
+pub(crate) fn clinic_language(tag: &str) -> StoreResult<String> {
+    nobat_core::patient::parse_language("default_language", tag)?.ok_or_else(|| {
+        DomainError::invalid_because(
+            "default_language",
+            nobat_core::Reason::new(
+                "language",
+                "use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa)",
+            ),
+        )
+        .into()
+    })
+}
+
+/// A clinic's country, upper-cased ISO 3166-1 alpha-2 with a numbering plan.
+pub(crate) fn clinic_country(code: &str) -> StoreResult<String> {
+    Ok(nobat_core::Country::parse("country", code)?.code().to_owned())
+}
+
 pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreResult<super::Output> {
-    let clinic = &c.clinic;
+    let mut clinic = c.clinic.clone();
     validate_slug(&clinic.slug)?;
     validate_name(&clinic.name)?;
+    clinic.default_language = clinic_language(&clinic.default_language)?;
+    clinic.country = clinic.country.as_deref().map(clinic_country).transpose()?;
+    let clinic = &clinic;
     let taken = crate::db::query("SELECT 1 FROM clinics WHERE slug = $1")
         .bind(&clinic.slug)
         .fetch_optional(&mut *tx.conn)
@@ -60,14 +83,18 @@ pub(crate) async fn create_clinic(tx: &mut WriteTx<'_>, c: &NewClinic) -> StoreR
         return Err(StoreError::AlreadyExists(format!("a clinic with slug `{}` already exists", clinic.slug)));
     }
     let now = tx.now.as_microsecond();
-    crate::db::query("INSERT INTO clinics (id, slug, name, default_language, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $5)")
-        .bind(clinic.id.to_string())
-        .bind(&clinic.slug)
-        .bind(&clinic.name)
-        .bind(&clinic.default_language)
-        .bind(now)
-        .execute(&mut *tx.conn)
-        .await?;
+    crate::db::query(
+        "INSERT INTO clinics (id, slug, name, default_language, country, created_at_us, updated_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(clinic.id.to_string())
+    .bind(&clinic.slug)
+    .bind(&clinic.name)
+    .bind(&clinic.default_language)
+    .bind(clinic.country.as_deref())
+    .bind(now)
+    .execute(&mut *tx.conn)
+    .await?;
     tx.emit(clinic.id, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic.id, &c.actor, Audit::new("create", "clinic", &clinic.id.to_string()).after(clinic));
     if let Some(owner) = c.owner {

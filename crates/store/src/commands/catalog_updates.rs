@@ -22,6 +22,8 @@ use serde_json::json;
 pub struct ClinicPatch {
     pub name: Option<String>,
     pub default_language: Option<String>,
+    /// ISO 3166-1 alpha-2; an empty string clears it.
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,17 +81,28 @@ pub(crate) async fn update_clinic(
     let before = rows::clinic(&locked_row(tx, rows::CLINIC_COLS, "clinics", clinic, &id, "clinic").await?)?;
     let after = Clinic {
         name: patch.name.as_deref().map_or_else(|| before.name.clone(), |n| n.trim().to_owned()),
-        default_language: patch.default_language.clone().unwrap_or_else(|| before.default_language.clone()),
+        default_language: match &patch.default_language {
+            Some(tag) => super::catalog::clinic_language(tag)?,
+            None => before.default_language.clone(),
+        },
+        country: match patch.country.as_deref().map(str::trim) {
+            Some("") => None,
+            Some(code) => Some(super::catalog::clinic_country(code)?),
+            None => before.country.clone(),
+        },
         ..before.clone()
     };
     validate_name(&after.name)?;
-    crate::db::query("UPDATE clinics SET name = $2, default_language = $3, updated_at_us = $4 WHERE id = $1")
-        .bind(&id)
-        .bind(&after.name)
-        .bind(&after.default_language)
-        .bind(tx.now.as_microsecond())
-        .execute(&mut *tx.conn)
-        .await?;
+    crate::db::query(
+        "UPDATE clinics SET name = $2, default_language = $3, country = $4, updated_at_us = $5 WHERE id = $1",
+    )
+    .bind(&id)
+    .bind(&after.name)
+    .bind(&after.default_language)
+    .bind(after.country.as_deref())
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
     tx.emit(clinic, EventKind::ClinicChanged, Subjects::default()).await?;
     tx.audit(clinic, actor, Audit::new("update", "clinic", &id).before(&before).after(&after));
     Ok(super::Output::Clinic(after))

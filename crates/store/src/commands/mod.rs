@@ -14,6 +14,7 @@ mod jobs;
 mod message_templates;
 mod messages;
 pub(crate) mod outbox;
+pub mod patients;
 mod privacy;
 mod queue;
 mod queue_tickets;
@@ -229,6 +230,13 @@ pub enum Command {
     Channels(ChannelCommand),
     /// The day-of queue: open a queue, issue, call and move tickets, close the day.
     Queue(QueueRequest),
+    /// Corrects a patient's name, phone, email or language (staff at the desk).
+    UpdatePatient {
+        clinic: ClinicId,
+        patient: PatientId,
+        patch: patients::PatientPatch,
+        actor: AuditActor,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -260,6 +268,7 @@ pub enum Output {
     Messages(Vec<ClaimedMessage>),
     Queue(Box<crate::queues::Queue>),
     Ticket(Box<crate::queues::Ticket>),
+    Patient(crate::model::Patient),
 }
 
 impl Command {
@@ -344,6 +353,7 @@ impl Command {
             Command::AlertOperators { .. } => "alert_operators",
             Command::Channels(_) => "channels",
             Command::Queue(_) => "queue",
+            Command::UpdatePatient { .. } => "update_patient",
         }
     }
 }
@@ -424,5 +434,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::AlertOperators { worker } => messages::alert_operators(tx, worker).await,
         Command::Channels(c) => channels::apply(tx, c).await,
         Command::Queue(r) => queue::apply(tx, r).await,
+        Command::UpdatePatient { clinic, patient, patch, actor } => {
+            patients::update_patient(tx, *clinic, *patient, patch, actor).await
+        }
     }
 }

@@ -18,7 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use nobat_core::access::{ManageAppointments, ViewAppointments};
 use nobat_core::booking::Actor;
-use nobat_core::{AppointmentId, PatientContact, UserId};
+use nobat_core::{AppointmentId, UserId};
 use nobat_store::commands::{BookRequest, CancelRequest, Idempotency, RecordAccess, RescheduleRequest};
 use nobat_store::model::Appointment;
 use nobat_store::{AuditActor, Command, Output};
@@ -152,7 +152,7 @@ pub async fn book(
 ) -> ApiResult<(StatusCode, HeaderMap, Json<BookedDto>)> {
     let input = body.value;
     let p = &input.patient;
-    let patient = PatientContact::parse(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
+    let patient = p.parse(&visitor.ctx.clinic)?;
     let note = input.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
         return Err(ApiError::invalid("note", "keep the note under 2000 characters"));

@@ -22,8 +22,12 @@ pub struct ClinicInput {
     /// URL name: lower-case letters, digits, dashes.
     pub slug: String,
     pub name: String,
-    /// Default language for patients (BCP 47), `en` if absent.
+    /// Default language for patients and messages: `en`, `fa`, `ar`, `fr`, `ru` or `tr`
+    /// (`fa-IR` counts as `fa`); `en` if absent.
     pub default_language: Option<String>,
+    /// ISO 3166-1 alpha-2 (`MA`, `IR`): phone numbers typed without a country code are read
+    /// in this country.
+    pub country: Option<String>,
     /// Email of the existing account that becomes the clinic's owner; the operator creating
     /// the clinic if absent.
     pub owner_email: Option<String>,
@@ -33,7 +37,10 @@ pub struct ClinicInput {
 #[serde(deny_unknown_fields)]
 pub struct ClinicPatch {
     pub name: Option<String>,
+    /// One of `en fa ar fr ru tr`.
     pub default_language: Option<String>,
+    /// ISO 3166-1 alpha-2; an empty string clears it.
+    pub country: Option<String>,
 }
 
 /// Create a clinic. Instance operators only; the owner named (or the operator) becomes its
@@ -65,6 +72,7 @@ pub async fn create_clinic(
         slug: i.slug.trim().to_lowercase(),
         name: i.name.trim().to_owned(),
         default_language: i.default_language.unwrap_or_else(|| "en".into()),
+        country: i.country,
         security: Default::default(),
     };
     let cmd = Command::CreateClinic(NewClinic { clinic, actor: operator.actor(), owner: Some(owner) });
@@ -85,7 +93,7 @@ pub async fn update_clinic(
 ) -> ApiResult<Json<ClinicDto>> {
     let ctx = staff.ctx.clone();
     let p = body.value;
-    let patch = patches::ClinicPatch { name: p.name, default_language: p.default_language };
+    let patch = patches::ClinicPatch { name: p.name, default_language: p.default_language, country: p.country };
     match state.store.execute(Command::UpdateClinic(ctx.clinic.id, patch, staff.actor())).await? {
         Output::Clinic(c) => Ok(Json(ClinicDto::new(&c, &ctx.locations))),
         other => Err(super::unexpected(other)),

@@ -22,7 +22,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use nobat_core::access::ManageAppointments;
 use nobat_core::hold::{HoldClaim, HoldOwner};
-use nobat_core::{ClinicId, HoldId, PatientContact, UserId};
+use nobat_core::{ClinicId, HoldId, UserId};
 use nobat_store::commands::HoldRequest;
 use nobat_store::{Command, Output};
 
@@ -68,7 +68,7 @@ pub async fn create_hold(
     if let Some(p) = &input.patient {
         // A hold needs no patient, but clients may send the booking's body as it is: check it
         // now so the booking that follows will not fail on it.
-        PatientContact::parse(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
+        p.parse(&visitor.ctx.clinic)?;
     }
     let acting = booking_actor(&state, &visitor, input.staff_override).await?;
     let ctx = visitor.ctx;

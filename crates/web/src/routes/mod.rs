@@ -105,7 +105,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(staff_admin::revoke_token))
         .routes(routes!(staff_admin::get_security, staff_admin::put_security))
         .routes(routes!(staff_admin::audit_trail))
-        .routes(routes!(patients::get_patient))
+        .routes(routes!(patients::get_patient, patients::update_patient))
         .routes(routes!(patients::export_patient))
         .routes(routes!(patients::erase_patient))
         .routes(routes!(patients::list_consents, patients::add_consent))

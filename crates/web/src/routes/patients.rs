@@ -10,9 +10,10 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use nobat_core::access::{ManagePatientData, ViewPatients};
+use nobat_core::access::{ManageAppointments, ManagePatientData, ViewPatients};
 use nobat_core::{ConsentId, PatientId};
 use nobat_store::commands::RecordAccess;
+use nobat_store::commands::patients::PatientPatch;
 use nobat_store::identity::Consent;
 use nobat_store::model::Patient;
 use nobat_store::{Command, Output};
@@ -90,6 +91,43 @@ pub async fn get_patient(
     let p = state.store.patient(staff.ctx.clinic.id, id).await?;
     record(&state, p.clinic, p.id, "view", staff.actor()).await?;
     Ok(Json(PatientDto::new(&p)))
+}
+
+/// Changes to a patient's record; absent fields are kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatientPatchInput {
+    pub name: Option<String>,
+    /// Stored in E.164; without a leading `+` read in the clinic's country. `""` removes it
+    /// (a phone or an email must remain).
+    pub phone: Option<String>,
+    /// `""` removes it.
+    pub email: Option<String>,
+    /// `en`, `fa`, `ar`, `fr`, `ru` or `tr` (`fa-IR` counts as `fa`); `""` removes it.
+    pub language: Option<String>,
+}
+
+/// Correct a patient's name, phone, email or language at the desk. The change is audited; a
+/// guest's record follows its new contact (the next booking with it finds this record).
+#[utoipa::path(patch, path = "/api/v1/clinics/{clinic}/patients/{id}", tag = "patients", security(("bearer" = []), ("session" = [])),
+    params(("clinic" = String, Path), ("id" = String, Path)), request_body = PatientPatchInput,
+    responses((status = 200, body = PatientDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_patient(
+    State(state): State<AppState>,
+    staff: Staff<ManageAppointments>,
+    Path((_clinic, id)): Path<(String, String)>,
+    body: ApiJson<PatientPatchInput>,
+) -> ApiResult<Json<PatientDto>> {
+    let id: PatientId = parse_id("patient", &id)?;
+    let p = body.value;
+    let patch = PatientPatch { name: p.name, phone: p.phone, email: p.email, language: p.language };
+    let cmd = Command::UpdatePatient { clinic: staff.ctx.clinic.id, patient: id, patch, actor: staff.actor() };
+    match state.store.execute(cmd).await? {
+        Output::Patient(p) => Ok(Json(PatientDto::new(&p))),
+        other => Err(super::unexpected(other)),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

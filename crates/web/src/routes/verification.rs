@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 pub struct VerificationInput {
     pub phone: Option<String>,
     pub email: Option<String>,
-    /// The language the message should be in (BCP 47).
+    /// The language the message should be in: one of `en fa ar fr ru tr` (`fa-IR` counts as `fa`).
     pub language: Option<String>,
 }
 
@@ -46,7 +46,9 @@ pub async fn request_code(
     body: ApiJson<VerificationInput>,
 ) -> ApiResult<(StatusCode, Json<VerificationDto>)> {
     let i = body.value;
-    let contact = PatientContact::parse("guest", i.phone.as_deref(), i.email.as_deref(), i.language.as_deref())?;
+    let country = crate::dto::clinic_country(&visitor.ctx.clinic);
+    let contact =
+        PatientContact::parse_in("guest", i.phone.as_deref(), i.email.as_deref(), i.language.as_deref(), country)?;
     let key = contact.contact_key();
     state.auth.limits.codes_contact(&key)?;
     let ctx = visitor.ctx;
@@ -64,7 +66,7 @@ pub async fn request_code(
         confirmed_at: None,
     };
     let channel = if contact.phone.is_some() { "sms" } else { "email" };
-    let language = i.language.unwrap_or_else(|| ctx.clinic.default_language.clone());
+    let language = contact.language.clone().unwrap_or_else(|| ctx.clinic.default_language.clone());
     state.store.execute(Command::CreateVerification { verification: v.clone(), code, channel, language }).await?;
     Ok((
         StatusCode::ACCEPTED,
