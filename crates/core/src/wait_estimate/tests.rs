@@ -138,7 +138,10 @@ fn the_same_line_gives_the_same_figures() {
     assert_eq!(estimate(&History::default(), &l), estimate(&History::default(), &l));
 }
 
-fn any_line() -> impl Strategy<Value = (Vec<(u8, f64, Option<f64>)>, Vec<(u8, f64)>, u32, Vec<(u8, u8, f64)>)> {
+/// (service, booked, elapsed) in service; (service, booked) waiting; servers; (service, hour, minutes) served.
+type AnyLine = (Vec<(u8, f64, Option<f64>)>, Vec<(u8, f64)>, u32, Vec<(u8, u8, f64)>);
+
+fn any_line() -> impl Strategy<Value = AnyLine> {
     (
         prop::collection::vec((0u8..3, 1.0f64..60.0, prop::option::of(0.0f64..90.0)), 0..4),
         prop::collection::vec((0u8..3, 1.0f64..60.0), 0..80),
