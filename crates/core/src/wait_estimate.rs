@@ -30,7 +30,7 @@ mod model;
 mod tests;
 
 pub use math::LogNormal;
-pub use model::{K, K_TODAY, PRIOR_SIGMA, WINDOW_MINUTES};
+pub use model::{K_HOUR, K_PRACTITIONER, K_SERVICE, K_SIGMA, K_TODAY, K_WEEKDAY, PRIOR_SIGMA, WINDOW_MINUTES};
 
 use crate::ids::{PractitionerId, ServiceId};
 use jiff::civil;
@@ -77,6 +77,11 @@ impl History {
 
     fn for_service(&self, service: Option<ServiceId>) -> impl Iterator<Item = &Served> {
         self.by_service.get(&service).into_iter().flatten().map(|&i| &self.samples[i])
+    }
+
+    /// Every sample, in the order added.
+    pub fn samples(&self) -> &[Served] {
+        &self.samples
     }
 
     pub fn len(&self) -> usize {
@@ -154,6 +159,17 @@ pub fn estimate_with(history: &History, line: &Line, simulations: usize) -> Vec<
         }
     }
     calls.chunks_mut(runs).map(|c| Estimate { p50_minutes: quantile(c, 0.5), p90_minutes: quantile(c, 0.9) }).collect()
+}
+
+/// The service-time distribution the estimator would use for one service of `line`'s
+/// practitioner at `line.now`, today's pace included (for reports and diagnostics).
+pub fn service_time(history: &History, line: &Line, service: Option<ServiceId>, default_minutes: f64) -> LogNormal {
+    let probe = Line {
+        waiting: vec![Ahead { service, default_minutes, in_service_for_minutes: None }],
+        in_service: Vec::new(),
+        ..line.clone()
+    };
+    model::distributions(history, &probe).1[0]
 }
 
 /// The `q` quantile (nearest rank) of `values`, reordering them.

@@ -1,11 +1,11 @@
 //! Service-time distributions from history, pooled from wide to narrow.
 //!
 //! Each level is a lognormal whose parameters are the samples' log-mean and log-variance
-//! shrunk toward the level above with the weight of `K` pseudo-samples (a normal–normal
+//! shrunk toward the level above with the weight of `K_*` pseudo-samples (a normal–normal
 //! empirical-Bayes step): with many samples the level speaks for itself, with few it stays
 //! near its parent, with none it *is* its parent. The levels, widest first:
 //!
-//! 0. the booked duration: median-free prior with mean = `default_minutes`, `PRIOR_SIGMA`;
+//! 0. the booked duration: a prior whose mean is `default_minutes`, log-spread `PRIOR_SIGMA`;
 //! 1. this service, any practitioner;
 //! 2. this service with this practitioner (skipped for a queue without one);
 //! 3. … at this time of day (± `WINDOW_MINUTES`), any weekday;
@@ -23,10 +23,26 @@ use std::collections::HashMap;
 
 /// The spread assumed for a service with no history (ln-scale; 0.35 ≈ ±35 % around the median).
 pub const PRIOR_SIGMA: f64 = 0.35;
-/// Pseudo-samples of the parent level in each shrinkage step.
-pub const K: f64 = 8.0;
-/// Pseudo-samples of "no change" for today's pace.
-pub const K_TODAY: f64 = 4.0;
+// Pseudo-samples of the parent level in each shrinkage step. In a normal–normal model the
+// right weight is (within-group variance) / (between-group variance): one service time
+// scatters by ~±35 % (ln-sd 0.3–0.4), so a level whose true effect is ±x % deserves
+// (0.35 / x)² pseudo-samples. The values assume what clinics show and what the replay's
+// generator also assumes (docs/performance.md): services differ from their booked length by
+// tens of percent, practitioners from each other by ~15 %, an hour of the day by ~8 %, a
+// weekday by ~6 %, and a whole day's pace by ~8 %. Tuned once on the replay (seed 2026):
+// a smaller K_TODAY (4) chased the noise of a morning's few services and doubled the error.
+/// Booked duration → this service's history.
+pub const K_SERVICE: f64 = 3.0;
+/// Service → this practitioner's history of it.
+pub const K_PRACTITIONER: f64 = 6.0;
+/// → at this time of day.
+pub const K_HOUR: f64 = 20.0;
+/// → on this weekday.
+pub const K_WEEKDAY: f64 = 35.0;
+/// "No change" against today's pace.
+pub const K_TODAY: f64 = 20.0;
+/// Pseudo-samples of the parent's spread when estimating a level's spread.
+pub const K_SIGMA: f64 = 8.0;
 /// Half-width of the time-of-day window.
 pub const WINDOW_MINUTES: i32 = 60;
 
@@ -45,14 +61,16 @@ impl LogStats {
         self.sum_sq += y * y;
     }
 
-    fn shrink_toward(&self, parent: LogNormal) -> LogNormal {
+    fn shrink_toward(&self, parent: LogNormal, k: f64) -> LogNormal {
         if self.n == 0.0 {
             return parent;
         }
         let mean = self.sum / self.n;
         let ss = (self.sum_sq - self.n * mean * mean).max(0.0);
-        let mu = (self.sum + K * parent.mu) / (self.n + K);
-        let var = (ss + K * parent.sigma * parent.sigma) / (self.n - 1.0 + K);
+        let mu = (self.sum + k * parent.mu) / (self.n + k);
+        // The spread is pooled with a fixed weight: it is a within-group property and varies
+        // little between the levels.
+        let var = (ss + K_SIGMA * parent.sigma * parent.sigma) / (self.n - 1.0 + K_SIGMA);
         LogNormal { mu, sigma: var.sqrt().clamp(0.05, 1.5) }
     }
 }
@@ -87,11 +105,11 @@ pub(super) fn fit(
             }
         }
     }
-    let mut d = all.shrink_toward(prior);
+    let mut d = all.shrink_toward(prior, K_SERVICE);
     if practitioner.is_some() {
-        d = mine.shrink_toward(d);
+        d = mine.shrink_toward(d, K_PRACTITIONER);
     }
-    weekday.shrink_toward(hour.shrink_toward(d))
+    weekday.shrink_toward(hour.shrink_toward(d, K_HOUR), K_WEEKDAY)
 }
 
 /// One distribution per ticket of the line (in service first, then waiting), with today's

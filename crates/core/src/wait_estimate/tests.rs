@@ -76,19 +76,21 @@ fn time_of_day_and_weekday_are_used() {
         for hr in 9..12 {
             samples.push(served(p, s, date(2026, 10, d).at(hr, 0, 0, 0), 10.0));
         }
-        for hr in 14..18 {
-            samples.push(served(p, s, date(2026, 10, d).at(hr, 0, 0, 0), if thursday { 30.0 } else { 20.0 }));
+        for k in 0..24 {
+            let started = date(2026, 10, d).at(14, 0, 0, 0) + jiff::SignedDuration::from_mins(10 * k);
+            samples.push(served(p, s, started, if thursday { 30.0 } else { 20.0 }));
         }
     }
     let h = History::new(samples);
     let monday_morning = estimate(&h, &line(Some(p), at(9, 10, 0), waiting(Some(s), 15.0, 4)))[3];
     let monday_afternoon = estimate(&h, &line(Some(p), at(9, 15, 30), waiting(Some(s), 15.0, 4)))[3];
     let thursday_afternoon = estimate(&h, &line(Some(p), at(12, 15, 30), waiting(Some(s), 15.0, 4)))[3];
-    assert!((monday_morning.p50_minutes - 30.0).abs() < 3.0, "{monday_morning:?}");
+    // Mostly the morning pool, a little of the whole day (shrinkage).
+    assert!((monday_morning.p50_minutes - 30.0).abs() < 4.0, "{monday_morning:?}");
     assert!((monday_afternoon.p50_minutes - 60.0).abs() < 5.0, "{monday_afternoon:?}");
-    // Only six Thursday-afternoon samples: part of the way from the afternoon pool (~60) to 90.
+    // Three Thursdays: part of the way from the afternoon pool (~60) to 90.
     let thursday = thursday_afternoon.p50_minutes;
-    assert!(thursday > monday_afternoon.p50_minutes * 1.1 && thursday < 85.0, "{thursday_afternoon:?}");
+    assert!(thursday > monday_afternoon.p50_minutes * 1.15 && thursday < 85.0, "{thursday_afternoon:?}");
 }
 
 #[test]
@@ -126,9 +128,12 @@ fn todays_pace_moves_the_estimate() {
         (0..300).map(|i| served(p, s, at(2 + (i % 5) as i8, 9 + (i % 8) as i8, 0), 10.0)).collect();
     let usual = estimate(&History::new(samples.clone()), &line(Some(p), at(9, 12, 0), waiting(Some(s), 10.0, 4)))[3];
     // This morning every consultation took 15 minutes.
-    samples.extend((0..8).map(|i| served(p, s, at(9, 9, 0) + jiff::SignedDuration::from_mins(15 * i), 15.0)));
+    samples.extend((0..16).map(|i| served(p, s, at(9, 8, 0) + jiff::SignedDuration::from_mins(15 * i), 15.0)));
     let slow = estimate(&History::new(samples), &line(Some(p), at(9, 12, 0), waiting(Some(s), 10.0, 4)))[3];
-    assert!(slow.p50_minutes > usual.p50_minutes * 1.2, "{slow:?} vs {usual:?}");
+    assert!(
+        slow.p50_minutes > usual.p50_minutes * 1.12 && slow.p50_minutes < usual.p50_minutes * 1.5,
+        "{slow:?} vs {usual:?}"
+    );
 }
 
 #[test]
