@@ -176,8 +176,8 @@ pub async fn board(nobat: &std::path::Path, scale: f64, streams: usize) -> anyho
     })
 }
 
-async fn api_staff_post(api: &Api, path: &str) -> anyhow::Result<(u16, Value)> {
-    let res = api.staff.post(format!("{}{path}", api.base)).json(&json!({ "desk": "1" })).send().await?;
+async fn api_staff_post(api: &Api, path: &str, desk: &str) -> anyhow::Result<(u16, Value)> {
+    let res = api.staff.post(format!("{}{path}", api.base)).json(&json!({ "desk": desk })).send().await?;
     let status = res.status().as_u16();
     Ok((status, serde_json::from_slice(&res.bytes().await?).unwrap_or(Value::Null)))
 }

@@ -115,16 +115,35 @@ pub(super) fn fit(
 /// One distribution per ticket of the line (in service first, then waiting), with today's
 /// pace applied.
 pub(super) fn distributions(history: &History, line: &Line) -> (Vec<LogNormal>, Vec<LogNormal>) {
-    // Fits are shared by service; the key includes the default so two tickets of one service
-    // with different booked lengths (a clinic edited it today) are not confused.
-    let mut cache: HashMap<(Option<ServiceId>, u64), LogNormal> = HashMap::new();
-    let mut get = |service: Option<ServiceId>, default: f64| {
-        *cache
-            .entry((service, default.to_bits()))
-            .or_insert_with(|| fit(history, line.practitioner, service, default, line.now))
+    // Fits are shared by service and half hour; the key includes the default so two tickets
+    // of one service with different booked lengths (a clinic edited it today) are not confused.
+    let mut cache: HashMap<(Option<ServiceId>, u64, i64), LogNormal> = HashMap::new();
+    let mut get = |service: Option<ServiceId>, default: f64, ahead_minutes: f64| {
+        // A ticket far down the line is served later in the day, when service times may
+        // differ (afternoons run slower): fit at the half hour it is expected to start.
+        let slot = (ahead_minutes / 30.0).floor().clamp(0.0, 48.0) as i64;
+        *cache.entry((service, default.to_bits(), slot)).or_insert_with(|| {
+            let at = line.now.saturating_add(jiff::SignedDuration::from_mins(slot * 30));
+            // Not past midnight: the evening is better described by this day's last hours.
+            let at = if at.date() == line.now.date() { at } else { line.now.date().at(23, 59, 0, 0) };
+            fit(history, line.practitioner, service, default, at)
+        })
     };
-    let mut in_service: Vec<LogNormal> = line.in_service.iter().map(|a| get(a.service, a.default_minutes)).collect();
-    let mut waiting: Vec<LogNormal> = line.waiting.iter().map(|a| get(a.service, a.default_minutes)).collect();
+    let mut in_service: Vec<LogNormal> =
+        line.in_service.iter().map(|a| get(a.service, a.default_minutes, 0.0)).collect();
+    // Expected start of each waiting ticket: the mean work ahead of it shared by the servers.
+    let servers = f64::from(line.servers.max(1)).max(line.in_service.len() as f64);
+    let mut work: f64 = in_service
+        .iter()
+        .zip(&line.in_service)
+        .map(|(d, a)| (d.mean() - a.in_service_for_minutes.unwrap_or(0.0)).max(0.0))
+        .sum();
+    let mut waiting = Vec::with_capacity(line.waiting.len());
+    for a in &line.waiting {
+        let d = get(a.service, a.default_minutes, work / servers);
+        work += d.mean();
+        waiting.push(d);
+    }
     let shift = todays_pace(history, line);
     for d in in_service.iter_mut().chain(waiting.iter_mut()) {
         d.mu += shift;

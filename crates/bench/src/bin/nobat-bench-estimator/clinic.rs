@@ -140,8 +140,9 @@ fn pick(rng: &mut StdRng, weights: &[f64]) -> usize {
     weights.len() - 1
 }
 
-/// The patients who show up at one queue on one day, in arrival order.
-pub fn patients(q: &QueueSpec, rng: &mut StdRng) -> Vec<Patient> {
+/// The patients who show up at one queue on one day, in arrival order. With `fifo`, everyone
+/// is called in arrival order (the line never changes ahead of a waiting ticket).
+pub fn patients(q: &QueueSpec, rng: &mut StdRng, fifo: bool) -> Vec<Patient> {
     let mut out = Vec::new();
     let draw = |rng: &mut StdRng, arrival: f64, key: f64, service: usize| Patient {
         arrival,
@@ -158,7 +159,7 @@ pub fn patients(q: &QueueSpec, rng: &mut StdRng) -> Vec<Patient> {
         if rng.random::<f64>() < q.booked_fill && rng.random::<f64>() >= 0.10 {
             let late = (-8.0 + 10.0 * normal(rng)).clamp(-40.0, 45.0);
             let arrival = t + late;
-            let key = if late > 10.0 { arrival } else { t };
+            let key = if late > 10.0 || fifo { arrival } else { t };
             out.push(draw(rng, arrival, key, service));
         }
         t += slots * q.slot;

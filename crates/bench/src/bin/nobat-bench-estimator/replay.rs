@@ -61,9 +61,10 @@ pub fn day(
     history: &mut History,
     evaluate: bool,
     simulations: usize,
+    fifo: bool,
 ) -> DayOut {
     let weekday = date.weekday().to_monday_zero_offset() as usize;
-    let people = patients(q, rng);
+    let people = patients(q, rng, fifo);
     let mut out = DayOut { served: Vec::new(), snapshots: Vec::new(), calls: Vec::new() };
     let mut called: Vec<Option<f64>> = vec![None; people.len()];
     // (patient, started, ends) per desk.
