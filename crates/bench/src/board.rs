@@ -134,10 +134,11 @@ pub async fn board(nobat: &std::path::Path, scale: f64, streams: usize) -> anyho
         // Quiet: let every event of the previous round drain before arming this one.
         tokio::time::sleep(Duration::from_millis(200)).await;
         while reports.try_recv().is_ok() {}
+        // A new desk each round: the same desk pressing again within seconds is a double click.
+        let (path, desk) = (format!("/clinics/{}/queues/{queue}/call-next", clinic.slug), format!("Desk {r}"));
         arm.send_replace(r);
         let sent = Instant::now();
-        let (status, body) =
-            api_staff_post(&api, &format!("/clinics/{}/queues/{queue}/call-next", clinic.slug)).await?;
+        let (status, body) = api_staff_post(&api, &path, &desk).await?;
         ensure!(status == 200, "call-next → {status}: {body}");
         let mut got = 0;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
