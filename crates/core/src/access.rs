@@ -115,6 +115,9 @@ capabilities! {
     ManagePatientData => [Owner, Admin];
     /// Read the clinic's audit trail.
     ViewAudit => [Owner, Admin];
+    /// Run the day's queues: check in, add walk-ins, call, serve, reorder (a practitioner only
+    /// their own queue, see `queue::may_run`).
+    RunQueues => [Owner, Admin, Practitioner, Receptionist];
 }
 
 #[cfg(test)]

@@ -38,6 +38,12 @@ pub enum DomainError {
     /// owner, reusing a one-time code).
     #[error("{0}")]
     Refused(String),
+    /// A queue action the ticket's state does not allow (`state` is the ticket's status).
+    #[error("a {state} ticket cannot be {action}")]
+    TicketState { state: &'static str, action: &'static str },
+    /// Call next on a queue with nobody waiting.
+    #[error("nobody is waiting in this queue")]
+    QueueEmpty,
 }
 
 impl DomainError {

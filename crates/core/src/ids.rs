@@ -99,3 +99,11 @@ id_type!(
     /// A recorded consent.
     ConsentId
 );
+id_type!(
+    /// A day's queue at one location (per practitioner or per service).
+    QueueId
+);
+id_type!(
+    /// A place in a queue.
+    TicketId
+);

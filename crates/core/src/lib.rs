@@ -13,6 +13,7 @@
 //! * [`jobs`] — the retry policy of scheduled jobs.
 //! * [`access`] — roles and the capabilities each grants.
 //! * [`status`] — appointment statuses and their transition table (FHIR R4).
+//! * [`queue`] — the day-of queue: ticket states, their transition table, the call order.
 //! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 
 pub mod access;
@@ -24,6 +25,7 @@ pub mod ids;
 pub mod jobs;
 pub mod minutes;
 pub mod patient;
+pub mod queue;
 pub mod schedule;
 pub mod service;
 pub mod status;

@@ -51,6 +51,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/register"),
     // The invitation token is the capability; who may accept is checked inside.
     ("post", "/api/v1/invitations/{token}/accept"),
+    // The waiting-room board shows codes and desks only; the ticket token is the capability.
+    ("get", "/api/v1/clinics/{clinic}/locations/{location}/board"),
+    ("get", "/api/v1/clinics/{clinic}/locations/{location}/board/events"),
+    ("get", "/api/v1/tickets/{token}"),
+    ("get", "/api/v1/tickets/{token}/events"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -67,6 +72,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewPatients", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
+    ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -120,6 +126,23 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("get", "/patients/{id}/consents", "ViewPatients", Gate::Staff),
     ("post", "/patients/{id}/consents", "ManagePatientData", Gate::Staff),
     ("post", "/patients/{id}/consents/{consent}/withdraw", "ManagePatientData", Gate::Staff),
+    ("get", "/queues", "ViewAppointments", Gate::Staff),
+    ("post", "/queues", "RunQueues", Gate::Staff),
+    ("get", "/queues/{queue}", "ViewAppointments", Gate::Staff),
+    ("get", "/queues/{queue}/events", "ViewAppointments", Gate::Staff),
+    ("post", "/queues/{queue}/tickets", "RunQueues", Gate::Staff),
+    ("post", "/queues/{queue}/call-next", "RunQueues", Gate::Staff),
+    ("post", "/queues/{queue}/close", "RunQueues", Gate::Staff),
+    ("post", "/appointments/{id}/check-in", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/recall", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/start", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/finish", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/absent", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/return", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/emergency", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/leave", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/transfer", "RunQueues", Gate::Staff),
+    ("post", "/tickets/{ticket}/reorder", "RunQueues", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -208,6 +231,9 @@ struct Ids {
     user: String,
     consent: String,
     manage: String,
+    queue: String,
+    ticket: String,
+    ticket_token: String,
 }
 
 impl Ids {
@@ -227,6 +253,10 @@ impl Ids {
             ("user", "members") => &self.user,
             ("consent", "consents") => &self.consent,
             ("token", "manage") => &self.manage,
+            ("location", "locations") => &self.location,
+            ("queue", "queues") => &self.queue,
+            ("ticket", "tickets") => &self.ticket,
+            ("token", "tickets") => &self.ticket_token,
             // Not an invitation: whatever it is, it opens nothing.
             ("token", "invitations") => &self.manage,
             _ => return None,
@@ -525,6 +555,16 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     let (s, record) = app.get(&format!("{c}/patients/{patient}")).await;
     assert_eq!(s, StatusCode::OK, "{record}");
     assert_eq!(record["name"], patient_name.as_str());
+    // A queue of the day at the location (the general one: every role may run it) with a
+    // walk-in whose name is this clinic's secret.
+    let (s, queue) = app.post(&format!("{c}/queues"), json!({ "location": seed.tehran })).await;
+    assert_eq!(s, StatusCode::OK, "{queue}");
+    let walk_in = format!("Walker {label}-Secret");
+    let (s, ticket) = app
+        .post(&format!("{c}/queues/{}/tickets", text(&queue["id"])), json!({ "patient": { "name": walk_in } }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{ticket}");
+    secrets.push(walk_in);
     secrets.extend([
         text(&record["name"]),
         text(&record["phone"]),
@@ -547,6 +587,9 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             user: member,
             consent: text(&consent["id"]),
             manage: text(&booked["manage_token"]),
+            queue: text(&queue["id"]),
+            ticket: text(&ticket["ticket"]["id"]),
+            ticket_token: text(&ticket["ticket"]["token"]),
         },
         seed,
         staff,
@@ -591,6 +634,12 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/patients/{id}/consents") => json!({ "kind": "marketing", "text_version": "intruder" }),
         ("post", "/verifications/{id}/confirm") => json!({ "code": "not-a-code" }),
         ("post", "/reschedule") => json!({ "start": t.free_start }),
+        ("post", "/queues") => json!({ "location": s.tehran, "practitioner": s.doctors[1] }),
+        ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
+        ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
+        ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),
+        ("post", "/tickets/{ticket}/emergency") => json!({ "reason": "taken over" }),
+        ("post", "/tickets/{ticket}/reorder") => json!({ "position": 1, "reason": "taken over" }),
         _ => json!({}),
     })
 }
@@ -896,6 +945,9 @@ async fn capability_matrix(app: &TestApp, ops: &[Op], t: &Tenant) -> usize {
     for op in ops.iter().filter(|o| !o.public && o.in_clinic()) {
         let (cap, gate) = op.clinic_route();
         let m = op.method.as_str();
+        // Checking in would move the appointment `survives` looks at: aim at one that does
+        // not exist (access is decided before the lookup).
+        let ids = if op.path.ends_with("/check-in") { Ids { appointment: random_id(), ..ids.clone() } } else { ids.clone() };
         let url = format!("{}{}", app.base, fill(&op.path, &t.seed.slug, &ids));
         let body = probe_body(m, &op.path);
         let answers = send_all(t.staff.iter().map(|c| &c.client), m, &url, body.as_ref()).await;

@@ -18,7 +18,9 @@ use crate::db::{self, Conn, Value};
 use crate::error::StoreResult;
 use crate::{Store, rows};
 use jiff::Timestamp;
-use nobat_core::{AppointmentId, AppointmentStatus, ClinicId, LocationId, PractitionerId, ServiceId, UserId};
+use nobat_core::{
+    AppointmentId, AppointmentStatus, ClinicId, LocationId, PractitionerId, QueueId, ServiceId, TicketId, UserId,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -70,6 +72,14 @@ kinds! {
     OperatorAlert = "operator.alert",
     /// The cross-process relay reconnected: events may have been missed; re-read (never stored).
     RelayGap = "relay.gap",
+    /// A ticket joined a queue (check-in, walk-in, transfer). Ids only, never a name.
+    TicketIssued = "ticket.issued",
+    /// A ticket was called (or recalled) to a desk or room.
+    TicketCalled = "ticket.called",
+    /// A ticket changed status or place (start, finish, absent, return, no-show, …).
+    TicketChanged = "ticket.changed",
+    /// A queue was opened or closed.
+    QueueChanged = "queue.changed",
 }
 
 impl EventKind {
@@ -140,6 +150,11 @@ pub struct Subjects {
     /// Operator alerts only (in-process): the worker that keeps failing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
+    /// The day-of queue a ticket event is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketId>,
 }
 
 impl Subjects {

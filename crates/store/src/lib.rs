@@ -24,6 +24,7 @@ pub mod events;
 pub mod identity;
 pub mod migrate;
 pub mod model;
+pub mod queues;
 pub mod reads;
 mod relay;
 mod rows;

@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_instance_settings.sql"),
         postgres: include_str!("../migrations/postgres/0006_instance_settings.sql"),
     },
+    Migration {
+        version: 10,
+        name: "queues",
+        sqlite: include_str!("../migrations/sqlite/0010_queues.sql"),
+        postgres: include_str!("../migrations/postgres/0010_queues.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -176,3 +176,30 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 pub fn parse_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found(field))
 }
+
+/// A JSON body that may be left out entirely (no body, no Content-Type): for actions whose
+/// fields are all optional, such as `call-next`. A body that is sent is read as [`ApiJson`].
+pub struct MaybeJson<T>(pub Option<ApiJson<T>>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MaybeJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if req.headers().contains_key(header::CONTENT_TYPE) {
+            return Ok(MaybeJson(Some(ApiJson::from_request(req, state).await?)));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            ApiError::new(status, "bad-request", "The body could not be read", e.body_text())
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(MaybeJson(None));
+        }
+        Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send JSON",
+            "the body must be JSON with Content-Type: application/json",
+        ))
+    }
+}

@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod queue_view;
 pub mod routes;
 
 use axum::Router;
@@ -58,7 +59,8 @@ pub struct AppState {
         (name = "staff", description = "Clinic management: needs a staff session or API token with the right role"),
         (name = "accounts", description = "Signing in, one's own account, 2FA, API tokens"),
         (name = "patients", description = "Patient records, consents, export and erasure"),
-        (name = "operations", description = "Health")
+        (name = "operations", description = "Health"),
+        (name = "queue", description = "The day-of queue: check-in, walk-ins, call next, boards and the patient's own ticket")
     )
 )]
 struct ApiDoc;

@@ -133,6 +133,10 @@ impl From<DomainError> for ApiError {
             DomainError::IllegalTransition { .. } => {
                 ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)
             }
+            DomainError::TicketState { .. } => {
+                ApiError::new(S::CONFLICT, "ticket-state", "The ticket cannot do that now", detail)
+            }
+            DomainError::QueueEmpty => ApiError::new(S::CONFLICT, "queue-empty", "Nobody is waiting", detail),
         }
     }
 }

@@ -133,7 +133,7 @@ pub(crate) async fn book(tx: &mut WriteTx<'_>, r: &BookRequest) -> StoreResult<s
 /// patient gets records of their own, keyed by their account — never a guest record that
 /// happens to share a phone and name, which would hand that guest's history to whoever typed
 /// them.
-async fn find_or_create_patient(
+pub(super) async fn find_or_create_patient(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
     c: &PatientContact,

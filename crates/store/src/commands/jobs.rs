@@ -236,6 +236,10 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
                 .execute(&mut *tx.conn)
                 .await?;
         }
+        super::queue::QUEUE_GRACE => {
+            let ticket = job.key.parse().map_err(|_| StoreError::Corrupt(format!("ticket id {:?}", job.key)))?;
+            super::queue_tickets::expire(tx, clinic()?, ticket).await?;
+        }
         other => return Err(StoreError::Corrupt(format!("no handler for job kind {other:?}"))),
     }
     Ok(super::Output::Done)

@@ -12,6 +12,8 @@ mod idempotency;
 mod jobs;
 pub(crate) mod outbox;
 mod privacy;
+mod queue;
+mod queue_tickets;
 mod schedule;
 mod slot_lock;
 
@@ -27,6 +29,7 @@ pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
+pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use schedule::NewException;
 
 use crate::audit::AuditActor;
@@ -188,6 +191,8 @@ pub enum Command {
         keep: jiff::SignedDuration,
         batch: u32,
     },
+    /// The day-of queue: open a queue, issue, call and move tickets, close the day.
+    Queue(QueueRequest),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -216,6 +221,8 @@ pub enum Output {
     Consent(Consent),
     Done,
     Count(u64),
+    Queue(Box<crate::queues::Queue>),
+    Ticket(Box<crate::queues::Ticket>),
 }
 
 impl Command {
@@ -233,7 +240,7 @@ impl Command {
     /// When the command may have scheduled a job sooner than the runner expects (in-process
     /// wake-up, so a short hold expires on time without polling).
     pub(crate) fn schedules_jobs(&self) -> bool {
-        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_))
+        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_))
     }
 
     /// A short name for logs and metrics.
@@ -289,6 +296,7 @@ impl Command {
             Command::CompleteOutbox(_) => "complete_outbox",
             Command::RetryOutbox { .. } => "retry_outbox",
             Command::PruneEvents { .. } => "prune_events",
+            Command::Queue(_) => "queue",
         }
     }
 }
@@ -360,5 +368,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CompleteOutbox(items) => outbox::complete(tx, items).await,
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
+        Command::Queue(r) => queue::apply(tx, r).await,
     }
 }

@@ -85,6 +85,26 @@ pub fn check_contact_proof(keys: &Keys, proof: &str, clinic: ClinicId, contact_k
         && body[24..40] == contact_digest(contact_key)
 }
 
+/// The patient's token for their own ticket ("my place"): who holds it sees that ticket's
+/// position and call, and nothing else. Valid until `until` (two days after it was issued).
+pub fn ticket_token(keys: &Keys, clinic: ClinicId, ticket: nobat_core::TicketId, until: Timestamp) -> String {
+    let mut body = until.as_second().to_be_bytes().to_vec();
+    body.extend_from_slice(clinic.0.as_bytes());
+    body.extend_from_slice(ticket.0.as_bytes());
+    sign(keys, b"ticket", &body)
+}
+
+/// The clinic and ticket a ticket token grants, if genuine and not expired.
+pub fn open_ticket(keys: &Keys, token: &str, now: Timestamp) -> Option<(ClinicId, nobat_core::TicketId)> {
+    let body = open(keys, b"ticket", token, 40)?;
+    if expiry(&body)? <= now {
+        return None;
+    }
+    let clinic = Uuid::from_slice(&body[8..24]).ok()?;
+    let ticket = Uuid::from_slice(&body[24..40]).ok()?;
+    Some((ClinicId(clinic), nobat_core::TicketId(ticket)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,39 +63,43 @@ pub async fn stream(
     ApiQuery(q): ApiQuery<StreamParams>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let clinic = staff.ctx.clinic.id;
-    let header = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("-").to_owned());
-    let cursor = match (header, q.after) {
-        (Some(raw), _) => Some(("Last-Event-ID", raw)),
-        (None, Some(raw)) => Some(("after", raw)),
-        (None, None) => None,
-    };
-    let cursor = match cursor {
-        None => None,
-        Some((field, raw)) => match raw.trim().parse::<i64>() {
-            Ok(n) if n >= 0 => Some(n),
-            _ => return Err(ApiError::invalid(field, "the seq of an event (a whole number, 0 or more)")),
-        },
-    };
+    let cursor = cursor(&headers, q.after)?;
     // Subscribe before reading anything, so nothing committed from here on can be missed.
     let rx = state.store.subscribe();
     let last = match cursor {
         Some(n) => n,
         None => state.store.event_head(clinic).await?,
     };
-    let draining = state.store.draining();
-    let follow = Follow { store: state.store.clone(), rx, draining, clinic, last, queue: VecDeque::new(), fill: true };
+    let follow = Follow::new(&state.store, rx, clinic, last);
     let events = futures::stream::unfold(follow, |mut f| async move { f.next().await.map(|e| (Ok(sse(&e)), f)) });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-fn sse(e: &Event) -> SseEvent {
+/// The seq a client resumes after: `Last-Event-ID`, else `?after=`; a bad one is a 422.
+pub(crate) fn cursor(headers: &HeaderMap, after: Option<String>) -> ApiResult<Option<i64>> {
+    let header = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("-").to_owned());
+    let cursor = match (header, after) {
+        (Some(raw), _) => Some(("Last-Event-ID", raw)),
+        (None, Some(raw)) => Some(("after", raw)),
+        (None, None) => None,
+    };
+    match cursor {
+        None => Ok(None),
+        Some((field, raw)) => match raw.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Some(n)),
+            _ => Err(ApiError::invalid(field, "the seq of an event (a whole number, 0 or more)")),
+        },
+    }
+}
+
+pub(crate) fn sse(e: &Event) -> SseEvent {
     let data = serde_json::json!({ "seq": e.seq, "kind": e.kind, "at": e.at, "subjects": e.subjects });
     SseEvent::default().id(e.seq.to_string()).event(e.kind.as_str()).data(data.to_string())
 }
 
 /// The stream's state: the last seq sent, events read but not yet sent, and whether the
 /// database must be read before the next live event (at the start, after a gap).
-struct Follow {
+pub(crate) struct Follow {
     store: Store,
     rx: broadcast::Receiver<Event>,
     /// The server is shutting down: end the stream (the client reconnects elsewhere or later,
@@ -108,8 +112,14 @@ struct Follow {
 }
 
 impl Follow {
+    /// Follows `clinic`'s events after seq `last`; `rx` must be subscribed before `last` was read.
+    pub(crate) fn new(store: &Store, rx: broadcast::Receiver<Event>, clinic: ClinicId, last: i64) -> Follow {
+        let draining = store.draining();
+        Follow { store: store.clone(), rx, draining, clinic, last, queue: VecDeque::new(), fill: true }
+    }
+
     /// The next event to send, in seq order; `None` ends the stream (shutdown, database gone).
-    async fn next(&mut self) -> Option<Event> {
+    pub(crate) async fn next(&mut self) -> Option<Event> {
         loop {
             while let Some(e) = self.queue.pop_front() {
                 if e.seq > self.last {

@@ -15,8 +15,11 @@ pub mod invitations;
 pub mod manage;
 pub mod me;
 pub mod patients;
+pub mod queue_live;
+pub mod queues;
 pub mod schedule;
 pub mod staff_admin;
+pub mod tickets;
 pub mod verification;
 
 use crate::AppState;
@@ -53,6 +56,10 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::register))
         .routes(routes!(invitations::accept))
+        .routes(routes!(queue_live::board))
+        .routes(routes!(queue_live::board_stream))
+        .routes(routes!(queue_live::my_ticket))
+        .routes(routes!(queue_live::my_ticket_stream))
 }
 
 /// The signed-in user's own account.
@@ -100,6 +107,22 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(patients::erase_patient))
         .routes(routes!(patients::list_consents, patients::add_consent))
         .routes(routes!(patients::withdraw_consent))
+        .routes(routes!(queues::list_queues, queues::open_queue))
+        .routes(routes!(queues::get_queue))
+        .routes(routes!(queues::check_in))
+        .routes(routes!(queues::walk_in))
+        .routes(routes!(queues::call_next))
+        .routes(routes!(queues::close_queue))
+        .routes(routes!(queue_live::queue_stream))
+        .routes(routes!(tickets::recall))
+        .routes(routes!(tickets::start))
+        .routes(routes!(tickets::finish))
+        .routes(routes!(tickets::absent))
+        .routes(routes!(tickets::return_))
+        .routes(routes!(tickets::emergency))
+        .routes(routes!(tickets::leave))
+        .routes(routes!(tickets::transfer))
+        .routes(routes!(tickets::reorder))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

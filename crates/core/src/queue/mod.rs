@@ -1,0 +1,91 @@
+//! The day-of queue, as decisions: ticket statuses and their transition table ([`state`]),
+//! the call order ([`order`]), and who may call from which queue. No I/O: the store reads
+//! the line inside its write transaction, asks here, and writes the answer.
+
+pub mod order;
+pub mod state;
+
+pub use order::{Arrival, InLine, Kind, Placement, Rule};
+pub use state::{Action, TicketStatus, apply};
+
+use crate::access::Role;
+use crate::ids::PractitionerId;
+use jiff::SignedDuration;
+
+/// How long an absent patient keeps their ticket unless the clinic says otherwise.
+pub const DEFAULT_GRACE: SignedDuration = SignedDuration::from_mins(15);
+
+/// Whether a member may run (call from, act on) a queue: reception and managers run any; a
+/// practitioner runs the queues of their own practitioner record and the per-service ones,
+/// never a colleague's.
+pub fn may_run(role: Role, own: Option<PractitionerId>, queue_practitioner: Option<PractitionerId>) -> bool {
+    match (role, queue_practitioner) {
+        (Role::Practitioner, Some(q)) => own == Some(q),
+        _ => true,
+    }
+}
+
+/// A walk-in's contact: a phone or email when given (checked as for a booking), or just a
+/// name — someone at the desk need not give either. Without a contact the store makes a new
+/// patient record for the visit (nobody to recognise them by).
+pub fn walk_in_contact(
+    name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+    language: Option<&str>,
+) -> Result<crate::PatientContact, crate::DomainError> {
+    let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+    if given(phone) || given(email) {
+        return crate::PatientContact::parse(name, phone, email, language);
+    }
+    // The booking parser wants a contact; lend it a placeholder address and take it back, so
+    // name and language are checked by the one rule.
+    let mut c = crate::PatientContact::parse(name, None, Some("walk-in@nobat.invalid"), language)?;
+    c.email = None;
+    Ok(c)
+}
+
+/// A ticket code: the queue's prefix and a three-digit number (`A-017`).
+pub fn code(prefix: &str, number: i64) -> String {
+    format!("{prefix}-{number:03}")
+}
+
+/// The prefix of the `n`-th queue of a location's day (0 → `A`, 25 → `Z`, 26 → `AA`).
+pub fn prefix(n: usize) -> String {
+    let mut n = n;
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (n % 26) as u8);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_else(|_| "Q".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_prefixes() {
+        assert_eq!(code("A", 17), "A-017");
+        assert_eq!(code("B", 1234), "B-1234");
+        assert_eq!(prefix(0), "A");
+        assert_eq!(prefix(25), "Z");
+        assert_eq!(prefix(26), "AA");
+    }
+
+    #[test]
+    fn a_practitioner_runs_only_their_own_queue() {
+        let me = PractitionerId::new();
+        let other = PractitionerId::new();
+        assert!(may_run(Role::Practitioner, Some(me), Some(me)));
+        assert!(!may_run(Role::Practitioner, Some(me), Some(other)));
+        assert!(!may_run(Role::Practitioner, None, Some(other)));
+        assert!(may_run(Role::Practitioner, Some(me), None));
+        assert!(may_run(Role::Receptionist, None, Some(other)));
+    }
+}
