@@ -118,6 +118,8 @@ capabilities! {
     /// Run the day's queues: check in, add walk-ins, call, serve, reorder (a practitioner only
     /// their own queue, see `queue::may_run`).
     RunQueues => [Owner, Admin, Practitioner, Receptionist];
+    /// See the messages sent about an appointment (channel, status, attempts, last error).
+    ViewMessages => [Owner, Admin, Receptionist];
 }
 
 #[cfg(test)]

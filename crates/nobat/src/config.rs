@@ -58,6 +58,8 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// Most HTTP connections open at once.
     pub max_connections: usize,
+    /// Outgoing messages: channels (`smtp_url`, `smtp_from`) and the dispatcher's retries.
+    pub messages: crate::dispatch::Settings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -105,6 +107,11 @@ pub struct FileConfig {
     pub header_read_timeout_seconds: Option<u64>,
     pub shutdown_grace_seconds: Option<u64>,
     pub max_connections: Option<usize>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
+    pub message_max_attempts: Option<i64>,
+    pub message_retry_base_ms: Option<u64>,
+    pub message_lease_seconds: Option<u64>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -137,6 +144,12 @@ pub struct Overrides {
     /// Master secret (base64url, 32+ bytes) [default: generated into DATA_DIR/secret.key].
     #[arg(long, env = "NOBAT_SECRET_KEY", global = true, hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// SMTP relay for email: smtp://host:port, smtps://…, smtp://…?tls=required [default: no email].
+    #[arg(long, env = "NOBAT_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of email, e.g. "Clinic <noreply@clinic.example>".
+    #[arg(long, env = "NOBAT_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
 }
 
 impl Config {
@@ -199,6 +212,20 @@ impl Config {
             header_read_timeout_seconds: file.header_read_timeout_seconds.unwrap_or(10),
             shutdown_grace_seconds: file.shutdown_grace_seconds.unwrap_or(10),
             max_connections: file.max_connections.unwrap_or(4096),
+            messages: {
+                let d = crate::dispatch::Settings::default();
+                crate::dispatch::Settings {
+                    channels: nobat_notify::ChannelSettings {
+                        smtp_url: o.smtp_url.clone().or(file.smtp_url),
+                        smtp_from: o.smtp_from.clone().or(file.smtp_from).unwrap_or(d.channels.smtp_from),
+                        ..d.channels
+                    },
+                    max_attempts: file.message_max_attempts.unwrap_or(d.max_attempts),
+                    retry_base: file.message_retry_base_ms.map_or(d.retry_base, std::time::Duration::from_millis),
+                    lease: file.message_lease_seconds.map_or(d.lease, std::time::Duration::from_secs),
+                    ..d
+                }
+            },
         };
         cfg.validate()?;
         Ok(cfg)
@@ -250,6 +277,16 @@ impl Config {
         if !(1..=1_000_000).contains(&self.max_connections) {
             bail!("max_connections must be between 1 and 1000000");
         }
+        if !(1..=100).contains(&self.messages.max_attempts) {
+            bail!("message_max_attempts must be between 1 and 100");
+        }
+        if self.messages.retry_base < std::time::Duration::from_millis(10) {
+            bail!("message_retry_base_ms must be at least 10");
+        }
+        if self.messages.lease < self.messages.channels.timeout.saturating_mul(2) {
+            bail!("message_lease_seconds must be at least twice the channel timeout (60)");
+        }
+        nobat_notify::Registry::from_settings(&self.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
         if let Some(key) = &self.secret_key {
             nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
         }
@@ -312,6 +349,8 @@ impl fmt::Debug for Config {
             .field("header_read_timeout_seconds", &self.header_read_timeout_seconds)
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("max_connections", &self.max_connections)
+            .field("smtp_url", &self.messages.channels.smtp_url.as_deref().map(redact_url))
+            .field("smtp_from", &self.messages.channels.smtp_from)
             .finish()
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod backups;
 pub mod config;
 pub mod demo;
+pub mod dispatch;
 pub mod metrics;
 pub mod reference;
 pub mod secrets;
@@ -31,6 +32,8 @@ pub struct Application {
     metrics: Option<TcpListener>,
     backups: Option<(String, backups::Schedule)>,
     limits: serve::Limits,
+    /// The message dispatcher (runs as a supervised worker).
+    dispatcher: dispatch::Dispatcher,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -92,8 +95,16 @@ impl Application {
         let auth = nobat_web::auth::AuthConfig::new(
             nobat_web::auth::keys::Keys::from_master(&master),
             config.limits,
-            public_url,
+            public_url.clone(),
         );
+        let registry =
+            nobat_notify::Registry::from_settings(&config.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
+        let dispatcher = dispatch::Dispatcher {
+            store: store.clone(),
+            registry,
+            settings: config.messages.clone(),
+            public_url: public_url.clone(),
+        };
         let state = AppState {
             store: store.clone(),
             hold_ttl: SignedDuration::from_secs(i64::from(config.hold_ttl_seconds)),
@@ -117,7 +128,7 @@ impl Application {
             };
             (config.database_url.clone(), schedule)
         });
-        Ok(Self { listener, store, state, metrics, backups, limits: config.serve_limits(), _lock: lock })
+        Ok(Self { listener, store, state, metrics, backups, limits: config.serve_limits(), dispatcher, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -165,6 +176,26 @@ impl Application {
                 },
             ))
         };
+        // Outgoing messages: one dispatcher per process, see dispatch/mod.rs. With no channel
+        // configured it does not run: the deliveries wait (until the dispatcher consumer's
+        // max_age), so configuring a channel later still sends what is recent.
+        let dispatcher = (!self.dispatcher.registry.is_empty()).then(|| {
+            let (d, pace) = (self.dispatcher.clone(), self.dispatcher.clone());
+            let events = std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe()));
+            tokio::spawn(supervisor::supervise_paced(
+                "dispatcher",
+                self.state.workers.clone(),
+                self.store.clone(),
+                move || {
+                    let d = d.clone();
+                    async move { d.round().await }
+                },
+                move || {
+                    let (d, events) = (pace.clone(), events.clone());
+                    async move { d.pause(&mut *events.lock().await).await }
+                },
+            ))
+        });
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -183,6 +214,9 @@ impl Application {
         };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
+        if let Some(d) = dispatcher {
+            d.abort();
+        }
         if let Some(b) = backups {
             b.abort();
         }

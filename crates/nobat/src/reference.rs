@@ -205,6 +205,36 @@ pub const KEYS: &[Key] = &[
         default: "4096",
         meaning: "Most HTTP connections open at once; more wait in the listen backlog (1–1000000). Mind the process's file-descriptor limit.",
     },
+    Key {
+        name: "smtp_url",
+        flag: Some(("--smtp-url", "NOBAT_SMTP_URL")),
+        default: "off",
+        meaning: "SMTP relay for email: `smtp://host:25` (plain), `smtps://host:465` (TLS), `smtp://host:587?tls=required` (STARTTLS); `user:password@` in the URL authenticates.",
+    },
+    Key {
+        name: "smtp_from",
+        flag: Some(("--smtp-from", "NOBAT_SMTP_FROM")),
+        default: "Nobat <noreply@localhost>",
+        meaning: "The sender of email; its domain ends every `Message-ID`.",
+    },
+    Key {
+        name: "message_max_attempts",
+        flag: None,
+        default: "8",
+        meaning: "Attempts to send a message before it is dead-lettered and the clinic's admins are alerted (1–100).",
+    },
+    Key {
+        name: "message_retry_base_ms",
+        flag: None,
+        default: "30000",
+        meaning: "The wait before a message's first retry; doubled per attempt (at most an hour), ±20 % jitter, never shorter than a provider's own `retry_after`.",
+    },
+    Key {
+        name: "message_lease_seconds",
+        flag: None,
+        default: "300",
+        meaning: "How long a process owns a message it is sending; a crashed process's messages are sent by another after this (at least 60).",
+    },
 ];
 
 /// The reference as Markdown.
@@ -266,6 +296,8 @@ mod tests {
             "log_format" => "\"json\"",
             "public_url" => "\"https://x.example\"",
             "secret_key" => "\"k\"",
+            "smtp_url" => "\"smtp://127.0.0.1:25\"",
+            "smtp_from" => "\"a@b.example\"",
             "trust_forwarded_for" => "true",
             _ => "1",
         }

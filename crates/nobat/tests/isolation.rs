@@ -73,6 +73,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ManagePatientData", &[Role::Owner, Role::Admin]),
     ("ViewAudit", &[Role::Owner, Role::Admin]),
     ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
+    ("ViewMessages", &[Role::Owner, Role::Admin, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -143,6 +144,7 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/tickets/{ticket}/leave", "RunQueues", Gate::Staff),
     ("post", "/tickets/{ticket}/transfer", "RunQueues", Gate::Staff),
     ("post", "/tickets/{ticket}/reorder", "RunQueues", Gate::Staff),
+    ("get", "/appointments/{id}/messages", "ViewMessages", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -947,7 +949,8 @@ async fn capability_matrix(app: &TestApp, ops: &[Op], t: &Tenant) -> usize {
         let m = op.method.as_str();
         // Checking in would move the appointment `survives` looks at: aim at one that does
         // not exist (access is decided before the lookup).
-        let ids = if op.path.ends_with("/check-in") { Ids { appointment: random_id(), ..ids.clone() } } else { ids.clone() };
+        let ids =
+            if op.path.ends_with("/check-in") { Ids { appointment: random_id(), ..ids.clone() } } else { ids.clone() };
         let url = format!("{}{}", app.base, fill(&op.path, &t.seed.slug, &ids));
         let body = probe_body(m, &op.path);
         let answers = send_all(t.staff.iter().map(|c| &c.client), m, &url, body.as_ref()).await;

@@ -19,7 +19,8 @@ async fn book(app: &TestApp, seed: &Seed, n: usize) -> Vec<String> {
     }
     let mut ids = Vec::new();
     for (i, slot) in free.iter().take(n).enumerate() {
-        let (s, a) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(slot, &format!("Patient {i}"))).await;
+        let (s, a) =
+            app.post(&format!("/clinics/{}/appointments", seed.slug), booking(slot, &format!("Patient {i}"))).await;
         assert_eq!(s, StatusCode::CREATED, "{a}");
         ids.push(a["id"].as_str().unwrap().to_owned());
     }
@@ -34,7 +35,10 @@ async fn check_in(app: &TestApp, seed: &Seed, appointment: &str) -> Value {
 
 async fn walk_in(app: &TestApp, seed: &Seed, queue: &str, name: &str) -> Value {
     let (s, t) = app
-        .post(&format!("/clinics/{}/queues/{queue}/tickets", seed.slug), json!({ "patient": { "name": name, "phone": "+212600000001" } }))
+        .post(
+            &format!("/clinics/{}/queues/{queue}/tickets", seed.slug),
+            json!({ "patient": { "name": name, "phone": "+212600000001" } }),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     t["ticket"].clone()
@@ -80,14 +84,17 @@ async fn check_in_walk_in_call_next_and_the_board() {
     let (s, detail) = app.get(&format!("{c}/queues/{queue}")).await;
     assert_eq!(s, StatusCode::OK, "{detail}");
     assert_eq!(codes(&detail["tickets"]), vec!["A-002", "A-003", "A-004", "A-001"], "{detail}");
-    let positions: Vec<u64> = detail["tickets"].as_array().unwrap().iter().map(|t| t["position"].as_u64().unwrap()).collect();
+    let positions: Vec<u64> =
+        detail["tickets"].as_array().unwrap().iter().map(|t| t["position"].as_u64().unwrap()).collect();
     assert_eq!(positions, vec![1, 2, 3, 4]);
     assert_eq!(detail["tickets"][0]["patient_name"], "Patient 0");
     assert!(detail["tickets"][1]["estimate"]["p50"].is_string(), "{detail}");
     assert_eq!(w["code"], "A-004");
 
     // The day's queues.
-    let (s, list) = app.get(&format!("{c}/queues?date={}&location={}", detail["queue"]["date"].as_str().unwrap(), seed.tehran)).await;
+    let (s, list) = app
+        .get(&format!("{c}/queues?date={}&location={}", detail["queue"]["date"].as_str().unwrap(), seed.tehran))
+        .await;
     assert_eq!(s, StatusCode::OK, "{list}");
     assert_eq!(list["queues"][0]["id"], queue.as_str());
     assert_eq!(list["queues"][0]["waiting"], 4);
@@ -103,7 +110,8 @@ async fn check_in_walk_in_call_next_and_the_board() {
     assert!(called["ticket"]["called_at"].is_string());
 
     // The board: codes and desks, never names or phones.
-    let (s, board) = decode(app.anon.get(format!("{}{c}/locations/{}/board", app.api, seed.tehran)).send().await.unwrap()).await;
+    let (s, board) =
+        decode(app.anon.get(format!("{}{c}/locations/{}/board", app.api, seed.tehran)).send().await.unwrap()).await;
     if detail["queue"]["date"] == day(0).as_str() {
         assert_eq!(s, StatusCode::OK, "{board}");
         assert_eq!(board["queues"][0]["called"][0]["code"], "A-002", "{board}");
@@ -121,7 +129,9 @@ async fn check_in_walk_in_call_next_and_the_board() {
     assert_eq!(s, StatusCode::OK, "{mine}");
     assert_eq!(mine["called_to"], "Room 3");
     assert!(mine["ticket"].get("patient_name").is_none(), "{mine}");
-    let (s, mine1) = decode(app.anon.get(format!("{}/tickets/{}", app.api, t1["token"].as_str().unwrap())).send().await.unwrap()).await;
+    let (s, mine1) =
+        decode(app.anon.get(format!("{}/tickets/{}", app.api, t1["token"].as_str().unwrap())).send().await.unwrap())
+            .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!((mine1["ahead"].as_u64(), mine1["ticket"]["position"].as_u64()), (Some(0), Some(1)), "{mine1}");
     let forged = format!("{}x", &token[..token.len() - 1]);
@@ -256,11 +266,13 @@ async fn a_late_return_is_reinserted_behind_the_next_two_and_the_timer_leaves_it
     assert_eq!((s, v["ticket"]["status"].as_str()), (StatusCode::OK, Some("waiting")), "{v}");
     assert_eq!(v["ticket"]["position"], 3, "behind the next two: {v}");
     let db = app.db().await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'queue.grace'").fetch_one(&db).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'queue.grace'").fetch_one(&db).await.unwrap();
     assert_eq!(n, 0, "the grace timer went with the return");
     db.close().await;
     // Transfer to another queue: the old ticket is transferred, the new one waits there.
-    let (s, other) = app.post(&format!("{c}/queues"), json!({ "location": seed.tehran, "practitioner": seed.doctors[1] })).await;
+    let (s, other) =
+        app.post(&format!("{c}/queues"), json!({ "location": seed.tehran, "practitioner": seed.doctors[1] })).await;
     assert_eq!(s, StatusCode::OK, "{other}");
     let (s, moved) = act(&app, &seed, id, "transfer", json!({ "queue": other["id"] })).await;
     assert_eq!(s, StatusCode::OK, "{moved}");

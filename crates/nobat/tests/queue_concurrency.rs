@@ -19,7 +19,10 @@ use std::time::Duration;
 /// ticket ids in call order.
 async fn queue_with(client: &reqwest::Client, api: &str, seed: &Seed, n: usize) -> (String, Vec<String>) {
     let c = format!("{api}/clinics/{}", seed.slug);
-    let res = client.post(format!("{c}/queues")).json(&json!({ "location": seed.tehran, "practitioner": seed.doctors[0] })).send();
+    let res = client
+        .post(format!("{c}/queues"))
+        .json(&json!({ "location": seed.tehran, "practitioner": seed.doctors[0] }))
+        .send();
     let (s, q) = decode(res.await.unwrap()).await;
     assert_eq!(s, StatusCode::OK, "{q}");
     let queue = q["id"].as_str().unwrap().to_owned();
@@ -115,9 +118,13 @@ async fn a_double_click_calls_one_ticket() {
     let called = d["tickets"].as_array().unwrap().iter().filter(|t| t["status"] == "called").count();
     assert_eq!(called, 1, "{d}");
     // A retry with the same Idempotency-Key replays; another desk calls the next one.
-    let (s, a) = app.post_key(&format!("/clinics/{}/queues/{queue}/call-next", seed.slug), "k1", json!({ "desk": "Room 4" })).await;
+    let (s, a) = app
+        .post_key(&format!("/clinics/{}/queues/{queue}/call-next", seed.slug), "k1", json!({ "desk": "Room 4" }))
+        .await;
     assert_eq!(s, StatusCode::OK, "{a}");
-    let (_, b) = app.post_key(&format!("/clinics/{}/queues/{queue}/call-next", seed.slug), "k1", json!({ "desk": "Room 4" })).await;
+    let (_, b) = app
+        .post_key(&format!("/clinics/{}/queues/{queue}/call-next", seed.slug), "k1", json!({ "desk": "Room 4" }))
+        .await;
     assert_eq!(a["ticket"]["id"], order[1].as_str());
     assert_eq!(b["ticket"]["id"], a["ticket"]["id"]);
     app.stop().await;
@@ -147,13 +154,17 @@ async fn the_staff_stream_resumes_after_last_event_id_and_the_board_streams_chan
     let c = format!("/clinics/{}", seed.slug);
     let (queue, _) = queue_with(&app.client, &app.api, &seed, 3).await;
     // Another queue's events must not appear in this one's stream.
-    let (_, other) = app.post(&format!("{c}/queues"), json!({ "location": seed.tehran, "practitioner": seed.doctors[1] })).await;
+    let (_, other) =
+        app.post(&format!("{c}/queues"), json!({ "location": seed.tehran, "practitioner": seed.doctors[1] })).await;
     let other = other["id"].as_str().unwrap().to_owned();
     let (s, _) = app.post(&format!("{c}/queues/{other}/tickets"), json!({ "patient": { "name": "Elsewhere" } })).await;
     assert_eq!(s, StatusCode::CREATED);
     let events = app.store.events_since(seed.clinic.parse().unwrap(), 0, 1000).await.unwrap();
-    let mine: Vec<i64> =
-        events.iter().filter(|e| e.subjects.queue.map(|q| q.to_string()) == Some(queue.clone())).map(|e| e.seq).collect();
+    let mine: Vec<i64> = events
+        .iter()
+        .filter(|e| e.subjects.queue.map(|q| q.to_string()) == Some(queue.clone()))
+        .map(|e| e.seq)
+        .collect();
     assert!(mine.len() >= 4, "queue opened and three tickets issued: {mine:?}");
 
     // Resume after the second of this queue's events: exactly the later ones, in order.
@@ -171,7 +182,8 @@ async fn the_staff_stream_resumes_after_last_event_id_and_the_board_streams_chan
     assert!(!text.contains("Walk"), "ids only: {text}");
 
     // The public board stream: the board at once, then again after a change, never a name.
-    let mut board = app.anon.get(format!("{}{c}/locations/{}/board/events", app.api, seed.tehran)).send().await.unwrap();
+    let mut board =
+        app.anon.get(format!("{}{c}/locations/{}/board/events", app.api, seed.tehran)).send().await.unwrap();
     assert_eq!(board.status(), StatusCode::OK);
     let first = read_until(&mut board, Duration::from_secs(5), |t| t.contains("event: board")).await;
     assert!(first.contains("Room 9"), "{first}");

@@ -15,15 +15,21 @@
 //! | [`context`] | [`MessageContext`]: the facts a message is rendered from |
 //! | [`render`] | a kind + context + language → subject, text, html |
 //! | [`registry`] | channels built from configuration, per clinic credentials |
+//! | [`plan`] | who is told what, on which channel, in which language (pure) |
+//! | [`retry`] | after a failed attempt: retry when, or dead (pure) |
+//! | [`smtp`] | the email channel (lettre) |
 
 pub mod channel;
 pub mod context;
 pub mod kind;
+pub mod plan;
 pub mod registry;
 pub mod render;
+pub mod retry;
+pub mod smtp;
 
 pub use channel::{Accepted, Attachment, Button, Channel, ChannelKind, Outgoing, SendError, WaTemplate};
 pub use context::MessageContext;
 pub use kind::MessageKind;
-pub use registry::Registry;
+pub use registry::{ChannelSettings, Registry};
 pub use render::{Rendered, render};

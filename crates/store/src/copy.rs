@@ -39,6 +39,7 @@ const TABLES: &[&str] = &[
     "job_probe_runs",
     "audit_events",
     "audit_heads",
+    "messages",
 ];
 
 /// Rows copied per table, in copy order.

@@ -57,6 +57,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_instance_settings.sql"),
     },
     Migration {
+        version: 7,
+        name: "messages",
+        sqlite: include_str!("../migrations/sqlite/0007_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0007_messages.sql"),
+    },
+    Migration {
         version: 10,
         name: "queues",
         sqlite: include_str!("../migrations/sqlite/0010_queues.sql"),

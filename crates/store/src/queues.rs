@@ -161,8 +161,7 @@ impl Store {
     pub async fn queue_tickets(&self, clinic: ClinicId, id: QueueId) -> StoreResult<Vec<Ticket>> {
         let mut conn = self.reader().await?;
         let sql = format!("SELECT {TICKET_COLS} {TICKET_FROM} WHERE t.clinic_id = $1 AND t.queue_id = $2 {LIST_ORDER}");
-        let found =
-            crate::db::query(sql).bind(clinic.to_string()).bind(id.to_string()).fetch_all(&mut conn).await?;
+        let found = crate::db::query(sql).bind(clinic.to_string()).bind(id.to_string()).fetch_all(&mut conn).await?;
         found.iter().map(ticket).collect()
     }
 

@@ -186,10 +186,7 @@ mod tests {
         assert_eq!(apply(Called, Action::Absent), Ok(Absent));
         assert_eq!(apply(Absent, Action::Expire), Ok(NoShow));
         assert_eq!(apply(Absent, Action::Return), Ok(Waiting));
-        assert_eq!(
-            apply(Done, Action::Recall),
-            Err(DomainError::TicketState { state: "done", action: "recalled" })
-        );
+        assert_eq!(apply(Done, Action::Recall), Err(DomainError::TicketState { state: "done", action: "recalled" }));
         assert!(apply(Waiting, Action::Absent).is_err(), "only a called patient can be absent");
         assert!(apply(Waiting, Action::Start).is_err(), "a patient is called before being served");
     }

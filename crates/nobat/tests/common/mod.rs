@@ -74,6 +74,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         header_read_timeout_seconds: 10,
         shutdown_grace_seconds: 10,
         max_connections: 4096,
+        messages: Default::default(),
     }
 }
 

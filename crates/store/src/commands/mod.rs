@@ -10,6 +10,7 @@ mod changes;
 mod holds;
 mod idempotency;
 mod jobs;
+mod messages;
 pub(crate) mod outbox;
 mod privacy;
 mod queue;
@@ -27,6 +28,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
+pub use messages::{Attempt, ClaimedMessage, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
@@ -193,6 +195,23 @@ pub enum Command {
     },
     /// The day-of queue: open a queue, issue, call and move tickets, close the day.
     Queue(QueueRequest),
+    /// Writes the messages planned from a claimed `dispatcher` outbox delivery and completes
+    /// the delivery, together (a source planned before is skipped).
+    PlanMessages {
+        delivery: OutboxItem,
+        messages: Vec<NewMessage>,
+    },
+    /// Leases up to `limit` due messages for `lease`.
+    ClaimMessages {
+        limit: u32,
+        lease: jiff::SignedDuration,
+    },
+    /// Records one attempt's outcome (only the lease holder may); a dead message alerts the
+    /// clinic's admins.
+    RecordMessage {
+        message: ClaimedMessage,
+        attempt: Attempt,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -223,6 +242,7 @@ pub enum Output {
     Count(u64),
     Queue(Box<crate::queues::Queue>),
     Ticket(Box<crate::queues::Ticket>),
+    Messages(Vec<ClaimedMessage>),
 }
 
 impl Command {
@@ -297,6 +317,9 @@ impl Command {
             Command::RetryOutbox { .. } => "retry_outbox",
             Command::PruneEvents { .. } => "prune_events",
             Command::Queue(_) => "queue",
+            Command::PlanMessages { .. } => "plan_messages",
+            Command::ClaimMessages { .. } => "claim_messages",
+            Command::RecordMessage { .. } => "record_message",
         }
     }
 }
@@ -369,5 +392,8 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::RetryOutbox { item, after, error } => outbox::retry_later(tx, item, *after, error).await,
         Command::PruneEvents { keep, batch } => outbox::prune(tx, *keep, *batch).await,
         Command::Queue(r) => queue::apply(tx, r).await,
+        Command::PlanMessages { delivery, messages } => messages::plan(tx, delivery, messages).await,
+        Command::ClaimMessages { limit, lease } => messages::claim(tx, *limit, *lease).await,
+        Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
     }
 }

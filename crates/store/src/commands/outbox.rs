@@ -57,6 +57,7 @@ pub const CONSUMERS: &[Consumer] = &[
             AppointmentStatusChanged,
             VerificationRequested,
             StaffInvited,
+            AppointmentReminder,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

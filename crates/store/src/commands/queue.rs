@@ -31,16 +31,41 @@ pub struct QueueRequest {
 #[derive(Debug, Clone)]
 pub enum QueueOp {
     /// Opens (or finds) the queue of a location's day, per practitioner or service.
-    Open { location: LocationId, date: jiff::civil::Date, practitioner: Option<PractitionerId>, service: Option<ServiceId> },
+    Open {
+        location: LocationId,
+        date: jiff::civil::Date,
+        practitioner: Option<PractitionerId>,
+        service: Option<ServiceId>,
+    },
     /// A booked patient arrives: a ticket in the practitioner's queue of the appointment's day.
-    CheckIn { appointment: AppointmentId },
-    WalkIn { queue: QueueId, patient: PatientContact, service: Option<ServiceId>, priority: u8 },
+    CheckIn {
+        appointment: AppointmentId,
+    },
+    WalkIn {
+        queue: QueueId,
+        patient: PatientContact,
+        service: Option<ServiceId>,
+        priority: u8,
+    },
     /// `caller` identifies the desk (user and desk name): a second call from the same desk
     /// within [`DEBOUNCE`] answers the ticket just called instead of calling another.
-    CallNext { queue: QueueId, desk: Option<String>, caller: String, idempotency: Option<Idempotency> },
-    Act { ticket: TicketId, action: Action, reason: Option<String>, to_queue: Option<QueueId>, position: Option<u32> },
+    CallNext {
+        queue: QueueId,
+        desk: Option<String>,
+        caller: String,
+        idempotency: Option<Idempotency>,
+    },
+    Act {
+        ticket: TicketId,
+        action: Action,
+        reason: Option<String>,
+        to_queue: Option<QueueId>,
+        position: Option<u32>,
+    },
     /// Closes a queue's day: every open ticket gets its final status.
-    Close { queue: QueueId },
+    Close {
+        queue: QueueId,
+    },
 }
 
 /// A double-clicked "call next" from one desk arrives within this.
@@ -93,7 +118,12 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, r: &QueueRequest) -> StoreResult
             t
         }
         QueueOp::Act { ticket, action, reason, to_queue, position } => {
-            let act = super::queue_tickets::Act { action: *action, reason: reason.clone(), to_queue: *to_queue, position: *position };
+            let act = super::queue_tickets::Act {
+                action: *action,
+                reason: reason.clone(),
+                to_queue: *to_queue,
+                position: *position,
+            };
             super::queue_tickets::act(tx, r, *ticket, &act).await?
         }
         QueueOp::Close { queue } => {
@@ -266,12 +296,13 @@ pub(crate) async fn open(
             .ok_or_else(|| DomainError::invalid("service", "no such service in this clinic"))?;
         name = format!("{name} · {}", rows::text(&row, "name")?);
     }
-    let n = crate::db::query("SELECT COUNT(*) AS n FROM queues WHERE clinic_id = $1 AND location_id = $2 AND date = $3")
-        .bind(clinic.to_string())
-        .bind(location.to_string())
-        .bind(date.to_string())
-        .fetch_one(&mut *tx.conn)
-        .await?;
+    let n =
+        crate::db::query("SELECT COUNT(*) AS n FROM queues WHERE clinic_id = $1 AND location_id = $2 AND date = $3")
+            .bind(clinic.to_string())
+            .bind(location.to_string())
+            .bind(date.to_string())
+            .fetch_one(&mut *tx.conn)
+            .await?;
     let prefix = q::prefix(usize::try_from(rows::int(&n, "n")?).unwrap_or(0));
     let id = QueueId::new();
     // A concurrent first use in another process makes one of the two inserts fail on a

@@ -4,7 +4,10 @@
 //! queue's hourly snapshot. The transition table is `nobat_core::queue::state`.
 
 use super::jobs::{IfScheduled, NewJob, cancel_in, schedule_in};
-use super::queue::{Issue, QUEUE_GRACE, QueueRequest, audit_view, issue_ticket, line, lock_queue, read_ticket, settings, write_placement};
+use super::queue::{
+    Issue, QUEUE_GRACE, QueueRequest, audit_view, issue_ticket, line, lock_queue, read_ticket, settings,
+    write_placement,
+};
 use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
@@ -33,11 +36,12 @@ pub(crate) async fn hop(
     desk: Option<&str>,
 ) -> StoreResult<()> {
     close_hop(tx, clinic, ticket).await?;
-    let n = crate::db::query("SELECT COALESCE(MAX(n), 0) AS n FROM ticket_hops WHERE clinic_id = $1 AND ticket_id = $2")
-        .bind(clinic.to_string())
-        .bind(ticket.to_string())
-        .fetch_one(&mut *tx.conn)
-        .await?;
+    let n =
+        crate::db::query("SELECT COALESCE(MAX(n), 0) AS n FROM ticket_hops WHERE clinic_id = $1 AND ticket_id = $2")
+            .bind(clinic.to_string())
+            .bind(ticket.to_string())
+            .fetch_one(&mut *tx.conn)
+            .await?;
     let now = tx.now.as_microsecond();
     crate::db::query(
         "INSERT INTO ticket_hops (clinic_id, ticket_id, n, queue_id, status, desk, started_at_us, ended_at_us) \

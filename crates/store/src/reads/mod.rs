@@ -6,7 +6,9 @@ mod appointments;
 mod availability;
 mod directory;
 mod jobs;
+mod messages;
 mod privacy;
 
 pub use availability::AvailabilityQuery;
+pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;

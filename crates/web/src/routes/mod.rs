@@ -14,6 +14,7 @@ pub mod holds;
 pub mod invitations;
 pub mod manage;
 pub mod me;
+pub mod messages;
 pub mod patients;
 pub mod queue_live;
 pub mod queues;
@@ -123,6 +124,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::leave))
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
+        .routes(routes!(messages::appointment_messages))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

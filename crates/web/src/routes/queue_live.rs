@@ -132,7 +132,11 @@ impl Live {
     }
 }
 
-async fn live(state: AppState, ctx: ClinicCtx, view: View) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+async fn live(
+    state: AppState,
+    ctx: ClinicCtx,
+    view: View,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let rx = state.store.subscribe();
     let head = state.store.event_head(ctx.clinic.id).await?;
     let follow = Follow::new(&state.store, rx, ctx.clinic.id, head);
@@ -178,8 +182,8 @@ pub async fn board_stream(
 }
 
 async fn ticket_ctx(state: &AppState, token: &str) -> ApiResult<(ClinicCtx, TicketId)> {
-    let (clinic, ticket) =
-        links::open_ticket(&state.auth.keys, token, jiff::Timestamp::now()).ok_or_else(|| ApiError::not_found("ticket"))?;
+    let (clinic, ticket) = links::open_ticket(&state.auth.keys, token, jiff::Timestamp::now())
+        .ok_or_else(|| ApiError::not_found("ticket"))?;
     let ctx = ClinicCtx::load(state, &clinic.to_string()).await?;
     Ok((ctx, ticket))
 }

@@ -223,7 +223,8 @@ pub async fn walk_in(
     check_runs(&state, &staff, &queue).await?;
     let input = body.value;
     let p = &input.patient;
-    let patient = nobat_core::queue::walk_in_contact(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
+    let patient =
+        nobat_core::queue::walk_in_contact(&p.name, p.phone.as_deref(), p.email.as_deref(), p.language.as_deref())?;
     let priority = input.priority.unwrap_or(0);
     if priority > 9 {
         return Err(ApiError::invalid("priority", "from 0 to 9"));

@@ -92,12 +92,52 @@ macro_rules! action_route {
     };
 }
 
-action_route!(recall, Action::Recall, "/api/v1/clinics/{clinic}/tickets/{ticket}/recall", "Calls a called ticket again.");
-action_route!(start, Action::Start, "/api/v1/clinics/{clinic}/tickets/{ticket}/start", "The called patient is being served.");
-action_route!(finish, Action::Finish, "/api/v1/clinics/{clinic}/tickets/{ticket}/finish", "Service finished (the appointment becomes fulfilled).");
-action_route!(absent, Action::Absent, "/api/v1/clinics/{clinic}/tickets/{ticket}/absent", "Called and not there: kept for the clinic's grace period (default 15 minutes), then no_show and the appointment noshow.");
-action_route!(return_, Action::Return, "/api/v1/clinics/{clinic}/tickets/{ticket}/return", "An absent patient is back within the grace period: waiting again, behind the next two waiting tickets.");
-action_route!(emergency, Action::Emergency, "/api/v1/clinics/{clinic}/tickets/{ticket}/emergency", "Moves a waiting ticket to the front; `reason` is required and audited.");
+action_route!(
+    recall,
+    Action::Recall,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/recall",
+    "Calls a called ticket again."
+);
+action_route!(
+    start,
+    Action::Start,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/start",
+    "The called patient is being served."
+);
+action_route!(
+    finish,
+    Action::Finish,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/finish",
+    "Service finished (the appointment becomes fulfilled)."
+);
+action_route!(
+    absent,
+    Action::Absent,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/absent",
+    "Called and not there: kept for the clinic's grace period (default 15 minutes), then no_show and the appointment noshow."
+);
+action_route!(
+    return_,
+    Action::Return,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/return",
+    "An absent patient is back within the grace period: waiting again, behind the next two waiting tickets."
+);
+action_route!(
+    emergency,
+    Action::Emergency,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/emergency",
+    "Moves a waiting ticket to the front; `reason` is required and audited."
+);
 action_route!(leave, Action::Leave, "/api/v1/clinics/{clinic}/tickets/{ticket}/leave", "The patient left.");
-action_route!(transfer, Action::Transfer, "/api/v1/clinics/{clinic}/tickets/{ticket}/transfer", "Moves the ticket to another queue (`queue`); answers the new ticket.");
-action_route!(reorder, Action::Reorder, "/api/v1/clinics/{clinic}/tickets/{ticket}/reorder", "Moves a waiting ticket to `position` (from 1) with a `reason` (audited).");
+action_route!(
+    transfer,
+    Action::Transfer,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/transfer",
+    "Moves the ticket to another queue (`queue`); answers the new ticket."
+);
+action_route!(
+    reorder,
+    Action::Reorder,
+    "/api/v1/clinics/{clinic}/tickets/{ticket}/reorder",
+    "Moves a waiting ticket to `position` (from 1) with a `reason` (audited)."
+);

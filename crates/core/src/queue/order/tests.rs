@@ -168,9 +168,8 @@ fn arrival_and_late_rule() {
 
 #[test]
 fn a_crowded_gap_renumbers_the_line() {
-    let line: Vec<InLine> = (0..3)
-        .map(|i| InLine { id: TicketId::new(), rank: i, kind: Kind::WalkIn, priority: 0 })
-        .collect();
+    let line: Vec<InLine> =
+        (0..3).map(|i| InLine { id: TicketId::new(), rank: i, kind: Kind::WalkIn, priority: 0 }).collect();
     let p = place_at(&line, 1);
     assert_eq!(p.renumber.len(), 3);
     assert!(p.renumber[0].1 < p.rank && p.rank < p.renumber[1].1);

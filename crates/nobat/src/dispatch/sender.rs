@@ -1,0 +1,104 @@
+//! Due messages → providers. Claims leased batches, renders and sends each (a bounded number
+//! at once), and records each attempt as soon as the provider answered (see the module doc of
+//! `dispatch` for the one duplicate window).
+
+use super::Dispatcher;
+use anyhow::anyhow;
+use futures::StreamExt;
+use jiff::{SignedDuration, Timestamp};
+use nobat_i18n::Lang;
+use nobat_notify::retry::{self, Next};
+use nobat_notify::{ChannelKind, Outgoing, SendError};
+use nobat_store::commands::{Attempt, ClaimedMessage};
+use nobat_store::{Command, Output, StoreError};
+use std::time::Duration;
+
+const BATCH: u32 = 64;
+
+pub async fn send_all(d: &Dispatcher) -> anyhow::Result<()> {
+    let lease = SignedDuration::try_from(d.settings.lease).unwrap_or(SignedDuration::from_mins(5));
+    loop {
+        let messages = match d.store.execute(Command::ClaimMessages { limit: BATCH, lease }).await? {
+            Output::Messages(m) => m,
+            other => return Err(anyhow!("claiming messages answered {other:?}")),
+        };
+        let claimed = messages.len();
+        futures::stream::iter(messages)
+            .for_each_concurrent(d.settings.concurrency.max(1), |m| async move { send_one(d, m).await })
+            .await;
+        if claimed < BATCH as usize {
+            return Ok(());
+        }
+    }
+}
+
+async fn send_one(d: &Dispatcher, m: ClaimedMessage) {
+    let outcome = match attempt(d, &m).await {
+        Ok(accepted) => Attempt::Sent { provider_id: accepted.provider_id },
+        Err(error) => {
+            let jitter = rand::random::<f64>();
+            match retry::after_failure(&error, m.attempts, d.settings.max_attempts, d.settings.retry_base, jitter) {
+                Next::Retry(wait) => {
+                    let wait = SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(1));
+                    let at = Timestamp::now().checked_add(wait).unwrap_or(Timestamp::MAX);
+                    tracing::info!(message = %m.id, attempts = m.attempts, %error, "message not sent; retried later");
+                    Attempt::Retry { at, error: error.to_string() }
+                }
+                Next::Dead => {
+                    tracing::warn!(message = %m.id, attempts = m.attempts, %error, "message dead-lettered");
+                    Attempt::Dead { error: error.to_string() }
+                }
+            }
+        }
+    };
+    record(d, m, outcome).await;
+}
+
+/// Records an attempt. A sent message not recorded is sent again when its lease runs out, so
+/// the record is retried a few times before giving up.
+async fn record(d: &Dispatcher, m: ClaimedMessage, attempt: Attempt) {
+    for pause in [0u64, 100, 500, 2000] {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        match d.store.execute(Command::RecordMessage { message: m.clone(), attempt: attempt.clone() }).await {
+            Ok(_) => return,
+            Err(StoreError::LeaseLost) => {
+                tracing::warn!(message = %m.id, "message lease lost before its attempt was recorded");
+                return;
+            }
+            Err(e) => tracing::warn!(message = %m.id, error = %e, "could not record a message attempt; trying again"),
+        }
+    }
+    tracing::error!(message = %m.id, "a message attempt went unrecorded; it is tried again when its lease runs out");
+}
+
+/// Renders and sends one message.
+async fn attempt(d: &Dispatcher, m: &ClaimedMessage) -> Result<nobat_notify::Accepted, SendError> {
+    let channel_kind = ChannelKind::parse(&m.channel)
+        .ok_or_else(|| SendError::Permanent { reason: format!("unknown channel {}", m.channel) })?;
+    let channel = d.registry.resolve(channel_kind, None).ok_or_else(|| SendError::Transient {
+        reason: format!("no {} channel is configured", m.channel),
+        after: None,
+    })?;
+    let lang = Lang::from_tag(&m.language).unwrap_or(Lang::En);
+    let rendered = super::text::render(d, m, lang)
+        .await
+        .map_err(|e| SendError::Transient { reason: format!("rendering: {e:#}"), after: None })?;
+    let out = Outgoing {
+        idempotency_key: m.id.clone(),
+        to: m.recipient.clone(),
+        lang,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        attachments: Vec::new(),
+        buttons: Vec::new(),
+        template: None,
+    };
+    // The channel bounds each protocol step; this bounds the whole send, so a provider that
+    // trickles answers cannot hold the message past its lease.
+    let limit = d.settings.channels.timeout.saturating_mul(2);
+    match tokio::time::timeout(limit, channel.send(&out)).await {
+        Ok(result) => result,
+        Err(_) => Err(SendError::Transient { reason: format!("no answer in {limit:?}"), after: None }),
+    }
+}

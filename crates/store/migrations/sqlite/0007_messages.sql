@@ -1,0 +1,36 @@
+-- Outgoing messages. Kept in lockstep with the other engine's 0007_messages.sql.
+--
+-- messages: one row per message to one recipient over one channel. The id (UUIDv7) is also
+-- the provider idempotency key (SMTP Message-ID, Idempotency-Key headers). `source` says what
+-- planned it ('<seq>:<role>' for an event's delivery, 'dead:<message id>:<user>' for an
+-- admin alert): UNIQUE per clinic, so planning the same event twice (an outbox delivery handed
+-- out again after a crash) never makes a second message. A sender claims due 'queued' and
+-- 'failed' rows with a lease (lease_token, leased_until_us); only the lease holder records
+-- the attempt. `facts` is what the message says beyond what the store can read again (a
+-- verification code, an invitation link, an alert's detail): blanked once the message is
+-- sent or dead.
+CREATE TABLE messages (
+    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    id              TEXT    NOT NULL,
+    appointment_id  TEXT,
+    kind            TEXT    NOT NULL,   -- nobat_notify::MessageKind wire name
+    channel         TEXT    NOT NULL,   -- nobat_notify::ChannelKind wire name
+    recipient       TEXT    NOT NULL,   -- address, E.164 number, chat id
+    language        TEXT    NOT NULL,
+    status          TEXT    NOT NULL,   -- queued, sent, delivered, failed, dead
+    attempts        INTEGER NOT NULL,
+    last_error      TEXT,
+    provider_id     TEXT,
+    source          TEXT    NOT NULL,
+    facts           TEXT    NOT NULL,   -- JSON
+    created_at_us   INTEGER NOT NULL,
+    available_at_us INTEGER NOT NULL,
+    leased_until_us INTEGER,
+    lease_token     TEXT,
+    sent_at_us      INTEGER,
+    delivered_at_us INTEGER,
+    PRIMARY KEY (clinic_id, id)
+);
+CREATE UNIQUE INDEX messages_by_source ON messages (clinic_id, source);
+CREATE INDEX messages_due ON messages (available_at_us) WHERE status IN ('queued', 'failed');
+CREATE INDEX messages_by_appointment ON messages (clinic_id, appointment_id);
