@@ -286,7 +286,7 @@ impl Config {
         if self.messages.lease < self.messages.channels.timeout.saturating_mul(2) {
             bail!("message_lease_seconds must be at least twice the channel timeout (60)");
         }
-        nobat_notify::Registry::from_settings(&self.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
+        nobat_notify::Registry::check_settings(&self.messages.channels).map_err(|e| anyhow::anyhow!(e))?;
         if let Some(key) = &self.secret_key {
             nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
         }

@@ -50,6 +50,15 @@ impl Registry {
         Ok(Registry::with(channels))
     }
 
+    /// Checks the settings as [`Self::from_settings`] would, without building anything (no
+    /// runtime needed): for `nobat config check` and start-up validation.
+    pub fn check_settings(s: &ChannelSettings) -> Result<(), String> {
+        if let Some(url) = &s.smtp_url {
+            crate::smtp::SmtpChannel::check(url, &s.smtp_from).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     /// The channel to send `kind` with for a clinic. `clinic` is that clinic's decrypted
     /// credentials for it, when it set its own (then a channel is built for them).
     pub fn resolve(&self, kind: ChannelKind, clinic: Option<&serde_json::Value>) -> Option<Arc<dyn Channel>> {

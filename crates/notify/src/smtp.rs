@@ -39,6 +39,14 @@ impl SmtpChannel {
         Ok(SmtpChannel { transport, from, domain })
     }
 
+    /// Checks the settings without building a transport (building one starts the connection
+    /// pool's task, which needs a running runtime): for configuration checks.
+    pub fn check(url: &str, from: &str) -> Result<(), SmtpConfigError> {
+        from.parse::<Mailbox>().map_err(|e| SmtpConfigError::From(format!("{e}")))?;
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| SmtpConfigError::Url(format!("{e}")))?;
+        Ok(())
+    }
+
     fn build(&self, msg: &Outgoing) -> Result<Message, SendError> {
         let to: Mailbox =
             msg.to.parse().map_err(|e| SendError::Permanent { reason: format!("recipient address: {e}") })?;

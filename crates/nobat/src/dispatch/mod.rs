@@ -73,6 +73,15 @@ impl Dispatcher {
             loop {
                 match events.recv().await {
                     Ok(e) if wanted(e.kind) => return,
+                    // A worker keeps failing (supervisor.rs): the operators get a durable
+                    // message, sent in the next round.
+                    Ok(e) if e.kind == EventKind::OperatorAlert => {
+                        let worker = e.subjects.worker.unwrap_or_default();
+                        if let Err(err) = self.store.execute(nobat_store::Command::AlertOperators { worker }).await {
+                            tracing::warn!(error = %err, "could not record an operator alert");
+                        }
+                        return;
+                    }
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {

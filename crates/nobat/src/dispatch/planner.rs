@@ -108,9 +108,21 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
         phone: facts.patient_phone.clone(),
         language: facts.patient_language.as_deref().and_then(Lang::from_tag),
     };
-    // TODO(dispatch): the per-clinic monthly SMS budget is not counted yet: always "left".
+    // The SMS budget is checked where the message is written (PlanMessages, in the write
+    // transaction that counts the month's SMS): this plan says where to fall back to.
     let planned = plan::plan_patient(trigger, &reach, Lang::from_tag(&facts.clinic_language), can_send, true);
-    Ok(planned.iter().map(|p| new(p, Some(appointment), source(p), json!({}))).collect())
+    let fallback = plan::plan_patient(trigger, &reach, Lang::from_tag(&facts.clinic_language), can_send, false);
+    Ok(planned
+        .iter()
+        .map(|p| {
+            let mut m = new(p, Some(appointment), source(p), json!({}));
+            m.fallback = fallback
+                .iter()
+                .find(|f| p.channel == ChannelKind::Sms && f.channel != ChannelKind::Sms)
+                .map(|f| (f.channel.as_str().to_owned(), f.recipient.clone()));
+            m
+        })
+        .collect())
 }
 
 fn new(p: &Planned, appointment: Option<nobat_core::AppointmentId>, source: String, facts: Value) -> NewMessage {
@@ -122,6 +134,7 @@ fn new(p: &Planned, appointment: Option<nobat_core::AppointmentId>, source: Stri
         language: p.lang.code().into(),
         source,
         facts,
+        fallback: None,
     }
 }
 

@@ -8,9 +8,10 @@
 -- 'failed' rows with a lease (lease_token, leased_until_us); only the lease holder records
 -- the attempt. `facts` is what the message says beyond what the store can read again (a
 -- verification code, an invitation link, an alert's detail): blanked once the message is
--- sent or dead.
+-- sent or dead. No foreign key to clinics: alerts to the instance's operators are messages of
+-- the nil clinic (00000000-0000-0000-0000-000000000000), as operator alert events are.
 CREATE TABLE messages (
-    clinic_id       TEXT    NOT NULL REFERENCES clinics (id),
+    clinic_id       TEXT    NOT NULL,
     id              TEXT    NOT NULL,
     appointment_id  TEXT,
     kind            TEXT    NOT NULL,   -- nobat_notify::MessageKind wire name
@@ -34,3 +35,8 @@ CREATE TABLE messages (
 CREATE UNIQUE INDEX messages_by_source ON messages (clinic_id, source);
 CREATE INDEX messages_due ON messages (available_at_us) WHERE status IN ('queued', 'failed');
 CREATE INDEX messages_by_appointment ON messages (clinic_id, appointment_id);
+
+-- A clinic's monthly SMS budget, in messages (NULL: the default, 1,000). Past it, a message
+-- planned for SMS goes by email when the patient has an address, and the admins are told once
+-- a month.
+ALTER TABLE clinics ADD COLUMN sms_monthly_budget BIGINT;

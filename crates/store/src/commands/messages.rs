@@ -32,7 +32,14 @@ pub struct NewMessage {
     pub source: String,
     /// What it says beyond what can be read again (a code, a link, an alert's detail).
     pub facts: serde_json::Value,
+    /// For an SMS: the (channel, recipient) to use instead when the clinic's monthly SMS
+    /// budget is spent (the patient's email). Without one, the message is not sent at all.
+    #[serde(default)]
+    pub fallback: Option<(String, String)>,
 }
+
+/// A clinic's monthly SMS budget when it set none.
+pub const DEFAULT_SMS_BUDGET: i64 = 1000;
 
 /// A leased message, ready to render and send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,9 +86,56 @@ pub(crate) async fn plan(
     let clinic = delivery.clinic.to_string();
     let mut written = 0;
     for m in messages {
+        if m.channel == "sms" && !sms_budget_left(tx, &clinic).await? {
+            alert_admins_once_a_month(tx, delivery.clinic).await?;
+            let Some((channel, recipient)) = &m.fallback else { continue };
+            let instead =
+                NewMessage { channel: channel.clone(), recipient: recipient.clone(), fallback: None, ..m.clone() };
+            written += insert(tx, &clinic, &instead).await?;
+            continue;
+        }
         written += insert(tx, &clinic, m).await?;
     }
     Ok(super::Output::Count(written))
+}
+
+/// The calendar month (UTC) `now` falls in, as `YYYY-MM`, and its first instant.
+fn month(now: Timestamp) -> (String, i64) {
+    let d = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let first = d.first_of_month().to_zoned(jiff::tz::TimeZone::UTC).map_or(0, |z| z.timestamp().as_microsecond());
+    (format!("{:04}-{:02}", d.year(), d.month()), first)
+}
+
+/// Whether the clinic may send one more SMS this month (counted from the messages planned).
+async fn sms_budget_left(tx: &mut WriteTx<'_>, clinic: &str) -> StoreResult<bool> {
+    let (_, since) = month(tx.now);
+    let budget = crate::db::query("SELECT sms_monthly_budget FROM clinics WHERE id = $1")
+        .bind(clinic)
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .map(|r| rows::opt_int(&r, "sms_monthly_budget"))
+        .transpose()?
+        .flatten()
+        .unwrap_or(DEFAULT_SMS_BUDGET);
+    let used = crate::db::query(
+        "SELECT COUNT(*) AS n FROM messages WHERE clinic_id = $1 AND channel = 'sms' AND created_at_us >= $2",
+    )
+    .bind(clinic)
+    .bind(since)
+    .fetch_one(&mut *tx.conn)
+    .await?
+    .int("n")?;
+    Ok(used < budget)
+}
+
+/// The SMS budget ran out: the admins hear it once per month (the alert's source is unique).
+async fn alert_admins_once_a_month(tx: &mut WriteTx<'_>, clinic: ClinicId) -> StoreResult<()> {
+    let (month, _) = month(tx.now);
+    let facts = serde_json::json!({
+        "alert_key": "sms-budget-spent",
+        "detail": format!("The SMS budget of {month} is spent; messages go by email where the patient has one."),
+    });
+    alert(tx, clinic, &format!("sms-budget:{month}"), facts).await
 }
 
 async fn insert(tx: &mut WriteTx<'_>, clinic: &str, m: &NewMessage) -> StoreResult<u64> {
@@ -183,33 +237,69 @@ pub(crate) async fn record(tx: &mut WriteTx<'_>, m: &ClaimedMessage, attempt: &A
     Ok(super::Output::Done)
 }
 
-/// One admin alert per owner and admin of the clinic, by email, in the clinic's language.
+/// A message went dead: its clinic's admins hear which and why (for the instance's own
+/// messages, the operators).
 async fn alert_admins(tx: &mut WriteTx<'_>, dead: &ClaimedMessage, error: &str) -> StoreResult<()> {
-    let clinic = dead.clinic.to_string();
-    let admins = crate::db::query(
-        "SELECT u.id, u.email, c.default_language FROM memberships m JOIN users u ON u.id = m.user_id \
-           JOIN clinics c ON c.id = m.clinic_id \
-         WHERE m.clinic_id = $1 AND m.role IN ('owner', 'admin') AND u.disabled = 0 ORDER BY u.id",
-    )
-    .bind(clinic.as_str())
-    .fetch_all(&mut *tx.conn)
-    .await?;
-    for a in &admins {
+    // Which message and why; not the patient's address (the admin can look it up).
+    let facts = serde_json::json!({
+        "alert_key": "message-dead",
+        "detail": format!("{} by {} (message {}): {error}", dead.kind, dead.channel, dead.id),
+        "appointment": dead.appointment,
+    });
+    alert(tx, dead.clinic, &format!("dead:{}", dead.id), facts).await
+}
+
+/// The nil clinic: instance-wide messages (to operators), as operator alert events use.
+pub const INSTANCE: ClinicId = ClinicId(uuid::Uuid::nil());
+
+/// A background worker keeps failing (`operator.alert`): the instance's operators get a
+/// durable message, at most one per worker per hour.
+pub(crate) async fn alert_operators(tx: &mut WriteTx<'_>, worker: &str) -> StoreResult<super::Output> {
+    let hour = tx.now.as_second() / 3600;
+    let facts = serde_json::json!({
+        "alert_key": "worker-failing",
+        "detail": format!("The background worker `{worker}` keeps failing; see /readyz and the log."),
+    });
+    alert(tx, INSTANCE, &format!("operator:{worker}:{hour}"), facts).await?;
+    Ok(super::Output::Done)
+}
+
+/// One admin alert per owner and admin of `clinic` (per operator for [`INSTANCE`]), by email,
+/// in the clinic's language (English for operators). `source` makes it once per recipient.
+async fn alert(tx: &mut WriteTx<'_>, clinic: ClinicId, source: &str, facts: serde_json::Value) -> StoreResult<()> {
+    let recipients = if clinic == INSTANCE {
+        crate::db::query(
+            "SELECT id, email, 'en' AS default_language FROM users WHERE is_operator = 1 AND disabled = 0 ORDER BY id",
+        )
+        .fetch_all(&mut *tx.conn)
+        .await?
+    } else {
+        admins(tx, &clinic.to_string()).await?
+    };
+    for a in &recipients {
         let alert = NewMessage {
             appointment: None,
             kind: "admin_alert".into(),
             channel: "email".into(),
             recipient: rows::text(a, "email")?,
             language: rows::text(a, "default_language")?,
-            source: format!("dead:{}:{}", dead.id, rows::text(a, "id")?),
-            // Which message and why; not the patient's address (the admin can look it up).
-            facts: serde_json::json!({
-                "alert_key": "message-dead",
-                "detail": format!("{} by {} (message {}): {error}", dead.kind, dead.channel, dead.id),
-                "appointment": dead.appointment,
-            }),
+            source: format!("{source}:{}", rows::text(a, "id")?),
+            facts: facts.clone(),
+            fallback: None,
         };
-        insert(tx, &clinic, &alert).await?;
+        insert(tx, &clinic.to_string(), &alert).await?;
     }
     Ok(())
+}
+
+async fn admins(tx: &mut WriteTx<'_>, clinic: &str) -> StoreResult<Vec<crate::db::Row>> {
+    let admins = crate::db::query(
+        "SELECT u.id, u.email, c.default_language FROM memberships m JOIN users u ON u.id = m.user_id \
+           JOIN clinics c ON c.id = m.clinic_id \
+         WHERE m.clinic_id = $1 AND m.role IN ('owner', 'admin') AND u.disabled = 0 ORDER BY u.id",
+    )
+    .bind(clinic)
+    .fetch_all(&mut *tx.conn)
+    .await?;
+    Ok(admins)
 }

@@ -28,7 +28,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
-pub use messages::{Attempt, ClaimedMessage, NewMessage};
+pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
@@ -212,6 +212,11 @@ pub enum Command {
         message: ClaimedMessage,
         attempt: Attempt,
     },
+    /// A background worker keeps failing: durable alerts to the instance's operators (once
+    /// per worker per hour).
+    AlertOperators {
+        worker: String,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -320,6 +325,7 @@ impl Command {
             Command::PlanMessages { .. } => "plan_messages",
             Command::ClaimMessages { .. } => "claim_messages",
             Command::RecordMessage { .. } => "record_message",
+            Command::AlertOperators { .. } => "alert_operators",
         }
     }
 }
@@ -395,5 +401,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::PlanMessages { delivery, messages } => messages::plan(tx, delivery, messages).await,
         Command::ClaimMessages { limit, lease } => messages::claim(tx, *limit, *lease).await,
         Command::RecordMessage { message, attempt } => messages::record(tx, message, attempt).await,
+        Command::AlertOperators { worker } => messages::alert_operators(tx, worker).await,
     }
 }
