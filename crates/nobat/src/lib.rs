@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod backups;
 pub mod config;
 pub mod demo;
+pub mod demo_queue;
 pub mod dispatch;
 pub mod metrics;
 pub mod reference;

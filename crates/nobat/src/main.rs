@@ -162,6 +162,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             let addr = app.local_addr();
             if demo {
                 demo::ensure(&app.store(), &config.data_dir).await?;
+                nobat::demo_queue::today(&app.store()).await?;
                 demo::print_urls(addr);
                 demo::print_credentials(&config.data_dir);
             } else if !app.store().has_users().await? {

@@ -283,3 +283,34 @@ async fn a_late_return_is_reinserted_behind_the_next_two_and_the_timer_leaves_it
     assert_eq!(old["status"], "transferred");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_has_living_waiting_rooms_today_once() {
+    let app = spawn_app().await;
+    nobat::demo::ensure(&app.store, app.dir.path()).await.unwrap();
+    nobat::demo_queue::today(&app.store).await.unwrap();
+    let ctx = app.store.clinic_context(nobat::demo::SLUG).await.unwrap();
+    let mut counts = Vec::new();
+    for l in &ctx.locations {
+        let tz = nobat_core::zones::get(&l.time_zone).unwrap();
+        let date = jiff::Timestamp::now().to_zoned(tz).date();
+        let queues = app.store.queues(ctx.clinic.id, date, Some(l.id)).await.unwrap();
+        let waiting: u32 = queues.iter().map(|q| q.waiting).sum();
+        let called: u32 = queues.iter().map(|q| q.called).sum();
+        assert!(waiting >= 2 && called == 1, "{}: {queues:?}", l.name);
+        let (s, board) =
+            decode(app.anon.get(format!("{}/clinics/demo/locations/{}/board", app.api, l.id)).send().await.unwrap()).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(board.to_string().contains("Desk 1"), "{board}");
+        counts.push((queues.len(), waiting));
+    }
+    // A restart leaves today's waiting rooms as they are.
+    nobat::demo_queue::today(&app.store).await.unwrap();
+    for (l, before) in ctx.locations.iter().zip(&counts) {
+        let tz = nobat_core::zones::get(&l.time_zone).unwrap();
+        let date = jiff::Timestamp::now().to_zoned(tz).date();
+        let queues = app.store.queues(ctx.clinic.id, date, Some(l.id)).await.unwrap();
+        assert_eq!((queues.len(), queues.iter().map(|q| q.waiting).sum::<u32>()), *before);
+    }
+    app.stop().await;
+}
