@@ -65,7 +65,12 @@ pub async fn today(store: &Store) -> anyhow::Result<()> {
             let op = QueueOp::WalkIn { queue: general.id, patient, service: None, priority: 0 };
             queue(store, QueueRequest { clinic, actor: actor(), op }).await?;
         }
-        let call = QueueOp::CallNext { queue: general.id, desk: Some("Desk 1".into()), caller: "demo".into(), idempotency: None };
+        let call = QueueOp::CallNext {
+            queue: general.id,
+            desk: Some("Desk 1".into()),
+            caller: "demo".into(),
+            idempotency: None,
+        };
         queue(store, QueueRequest { clinic, actor: actor(), op: call }).await?;
     }
     tracing::info!("demo queues ready for today");

@@ -145,6 +145,8 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/tickets/{ticket}/transfer", "RunQueues", Gate::Staff),
     ("post", "/tickets/{ticket}/reorder", "RunQueues", Gate::Staff),
     ("get", "/appointments/{id}/messages", "ViewMessages", Gate::Staff),
+    ("get", "/queue-settings", "ViewAppointments", Gate::Staff),
+    ("put", "/queue-settings", "ManageClinic", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -637,6 +639,7 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/verifications/{id}/confirm") => json!({ "code": "not-a-code" }),
         ("post", "/reschedule") => json!({ "start": t.free_start }),
         ("post", "/queues") => json!({ "location": s.tehran, "practitioner": s.doctors[1] }),
+        ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0 }),
         ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
         ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),

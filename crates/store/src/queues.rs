@@ -123,6 +123,22 @@ pub(crate) const LIST_ORDER: &str = "ORDER BY CASE t.status WHEN 'in_service' TH
      WHEN 'waiting' THEN 2 WHEN 'absent' THEN 3 ELSE 4 END, t.rank, t.number";
 
 impl Store {
+    /// A clinic's queue settings (the defaults when it never set them).
+    pub async fn queue_settings(&self, clinic: ClinicId) -> StoreResult<nobat_core::queue::Settings> {
+        let mut conn = self.reader().await?;
+        let row = crate::db::query("SELECT grace_min, walk_in_every FROM queue_settings WHERE clinic_id = $1")
+            .bind(clinic.to_string())
+            .fetch_optional(&mut conn)
+            .await?;
+        Ok(match row {
+            None => nobat_core::queue::Settings::default(),
+            Some(r) => nobat_core::queue::Settings {
+                grace_min: u32::try_from(rows::int(&r, "grace_min")?).unwrap_or(15),
+                walk_in_every: u32::try_from(rows::int(&r, "walk_in_every")?).unwrap_or(2),
+            },
+        })
+    }
+
     /// A clinic's queues of one local date, optionally at one location.
     pub async fn queues(
         &self,

@@ -25,6 +25,33 @@ pub fn may_run(role: Role, own: Option<PractitionerId>, queue_practitioner: Opti
     }
 }
 
+/// A clinic's queue settings, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// Minutes an absent patient keeps their ticket (0–240).
+    pub grace_min: u32,
+    /// One walk-in after every this many booked patients (0–20; 0: walk-ins join at the end).
+    pub walk_in_every: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { grace_min: 15, walk_in_every: Rule::default().walk_in_every }
+    }
+}
+
+impl Settings {
+    pub fn new(grace_min: u32, walk_in_every: u32) -> Result<Settings, crate::DomainError> {
+        if grace_min > 240 {
+            return Err(crate::DomainError::invalid("grace_min", "from 0 to 240 minutes"));
+        }
+        if walk_in_every > 20 {
+            return Err(crate::DomainError::invalid("walk_in_every", "from 0 to 20"));
+        }
+        Ok(Settings { grace_min, walk_in_every })
+    }
+}
+
 /// A walk-in's contact: a phone or email when given (checked as for a booking), or just a
 /// name — someone at the desk need not give either. Without a contact the store makes a new
 /// patient record for the visit (nobody to recognise them by).
@@ -68,6 +95,15 @@ pub fn prefix(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_are_bounded_and_default_to_the_issue() {
+        assert_eq!(Settings::default().grace_min, 15);
+        assert_eq!(DEFAULT_GRACE, SignedDuration::from_mins(i64::from(Settings::default().grace_min)));
+        assert!(Settings::new(241, 2).is_err());
+        assert!(Settings::new(15, 21).is_err());
+        assert_eq!(Settings::new(0, 0), Ok(Settings { grace_min: 0, walk_in_every: 0 }));
+    }
 
     #[test]
     fn codes_and_prefixes() {

@@ -66,6 +66,8 @@ pub enum QueueOp {
     Close {
         queue: QueueId,
     },
+    /// Sets the clinic's grace period and walk-in rule.
+    Settings(q::Settings),
 }
 
 /// A double-clicked "call next" from one desk arrives within this.
@@ -125,6 +127,21 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, r: &QueueRequest) -> StoreResult
                 position: *position,
             };
             super::queue_tickets::act(tx, r, *ticket, &act).await?
+        }
+        QueueOp::Settings(set) => {
+            crate::db::query(
+                "INSERT INTO queue_settings (clinic_id, grace_min, walk_in_every, updated_at_us) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (clinic_id) DO UPDATE SET grace_min = excluded.grace_min, \
+                 walk_in_every = excluded.walk_in_every, updated_at_us = excluded.updated_at_us",
+            )
+            .bind(r.clinic.to_string())
+            .bind(i64::from(set.grace_min))
+            .bind(i64::from(set.walk_in_every))
+            .bind(tx.now.as_microsecond())
+            .execute(&mut *tx.conn)
+            .await?;
+            tx.audit(r.clinic, &r.actor, Audit::new("queue_settings", "clinic", &r.clinic.to_string()).after(set));
+            return Ok(super::Output::Done);
         }
         QueueOp::Close { queue } => {
             super::queue_tickets::close(tx, r, *queue).await?;

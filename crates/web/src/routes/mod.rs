@@ -125,6 +125,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
         .routes(routes!(messages::appointment_messages))
+        .routes(routes!(queues::get_settings, queues::put_settings))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

@@ -28,7 +28,33 @@ use futures::Stream;
 use nobat_core::access::ViewAppointments;
 use nobat_core::{LocationId, QueueId, TicketId};
 use nobat_store::{Event, EventKind};
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// The board of each location as last rendered, with the seq it reflects. A change reaches
+/// every board stream of the location at once; the first to render it does the reading and
+/// the others reuse its answer (one set of queries per change, not one per screen).
+type Rendered = Arc<tokio::sync::Mutex<Option<(i64, String)>>>;
+static BOARDS: LazyLock<Mutex<HashMap<(nobat_core::ClinicId, LocationId), Rendered>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The board as JSON, reflecting at least event `seq`.
+async fn board_json(state: &AppState, ctx: &ClinicCtx, location: LocationId, seq: i64) -> Option<String> {
+    let slot = {
+        let mut boards = BOARDS.lock().ok()?;
+        boards.entry((ctx.clinic.id, location)).or_default().clone()
+    };
+    let mut cached = slot.lock().await;
+    if let Some((at, json)) = cached.as_ref()
+        && *at >= seq
+    {
+        return Some(json.clone());
+    }
+    let json = serde_json::to_string(&queue_view::board(state, ctx, location).await.ok()?).ok()?;
+    *cached = Some((seq, json.clone()));
+    Some(json)
+}
 
 fn about_queues(e: &Event) -> bool {
     matches!(
@@ -92,9 +118,7 @@ struct Live {
 impl Live {
     async fn render(&self, seq: i64) -> Option<SseEvent> {
         let (name, data) = match self.view {
-            View::Board(location) => {
-                ("board", serde_json::to_string(&queue_view::board(&self.state, &self.ctx, location).await.ok()?).ok()?)
-            }
+            View::Board(location) => ("board", board_json(&self.state, &self.ctx, location, seq).await?),
             View::Ticket(id) => {
                 let t = self.state.store.ticket(self.ctx.clinic.id, id).await.ok()?;
                 ("ticket", serde_json::to_string(&queue_view::my_place(&self.state, &self.ctx, &t).await.ok()?).ok()?)

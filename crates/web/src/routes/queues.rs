@@ -12,13 +12,13 @@ use crate::queue_view::{self, QueueDetail, QueueDto, QueueList, TicketAnswer};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use nobat_core::access::{RunQueues, ViewAppointments};
+use nobat_core::access::{ManageClinic, RunQueues, ViewAppointments};
 use nobat_core::queue::may_run;
 use nobat_core::{AppointmentId, QueueId};
 use nobat_store::commands::{QueueOp, QueueRequest};
 use nobat_store::queues::{Queue, Ticket};
 use nobat_store::{Command, Output};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -290,4 +290,43 @@ pub async fn close_queue(
         Output::Queue(q) => Ok(Json(QueueDto::from(&*q))),
         other => Err(super::unexpected(other)),
     }
+}
+
+/// The clinic's queue settings: the grace period of an absent patient (minutes, default 15)
+/// and the walk-in rule (one walk-in after every `walk_in_every` booked patients, default 2).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettingsDto {
+    pub grace_min: u32,
+    pub walk_in_every: u32,
+}
+
+/// The clinic's queue settings.
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/queue-settings", tag = "queue", security(("bearer" = []), ("session" = [])),
+    params(("clinic" = String, Path, description = "clinic id or slug")),
+    responses((status = 200, body = QueueSettingsDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    staff: Staff<ViewAppointments>,
+    Path(_clinic): Path<String>,
+) -> ApiResult<Json<QueueSettingsDto>> {
+    let s = state.store.queue_settings(staff.ctx.clinic.id).await?;
+    Ok(Json(QueueSettingsDto { grace_min: s.grace_min, walk_in_every: s.walk_in_every }))
+}
+
+/// Sets the clinic's queue settings (both fields); applies to tickets marked absent and placed
+/// from now on.
+#[utoipa::path(put, path = "/api/v1/clinics/{clinic}/queue-settings", tag = "queue", security(("bearer" = []), ("session" = [])),
+    params(("clinic" = String, Path, description = "clinic id or slug")), request_body = QueueSettingsDto,
+    responses((status = 200, body = QueueSettingsDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    staff: Staff<ManageClinic>,
+    Path(_clinic): Path<String>,
+    body: ApiJson<QueueSettingsDto>,
+) -> ApiResult<Json<QueueSettingsDto>> {
+    let set = nobat_core::queue::Settings::new(body.value.grace_min, body.value.walk_in_every)?;
+    run(&state, QueueRequest { clinic: staff.ctx.clinic.id, actor: staff.actor(), op: QueueOp::Settings(set) }).await?;
+    Ok(Json(QueueSettingsDto { grace_min: set.grace_min, walk_in_every: set.walk_in_every }))
 }
