@@ -2,6 +2,8 @@
 //! patient's email and tells the clinic's admins once a month; a worker that keeps failing
 //! (`operator.alert`) reaches the instance's operators by email, once per worker per hour.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod messages;
 

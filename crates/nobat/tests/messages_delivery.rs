@@ -2,6 +2,8 @@
 //! confirmation, a cancellation one cancellation message; a guest's verification code arrives
 //! by email and books; staff see each message's delivery.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod messages;
 
@@ -153,5 +155,36 @@ async fn staff_see_messages_of_their_clinics_appointments_only() {
     assert_eq!(s, StatusCode::NOT_FOUND, "another clinic's appointment");
     let res = app.anon.get(format!("{}/clinics/{}/appointments/{id}/messages", app.api, seed.slug)).send().await;
     assert_eq!(res.unwrap().status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn erasing_a_patient_erases_the_address_from_their_messages_and_stops_waiting_ones() {
+    let smtp = SmtpFake::start().await.unwrap();
+    let app = app_with_mail(&smtp, 50).await;
+    let seed = seed(&app).await;
+    let sent = book_with_email(&app, &seed, 0, "gone@example.org", "en").await;
+    wait_statuses(&app, &seed, sent["id"].as_str().unwrap(), 1, &["sent"]).await;
+    // The relay goes down: the cancellation waits, failing, when the patient is erased.
+    smtp.stop().await;
+    let id = sent["id"].as_str().unwrap();
+    let (s, b) =
+        app.post(&format!("/clinics/{}/appointments/{id}/cancel", seed.slug), json!({ "staff_override": true })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    wait_statuses(&app, &seed, id, 2, &["sent", "failed"]).await;
+    let patient = sent["patient"].as_str().unwrap_or_else(|| panic!("{sent}"));
+    let (s, b) =
+        app.post(&format!("/clinics/{}/patients/{patient}/erase", seed.slug), json!({ "reason": "asked" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let m = messages_of(&app, &seed, id).await;
+    assert_eq!((m[0]["status"].as_str(), m[1]["status"].as_str()), (Some("sent"), Some("dead")), "{m:?}");
+    let db = app.db().await;
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM messages WHERE recipient LIKE '%gone@%'").fetch_one(&db).await.unwrap();
+    assert_eq!(n, 0, "the address is gone from the messages");
+    db.close().await;
+    smtp.restart().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(smtp.messages().len(), 1, "the waiting cancellation was never sent");
     app.stop().await;
 }

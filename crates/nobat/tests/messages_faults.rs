@@ -4,6 +4,8 @@
 //! reached the fake exactly once (counted by Message-ID, the message's idempotency key); a
 //! rejected one is dead-lettered and the clinic's owner is alerted by a durable message.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod messages;
 
@@ -169,5 +171,41 @@ async fn a_message_that_keeps_failing_is_dead_after_its_attempts_and_alerts() {
     assert_eq!(m[0]["attempts"], 3);
     let got = smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(got[0].rcpt_to, vec![OWNER_EMAIL.to_owned()]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_confirmation_waiting_for_a_retry_is_not_sent_after_the_cancellation() {
+    let smtp = SmtpFake::start().await.unwrap();
+    smtp.fail_next(1, SmtpFault::TempFail451);
+    let url = smtp.url();
+    let app = spawn_with(move |c| {
+        c.messages.channels.smtp_url = Some(url);
+        // Long enough for the cancellation to come first.
+        c.messages.retry_base = Duration::from_secs(3);
+        c.messages.poll = Duration::from_millis(100);
+    })
+    .await;
+    let seed = seed(&app).await;
+    let b = book_with_email(&app, &seed, 0, "p@example.org", "en").await;
+    let id = b["id"].as_str().unwrap();
+    wait_statuses(&app, &seed, id, 1, &["failed"]).await;
+    let (s, body) = app
+        .post(
+            &format!("/clinics/{}/appointments/{id}/cancel", seed.slug),
+            serde_json::json!({ "staff_override": true }),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{body}");
+    let m = wait_statuses(&app, &seed, id, 2, &["sent", "dead"]).await;
+    let by_kind = |k: &str| m.iter().find(|m| m["kind"] == k).unwrap().clone();
+    assert_eq!(by_kind("booking_cancelled")["status"], "sent");
+    let confirmation = by_kind("booking_confirmed");
+    assert_eq!(confirmation["status"], "dead", "{m:?}");
+    assert!(confirmation["last_error"].as_str().unwrap_or_default().contains("superseded"), "{m:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Only the cancellation arrived, and no admin was alerted for the superseded one.
+    assert_eq!(smtp.messages().len(), 1);
+    assert!(all_messages(&app).await.iter().all(|(_, k, _)| k != "admin_alert"));
     app.stop().await;
 }

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use nobat_i18n::Lang;
 use nobat_notify::retry::{self, Next};
-use nobat_notify::{ChannelKind, Outgoing, SendError};
+use nobat_notify::{ChannelKind, MessageKind, Outgoing, SendError};
 use nobat_store::commands::{Attempt, ClaimedMessage};
 use nobat_store::{Command, Output, StoreError};
 use std::time::Duration;
@@ -33,6 +33,9 @@ pub async fn send_all(d: &Dispatcher) -> anyhow::Result<()> {
 }
 
 async fn send_one(d: &Dispatcher, m: ClaimedMessage) {
+    if let Some(reason) = superseded(d, &m).await {
+        return record(d, m, Attempt::Superseded { reason }).await;
+    }
     let outcome = match attempt(d, &m).await {
         Ok(accepted) => Attempt::Sent { provider_id: accepted.provider_id },
         Err(error) => {
@@ -69,6 +72,22 @@ async fn record(d: &Dispatcher, m: ClaimedMessage, attempt: Attempt) {
         }
     }
     tracing::error!(message = %m.id, "a message attempt went unrecorded; it is tried again when its lease runs out");
+}
+
+/// A confirmation, a change or a reminder of an appointment that is no longer booked (it was
+/// cancelled or moved while the message waited for a retry) is not sent: the patient would
+/// hear of it after the cancellation. Checked just before sending.
+async fn superseded(d: &Dispatcher, m: &ClaimedMessage) -> Option<String> {
+    let about_booked = matches!(
+        MessageKind::parse(&m.kind),
+        Some(MessageKind::BookingConfirmed | MessageKind::BookingRescheduled | MessageKind::Reminder)
+    );
+    let appointment = m.appointment.filter(|_| about_booked)?;
+    match d.store.appointment_facts(m.clinic, appointment).await {
+        Ok(Some(f)) if f.status != "booked" => Some(format!("superseded: the appointment is {}", f.status)),
+        Ok(None) => Some("superseded: the appointment is gone".into()),
+        _ => None,
+    }
 }
 
 /// Renders and sends one message.

@@ -19,13 +19,13 @@ CREATE TABLE messages (
     recipient       TEXT    NOT NULL,   -- address, E.164 number, chat id
     language        TEXT    NOT NULL,
     status          TEXT    NOT NULL,   -- queued, sent, delivered, failed, dead
-    attempts        BIGINT  NOT NULL,
+    attempts        BIGINT NOT NULL,
     last_error      TEXT,
     provider_id     TEXT,
     source          TEXT    NOT NULL,
     facts           TEXT    NOT NULL,   -- JSON
-    created_at_us   BIGINT  NOT NULL,
-    available_at_us BIGINT  NOT NULL,
+    created_at_us   BIGINT NOT NULL,
+    available_at_us BIGINT NOT NULL,
     leased_until_us BIGINT,
     lease_token     TEXT,
     sent_at_us      BIGINT,

@@ -66,6 +66,9 @@ pub enum Attempt {
     Retry { at: Timestamp, error: String },
     /// Given up on (permanent failure, or no attempt left): the clinic's admins are alerted.
     Dead { error: String },
+    /// No longer worth sending (a confirmation of an appointment cancelled since): `dead`
+    /// with the reason, and nobody is alerted.
+    Superseded { reason: String },
 }
 
 /// Writes `messages` (skipping any whose source was planned before) and completes the outbox
@@ -206,7 +209,9 @@ pub(crate) async fn record(tx: &mut WriteTx<'_>, m: &ClaimedMessage, attempt: &A
     let (status, available, error, provider, sent) = match attempt {
         Attempt::Sent { provider_id } => ("sent", now, None, provider_id.clone(), Some(now)),
         Attempt::Retry { at, error } => ("failed", at.as_microsecond(), Some(error.clone()), None, None),
-        Attempt::Dead { error } => ("dead", now, Some(error.clone()), None, None),
+        Attempt::Dead { error } | Attempt::Superseded { reason: error } => {
+            ("dead", now, Some(error.clone()), None, None)
+        }
     };
     let error: Option<String> = error.map(|e| e.chars().take(1000).collect());
     // A sent or dead message's private facts (a code) are no longer needed.
@@ -231,7 +236,7 @@ pub(crate) async fn record(tx: &mut WriteTx<'_>, m: &ClaimedMessage, attempt: &A
     if n == 0 {
         return Err(StoreError::LeaseLost);
     }
-    if status == "dead" && m.kind != "admin_alert" {
+    if matches!(attempt, Attempt::Dead { .. }) && m.kind != "admin_alert" {
         alert_admins(tx, m, error.as_deref().unwrap_or_default()).await?;
     }
     Ok(super::Output::Done)

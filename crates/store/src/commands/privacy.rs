@@ -218,6 +218,17 @@ pub(crate) async fn erase_patient(
         .bind(&c)
         .bind(format!("%\"to\":{}%", like_escape(&to)))
         .execute(&mut *tx.conn)
+        .await?; // Messages to the contact keep their delivery record for staff, not the address; one
+        // still waiting is never sent.
+        crate::db::query(
+            "UPDATE messages SET recipient = 'erased', facts = '{}', leased_until_us = NULL, lease_token = NULL, \
+               status = CASE WHEN status IN ('queued', 'failed') THEN 'dead' ELSE status END, \
+               last_error = CASE WHEN status IN ('queued', 'failed') THEN 'the recipient was erased' ELSE last_error END \
+             WHERE clinic_id = $1 AND recipient = $2",
+        )
+        .bind(&c)
+        .bind(&contact)
+        .execute(&mut *tx.conn)
         .await?;
     }
     crate::db::query("DELETE FROM idempotency_keys WHERE clinic_id = $1 AND response LIKE $2 ESCAPE '\\'")
