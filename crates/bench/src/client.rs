@@ -19,6 +19,7 @@ pub struct Api {
 pub struct Clinic {
     pub slug: String,
     pub id: String,
+    pub location: String,
     pub practitioners: Vec<String>,
     pub service: String,
 }
@@ -44,7 +45,7 @@ impl Api {
         Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
     }
 
-    async fn created(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+    pub async fn created(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let res = self.staff.post(format!("{}{path}", self.base)).json(&body).send().await?;
         let s = res.status().as_u16();
         let v: Value = serde_json::from_slice(&res.bytes().await?).unwrap_or(Value::Null);
@@ -82,6 +83,7 @@ impl Api {
         Ok(Clinic {
             slug: slug.to_owned(),
             id: clinic["id"].as_str().context("clinic id")?.to_owned(),
+            location: loc["id"].as_str().context("location id")?.to_owned(),
             practitioners,
             service: svc["id"].as_str().context("service id")?.to_owned(),
         })

@@ -16,6 +16,16 @@ pub struct Server {
 
 impl Server {
     pub async fn start(nobat: &Path, data_dir: &Path, db_url: &str) -> anyhow::Result<Server> {
+        Self::start_with_env(nobat, data_dir, db_url, &[]).await
+    }
+
+    /// The same, with extra environment (e.g. `NOBAT_SMTP_URL` for the messages scenario).
+    pub async fn start_with_env(
+        nobat: &Path,
+        data_dir: &Path,
+        db_url: &str,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Server> {
         let config = prepare(nobat, data_dir, db_url)?;
         let started = Instant::now();
         let mut child = Command::new(nobat)
@@ -25,6 +35,7 @@ impl Server {
             .arg(&config)
             .arg("serve")
             .env("NOBAT_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
