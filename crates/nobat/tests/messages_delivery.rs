@@ -25,7 +25,26 @@ async fn a_booking_gets_one_confirmation_and_a_cancellation_one_cancellation() {
     let got = smtp.wait_for(1, Duration::from_secs(20)).await;
     let mail = got[0].mail();
     assert_eq!(got[0].rcpt_to, vec!["patient@example.org".to_owned()]);
-    assert!(mail.subject().unwrap_or_default().contains("booked"), "{:?}", mail.subject());
+    // In Persian: the subject, the Tehran wall-clock time in Persian digits (whatever zone the
+    // server runs in), and the appointment as an .ics in the location's zone.
+    let subject = mail.subject().unwrap_or_default();
+    assert!(subject.contains("نوبت شما ثبت شد"), "{subject:?}");
+    let text = mail.text_body().unwrap_or_default();
+    let start = booked["start"].as_str().unwrap();
+    let wall = nobat_core::zones::get("Asia/Tehran")
+        .map(|z| start.parse::<jiff::Timestamp>().unwrap().to_zoned(z).strftime("%H:%M").to_string())
+        .unwrap();
+    let persian = |s: &str| {
+        s.chars().map(|c| c.to_digit(10).map_or(c, |d| char::from_u32(0x06F0 + d).unwrap())).collect::<String>()
+    };
+    let (padded, bare) = (persian(&wall), persian(wall.trim_start_matches('0')));
+    assert!(text.contains(&padded) || text.contains(&bare), "Tehran time {wall} in Persian digits: {text}");
+    let ics = mail.attachment_named(".ics").expect("the appointment attached as .ics");
+    assert_eq!(ics.ics_properties("METHOD")[0].1, "REQUEST");
+    // The event's DTSTART comes last (the VTIMEZONE's observances have their own before it).
+    let (params, _) = ics.ics_properties("DTSTART").pop().unwrap();
+    assert!(params.iter().any(|(k, v)| k == "TZID" && v == "Asia/Tehran"), "{params:?}");
+    assert_eq!(ics.ics_properties("TZID").first().map(|p| p.1.as_str()), Some("Asia/Tehran"), "with its VTIMEZONE");
     let sent = wait_statuses(&app, &seed, id, 1, &["sent"]).await;
     assert_eq!(sent[0]["kind"], "booking_confirmed");
     assert_eq!(sent[0]["channel"], "email");
@@ -39,6 +58,10 @@ async fn a_booking_gets_one_confirmation_and_a_cancellation_one_cancellation() {
     assert_eq!(s, StatusCode::OK, "{b}");
     let sent = wait_statuses(&app, &seed, id, 2, &["sent"]).await;
     assert_eq!(sent[1]["kind"], "booking_cancelled");
+    let got = smtp.wait_for(2, Duration::from_secs(20)).await;
+    let cancellation = got.iter().map(|m| m.mail()).find(|m| m.subject().unwrap_or_default().contains("لغو")).unwrap();
+    let ics = cancellation.attachment_named(".ics").expect("the cancellation's .ics");
+    assert_eq!(ics.ics_properties("METHOD")[0].1, "CANCEL");
     // Nothing more arrives: one confirmation, one cancellation, each once.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let ids: Vec<String> = sent.iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();

@@ -171,8 +171,9 @@ async fn slow_server_and_no_nagle_stall() {
     smtp.set_delay(Duration::from_millis(100));
     let started = Instant::now();
     t.send(mail("slow", "p@example.com")).await.expect("slow send");
-    // Greeting, EHLO, MAIL, RCPT, DATA, end of data, QUIT: each reply waits 100 ms.
-    assert!(started.elapsed() >= Duration::from_millis(600), "{:?}", started.elapsed());
+    // Each reply waits 100 ms; at least five of them (EHLO, MAIL, RCPT, DATA, end of data)
+    // come before the send is done — whether lettre waits for QUIT's reply is its business.
+    assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
