@@ -98,9 +98,36 @@ pub fn render(
     Ok(Rendered {
         // A subject is one line: no line breaks from an override can reach a mail header.
         subject: subject.map(|s| wrap_plain_rtl(lang, &s.replace(['\r', '\n'], " "))),
-        text: wrap_plain_rtl(lang, &body),
+        text: wrap_plain_rtl(lang, &bare_links(&body)),
         html: Some(html),
     })
+}
+
+/// A link the patient taps must be the bare URL: SMS apps and mail clients end a detected link
+/// at whitespace, so an isolate's closing PDI (U+2069) right after it would become part of the
+/// URL and break it. A URL is a left-to-right run that sits at a line's end in every template,
+/// so it needs no isolation; other placeables keep theirs.
+fn bare_links(text: &str) -> String {
+    const FSI: char = '\u{2068}';
+    const PDI: char = '\u{2069}';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("\u{2068}http") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + FSI.len_utf8()..];
+        match after.find(PDI) {
+            Some(j) => {
+                out.push_str(&after[..j]);
+                rest = &after[j + PDI.len_utf8()..];
+            }
+            None => {
+                out.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Escapes text for HTML content and attribute values.

@@ -159,6 +159,9 @@ fn farsi_confirmation_states_the_solar_hijri_date_and_tehran_time_in_persian_dig
     }
     assert!(r.text.lines().filter(|l| !l.is_empty()).all(|l| l.starts_with('\u{200F}')), "RTL-marked");
     assert!(r.html.as_deref().unwrap_or("").contains("<html lang=\"fa\" dir=\"rtl\">"));
+    // The manage link is the bare URL, so a phone's link detection does not swallow an isolate.
+    let link = r.text.split_whitespace().find(|w| w.contains("https://")).expect("a link");
+    assert_eq!(link, "https://clinic.example/m/AbC123", "{:?}", r.text);
 }
 
 #[test]

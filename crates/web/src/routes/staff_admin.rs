@@ -94,6 +94,8 @@ const INVITATION_DAYS: i64 = 7;
 #[utoipa::path(put, path = "/api/v1/clinics/{clinic}/members", tag = "staff", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path)), request_body = MemberInput,
     responses((status = 200, body = MemberAddedDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+              // Demoting the clinic's last owner.
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_member(
     State(state): State<AppState>,
