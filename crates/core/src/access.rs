@@ -124,6 +124,9 @@ capabilities! {
     /// Run the day's queues: check in, add walk-ins, call, serve, reorder (a practitioner only
     /// their own queue, see `queue::may_run`).
     RunQueues => [Owner, Admin, Practitioner, Receptionist];
+    /// Export the clinic's data as CSV (appointments, patients, queue history) and import a
+    /// clinic's practitioners, services and appointments from another system.
+    TransferData => [Owner, Admin];
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //! * [`queue`] — the day-of queue: ticket states, their transition table, the call order.
 //! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 //! * [`phone`] — phone numbers in E.164, read in the clinic's country.
+//! * [`transfer`] — the columns of the CSV exports and the rules for one imported row.
 //! * [`watch_criteria`] — when a freed slot suits a watcher (date window, weekdays, times).
 
 pub mod access;
@@ -33,6 +34,7 @@ pub mod reminders;
 pub mod schedule;
 pub mod service;
 pub mod status;
+pub mod transfer;
 pub mod wait_estimate;
 pub mod watch_criteria;
 pub mod zones;

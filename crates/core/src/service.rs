@@ -99,6 +99,27 @@ const MAX_HORIZON_DAYS: u32 = 2 * 366;
 const MIN_STEP_MIN: u32 = 5;
 
 impl Service {
+    /// A new service's settings before the caller's own are applied (a [`ServicePatch`]): what
+    /// the API and a CSV import assume for every field left out. The duration and name must
+    /// still be given; the grid step follows the duration when left at 0.
+    pub fn with_defaults(id: ServiceId, clinic: ClinicId) -> Service {
+        Service {
+            id,
+            clinic,
+            name: String::new(),
+            duration_min: 0,
+            buffer_before_min: 0,
+            buffer_after_min: 0,
+            capacity: 1,
+            slot_step_min: 0,
+            min_notice_min: 60,
+            horizon_days: 90,
+            cancel_cutoff_min: 24 * 60,
+            reschedule_cutoff_min: 24 * 60,
+            active: true,
+        }
+    }
+
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.name.trim().is_empty() || self.name.chars().count() > 200 {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_queue;
 pub mod dispatch;
+pub mod import_cli;
 pub mod metrics;
 pub mod reference;
 pub mod secrets;

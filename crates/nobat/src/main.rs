@@ -59,6 +59,20 @@ enum Cmd {
     /// Print a JSON summary of the instance for people: clinics, upcoming appointments, active
     /// holds, outbox depth and age, schema version.
     Stats,
+    /// Import a clinic's practitioners, services or appointments from a CSV file (the columns of
+    /// the matching export). Prints a JSON summary; rows refused are listed with their line.
+    /// Safe to run again after an interruption: nothing is added twice.
+    Import {
+        /// practitioners, services or appointments
+        kind: String,
+        file: std::path::PathBuf,
+        /// The clinic's slug or id.
+        #[arg(long)]
+        clinic: String,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: usize,
+    },
     /// Replace the (SQLite) database with FILE after checking it. Stop the server first.
     Restore {
         /// A file written by `nobat backup`.
@@ -304,6 +318,14 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
                 "outbox_pending": gauges.outbox_pending,
                 "outbox_oldest_age_seconds": gauges.outbox_oldest_age_seconds,
             });
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        Cmd::Import { kind, file, clinic, batch } => {
+            let store = open_store(&config).await?;
+            let result = nobat::import_cli::run(&store, &kind, &file, &clinic, batch).await;
+            store.close().await;
+            let summary = result?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }

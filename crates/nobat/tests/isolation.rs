@@ -76,6 +76,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewMessages", &[Role::Owner, Role::Admin, Role::Receptionist]),
     ("ManageChannels", &[Role::Owner, Role::Admin]),
     ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
+    ("TransferData", &[Role::Owner, Role::Admin]),
 ];
 
 /// How a clinic route decides access.
@@ -164,6 +165,8 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/tickets/{ticket}/reorder", "RunQueues", Gate::Staff),
     ("get", "/queue-settings", "ViewAppointments", Gate::Staff),
     ("put", "/queue-settings", "ManageClinic", Gate::Staff),
+    ("get", "/exports/{kind}", "TransferData", Gate::Staff),
+    ("post", "/imports/{kind}", "TransferData", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -214,12 +217,12 @@ impl Op {
     /// (A message template's `{key}` and `{lang}` are the same in every clinic: not objects.)
     fn names_objects(&self) -> bool {
         // `{channel}` names a kind of channel (sms, telegram), and `{key}`/`{lang}` a template
-        // and a language: the same in every clinic, not objects of one clinic; the clinic in
-        // the path is what selects whose.
+        // and a language, `{kind}` what an export or import holds: the same in every clinic,
+        // not objects of one clinic; the clinic in the path is what selects whose.
         self.path
             .trim_start_matches(CLINIC)
             .split('/')
-            .any(|s| s.starts_with('{') && s != "{key}" && s != "{lang}" && s != "{channel}")
+            .any(|s| s.starts_with('{') && !["{key}", "{lang}", "{channel}", "{kind}"].contains(&s))
     }
     fn clinic_route(&self) -> (&'static str, Gate) {
         let tail = self.path.trim_start_matches(CLINIC);
@@ -294,6 +297,9 @@ impl Ids {
             // Every tenant sets its own Telegram bot (see `tenant`).
             ("channel", "channels") => "telegram",
             ("id", "webhooks") => &self.webhook,
+            // Exports and imports are named by what they hold, the same in every clinic.
+            ("kind", "exports") => "patients",
+            ("kind", "imports") => "appointments",
             _ => return None,
         })
     }

@@ -30,6 +30,7 @@ pub mod reads;
 mod relay;
 mod rows;
 pub mod settings;
+pub mod transfer;
 mod tx;
 mod writer;
 

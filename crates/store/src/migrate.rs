@@ -86,6 +86,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
+    Migration {
+        version: 18,
+        name: "import_keys",
+        sqlite: include_str!("../migrations/sqlite/0018_import_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0018_import_keys.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -203,3 +203,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MaybeJson<T> {
         ))
     }
 }
+
+/// The most a request body may hold: 64 KiB, which every JSON body fits many times over,
+/// except a CSV import's (16 MiB). Larger bodies are refused with 413 before they are read
+/// (by Content-Length) or as soon as they pass the cap (a chunked body).
+pub async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let import = req.method() == axum::http::Method::POST
+        && req.uri().path().starts_with("/api/v1/clinics/")
+        && req.uri().path().contains("/imports/");
+    let limit = if import { crate::routes::transfer::MAX_IMPORT_BYTES } else { 64 * 1024 };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::payload_too_large(limit).into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
+}

@@ -25,7 +25,6 @@ use problem::ApiError;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -157,7 +156,7 @@ pub fn app(state: AppState) -> Router {
     .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
     .route_layer(axum::middleware::from_fn(metrics::record))
     .layer(axum::middleware::from_fn(extract::reject_nul))
-    .layer(RequestBodyLimitLayer::new(64 * 1024))
+    .layer(axum::middleware::from_fn(extract::limit_body))
     // Longer than the store's write timeout (10 s by default), which answers first and says
     // whether anything may have been changed; this one is the last resort, and its 504 says
     // "outcome unknown" too (`problem::ensure_problem_json`).

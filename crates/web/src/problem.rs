@@ -65,6 +65,19 @@ impl ApiError {
         }
     }
 
+    /// A body past the byte limit of its route (`limit_body`): the detail names that limit.
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        let kib = i64::try_from(limit_bytes / 1024).unwrap_or(i64::MAX);
+        let mut e = Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "The body is too large",
+            format!("send at most {kib} KiB"),
+        );
+        e.words.args = Args::new().num("kib", kib);
+        e
+    }
+
     /// Adds `Retry-After` (seconds) to the response.
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);

@@ -21,6 +21,7 @@ mod queue_tickets;
 mod reminders;
 mod schedule;
 mod slot_lock;
+mod transfer;
 
 pub use accounts::{
     ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
@@ -40,6 +41,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;
@@ -237,6 +239,16 @@ pub enum Command {
         patch: patients::PatientPatch,
         actor: AuditActor,
     },
+    /// One batch of a CSV import: rows added, found already imported, or refused by line.
+    Import(ImportBatch),
+    /// A CSV export was handed to someone: written to the audit trail (what, which dates,
+    /// how many bytes), since patients' personal data left the system.
+    RecordExport {
+        clinic: ClinicId,
+        what: String,
+        bytes: u64,
+        actor: AuditActor,
+    },
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -269,6 +281,7 @@ pub enum Output {
     Queue(Box<crate::queues::Queue>),
     Ticket(Box<crate::queues::Ticket>),
     Patient(crate::model::Patient),
+    Imported(ImportOutcome),
 }
 
 impl Command {
@@ -354,6 +367,8 @@ impl Command {
             Command::Channels(_) => "channels",
             Command::Queue(_) => "queue",
             Command::UpdatePatient { .. } => "update_patient",
+            Command::Import(_) => "import",
+            Command::RecordExport { .. } => "record_export",
         }
     }
 }
@@ -436,6 +451,10 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Queue(r) => queue::apply(tx, r).await,
         Command::UpdatePatient { clinic, patient, patch, actor } => {
             patients::update_patient(tx, *clinic, *patient, patch, actor).await
+        }
+        Command::Import(b) => transfer::import(tx, b).await,
+        Command::RecordExport { clinic, what, bytes, actor } => {
+            transfer::record_export(tx, *clinic, what, *bytes, actor).await
         }
     }
 }

@@ -297,21 +297,7 @@ pub async fn create_service(
     if i.duration_min.is_none() {
         return Err(ApiError::invalid("duration_min", "give the service a duration in minutes"));
     }
-    let base = Service {
-        id: ServiceId::new(),
-        clinic: clinic.id,
-        name: String::new(),
-        duration_min: 0,
-        buffer_before_min: 0,
-        buffer_after_min: 0,
-        capacity: 1,
-        slot_step_min: 0,
-        min_notice_min: 60,
-        horizon_days: 90,
-        cancel_cutoff_min: 24 * 60,
-        reschedule_cutoff_min: 24 * 60,
-        active: true,
-    };
+    let base = Service::with_defaults(ServiceId::new(), clinic.id);
     let service = ServicePatch::from(i).apply(&base);
     match state.store.execute(Command::CreateService(service, staff.actor())).await? {
         Output::Service(s) => Ok((StatusCode::CREATED, Json(ServiceDto::from(&s)))),

@@ -23,6 +23,7 @@ pub mod queues;
 pub mod schedule;
 pub mod staff_admin;
 pub mod tickets;
+pub mod transfer;
 pub mod verification;
 
 use crate::AppState;
@@ -115,6 +116,8 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(message_templates::get_reminders, message_templates::put_reminders))
         .routes(routes!(message_templates::put_service_reminders, message_templates::delete_service_reminders))
         .routes(routes!(messages::appointment_messages))
+        .routes(routes!(transfer::export))
+        .routes(routes!(transfer::import))
         .routes(routes!(channels::list_channels))
         .routes(routes!(channels::get_channel, channels::put_channel, channels::delete_channel))
         .routes(routes!(channels::create_webhook, channels::list_webhooks))
