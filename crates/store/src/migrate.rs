@@ -86,6 +86,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
+    Migration {
+        version: 13,
+        name: "queue_join",
+        sqlite: include_str!("../migrations/sqlite/0013_queue_join.sql"),
+        postgres: include_str!("../migrations/postgres/0013_queue_join.sql"),
+    },
 ];
 
 /// The schema version this binary expects.
