@@ -43,6 +43,10 @@ pub struct Joiner {
     pub telegram_chat: Option<String>,
 }
 
+fn given(v: Option<&str>) -> Option<&str> {
+    v.filter(|v| !v.trim().is_empty())
+}
+
 impl Joiner {
     pub fn parse(
         name: &str,
@@ -51,7 +55,6 @@ impl Joiner {
         telegram: Option<&str>,
         language: Option<&str>,
     ) -> Result<Joiner, DomainError> {
-        let given = |v: Option<&str>| v.filter(|v| !v.trim().is_empty());
         let telegram_chat = given(telegram).map(telegram_chat).transpose()?;
         if given(phone).is_none() && given(email).is_none() && telegram_chat.is_none() {
             return Err(DomainError::invalid("phone", "a phone, email or telegram_chat to reach you"));

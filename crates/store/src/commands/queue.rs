@@ -15,7 +15,7 @@ use crate::queues::{self, Queue, TICKET_COLS, TICKET_FROM, Ticket};
 use crate::rows;
 use crate::tx::WriteTx;
 use jiff::SignedDuration;
-use super::queue_issue::{Issue, check_in, issue_ticket, open, walk_in_patient};
+use super::queue_issue::{Issue, audit_view, check_in, issue_ticket, open, walk_in_patient};
 use nobat_core::queue::{self as q, Action, InLine, Kind, Rule, TicketStatus};
 use nobat_core::{
     AppointmentId, ClinicId, DomainError, JoinLinkId, LocationId, PatientContact, PractitionerId, QueueId, ServiceId,
@@ -190,7 +190,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, r: &QueueRequest) -> StoreResult
             return Ok(super::Output::Done);
         }
         QueueOp::Close { queue } => {
-            super::queue_tickets::close(tx, r.clinic, &r.actor, *queue).await?;
+            super::queue_day::close(tx, r.clinic, &r.actor, *queue).await?;
             return Ok(super::Output::Queue(Box::new(read_queue(tx, r.clinic, *queue).await?)));
         }
         QueueOp::CreateJoinLink { location, queue } => {
