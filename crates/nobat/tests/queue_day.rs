@@ -63,7 +63,12 @@ async fn the_day_closes_by_itself_after_the_last_opening_hour_exactly_like_a_man
     let set = json!({ "grace_min": 15, "walk_in_every": 2, "close_after_min": 45 });
     let (s, v) = put(&app, &format!("{c}/queue-settings"), set).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = put(&app, &format!("{c}/queue-settings"), json!({ "grace_min": 15, "walk_in_every": 2, "close_after_min": 721 })).await;
+    let (s, v) = put(
+        &app,
+        &format!("{c}/queue-settings"),
+        json!({ "grace_min": 15, "walk_in_every": 2, "close_after_min": 721 }),
+    )
+    .await;
     assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("close_after_min")), "{v}");
 
     // Two queues of today in Tehran: one the timer closes, one closed by hand.
@@ -86,7 +91,10 @@ async fn the_day_closes_by_itself_after_the_last_opening_hour_exactly_like_a_man
     let casa_date: jiff::civil::Date = casa["date"].as_str().unwrap().parse().unwrap();
     let casablanca = nobat_core::zones::get("Africa/Casablanca").unwrap();
     let midnight = casa_date.tomorrow().unwrap().at(0, 45, 0, 0).to_zoned(casablanca).unwrap();
-    assert_eq!(jobs(&db, "queue.close", casa["id"].as_str().unwrap()).await, vec![midnight.timestamp().as_microsecond()]);
+    assert_eq!(
+        jobs(&db, "queue.close", casa["id"].as_str().unwrap()).await,
+        vec![midnight.timestamp().as_microsecond()]
+    );
 
     let timed_ids = every_open_state(&app, &c, &timed).await;
     let manual_ids = every_open_state(&app, &c, &manual).await;
@@ -154,7 +162,8 @@ async fn a_transferred_ticket_keeps_its_place_view_and_its_stream_follows_it() {
     let first = read_until(&mut stream, Duration::from_secs(5), |s| s.contains("event: ticket")).await;
     assert!(first.contains(&a), "{first}");
 
-    let (s, moved) = app.post(&format!("{c}/tickets/{}/transfer", t["id"].as_str().unwrap()), json!({ "queue": b })).await;
+    let (s, moved) =
+        app.post(&format!("{c}/tickets/{}/transfer", t["id"].as_str().unwrap()), json!({ "queue": b })).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     let new_id = moved["ticket"]["id"].as_str().unwrap().to_owned();
     // The stream now shows the ticket in B: waiting, second in line.

@@ -49,8 +49,9 @@ async fn a_patient_joins_by_link_only_when_allowed_under_the_cap_and_until_revok
     let on = json!({ "grace_min": 15, "walk_in_every": 2, "remote_join": true, "remote_cap": 2 });
     let (s, v) = put(&app, &format!("{c}/queue-settings"), on).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = put(&app, &format!("{c}/queue-settings"), json!({ "grace_min": 15, "walk_in_every": 2, "remote_cap": 0 }))
-        .await;
+    let (s, v) =
+        put(&app, &format!("{c}/queue-settings"), json!({ "grace_min": 15, "walk_in_every": 2, "remote_cap": 0 }))
+            .await;
     assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("remote_cap")), "{v}");
     let (_, v) = app.get(&format!("{c}/queue-settings")).await;
     assert_eq!((&v["remote_join"], &v["remote_cap"]), (&json!(true), &json!(2)), "kept: {v}");
@@ -100,7 +101,14 @@ async fn a_patient_joins_by_link_only_when_allowed_under_the_cap_and_until_revok
     assert_eq!(res.headers()["content-type"], "image/svg+xml");
     let svg = res.text().await.unwrap();
     assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
-    let (s, _) = decode(app.anon.get(format!("{}{c}/join-links/{}/join-qr.svg", app.api, link["id"].as_str().unwrap())).send().await.unwrap()).await;
+    let (s, _) = decode(
+        app.anon
+            .get(format!("{}{c}/join-links/{}/join-qr.svg", app.api, link["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // A closed day takes nobody.
@@ -113,10 +121,10 @@ async fn a_patient_joins_by_link_only_when_allowed_under_the_cap_and_until_revok
     let (s, other) =
         app.post(&format!("{c}/queues"), json!({ "location": seed.tehran, "practitioner": seed.doctors[1] })).await;
     assert_eq!(s, StatusCode::OK, "{other}");
-    let (s, l2) =
-        app.post(&format!("{c}/join-links"), json!({ "location": seed.tehran, "queue": other["id"] })).await;
+    let (s, l2) = app.post(&format!("{c}/join-links"), json!({ "location": seed.tehran, "queue": other["id"] })).await;
     assert_eq!(s, StatusCode::CREATED, "{l2}");
-    let (s, p) = app.post(&format!("{c}/join-links"), json!({ "location": seed.casablanca, "queue": other["id"] })).await;
+    let (s, p) =
+        app.post(&format!("{c}/join-links"), json!({ "location": seed.casablanca, "queue": other["id"] })).await;
     assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("queue")), "{p}");
     let t2 = l2["token"].as_str().unwrap();
     let (s, j4) = join(&app, t2, json!({ "name": "Dr B Patient", "phone": "+212612340001" }), None).await;
@@ -133,7 +141,8 @@ async fn a_patient_joins_by_link_only_when_allowed_under_the_cap_and_until_revok
     let (s, _) = decode(app.anon.get(format!("{}/join/{forged}", app.api)).send().await.unwrap()).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, links) = app.get(&format!("{c}/join-links")).await;
-    let revoked: Vec<bool> = links["links"].as_array().unwrap().iter().map(|l| l["revoked"].as_bool().unwrap()).collect();
+    let revoked: Vec<bool> =
+        links["links"].as_array().unwrap().iter().map(|l| l["revoked"].as_bool().unwrap()).collect();
     assert_eq!(revoked, vec![true, false], "newest first: {links}");
     app.stop().await;
 }

@@ -397,10 +397,16 @@ pub async fn member(
 ) -> reqwest::Client {
     let email = format!("{role}-{}@member.test", uuid::Uuid::new_v4().simple());
     let password = "a long enough password".to_owned();
-    let (user, _) =
-        nobat::accounts::create_user(&app.store, &email, "Member", Some(password.clone()), false, nobat::accounts::cli_actor())
-            .await
-            .unwrap();
+    let (user, _) = nobat::accounts::create_user(
+        &app.store,
+        &email,
+        "Member",
+        Some(password.clone()),
+        false,
+        nobat::accounts::cli_actor(),
+    )
+    .await
+    .unwrap();
     let change = nobat_store::commands::MemberChange {
         clinic: seed.clinic.parse().unwrap(),
         user,

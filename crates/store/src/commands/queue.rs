@@ -7,6 +7,7 @@
 //! writer does the same. The order itself is decided by `nobat_core::queue::order`.
 
 use super::idempotency::{self, Idempotency};
+use super::queue_issue::{Issue, audit_view, check_in, issue_ticket, open, walk_in_patient};
 use super::queue_tickets::{close_hop, hop, snapshot};
 use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
@@ -15,7 +16,6 @@ use crate::queues::{self, Queue, TICKET_COLS, TICKET_FROM, Ticket};
 use crate::rows;
 use crate::tx::WriteTx;
 use jiff::SignedDuration;
-use super::queue_issue::{Issue, audit_view, check_in, issue_ticket, open, walk_in_patient};
 use nobat_core::queue::{self as q, Action, InLine, Kind, Rule, TicketStatus};
 use nobat_core::{
     AppointmentId, ClinicId, DomainError, JoinLinkId, LocationId, PatientContact, PractitionerId, QueueId, ServiceId,

@@ -86,7 +86,12 @@ pub(crate) async fn auto_close(tx: &mut WriteTx<'_>, clinic: ClinicId, queue: Qu
 
 /// Closes a queue's day: each open ticket gets its final status (core's `Close` row), each
 /// appointment follows, pending grace timers go.
-pub(crate) async fn close(tx: &mut WriteTx<'_>, clinic: ClinicId, actor: &AuditActor, queue: QueueId) -> StoreResult<()> {
+pub(crate) async fn close(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    actor: &AuditActor,
+    queue: QueueId,
+) -> StoreResult<()> {
     let locked = lock_queue(tx, clinic, queue).await?;
     if locked.closed {
         return Ok(());

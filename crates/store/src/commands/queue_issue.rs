@@ -3,7 +3,7 @@
 //! joining by link, `queue_join.rs`) go through. The place in the line is
 //! `nobat_core::queue::order`'s decision; the queue is locked first (see `queue.rs`).
 
-use super::queue::{QueueRequest, lock_queue, line, read_ticket, settings, write_placement};
+use super::queue::{QueueRequest, line, lock_queue, read_ticket, settings, write_placement};
 use super::queue_tickets::{hop, snapshot};
 use crate::audit::Audit;
 use crate::error::{StoreError, StoreResult};
@@ -251,4 +251,3 @@ pub(crate) fn audit_view(t: &Ticket) -> serde_json::Value {
         "appointment": t.appointment, "desk": t.desk, "priority": t.priority, "arrival": t.arrival,
     })
 }
-

@@ -1,5 +1,6 @@
 //! Rate limits (GCRA, via `governor`): per client IP on every API request, tighter per IP on
-//! sign-in, one-time codes and booking, and per account / per contact on sign-in and codes.
+//! sign-in, one-time codes, booking and joining a queue by link, and per account / per contact
+//! on sign-in, codes and joins.
 //! A limit of 0 turns that bucket off. Over the limit: 429 problem+json with `Retry-After`.
 //!
 //! The client IP is the connection's peer, or — only when `trust_forwarded_for` is set,

@@ -234,11 +234,6 @@ pub async fn join(
     let my_place = format!("{}/api/v1/tickets/{}", state.auth.public_url, ticket.token);
     Ok((
         StatusCode::CREATED,
-        Json(Joined {
-            token: ticket.token.clone(),
-            my_place_events: format!("{my_place}/events"),
-            my_place,
-            ticket,
-        }),
+        Json(Joined { token: ticket.token.clone(), my_place_events: format!("{my_place}/events"), my_place, ticket }),
     ))
 }
