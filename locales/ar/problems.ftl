@@ -115,3 +115,7 @@ invalid-phone-international = اكتب الرقم مع رمز البلد، مث�
 invalid-email = لا يبدو هذا عنوان بريد إلكتروني.
 invalid-language = استخدم إحدى اللغات en أو fa أو ar أو fr أو ru أو tr (الوسم مثل ar-MA يُعدّ ar).
 invalid-country = استخدم رمز البلد المكوّن من حرفين وفق ISO 3166-1 مثل MA أو IR.
+problem-queue-full-title = الطابور ممتلئ
+problem-queue-full-detail = ينتظر الآن أقصى عدد من المرضى يمكنه الانضمام عبر الرابط؛ يرجى التوجه إلى الاستقبال.
+problem-queue-closed-title = الطابور لا يستقبل مرضى
+problem-queue-closed-detail = هذا الطابور مغلق اليوم أو لا يقبل الانضمام عبر الرابط؛ يرجى السؤال في الاستقبال.

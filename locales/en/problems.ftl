@@ -108,3 +108,7 @@ invalid-phone-international = Write the number with its country code, e.g. +212 
 invalid-email = This does not look like an email address.
 invalid-language = Use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa).
 invalid-country = Use a two-letter ISO 3166-1 country code such as MA or IR.
+problem-queue-full-title = The queue is full
+problem-queue-full-detail = As many patients are already waiting as may join by link; please come to the desk.
+problem-queue-closed-title = The queue is not taking patients
+problem-queue-closed-detail = This queue is closed for today or does not take patients by link; please ask at the desk.

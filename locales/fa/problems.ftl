@@ -99,3 +99,7 @@ invalid-phone-international = شماره را با پیش‌شماره کشور 
 invalid-email = این نشانی ایمیل به نظر درست نیست.
 invalid-language = یکی از زبان‌های en، fa، ar، fr، ru، tr را به کار ببرید (برچسبی مانند fa-IR همان fa است).
 invalid-country = کد دوحرفی کشور طبق ISO 3166-1 را به کار ببرید، مانند IR یا MA.
+problem-queue-full-title = صف پر است
+problem-queue-full-detail = هم‌اکنون به اندازهٔ بیشترین تعدادی که می‌توانند با پیوند به صف بپیوندند منتظرند؛ لطفاً به پذیرش مراجعه کنید.
+problem-queue-closed-title = این صف نوبت نمی‌گیرد
+problem-queue-closed-detail = این صف برای امروز بسته است یا از راه پیوند نوبت نمی‌دهد؛ لطفاً از پذیرش بپرسید.

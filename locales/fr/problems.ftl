@@ -107,3 +107,7 @@ invalid-phone-international = Écrivez le numéro avec son indicatif pays, par e
 invalid-email = Cela ne ressemble pas à une adresse e-mail.
 invalid-language = Utilisez l'une des langues en, fa, ar, fr, ru, tr (une étiquette comme fr-MA compte comme fr).
 invalid-country = Utilisez un code pays ISO 3166-1 à deux lettres, comme MA ou IR.
+problem-queue-full-title = La file est pleine
+problem-queue-full-detail = Autant de patients attendent déjà que la file en accepte par lien ; veuillez vous présenter à l'accueil.
+problem-queue-closed-title = La file ne prend pas de patients
+problem-queue-closed-detail = Cette file est fermée pour aujourd'hui ou n'accepte pas d'inscription par lien ; adressez-vous à l'accueil.

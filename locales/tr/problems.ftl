@@ -99,3 +99,7 @@ invalid-phone-international = Numarayı ülke koduyla yazın, ör. +90 532 111 2
 invalid-email = Bu bir e-posta adresine benzemiyor.
 invalid-language = en, fa, ar, fr, ru, tr dillerinden birini kullanın (tr-TR gibi bir etiket tr sayılır).
 invalid-country = MA veya TR gibi iki harfli bir ISO 3166-1 ülke kodu kullanın.
+problem-queue-full-title = Sıra dolu
+problem-queue-full-detail = Bağlantıyla sıraya girebilecek en fazla sayıda hasta zaten bekliyor; lütfen danışmaya gelin.
+problem-queue-closed-title = Sıra hasta almıyor
+problem-queue-closed-detail = Bu sıra bugün için kapalı ya da bağlantıyla hasta almıyor; lütfen danışmaya sorun.

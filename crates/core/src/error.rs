@@ -46,6 +46,12 @@ pub enum DomainError {
     /// Call next on a queue with nobody waiting.
     #[error("nobody is waiting in this queue")]
     QueueEmpty,
+    /// A patient joining by link while the line is as long as the clinic lets remote joins go.
+    #[error("this queue is full for joining by link ({cap} waiting); please come to the desk")]
+    QueueFull { cap: u32 },
+    /// A patient joining by link a queue whose day is closed (or not open to remote joining).
+    #[error("this queue is not taking patients now")]
+    QueueClosed,
 }
 
 impl DomainError {

@@ -107,3 +107,7 @@ id_type!(
     /// A place in a queue.
     TicketId
 );
+id_type!(
+    /// A link (and QR code) patients join a queue from.
+    JoinLinkId
+);

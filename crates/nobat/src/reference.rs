@@ -179,7 +179,7 @@ pub const KEYS: &[Key] = &[
         name: "rate_limit_booking",
         flag: None,
         default: "60",
-        meaning: "Holds, bookings and reschedules per minute per IP.",
+        meaning: "Holds, bookings, reschedules and queue joins by link per minute per IP; also queue joins per minute per contact.",
     },
     Key {
         name: "trust_forwarded_for",

@@ -6,37 +6,8 @@ mod common;
 
 use common::*;
 use nobat_core::access::Role;
-use nobat_store::commands::MemberChange;
-use nobat_store::{Command, Output};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A member of the seeded clinic with `role`, signed in; made through the store so the test
-/// does not depend on how invitations work.
-async fn member(app: &TestApp, seed: &Seed, role: Role) -> reqwest::Client {
-    let email = format!("{role}-{}@front-desk.test", uuid::Uuid::new_v4().simple());
-    let password = "a long enough password".to_owned();
-    let (user, _) = nobat::accounts::create_user(
-        &app.store,
-        &email,
-        "Desk Person",
-        Some(password.clone()),
-        false,
-        nobat::accounts::cli_actor(),
-    )
-    .await
-    .unwrap();
-    let change = MemberChange {
-        clinic: seed.clinic.parse().unwrap(),
-        user,
-        role: Some(role),
-        practitioner: None,
-        actor: nobat::accounts::cli_actor(),
-    };
-    let out = app.store.execute(Command::ChangeMember(change)).await.unwrap();
-    assert!(!matches!(out, Output::Appointment { .. }));
-    authed_client(&login(&app.anon, &app.api, &email, &password).await)
-}
 
 #[tokio::test]
 async fn the_status_endpoint_cannot_cancel() {
@@ -60,8 +31,8 @@ async fn the_status_endpoint_cannot_cancel() {
     };
     let audits_before = audits().await;
     let mut events = app.store.subscribe();
-    let practitioner = member(&app, &seed, Role::Practitioner).await;
-    let receptionist = member(&app, &seed, Role::Receptionist).await;
+    let practitioner = member(&app, &seed, Role::Practitioner, None).await;
+    let receptionist = member(&app, &seed, Role::Receptionist, None).await;
     for (who, client) in [("practitioner", &practitioner), ("receptionist", &receptionist), ("owner", &app.client)] {
         for status in ["cancelled", "booked", "pending", "proposed", "waitlist"] {
             let res = client

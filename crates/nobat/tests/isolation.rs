@@ -56,6 +56,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/clinics/{clinic}/locations/{location}/board/events"),
     ("get", "/api/v1/tickets/{token}"),
     ("get", "/api/v1/tickets/{token}/events"),
+    // A join link's token is the capability (signed, revocable); joining is rate-limited.
+    ("get", "/api/v1/join/{token}"),
+    ("post", "/api/v1/join/{token}"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -167,6 +170,10 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("put", "/queue-settings", "ManageClinic", Gate::Staff),
     ("get", "/exports/{kind}", "TransferData", Gate::Staff),
     ("post", "/imports/{kind}", "TransferData", Gate::Staff),
+    ("get", "/join-links", "RunQueues", Gate::Staff),
+    ("post", "/join-links", "ManageClinic", Gate::Staff),
+    ("delete", "/join-links/{id}", "RunQueues", Gate::Staff),
+    ("get", "/join-links/{id}/join-qr.svg", "RunQueues", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -266,6 +273,8 @@ struct Ids {
     queue: String,
     ticket: String,
     ticket_token: String,
+    join_link: String,
+    join_token: String,
 }
 
 impl Ids {
@@ -289,6 +298,8 @@ impl Ids {
             ("queue", "queues") => &self.queue,
             ("ticket", "tickets") => &self.ticket,
             ("token", "tickets") => &self.ticket_token,
+            ("id", "join-links") => &self.join_link,
+            ("token", "join") => &self.join_token,
             // Not an invitation: whatever it is, it opens nothing.
             ("token", "invitations") => &self.manage,
             // A clinic's wording of a template: keys and languages are the same everywhere.
@@ -620,6 +631,8 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{ticket}");
     secrets.push(walk_in);
+    let (s, join) = app.post(&format!("{c}/join-links"), json!({ "location": seed.tehran })).await;
+    assert_eq!(s, StatusCode::CREATED, "{join}");
     secrets.extend([
         bot_token,
         text(&webhook["secret"]),
@@ -648,6 +661,8 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             queue: text(&queue["id"]),
             ticket: text(&ticket["ticket"]["id"]),
             ticket_token: text(&ticket["ticket"]["token"]),
+            join_link: text(&join["id"]),
+            join_token: text(&join["token"]),
         },
         seed,
         staff,
@@ -699,7 +714,8 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("put", "/channels/{channel}") => json!({ "bot_token": "666:intruder" }),
         ("post", "/webhooks") => json!({ "url": "https://intruder.example/hook" }),
         ("post", "/queues") => json!({ "location": s.tehran, "practitioner": s.doctors[1] }),
-        ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0 }),
+        ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0, "remote_join": true }),
+        ("post", "/join-links") => json!({ "location": s.tehran }),
         ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
         ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),

@@ -228,7 +228,10 @@ async fn absent_past_the_grace_period_is_a_no_show_and_the_appointment_noshow() 
     let (s, v) = put(&app, &format!("{c}/queue-settings"), json!({ "grace_min": 999, "walk_in_every": 2 })).await;
     assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("grace_min")), "{v}");
     let (_, v) = app.get(&format!("{c}/queue-settings")).await;
-    assert_eq!(v, json!({ "grace_min": 0, "walk_in_every": 2 }));
+    assert_eq!(
+        v,
+        json!({ "grace_min": 0, "walk_in_every": 2, "remote_join": false, "remote_cap": 30, "close_after_min": 60 })
+    );
     let appts = book(&app, &seed, 2).await;
     let t = check_in(&app, &seed, &appts[0]).await;
     let kept = check_in(&app, &seed, &appts[1]).await;
@@ -337,39 +340,11 @@ async fn the_demo_has_living_waiting_rooms_today_once() {
 #[tokio::test]
 async fn a_practitioner_calls_from_their_own_queue_only() {
     use nobat_core::access::Role;
-    use nobat_store::Command;
-    use nobat_store::commands::MemberChange;
     let app = spawn_app().await;
     let seed = seed(&app).await;
     let c = format!("/clinics/{}", seed.slug);
-    let member = |role: Role, practitioner: Option<String>| {
-        let (app, seed) = (&app, &seed);
-        async move {
-            let email = format!("{role}-{}@queue.test", uuid::Uuid::new_v4().simple());
-            let password = "a long enough password".to_owned();
-            let (user, _) = nobat::accounts::create_user(
-                &app.store,
-                &email,
-                "Q",
-                Some(password.clone()),
-                false,
-                nobat::accounts::cli_actor(),
-            )
-            .await
-            .unwrap();
-            let change = MemberChange {
-                clinic: seed.clinic.parse().unwrap(),
-                user,
-                role: Some(role),
-                practitioner: practitioner.map(|p| p.parse().unwrap()),
-                actor: nobat::accounts::cli_actor(),
-            };
-            app.store.execute(Command::ChangeMember(change)).await.unwrap();
-            authed_client(&login(&app.anon, &app.api, &email, &password).await)
-        }
-    };
-    let doctor_a = member(Role::Practitioner, Some(seed.doctors[0].clone())).await;
-    let reception = member(Role::Receptionist, None).await;
+    let doctor_a = member(&app, &seed, Role::Practitioner, Some(&seed.doctors[0])).await;
+    let reception = member(&app, &seed, Role::Receptionist, None).await;
     let mut queues = Vec::new();
     for body in [
         json!({ "location": seed.tehran, "practitioner": seed.doctors[0] }),

@@ -87,6 +87,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
     Migration {
+        version: 13,
+        name: "queue_join",
+        sqlite: include_str!("../migrations/sqlite/0013_queue_join.sql"),
+        postgres: include_str!("../migrations/postgres/0013_queue_join.sql"),
+    },
+    Migration {
         version: 18,
         name: "import_keys",
         sqlite: include_str!("../migrations/sqlite/0018_import_keys.sql"),

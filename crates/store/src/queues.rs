@@ -8,7 +8,9 @@ use crate::{Store, rows};
 use jiff::Timestamp;
 use nobat_core::queue::TicketStatus;
 use nobat_core::wait_estimate::Served;
-use nobat_core::{AppointmentId, ClinicId, LocationId, PatientId, PractitionerId, QueueId, ServiceId, TicketId};
+use nobat_core::{
+    AppointmentId, ClinicId, JoinLinkId, LocationId, PatientId, PractitionerId, QueueId, ServiceId, TicketId,
+};
 use serde::{Deserialize, Serialize};
 
 /// A location's queue for one local day.
@@ -122,21 +124,112 @@ pub(crate) fn ticket(r: &Row) -> StoreResult<Ticket> {
 pub(crate) const LIST_ORDER: &str = "ORDER BY CASE t.status WHEN 'in_service' THEN 0 WHEN 'called' THEN 1 \
      WHEN 'waiting' THEN 2 WHEN 'absent' THEN 3 ELSE 4 END, t.rank, t.number";
 
+/// A link patients join a queue from: the location's general queue of the day, or one queue.
+/// Its token (made by the web layer) signs the clinic and the id; revoking it ends the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinLink {
+    pub id: JoinLinkId,
+    pub clinic: ClinicId,
+    pub location: LocationId,
+    pub queue: Option<QueueId>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+pub(crate) fn join_link(r: &Row) -> StoreResult<JoinLink> {
+    Ok(JoinLink {
+        id: rows::parse(r, "id")?,
+        clinic: rows::parse(r, "clinic_id")?,
+        location: rows::parse(r, "location_id")?,
+        queue: rows::opt_parse(r, "queue_id")?,
+        created_at: rows::ts(r, "created_at_us")?,
+        revoked_at: rows::opt_int(r, "revoked_at_us")?.map(rows::micros).transpose()?,
+    })
+}
+
+/// A `queue_settings` row (all five columns).
+pub(crate) fn settings_row(r: &Row) -> StoreResult<nobat_core::queue::Settings> {
+    let int = |c: &str, d: u32| -> StoreResult<u32> { Ok(u32::try_from(rows::int(r, c)?).unwrap_or(d)) };
+    let d = nobat_core::queue::Settings::default();
+    Ok(nobat_core::queue::Settings {
+        grace_min: int("grace_min", d.grace_min)?,
+        walk_in_every: int("walk_in_every", d.walk_in_every)?,
+        remote_join: rows::int(r, "remote_join")? != 0,
+        remote_cap: int("remote_cap", d.remote_cap)?,
+        close_after_min: int("close_after_min", d.close_after_min)?,
+    })
+}
+
 impl Store {
     /// A clinic's queue settings (the defaults when it never set them).
     pub async fn queue_settings(&self, clinic: ClinicId) -> StoreResult<nobat_core::queue::Settings> {
         let mut conn = self.reader().await?;
-        let row = crate::db::query("SELECT grace_min, walk_in_every FROM queue_settings WHERE clinic_id = $1")
-            .bind(clinic.to_string())
-            .fetch_optional(&mut conn)
-            .await?;
-        Ok(match row {
-            None => nobat_core::queue::Settings::default(),
-            Some(r) => nobat_core::queue::Settings {
-                grace_min: u32::try_from(rows::int(&r, "grace_min")?).unwrap_or(15),
-                walk_in_every: u32::try_from(rows::int(&r, "walk_in_every")?).unwrap_or(2),
-            },
-        })
+        let row = crate::db::query(
+            "SELECT grace_min, walk_in_every, remote_join, remote_cap, close_after_min FROM queue_settings \
+             WHERE clinic_id = $1",
+        )
+        .bind(clinic.to_string())
+        .fetch_optional(&mut conn)
+        .await?;
+        row.as_ref().map_or(Ok(nobat_core::queue::Settings::default()), settings_row)
+    }
+
+    /// The ticket a patient's token now stands for: the ticket itself, or — after transfers to
+    /// other queues — the ticket it was last transferred to (so "my place" follows the patient).
+    pub async fn current_ticket(&self, clinic: ClinicId, id: TicketId) -> StoreResult<Ticket> {
+        let mut t = self.ticket(clinic, id).await?;
+        // A transfer chain is short; the bound only guards against a cycle written by hand.
+        for _ in 0..16 {
+            if t.status != TicketStatus::Transferred {
+                break;
+            }
+            let Some(next) = self.transferred_to(clinic, t.id).await? else { break };
+            t = self.ticket(clinic, next).await?;
+        }
+        Ok(t)
+    }
+
+    async fn transferred_to(&self, clinic: ClinicId, id: TicketId) -> StoreResult<Option<TicketId>> {
+        let mut conn = self.reader().await?;
+        let row = crate::db::query(
+            "SELECT transferred_to FROM tickets WHERE clinic_id = $1 AND id = $2 AND status = 'transferred'",
+        )
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut conn)
+        .await?;
+        match row {
+            Some(r) => rows::opt_parse(&r, "transferred_to"),
+            None => Ok(None),
+        }
+    }
+
+    /// A clinic's join links, newest first (revoked ones included, marked).
+    pub async fn join_links(&self, clinic: ClinicId) -> StoreResult<Vec<JoinLink>> {
+        let mut conn = self.reader().await?;
+        let found = crate::db::query(
+            "SELECT clinic_id, id, location_id, queue_id, created_at_us, revoked_at_us FROM queue_join_links \
+             WHERE clinic_id = $1 ORDER BY created_at_us DESC, id DESC",
+        )
+        .bind(clinic.to_string())
+        .fetch_all(&mut conn)
+        .await?;
+        found.iter().map(join_link).collect()
+    }
+
+    /// One join link of a clinic.
+    pub async fn join_link(&self, clinic: ClinicId, id: JoinLinkId) -> StoreResult<JoinLink> {
+        let mut conn = self.reader().await?;
+        let row = crate::db::query(
+            "SELECT clinic_id, id, location_id, queue_id, created_at_us, revoked_at_us FROM queue_join_links \
+             WHERE clinic_id = $1 AND id = $2",
+        )
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut conn)
+        .await?
+        .ok_or(crate::StoreError::NotFound("join link"))?;
+        join_link(&row)
     }
 
     /// A clinic's queues of one local date, optionally at one location.

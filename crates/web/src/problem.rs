@@ -200,6 +200,10 @@ impl From<DomainError> for ApiError {
                 ApiError::new(S::CONFLICT, "ticket-state", "The ticket cannot do that now", detail)
             }
             DomainError::QueueEmpty => ApiError::new(S::CONFLICT, "queue-empty", "Nobody is waiting", detail),
+            DomainError::QueueFull { .. } => ApiError::new(S::CONFLICT, "queue-full", "The queue is full", detail),
+            DomainError::QueueClosed => {
+                ApiError::new(S::CONFLICT, "queue-closed", "The queue is not taking patients", detail)
+            }
         }
     }
 }

@@ -2,7 +2,9 @@
 //! the call order ([`order`]), and who may call from which queue. No I/O: the store reads
 //! the line inside its write transaction, asks here, and writes the answer.
 
+pub mod day_end;
 pub mod order;
+pub mod remote;
 pub mod state;
 
 pub use order::{Arrival, InLine, Kind, Placement, Rule};
@@ -32,11 +34,30 @@ pub struct Settings {
     pub grace_min: u32,
     /// One walk-in after every this many booked patients (0–20; 0: walk-ins join at the end).
     pub walk_in_every: u32,
+    /// Whether patients may join a line themselves from a join link or QR code (off unless
+    /// the clinic turns it on).
+    pub remote_join: bool,
+    /// The longest waiting line a patient may still join remotely (1–500): past it the link
+    /// says the queue is full and the patient comes to the desk.
+    pub remote_cap: u32,
+    /// Minutes after the location's last opening hour at which a queue's day is closed by
+    /// itself (0–720).
+    pub close_after_min: u32,
 }
+
+/// Defaults of the settings added after the first two.
+pub const DEFAULT_REMOTE_CAP: u32 = 30;
+pub const DEFAULT_CLOSE_AFTER_MIN: u32 = 60;
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { grace_min: 15, walk_in_every: Rule::default().walk_in_every }
+        Settings {
+            grace_min: 15,
+            walk_in_every: Rule::default().walk_in_every,
+            remote_join: false,
+            remote_cap: DEFAULT_REMOTE_CAP,
+            close_after_min: DEFAULT_CLOSE_AFTER_MIN,
+        }
     }
 }
 
@@ -48,7 +69,23 @@ impl Settings {
         if walk_in_every > 20 {
             return Err(crate::DomainError::invalid("walk_in_every", "from 0 to 20"));
         }
-        Ok(Settings { grace_min, walk_in_every })
+        Ok(Settings { grace_min, walk_in_every, ..Settings::default() })
+    }
+
+    /// The remote-joining settings.
+    pub fn with_remote(self, remote_join: bool, remote_cap: u32) -> Result<Settings, crate::DomainError> {
+        if !(1..=500).contains(&remote_cap) {
+            return Err(crate::DomainError::invalid("remote_cap", "from 1 to 500 waiting tickets"));
+        }
+        Ok(Settings { remote_join, remote_cap, ..self })
+    }
+
+    /// The end-of-day grace.
+    pub fn with_close_after(self, close_after_min: u32) -> Result<Settings, crate::DomainError> {
+        if close_after_min > 720 {
+            return Err(crate::DomainError::invalid("close_after_min", "from 0 to 720 minutes"));
+        }
+        Ok(Settings { close_after_min, ..self })
     }
 }
 
@@ -102,7 +139,9 @@ mod tests {
         assert_eq!(DEFAULT_GRACE, SignedDuration::from_mins(i64::from(Settings::default().grace_min)));
         assert!(Settings::new(241, 2).is_err());
         assert!(Settings::new(15, 21).is_err());
-        assert_eq!(Settings::new(0, 0), Ok(Settings { grace_min: 0, walk_in_every: 0 }));
+        assert_eq!(Settings::new(0, 0).map(|s| (s.grace_min, s.walk_in_every, s.remote_join)), Ok((0, 0, false)));
+        assert!(Settings::default().with_remote(true, 0).is_err());
+        assert!(Settings::default().with_close_after(721).is_err());
     }
 
     #[test]

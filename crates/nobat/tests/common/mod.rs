@@ -386,3 +386,34 @@ pub async fn invite_staff(app: &TestApp, client: &reqwest::Client, clinic_path: 
     assert_eq!(s, StatusCode::OK, "accept: {v}");
     v["user"].as_str().unwrap().to_owned()
 }
+
+/// A member of `seed`'s clinic with `role` (linked to `practitioner` when given), signed in;
+/// made through the store so the test does not depend on how invitations work.
+pub async fn member(
+    app: &TestApp,
+    seed: &Seed,
+    role: nobat_core::access::Role,
+    practitioner: Option<&str>,
+) -> reqwest::Client {
+    let email = format!("{role}-{}@member.test", uuid::Uuid::new_v4().simple());
+    let password = "a long enough password".to_owned();
+    let (user, _) = nobat::accounts::create_user(
+        &app.store,
+        &email,
+        "Member",
+        Some(password.clone()),
+        false,
+        nobat::accounts::cli_actor(),
+    )
+    .await
+    .unwrap();
+    let change = nobat_store::commands::MemberChange {
+        clinic: seed.clinic.parse().unwrap(),
+        user,
+        role: Some(role),
+        practitioner: practitioner.map(|p| p.parse().unwrap()),
+        actor: nobat::accounts::cli_actor(),
+    };
+    app.store.execute(nobat_store::Command::ChangeMember(change)).await.unwrap();
+    authed_client(&login(&app.anon, &app.api, &email, &password).await)
+}

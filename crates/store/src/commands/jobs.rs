@@ -241,6 +241,10 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
             let ticket = job.key.parse().map_err(|_| StoreError::Corrupt(format!("ticket id {:?}", job.key)))?;
             super::queue_tickets::expire(tx, clinic()?, ticket).await?;
         }
+        super::queue::QUEUE_CLOSE => {
+            let queue = job.key.parse().map_err(|_| StoreError::Corrupt(format!("queue id {:?}", job.key)))?;
+            super::queue_day::auto_close(tx, clinic()?, queue).await?;
+        }
         other => return Err(StoreError::Corrupt(format!("no handler for job kind {other:?}"))),
     }
     Ok(super::Output::Done)

@@ -17,6 +17,9 @@ pub(crate) mod outbox;
 pub mod patients;
 mod privacy;
 mod queue;
+mod queue_day;
+mod queue_issue;
+mod queue_join;
 mod queue_tickets;
 mod reminders;
 mod schedule;
@@ -38,7 +41,7 @@ pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChang
 pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
-pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
+pub use queue::{DEBOUNCE, QUEUE_CLOSE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
@@ -282,6 +285,7 @@ pub enum Output {
     Ticket(Box<crate::queues::Ticket>),
     Patient(crate::model::Patient),
     Imported(ImportOutcome),
+    JoinLink(crate::queues::JoinLink),
 }
 
 impl Command {

@@ -1,13 +1,11 @@
 //! A ticket's status changes (recall, start, finish, absent, return, emergency, leave,
-//! transfer, reorder), the grace timer's no-show, closing a queue's day, and what every change
+//! transfer, reorder), the grace timer's no-show, and what every change
 //! records besides the ticket: its hop (one row per state entered, with start and end) and the
 //! queue's hourly snapshot. The transition table is `nobat_core::queue::state`.
 
 use super::jobs::{IfScheduled, NewJob, cancel_in, schedule_in};
-use super::queue::{
-    Issue, QUEUE_GRACE, QueueRequest, audit_view, issue_ticket, line, lock_queue, read_ticket, settings,
-    write_placement,
-};
+use super::queue::{QUEUE_GRACE, QueueRequest, line, lock_queue, read_ticket, settings, write_placement};
+use super::queue_issue::{Issue, audit_view, issue_ticket};
 use crate::audit::{Audit, AuditActor};
 use crate::error::{StoreError, StoreResult};
 use crate::events::{EventKind, Subjects};
@@ -101,7 +99,7 @@ pub(crate) async fn snapshot(tx: &mut WriteTx<'_>, clinic: ClinicId, queue: Queu
     Ok(())
 }
 
-async fn set_status(
+pub(crate) async fn set_status(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
     id: TicketId,
@@ -121,7 +119,7 @@ async fn set_status(
 
 /// Moves the ticket's appointment along (fulfilled when served, noshow when the grace ran
 /// out), if it has one and the appointment's table allows it.
-async fn appointment_follows(
+pub(crate) async fn appointment_follows(
     tx: &mut WriteTx<'_>,
     t: &Ticket,
     status: AppointmentStatus,
@@ -136,7 +134,7 @@ async fn appointment_follows(
     }
 }
 
-fn subjects(t: &Ticket) -> Subjects {
+pub(crate) fn subjects(t: &Ticket) -> Subjects {
     Subjects {
         ticket: Some(t.id),
         queue: Some(t.queue),
@@ -296,44 +294,4 @@ pub(crate) async fn expire(tx: &mut WriteTx<'_>, clinic: ClinicId, id: TicketId)
     let after = read_ticket(tx, clinic, id).await?;
     tx.audit(clinic, &actor, Audit::new("expire", "ticket", &id.to_string()).after(&audit_view(&after)));
     snapshot(tx, clinic, queue).await
-}
-
-/// Closes a queue's day: each open ticket gets its final status (core's `Close` row), each
-/// appointment follows, pending grace timers go.
-pub(crate) async fn close(tx: &mut WriteTx<'_>, r: &QueueRequest, queue: QueueId) -> StoreResult<()> {
-    let locked = lock_queue(tx, r.clinic, queue).await?;
-    if locked.closed {
-        return Ok(());
-    }
-    let open = crate::db::query(
-        "SELECT id FROM tickets WHERE clinic_id = $1 AND queue_id = $2 AND status IN ('waiting', 'called', 'in_service', 'absent')",
-    )
-    .bind(r.clinic.to_string())
-    .bind(queue.to_string())
-    .fetch_all(&mut *tx.conn)
-    .await?;
-    for row in &open {
-        let id: TicketId = rows::parse(row, "id")?;
-        let before = read_ticket(tx, r.clinic, id).await?;
-        let to = q::apply(before.status, Action::Close)?;
-        set_status(tx, r.clinic, id, to, ", finished_at_us = $4").await?;
-        hop(tx, r.clinic, id, queue, to, None).await?;
-        cancel_in(tx, Some(r.clinic), QUEUE_GRACE, &id.to_string()).await?;
-        match to {
-            TicketStatus::Done => appointment_follows(tx, &before, AppointmentStatus::Fulfilled, &r.actor).await?,
-            TicketStatus::NoShow => appointment_follows(tx, &before, AppointmentStatus::Noshow, &r.actor).await?,
-            _ => {}
-        }
-        tx.emit(r.clinic, EventKind::TicketChanged, subjects(&before)).await?;
-    }
-    crate::db::query("UPDATE queues SET closed_at_us = $3 WHERE clinic_id = $1 AND id = $2")
-        .bind(r.clinic.to_string())
-        .bind(queue.to_string())
-        .bind(tx.now.as_microsecond())
-        .execute(&mut *tx.conn)
-        .await?;
-    let subjects = Subjects { queue: Some(queue), location: Some(locked.location), ..Subjects::default() };
-    tx.emit(r.clinic, EventKind::QueueChanged, subjects).await?;
-    tx.audit(r.clinic, &r.actor, Audit::new("close", "queue", &queue.to_string()).note(Some("day closed")));
-    snapshot(tx, r.clinic, queue).await
 }

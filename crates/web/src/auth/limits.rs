@@ -1,5 +1,6 @@
 //! Rate limits (GCRA, via `governor`): per client IP on every API request, tighter per IP on
-//! sign-in, one-time codes and booking, and per account / per contact on sign-in and codes.
+//! sign-in, one-time codes, booking and joining a queue by link, and per account / per contact
+//! on sign-in, codes and joins.
 //! A limit of 0 turns that bucket off. Over the limit: 429 problem+json with `Retry-After`.
 //!
 //! The client IP is the connection's peer, or — only when `trust_forwarded_for` is set,
@@ -99,6 +100,9 @@ pub struct Limits {
     booking_ip: Bucket,
     /// The same budget per signed-in account, wherever it books from.
     booking_account: Bucket,
+    /// Joins of a queue by link, per contact (the booking budget): one phone cannot fill a
+    /// line from many networks.
+    join_contact: Bucket,
     trust_forwarded_for: bool,
     seen: std::sync::atomic::AtomicU64,
 }
@@ -113,6 +117,7 @@ impl Limits {
             codes_contact: Bucket::new(s.codes_per_contact),
             booking_ip: Bucket::new(s.booking_per_ip),
             booking_account: Bucket::new(s.booking_per_ip),
+            join_contact: Bucket::new(s.booking_per_ip),
             trust_forwarded_for: s.trust_forwarded_for,
             seen: Default::default(),
         }
@@ -129,6 +134,11 @@ impl Limits {
     /// Per-account booking limit (called with the signed-in user's id).
     pub fn booking_account(&self, user: &str) -> Result<(), ApiError> {
         self.booking_account.check(user)
+    }
+
+    /// Per-contact limit on joining queues by link (called with the joiner's contact key).
+    pub fn join_contact(&self, contact_key: &str) -> Result<(), ApiError> {
+        self.join_contact.check(contact_key)
     }
 
     /// Per-contact code limit (called with the normalised phone or email).
@@ -166,6 +176,7 @@ impl Limits {
                 &self.codes_contact,
                 &self.booking_ip,
                 &self.booking_account,
+                &self.join_contact,
             ] {
                 b.forget_idle();
             }
@@ -183,7 +194,8 @@ impl Limits {
         }
         let booking = route == "/api/v1/clinics/{clinic}/holds"
             || route == "/api/v1/clinics/{clinic}/appointments"
-            || route.ends_with("/reschedule");
+            || route.ends_with("/reschedule")
+            || route == "/api/v1/join/{token}";
         if post && booking {
             self.booking_ip.check(&ip)?;
         }

@@ -105,12 +105,42 @@ pub fn open_ticket(keys: &Keys, token: &str, now: Timestamp) -> Option<(ClinicId
     Some((ClinicId(clinic), nobat_core::TicketId(ticket)))
 }
 
+/// The token of a join link (the QR code at the entrance): the clinic and the link's id,
+/// signed. It does not expire; the link's row says whether it was revoked.
+pub fn join_token(keys: &Keys, clinic: ClinicId, link: nobat_core::JoinLinkId) -> String {
+    let mut body = clinic.0.as_bytes().to_vec();
+    body.extend_from_slice(link.0.as_bytes());
+    sign(keys, b"join", &body)
+}
+
+/// The clinic and link a join token names, if genuine (revocation is the caller's check).
+pub fn open_join(keys: &Keys, token: &str) -> Option<(ClinicId, nobat_core::JoinLinkId)> {
+    let body = open(keys, b"join", token, 32)?;
+    let clinic = Uuid::from_slice(&body[..16]).ok()?;
+    let link = Uuid::from_slice(&body[16..32]).ok()?;
+    Some((ClinicId(clinic), nobat_core::JoinLinkId(link)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn keys() -> Keys {
         Keys::from_master(&[1u8; 32])
+    }
+
+    #[test]
+    fn a_join_token_opens_only_as_signed() {
+        let (k, clinic, link) = (keys(), ClinicId::new(), nobat_core::JoinLinkId::new());
+        let t = join_token(&k, clinic, link);
+        assert_eq!(open_join(&k, &t), Some((clinic, link)));
+        assert_eq!(open_join(&Keys::from_master(&[2u8; 32]), &t), None, "another instance's key");
+        let mut bytes = URL_SAFE_NO_PAD.decode(&t).expect("base64");
+        bytes[3] ^= 1;
+        assert_eq!(open_join(&k, &URL_SAFE_NO_PAD.encode(bytes)), None, "altered");
+        // A ticket token is not a join token.
+        let ticket = ticket_token(&k, clinic, nobat_core::TicketId::new(), Timestamp::MAX);
+        assert_eq!(open_join(&k, &ticket), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod me;
 pub mod message_templates;
 pub mod messages;
 pub mod patients;
+pub mod queue_join;
 pub mod queue_live;
 pub mod queues;
 pub mod schedule;
@@ -64,6 +65,7 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_live::board_stream))
         .routes(routes!(queue_live::my_ticket))
         .routes(routes!(queue_live::my_ticket_stream))
+        .routes(routes!(queue_join::join_info, queue_join::join))
 }
 
 /// The signed-in user's own account.
@@ -139,6 +141,9 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
         .routes(routes!(queues::get_settings, queues::put_settings))
+        .routes(routes!(queue_join::list_links, queue_join::create_link))
+        .routes(routes!(queue_join::revoke_link))
+        .routes(routes!(queue_join::join_qr))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

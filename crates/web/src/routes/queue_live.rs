@@ -123,7 +123,8 @@ impl Live {
                 ("board", json)
             }
             View::Ticket(id) => {
-                let t = self.state.store.ticket(self.ctx.clinic.id, id).await.ok()?;
+                // After a transfer the token's view follows the patient to the new queue.
+                let t = self.state.store.current_ticket(self.ctx.clinic.id, id).await.ok()?;
                 ("ticket", serde_json::to_string(&queue_view::my_place(&self.state, &self.ctx, &t).await.ok()?).ok()?)
             }
         };
@@ -139,22 +140,17 @@ impl Live {
             let concerned = about_queues(&e)
                 && match self.view {
                     View::Board(location) => e.subjects.location == Some(location),
-                    View::Ticket(_) => {
-                        // Any change in the ticket's queue may move its position or estimate.
-                        let queue = self.state.store.ticket(self.ctx.clinic.id, self.ticket()?).await.ok()?.queue;
-                        e.subjects.queue == Some(queue)
+                    View::Ticket(id) => {
+                        // Any change in the queue the ticket is now in (after transfers, the
+                        // last one) may move its position or estimate; so does a change of
+                        // the ticket itself (its transfer, seen from the queue it left).
+                        let queue = self.state.store.current_ticket(self.ctx.clinic.id, id).await.ok()?.queue;
+                        e.subjects.queue == Some(queue) || e.subjects.ticket == Some(id)
                     }
                 };
             if concerned {
                 return self.render(e.seq).await;
             }
-        }
-    }
-
-    fn ticket(&self) -> Option<TicketId> {
-        match self.view {
-            View::Ticket(id) => Some(id),
-            View::Board(_) => None,
         }
     }
 }
@@ -216,13 +212,13 @@ async fn ticket_ctx(state: &AppState, token: &str) -> ApiResult<(ClinicCtx, Tick
 }
 
 /// The patient's own ticket, by the token on it: position, expected call time, and once
-/// called, where to go. No name.
+/// called, where to go. No name. After a transfer the token shows the ticket in the new queue.
 #[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "queue",
     params(("token" = String, Path)),
     responses((status = 200, body = MyPlace), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn my_ticket(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<MyPlace>> {
     let (ctx, id) = ticket_ctx(&state, &token).await?;
-    let t = state.store.ticket(ctx.clinic.id, id).await?;
+    let t = state.store.current_ticket(ctx.clinic.id, id).await?;
     Ok(Json(queue_view::my_place(&state, &ctx, &t).await?))
 }
 

@@ -292,13 +292,34 @@ pub async fn close_queue(
     }
 }
 
-/// The clinic's queue settings: the grace period of an absent patient (minutes, default 15)
-/// and the walk-in rule (one walk-in after every `walk_in_every` booked patients, default 2).
+/// The clinic's queue settings: the grace period of an absent patient (minutes, default 15),
+/// the walk-in rule (one walk-in after every `walk_in_every` booked patients, default 2),
+/// remote joining by link or QR code (`remote_join`, default off; `remote_cap`, the longest
+/// line still joined by link, default 30) and the end of the day (`close_after_min` after the
+/// location's last opening hour, default 60). In a `PUT`, a field left out keeps its value.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSettingsDto {
     pub grace_min: u32,
     pub walk_in_every: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_join: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_cap: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_after_min: Option<u32>,
+}
+
+impl From<nobat_core::queue::Settings> for QueueSettingsDto {
+    fn from(s: nobat_core::queue::Settings) -> Self {
+        QueueSettingsDto {
+            grace_min: s.grace_min,
+            walk_in_every: s.walk_in_every,
+            remote_join: Some(s.remote_join),
+            remote_cap: Some(s.remote_cap),
+            close_after_min: Some(s.close_after_min),
+        }
+    }
 }
 
 /// The clinic's queue settings.
@@ -310,12 +331,11 @@ pub async fn get_settings(
     staff: Staff<ViewAppointments>,
     Path(_clinic): Path<String>,
 ) -> ApiResult<Json<QueueSettingsDto>> {
-    let s = state.store.queue_settings(staff.ctx.clinic.id).await?;
-    Ok(Json(QueueSettingsDto { grace_min: s.grace_min, walk_in_every: s.walk_in_every }))
+    Ok(Json(state.store.queue_settings(staff.ctx.clinic.id).await?.into()))
 }
 
-/// Sets the clinic's queue settings (both fields); applies to tickets marked absent and placed
-/// from now on.
+/// Sets the clinic's queue settings; applies to tickets marked absent and placed, links
+/// joined and queues opened from now on.
 #[utoipa::path(put, path = "/api/v1/clinics/{clinic}/queue-settings", tag = "queue", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path, description = "clinic id or slug")), request_body = QueueSettingsDto,
     responses((status = 200, body = QueueSettingsDto), (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -326,7 +346,11 @@ pub async fn put_settings(
     Path(_clinic): Path<String>,
     body: ApiJson<QueueSettingsDto>,
 ) -> ApiResult<Json<QueueSettingsDto>> {
-    let set = nobat_core::queue::Settings::new(body.value.grace_min, body.value.walk_in_every)?;
+    let v = body.value;
+    let now = state.store.queue_settings(staff.ctx.clinic.id).await?;
+    let set = nobat_core::queue::Settings::new(v.grace_min, v.walk_in_every)?
+        .with_remote(v.remote_join.unwrap_or(now.remote_join), v.remote_cap.unwrap_or(now.remote_cap))?
+        .with_close_after(v.close_after_min.unwrap_or(now.close_after_min))?;
     run(&state, QueueRequest { clinic: staff.ctx.clinic.id, actor: staff.actor(), op: QueueOp::Settings(set) }).await?;
-    Ok(Json(QueueSettingsDto { grace_min: set.grace_min, walk_in_every: set.walk_in_every }))
+    Ok(Json(set.into()))
 }
