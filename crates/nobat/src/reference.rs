@@ -236,6 +236,12 @@ pub const KEYS: &[Key] = &[
         meaning: "How long a process owns a message it is sending; a crashed process's messages are sent by another after this (at least 60).",
     },
     Key {
+        name: "message_sms_segment_price_micros",
+        flag: None,
+        default: "unset (SMS not priced)",
+        meaning: "What one SMS segment costs, in millionths of your currency (`45000` = 0.045): each SMS records its segments (GSM-7 160/153 characters, UCS-2 — Persian, Arabic, Russian — 70/67) times this as its cost; `GET /clinics/{clinic}/message-stats` sums it.",
+    },
+    Key {
         name: "sms_provider",
         flag: Some(("--sms-provider", "NOBAT_SMS_PROVIDER")),
         default: "off",

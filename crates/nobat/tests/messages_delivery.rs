@@ -211,3 +211,40 @@ async fn erasing_a_patient_erases_the_address_from_their_messages_and_stops_wait
     assert_eq!(smtp.messages().len(), 1, "the waiting cancellation was never sent");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_clinic_with_its_own_sms_account_gets_messages_on_an_instance_without_channels() {
+    use nobat_testkit::twilio::TwilioFake;
+    let twilio = TwilioFake::start("ACclinic", "clinic-auth-token").await.unwrap();
+    let base = twilio.url();
+    // No instance channel at all: only where Twilio is (the clinic brings the account).
+    let app = spawn_with(move |c| {
+        c.channels.settings.twilio_api_url = Some(base);
+        c.messages.poll = Duration::from_millis(100);
+    })
+    .await;
+    let seed = seed(&app).await;
+    let res = app
+        .client
+        .put(format!("{}/clinics/{}/channels/sms", app.api, seed.slug))
+        .json(&json!({ "provider": "twilio", "account_sid": "ACclinic", "auth_token": "clinic-auth-token", "from": "+15005550006" }))
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = decode(res).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let free = slots(&app, &seed, &seed.consult, &day(1), None).await;
+    let body = json!({
+        "service": free[0]["service"], "practitioner": free[0]["practitioner"], "start": free[0]["start"],
+        "patient": { "name": "Texted Patient", "phone": "+905321112233", "language": "tr" }
+    });
+    let (s, b) = app.post(&format!("/clinics/{}/appointments", seed.slug), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let got = twilio.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got[0].to, "+905321112233");
+    let sent = wait_statuses(&app, &seed, b["id"].as_str().unwrap(), 1, &["sent"]).await;
+    assert_eq!((sent[0]["channel"].as_str(), sent[0]["kind"].as_str()), (Some("sms"), Some("booking_confirmed")));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(twilio.sent().len(), 1, "exactly once");
+    app.stop().await;
+}

@@ -86,6 +86,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
+    Migration {
+        version: 12,
+        name: "message_delivery",
+        sqlite: include_str!("../migrations/sqlite/0012_message_delivery.sql"),
+        postgres: include_str!("../migrations/postgres/0012_message_delivery.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

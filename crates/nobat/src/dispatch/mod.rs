@@ -10,6 +10,7 @@
 //! a slow send is never taken over by another process while it is still going.
 
 mod planner;
+mod planner_queue;
 mod sender;
 mod text;
 
@@ -31,6 +32,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// The longest sleep between rounds (messages due later, other processes' work).
     pub poll: Duration,
+    /// What one SMS segment costs, in millionths of the operator's currency (unset: SMS are
+    /// not priced).
+    pub sms_segment_price_micros: Option<i64>,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             lease: Duration::from_secs(300),
             concurrency: 8,
             poll: Duration::from_secs(2),
+            sms_segment_price_micros: None,
         }
     }
 }
@@ -62,10 +67,25 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// One round: plans every claimable outbox delivery, then sends every due message.
+    /// One round: plans the claimable outbox deliveries and sends the due messages, a batch of
+    /// each in turn, until neither has more.
     pub async fn round(&self) -> anyhow::Result<()> {
-        planner::plan_all(self).await?;
-        sender::send_all(self).await
+        // Nothing can be sent (no instance channel, no clinic's own): the deliveries wait,
+        // unclaimed (until the dispatcher consumer's max_age), so a channel configured later
+        // still sends what is recent. One small read per round.
+        if self.registry.is_empty() && !self.store.any_channel_credentials().await? {
+            return Ok(());
+        }
+        // A batch planned is a batch sent: under a burst, the first messages leave while later
+        // deliveries are still being planned (planning everything first held every message
+        // back by the whole burst's planning time).
+        loop {
+            let planned = planner::plan_batch(self).await?;
+            let sent = sender::send_batch(self).await?;
+            if planned < planner::BATCH as usize && sent < sender::BATCH as usize {
+                return Ok(());
+            }
+        }
     }
 
     /// Waits for the next round: an event the dispatcher plans from in this process, or at
@@ -97,4 +117,21 @@ impl Dispatcher {
         })
         .await;
     }
+}
+
+/// The channels a clinic's messages can go by: the instance's, and those the clinic set its own
+/// credentials for (whether they still open is found out when sending: a message that cannot
+/// be sent is retried, then dead-lettered and the clinic's admins told).
+pub(crate) async fn channels_of(
+    d: &Dispatcher,
+    clinic: nobat_core::ClinicId,
+) -> anyhow::Result<std::collections::HashSet<nobat_notify::ChannelKind>> {
+    let mut set: std::collections::HashSet<_> =
+        nobat_notify::ChannelKind::ALL.iter().copied().filter(|k| d.registry.has(*k)).collect();
+    if clinic != nobat_store::commands::INSTANCE_CLINIC {
+        for c in d.store.channel_credentials(clinic).await? {
+            set.extend(nobat_notify::ChannelKind::parse(&c.channel));
+        }
+    }
+    Ok(set)
 }

@@ -13,6 +13,7 @@ mod idempotency;
 mod jobs;
 mod message_templates;
 mod messages;
+mod messages_ops;
 pub(crate) mod outbox;
 pub mod patients;
 mod privacy;
@@ -34,6 +35,7 @@ pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChange};
+pub use messages_ops::MessageCommand;
 pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
@@ -237,6 +239,8 @@ pub enum Command {
         patch: patients::PatientPatch,
         actor: AuditActor,
     },
+    /// The sending mark, a clinic's SMS budget (`messages_ops.rs`).
+    Messages(MessageCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -354,6 +358,7 @@ impl Command {
             Command::Channels(_) => "channels",
             Command::Queue(_) => "queue",
             Command::UpdatePatient { .. } => "update_patient",
+            Command::Messages(_) => "messages",
         }
     }
 }
@@ -437,5 +442,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::UpdatePatient { clinic, patient, patch, actor } => {
             patients::update_patient(tx, *clinic, *patient, patch, actor).await
         }
+        Command::Messages(c) => messages_ops::apply(tx, c).await,
     }
 }

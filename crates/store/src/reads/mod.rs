@@ -9,8 +9,10 @@ mod directory;
 mod jobs;
 mod messages;
 mod privacy;
+mod queue_messages;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;
+pub use queue_messages::TicketFacts;
