@@ -164,6 +164,9 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/tickets/{ticket}/reorder", "RunQueues", Gate::Staff),
     ("get", "/queue-settings", "ViewAppointments", Gate::Staff),
     ("put", "/queue-settings", "ManageClinic", Gate::Staff),
+    ("get", "/message-budget", "ManageMessages", Gate::Staff),
+    ("put", "/message-budget", "ManageMessages", Gate::Staff),
+    ("get", "/message-stats", "ManageMessages", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -694,6 +697,7 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/webhooks") => json!({ "url": "https://intruder.example/hook" }),
         ("post", "/queues") => json!({ "location": s.tehran, "practitioner": s.doctors[1] }),
         ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0 }),
+        ("put", "/message-budget") => json!({ "sms_monthly": 3 }),
         ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
         ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),

@@ -53,7 +53,8 @@ async fn called_and_next_reach_each_patient_once_in_their_language() {
 
     // Checked in alone: first in line, so "you are next".
     let t0 = post_ok(&app, &format!("{c}/appointments/{}/check-in", booked["id"].as_str().unwrap()), json!({})).await;
-    let (t0, queue) = (t0["ticket"]["id"].as_str().unwrap().to_owned(), t0["ticket"]["queue"].as_str().unwrap().to_owned());
+    let (t0, queue) =
+        (t0["ticket"]["id"].as_str().unwrap().to_owned(), t0["ticket"]["queue"].as_str().unwrap().to_owned());
     smtp.wait_for(2, Duration::from_secs(20)).await;
     let tickets = format!("{c}/queues/{queue}/tickets");
     let patient = json!({ "name": "Claire", "email": "claire@example.org", "language": "fr" });

@@ -135,9 +135,8 @@ async fn mark_sending(d: &Dispatcher, m: &ClaimedMessage, channel: ChannelKind, 
     let segments = (channel == ChannelKind::Sms).then(|| i64::from(nobat_notify::segments::sms_segments(text).1));
     let cost_micros = segments.zip(d.settings.sms_segment_price_micros).map(|(n, price)| n.saturating_mul(price));
     let mark = MessageCommand::MarkSending { message: m.clone(), segments, cost_micros };
-    d.store
-        .execute(Command::Messages(mark))
-        .await
-        .map(|_| ())
-        .map_err(|e| SendError::Transient { reason: format!("could not mark the message as sending: {e}"), after: None })
+    d.store.execute(Command::Messages(mark)).await.map(|_| ()).map_err(|e| SendError::Transient {
+        reason: format!("could not mark the message as sending: {e}"),
+        after: None,
+    })
 }
