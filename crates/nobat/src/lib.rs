@@ -116,6 +116,7 @@ impl Application {
             keys,
             messages: std::sync::Arc::new(nobat_i18n::Messages::load().context("loading the message catalogues")?),
             overrides: Default::default(),
+            last_prune: Default::default(),
         };
         let state = AppState {
             store: store.clone(),
@@ -123,6 +124,7 @@ impl Application {
             hold_caps: config.hold_caps,
             workers: Default::default(),
             auth: std::sync::Arc::new(auth),
+            webhooks_allow_private: config.channels.webhook_allow_private_addresses,
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {

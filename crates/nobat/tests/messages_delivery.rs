@@ -248,3 +248,42 @@ async fn a_clinic_with_its_own_sms_account_gets_messages_on_an_instance_without_
     assert_eq!(twilio.sent().len(), 1, "exactly once");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn messages_older_than_the_retention_period_are_deleted_and_recent_ones_kept() {
+    use nobat_store::commands::MessageCommand;
+    let smtp = SmtpFake::start().await.unwrap();
+    let app = app_with_mail(&smtp, 5).await;
+    let seed = seed(&app).await;
+    let old = book_with_email(&app, &seed, 0, "old@example.org", "en").await;
+    let new = book_with_email(&app, &seed, 1, "new@example.org", "en").await;
+    wait_statuses(&app, &seed, old["id"].as_str().unwrap(), 1, &["sent"]).await;
+    wait_statuses(&app, &seed, new["id"].as_str().unwrap(), 1, &["sent"]).await;
+    let db = app.db().await;
+    let day_us = 86_400_000_000i64;
+    // The first was planned 91 days ago, a third one 91 days ago too but is being sent now.
+    sqlx::query("UPDATE messages SET created_at_us = created_at_us - $1 WHERE recipient = 'old@example.org'")
+        .bind(91 * day_us)
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO messages (clinic_id, id, kind, channel, recipient, language, status, attempts, source, facts, \
+           created_at_us, available_at_us, leased_until_us, lease_token) \
+         SELECT clinic_id, 'leased-one', kind, channel, 'leased@example.org', language, 'queued', 1, 'test:leased', '{}', \
+           created_at_us, created_at_us, $1, 'tok' FROM messages WHERE recipient = 'old@example.org'",
+    )
+    .bind(jiff::Timestamp::now().as_microsecond() + 60_000_000)
+    .execute(&db)
+    .await
+    .unwrap();
+    let keep = jiff::SignedDuration::from_hours(90 * 24);
+    let out = app.store.execute(nobat_store::Command::Messages(MessageCommand::Prune { keep, batch: 100 })).await;
+    assert!(matches!(out, Ok(nobat_store::Output::Count(1))), "{out:?}");
+    let left: Vec<(String,)> =
+        sqlx::query_as("SELECT recipient FROM messages ORDER BY recipient").fetch_all(&db).await.unwrap();
+    let left: Vec<&str> = left.iter().map(|(r,)| r.as_str()).collect();
+    assert_eq!(left, vec!["leased@example.org", "new@example.org"]);
+    db.close().await;
+    app.stop().await;
+}

@@ -35,6 +35,8 @@ pub struct Settings {
     /// What one SMS segment costs, in millionths of the operator's currency (unset: SMS are
     /// not priced).
     pub sms_segment_price_micros: Option<i64>,
+    /// How long a message's row (recipient, kind, outcome, cost) is kept.
+    pub retention: Duration,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             concurrency: 8,
             poll: Duration::from_secs(2),
             sms_segment_price_micros: None,
+            retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -64,12 +67,15 @@ pub struct Dispatcher {
     /// The catalogues, compiled once; and each clinic's own wording, cached.
     pub messages: std::sync::Arc<nobat_i18n::Messages>,
     pub overrides: std::sync::Arc<nobat_store::message_templates::OverridesCache>,
+    /// When this process last pruned old messages (once an hour).
+    pub last_prune: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Dispatcher {
     /// One round: plans the claimable outbox deliveries and sends the due messages, a batch of
     /// each in turn, until neither has more.
     pub async fn round(&self) -> anyhow::Result<()> {
+        self.prune_now_and_then().await?;
         // Nothing can be sent (no instance channel, no clinic's own): the deliveries wait,
         // unclaimed (until the dispatcher consumer's max_age), so a channel configured later
         // still sends what is recent. One small read per round.
@@ -134,4 +140,27 @@ pub(crate) async fn channels_of(
         }
     }
     Ok(set)
+}
+
+impl Dispatcher {
+    /// Retention of the `messages` rows (`message_retention_days`), once an hour per process,
+    /// in bounded batches. (Erasing a patient blanks their addresses at once; this is the rest.)
+    async fn prune_now_and_then(&self) -> anyhow::Result<()> {
+        {
+            let mut last = self.last_prune.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(3600)) {
+                return Ok(());
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let keep = jiff::SignedDuration::try_from(self.settings.retention)?;
+        for _ in 0..10 {
+            let cmd = nobat_store::commands::MessageCommand::Prune { keep, batch: 1000 };
+            match self.store.execute(nobat_store::Command::Messages(cmd)).await? {
+                nobat_store::Output::Count(n) if n == 1000 => continue,
+                _ => break,
+            }
+        }
+        Ok(())
+    }
 }
