@@ -122,7 +122,7 @@ async fn one_at_a_time(
         let committed = SystemTime::now();
         let until = Instant::now() + Duration::from_secs(10);
         let arrived = loop {
-            let found = fake.messages().all().into_iter().find(|m| m.rcpt_to.iter().any(|r| *r == email));
+            let found = fake.messages().all().into_iter().find(|m| m.rcpt_to.contains(&email));
             if let Some(m) = found {
                 break m.received_at;
             }

@@ -157,7 +157,7 @@ impl Dispatcher {
         for _ in 0..10 {
             let cmd = nobat_store::commands::MessageCommand::Prune { keep, batch: 1000 };
             match self.store.execute(nobat_store::Command::Messages(cmd)).await? {
-                nobat_store::Output::Count(n) if n == 1000 => continue,
+                nobat_store::Output::Count(1000) => continue,
                 _ => break,
             }
         }

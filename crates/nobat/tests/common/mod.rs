@@ -76,10 +76,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         max_connections: 4096,
         messages: Default::default(),
         // The fake receivers listen on loopback (tests/webhooks.rs proves the refusal).
-        channels: nobat::channels_config::ChannelConfig {
-            webhook_allow_private_addresses: true,
-            ..Default::default()
-        },
+        channels: nobat::channels_config::ChannelConfig { webhook_allow_private_addresses: true, ..Default::default() },
     }
 }
 
