@@ -104,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted("messages") {
         match messages::messages(&nobat, args.scale).await {
-            Ok(f) => rows.push(f),
+            Ok(f) => rows.extend(f),
             Err(e) => skipped.push(format!("messages: {e:#}")),
         }
     }

@@ -20,7 +20,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
-pub async fn messages(nobat: &std::path::Path, scale: f64) -> anyhow::Result<Figures> {
+pub async fn messages(nobat: &std::path::Path, scale: f64) -> anyhow::Result<Vec<Figures>> {
     let n = ((500.0 * scale) as usize).max(20);
     let clients = 16;
     let fake = SmtpFake::start().await?;
@@ -95,7 +95,46 @@ pub async fn messages(nobat: &std::path::Path, scale: f64) -> anyhow::Result<Fig
     let mut f = figures("messages: booking → SMTP provider", "sqlite", samples, wall, verified);
     // Throughput as the provider saw it, not bookings per second.
     f.per_second = f.requests as f64 / span.max(1e-9);
-    Ok(f)
+    let quiet = one_at_a_time(&api, &clinic, &fake, day0 + SignedDuration::from_hours(20)).await?;
+    Ok(vec![f, quiet])
+}
+
+/// The delay of one booking on a quiet server (what a watcher waiting for "a slot is free"
+/// feels): 30 bookings one after another, each waiting for its own message before the next.
+async fn one_at_a_time(
+    api: &Api,
+    clinic: &crate::client::Clinic,
+    fake: &SmtpFake,
+    from: Timestamp,
+) -> anyhow::Result<Figures> {
+    let n = 30;
+    let wall = Instant::now();
+    let mut samples = Vec::with_capacity(n);
+    for k in 0..n {
+        let email = format!("quiet-{k}@bench.nobat.test");
+        let body = json!({
+            "service": clinic.service, "practitioner": clinic.practitioners[0],
+            "start": (from + SignedDuration::from_mins(5 * k as i64)).to_string(),
+            "patient": { "name": format!("Quiet {k}"), "email": email }
+        });
+        let (status, _) = api.post(&format!("/clinics/{}/appointments", clinic.slug), &body).await?;
+        ensure!(status == 201, "quiet booking {k} answered {status}");
+        let committed = SystemTime::now();
+        let until = Instant::now() + Duration::from_secs(10);
+        let arrived = loop {
+            let found = fake.messages().all().into_iter().find(|m| m.rcpt_to.contains(&email));
+            if let Some(m) = found {
+                break m.received_at;
+            }
+            ensure!(Instant::now() < until, "quiet booking {k}: no message within 10 s");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        };
+        samples.push(arrived.duration_since(committed).unwrap_or(Duration::ZERO));
+        // Quiet between bookings: each one finds the dispatcher idle.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let verified = format!("{n} bookings one at a time, each its message before the next");
+    Ok(figures("messages: one booking on a quiet server → SMTP provider", "sqlite", samples, wall.elapsed(), verified))
 }
 
 fn count_ours(fake: &SmtpFake, committed: &HashMap<String, SystemTime>) -> usize {

@@ -27,6 +27,7 @@ pub mod hold;
 pub mod ids;
 pub mod jobs;
 pub mod minutes;
+pub mod net;
 pub mod patient;
 pub mod phone;
 pub mod queue;

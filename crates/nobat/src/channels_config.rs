@@ -57,11 +57,19 @@ pub struct ChannelConfig {
     /// First pause before a failed webhook delivery is tried again; doubles each time, at
     /// most an hour.
     pub webhook_retry_seconds: u64,
+    /// Whether webhook URLs may point at loopback, private, link-local or multicast addresses
+    /// (refused by default: a clinic admin must not reach the instance's own network).
+    pub webhook_allow_private_addresses: bool,
 }
 
 impl Default for ChannelConfig {
     fn default() -> Self {
-        ChannelConfig { settings: ChannelSettings::default(), webhook_timeout_ms: 10_000, webhook_retry_seconds: 30 }
+        ChannelConfig {
+            settings: ChannelSettings::default(),
+            webhook_timeout_ms: 10_000,
+            webhook_retry_seconds: 30,
+            webhook_allow_private_addresses: false,
+        }
     }
 }
 
@@ -98,6 +106,7 @@ impl ChannelConfig {
             settings,
             webhook_timeout_ms: file.webhook_timeout_ms.unwrap_or(10_000),
             webhook_retry_seconds: file.webhook_retry_seconds.unwrap_or(30),
+            webhook_allow_private_addresses: file.webhook_allow_private_addresses.unwrap_or(false),
         }
     }
 
@@ -145,6 +154,7 @@ impl fmt::Debug for ChannelConfig {
             .field("whatsapp_access_token", &secret(&s.whatsapp_access_token))
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .field("webhook_retry_seconds", &self.webhook_retry_seconds)
+            .field("webhook_allow_private_addresses", &self.webhook_allow_private_addresses)
             .finish()
     }
 }

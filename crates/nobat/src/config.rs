@@ -114,6 +114,8 @@ pub struct FileConfig {
     pub message_max_attempts: Option<i64>,
     pub message_retry_base_ms: Option<u64>,
     pub message_lease_seconds: Option<u64>,
+    pub message_sms_segment_price_micros: Option<i64>,
+    pub message_retention_days: Option<u64>,
     // Channels (issue 12); merged in channels_config.rs.
     pub sms_provider: Option<String>,
     pub twilio_api_url: Option<String>,
@@ -140,6 +142,7 @@ pub struct FileConfig {
     pub channel_timeout_ms: Option<u64>,
     pub webhook_timeout_ms: Option<u64>,
     pub webhook_retry_seconds: Option<u64>,
+    pub webhook_allow_private_addresses: Option<bool>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -254,6 +257,10 @@ impl Config {
                     max_attempts: file.message_max_attempts.unwrap_or(d.max_attempts),
                     retry_base: file.message_retry_base_ms.map_or(d.retry_base, std::time::Duration::from_millis),
                     lease: file.message_lease_seconds.map_or(d.lease, std::time::Duration::from_secs),
+                    sms_segment_price_micros: file.message_sms_segment_price_micros,
+                    retention: file
+                        .message_retention_days
+                        .map_or(d.retention, |days| std::time::Duration::from_secs(days.max(1) * 86_400)),
                     ..d
                 }
             },

@@ -117,6 +117,7 @@ impl Application {
             keys,
             messages: std::sync::Arc::new(nobat_i18n::Messages::load().context("loading the message catalogues")?),
             overrides: Default::default(),
+            last_prune: Default::default(),
         };
         let state = AppState {
             store: store.clone(),
@@ -124,6 +125,7 @@ impl Application {
             hold_caps: config.hold_caps,
             workers: Default::default(),
             auth: std::sync::Arc::new(auth),
+            webhooks_allow_private: config.channels.webhook_allow_private_addresses,
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {
@@ -199,10 +201,11 @@ impl Application {
                 },
             ))
         };
-        // Outgoing messages: one dispatcher per process, see dispatch/mod.rs. With no channel
-        // configured it does not run: the deliveries wait (until the dispatcher consumer's
-        // max_age), so configuring a channel later still sends what is recent.
-        let dispatcher = (!self.dispatcher.registry.is_empty()).then(|| {
+        // Outgoing messages: one dispatcher per process, see dispatch/mod.rs. It runs even with
+        // no instance channel configured: a clinic may set its own credentials at any time
+        // (until one does, each round is one small read). Idle, it wakes on the events it
+        // plans from and otherwise every poll interval.
+        let dispatcher = {
             let (d, pace) = (self.dispatcher.clone(), self.dispatcher.clone());
             let events = std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe()));
             tokio::spawn(supervisor::supervise_paced(
@@ -218,7 +221,7 @@ impl Application {
                     async move { d.pause(&mut *events.lock().await).await }
                 },
             ))
-        });
+        };
         // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
         let webhooks =
             webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
@@ -240,9 +243,7 @@ impl Application {
         };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
-        if let Some(d) = dispatcher {
-            d.abort();
-        }
+        dispatcher.abort();
         // The round under way finishes (bounded), so no delivery stays leased after a restart.
         webhooks
             .stop(Duration::from_millis(self.channels.webhook_timeout_ms.saturating_mul(2)) + Duration::from_secs(1))

@@ -236,6 +236,18 @@ pub const KEYS: &[Key] = &[
         meaning: "How long a process owns a message it is sending; a crashed process's messages are sent by another after this (at least 60).",
     },
     Key {
+        name: "message_sms_segment_price_micros",
+        flag: None,
+        default: "unset (SMS not priced)",
+        meaning: "What one SMS segment costs, in millionths of your currency (`45000` = 0.045): each SMS records its segments (GSM-7 160/153 characters, UCS-2 — Persian, Arabic, Russian — 70/67) times this as its cost; `GET /clinics/{clinic}/message-stats` sums it.",
+    },
+    Key {
+        name: "message_retention_days",
+        flag: None,
+        default: "90",
+        meaning: "How long a sent (or dead) message's record — recipient address, kind, status, cost — is kept before it is deleted (at least 1). Erasing a patient blanks their addresses at once.",
+    },
+    Key {
         name: "sms_provider",
         flag: Some(("--sms-provider", "NOBAT_SMS_PROVIDER")),
         default: "off",
@@ -380,6 +392,12 @@ pub const KEYS: &[Key] = &[
         default: "30",
         meaning: "Pause before a failed webhook delivery is tried again, doubling each time up to an hour (1–3600); after 10 attempts it is dead-lettered.",
     },
+    Key {
+        name: "webhook_allow_private_addresses",
+        flag: None,
+        default: "false",
+        meaning: "Whether a clinic's webhook URL may point at loopback, private (RFC 1918, fc00::/7), link-local, shared (100.64/10) or multicast addresses. Refused by default, when the endpoint is registered (422 naming `url`) and again after DNS resolution before each delivery.",
+    },
 ];
 
 /// The reference as Markdown.
@@ -443,7 +461,7 @@ mod tests {
             "secret_key" => "\"k\"",
             "smtp_url" => "\"smtp://127.0.0.1:25\"",
             "smtp_from" => "\"a@b.example\"",
-            "trust_forwarded_for" => "true",
+            "trust_forwarded_for" | "webhook_allow_private_addresses" => "true",
             "channel_timeout_ms" | "webhook_timeout_ms" | "webhook_retry_seconds" => "1000",
             k if ["sms_", "twilio_", "kavenegar_", "telegram_", "whatsapp_"].iter().any(|p| k.starts_with(p)) => {
                 "\"x\""

@@ -7,8 +7,10 @@
 //! `webhook_sends` at once, so when another endpoint of the same clinic fails and the event
 //! is retried (after `webhook_retry_seconds`, doubling, via the outbox's release) only the
 //! endpoints that have not taken it are called again. After the consumer's attempts (10) the
-//! delivery is dead-lettered with its last error. A crash between a receiver's 2xx and the
-//! record can repeat that one delivery: receivers de-duplicate by `X-Nobat-Event-Id`.
+//! delivery is dead-lettered with its last error; at once when every failure is for good (a
+//! receiver's 4xx other than 408/429, or a URL that now resolves to a private address). A
+//! crash between a receiver's 2xx and the record can repeat that one delivery: receivers
+//! de-duplicate by `X-Nobat-Event-Id`.
 
 use hmac::{Hmac, Mac};
 use jiff::SignedDuration;
@@ -36,6 +38,8 @@ pub struct Webhooks {
     http: Http,
     retry_base: Duration,
     last_prune: std::sync::Mutex<Option<Instant>>,
+    /// `webhook_allow_private_addresses`: else each URL is resolved and checked before sending.
+    allow_private: bool,
 }
 
 /// `t=<unix>,v1=<hex>` for `body` signed at `t`.
@@ -47,8 +51,15 @@ pub fn signature(secret: &[u8], t: i64, body: &[u8]) -> String {
 }
 
 impl Webhooks {
-    pub fn new(store: Store, auth: Arc<AuthConfig>, timeout: Duration, retry_base: Duration) -> Webhooks {
-        Webhooks { store, auth, http: Http::new(timeout), retry_base, last_prune: std::sync::Mutex::new(None) }
+    pub fn new(
+        store: Store,
+        auth: Arc<AuthConfig>,
+        timeout: Duration,
+        retry_base: Duration,
+        allow_private: bool,
+    ) -> Webhooks {
+        let last_prune = std::sync::Mutex::new(None);
+        Webhooks { store, auth, http: Http::new(timeout), retry_base, last_prune, allow_private }
     }
 
     /// One round: claims due deliveries and sends them; returns how many were claimed.
@@ -89,7 +100,18 @@ impl Webhooks {
         .to_string();
         let mut errors = Vec::new();
         let mut wait = None;
+        let mut refused_for_good = 0;
         for e in endpoints.iter().filter(|e| !done.contains(&e.id)) {
+            // Resolved again now: a name registered public may have been pointed inside since.
+            // (The connection resolves once more; a name that flips between the two lookups is
+            // the remaining gap.)
+            if !self.allow_private
+                && let Err(why) = nobat_web::webhook_target::check_public(&e.url).await
+            {
+                errors.push(format!("{}: refused: the URL {why}", e.id));
+                refused_for_good += 1;
+                continue;
+            }
             let Some(secret) =
                 vault::open(&self.auth.keys, &vault::webhook_aad(&clinic.to_string(), &e.id), &e.secret_sealed)
             else {
@@ -122,22 +144,33 @@ impl Webhooks {
                         ChannelCommand::WebhookSent { clinic, message_id: item.id.clone(), endpoint_id: e.id.clone() };
                     self.store.execute(Command::Channels(cmd)).await?;
                 }
-                // Receivers' 4xx are retried too: a receiver being deployed answers 404 for a
-                // while, and dead-lettering after the attempts keeps it bounded.
                 Err(SendError::Transient { reason, after }) => {
                     wait = wait.max(after);
                     errors.push(format!("{}: {reason}", e.id));
                 }
-                Err(SendError::Permanent { reason }) => errors.push(format!("{}: {reason}", e.id)),
+                // A receiver's 4xx other than 408 and 429 will not change by retrying.
+                Err(SendError::Permanent { reason }) => {
+                    refused_for_good += 1;
+                    errors.push(format!("{}: {reason}", e.id));
+                }
             }
         }
         if errors.is_empty() {
             self.store.execute(Command::CompleteOutbox(vec![item])).await?;
             return Ok(());
         }
+        let error = errors.join("; ");
+        if refused_for_good == errors.len() {
+            // Every failure is for good: dead-lettered now, not after the attempts.
+            tracing::warn!(clinic = %clinic, message = %item.id, %error, "webhook delivery refused; dead-lettered");
+            let cmd = nobat_store::commands::MessageCommand::DeadLetter { item, error };
+            return match self.store.execute(Command::Messages(cmd)).await {
+                Ok(_) | Err(nobat_store::StoreError::LeaseLost) => Ok(()),
+                Err(e) => Err(e.into()),
+            };
+        }
         let exp = self.retry_base.saturating_mul(1 << (item.attempts.clamp(1, 12) - 1) as u32);
         let after = exp.max(wait.unwrap_or_default()).min(Duration::from_secs(3600));
-        let error = errors.join("; ");
         tracing::warn!(clinic = %clinic, message = %item.id, attempts = item.attempts, %error, "webhook delivery failed");
         let after = Some(SignedDuration::try_from(after)?);
         match self.store.execute(Command::RetryOutbox { item, after, error }).await {
@@ -198,6 +231,7 @@ pub fn spawn(
         auth,
         Duration::from_millis(cfg.webhook_timeout_ms),
         Duration::from_secs(cfg.webhook_retry_seconds),
+        cfg.webhook_allow_private_addresses,
     ));
     let events = Arc::new(tokio::sync::Mutex::new(store.subscribe()));
     let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -174,6 +174,9 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/join-links", "ManageClinic", Gate::Staff),
     ("delete", "/join-links/{id}", "RunQueues", Gate::Staff),
     ("get", "/join-links/{id}/join-qr.svg", "RunQueues", Gate::Staff),
+    ("get", "/message-budget", "ManageMessages", Gate::Staff),
+    ("put", "/message-budget", "ManageMessages", Gate::Staff),
+    ("get", "/message-stats", "ManageMessages", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -716,6 +719,7 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/queues") => json!({ "location": s.tehran, "practitioner": s.doctors[1] }),
         ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0, "remote_join": true }),
         ("post", "/join-links") => json!({ "location": s.tehran }),
+        ("put", "/message-budget") => json!({ "sms_monthly": 3 }),
         ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
         ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),

@@ -96,3 +96,84 @@ async fn a_failing_worker_alerts_the_operators_by_email_once_an_hour() {
     assert_eq!(all.len(), 1, "{all:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_budget_api_counts_segments_and_cost_and_a_spent_budget_goes_by_email() {
+    use nobat_testkit::twilio::TwilioFake;
+    let smtp = SmtpFake::start().await.unwrap();
+    let twilio = TwilioFake::start("ACinst", "inst-token").await.unwrap();
+    let (mail, base) = (smtp.url(), twilio.url());
+    let app = spawn_with(move |c| {
+        c.messages.email.smtp_url = Some(mail);
+        c.messages.poll = Duration::from_millis(100);
+        c.messages.sms_segment_price_micros = Some(45_000);
+        let s = &mut c.channels.settings;
+        s.sms_provider = Some("twilio".into());
+        s.twilio_api_url = Some(base);
+        s.twilio_account_sid = Some("ACinst".into());
+        s.twilio_auth_token = Some("inst-token".into());
+        s.twilio_from = Some("+15005550006".into());
+    })
+    .await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let put = |body: serde_json::Value| {
+        let req = app.client.put(format!("{}{c}/message-budget", app.api)).json(&body);
+        async move { decode(req.send().await.unwrap()).await }
+    };
+    let (s, p) = put(json!({ "sms_monthly": -1 })).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("sms_monthly")), "{p}");
+    let (s, b) = put(json!({ "sms_monthly": 1 })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["sms_monthly"].as_i64(), b["effective"].as_i64(), b["sms_used"].as_i64()),
+        (Some(1), Some(1), Some(0))
+    );
+
+    let free = slots(&app, &seed, &seed.consult, &day(1), None).await;
+    let mut ids = Vec::new();
+    for (i, slot) in free.iter().take(2).enumerate() {
+        let mut body = booking(slot, &format!("Patient {i}"));
+        body["patient"]["email"] = json!(format!("p{i}@example.org"));
+        body["patient"]["phone"] = json!(format!("+98912123456{i}"));
+        body["patient"]["language"] = json!("fa");
+        let (s, b) = app.post(&format!("{c}/appointments"), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        ids.push(b["id"].as_str().unwrap().to_owned());
+        // In order: the first takes the month's one SMS.
+        wait_statuses(&app, &seed, &ids[i], 1, &["sent"]).await;
+    }
+    let sms = twilio.wait_for(1, Duration::from_secs(20)).await;
+    // Persian: UCS-2, 70 UTF-16 units in one segment, 67 each when split.
+    let units = sms[0].body.encode_utf16().count() as i64;
+    let segments = if units <= 70 { 1 } else { (units + 66) / 67 };
+    assert!(segments >= 2, "a Persian confirmation is longer than one UCS-2 segment ({units} units)");
+    let first = messages_of(&app, &seed, &ids[0]).await;
+    let second = messages_of(&app, &seed, &ids[1]).await;
+    assert_eq!(first[0]["channel"], "sms");
+    assert_eq!(second[0]["channel"], "email", "past the budget, the patient's email");
+    // The admins hear of it (by email), once.
+    let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
+    assert!(mails.iter().any(|m| m.rcpt_to == vec![OWNER_EMAIL.to_owned()]), "the admin alert");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(twilio.sent().len(), 1);
+
+    let (s, b) = app.get(&format!("{c}/message-budget")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["sms_used"], 1, "{b}");
+    assert_eq!(b["sms_cost_micros"].as_i64(), Some(segments * 45_000), "{b}");
+    let (s, stats) = app.get(&format!("{c}/message-stats?from={}", day(-1))).await;
+    assert_eq!(s, StatusCode::OK, "{stats}");
+    let row = |channel: &str, status: &str| {
+        stats["counts"].as_array().unwrap().iter().find(|r| r["channel"] == channel && r["status"] == status).cloned()
+    };
+    let sms_row = row("sms", "sent").unwrap_or_else(|| panic!("{stats}"));
+    assert_eq!((sms_row["count"].as_i64(), sms_row["segments"].as_i64()), (Some(1), Some(segments)), "{stats}");
+    assert_eq!(row("email", "sent").unwrap()["count"], 2, "the fallback and the alert: {stats}");
+    assert_eq!(stats["total_cost_micros"].as_i64(), Some(segments * 45_000));
+    let (s, p) = app.get(&format!("{c}/message-stats?from=2026-02-01&to=2026-01-01")).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")), "{p}");
+    let (s, p) = app.get(&format!("{c}/message-stats?from=yesterday")).await;
+    assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("from")), "{p}");
+    app.stop().await;
+}

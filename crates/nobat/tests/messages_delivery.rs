@@ -211,3 +211,79 @@ async fn erasing_a_patient_erases_the_address_from_their_messages_and_stops_wait
     assert_eq!(smtp.messages().len(), 1, "the waiting cancellation was never sent");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_clinic_with_its_own_sms_account_gets_messages_on_an_instance_without_channels() {
+    use nobat_testkit::twilio::TwilioFake;
+    let twilio = TwilioFake::start("ACclinic", "clinic-auth-token").await.unwrap();
+    let base = twilio.url();
+    // No instance channel at all: only where Twilio is (the clinic brings the account).
+    let app = spawn_with(move |c| {
+        c.channels.settings.twilio_api_url = Some(base);
+        c.messages.poll = Duration::from_millis(100);
+    })
+    .await;
+    let seed = seed(&app).await;
+    let res = app
+        .client
+        .put(format!("{}/clinics/{}/channels/sms", app.api, seed.slug))
+        .json(&json!({ "provider": "twilio", "account_sid": "ACclinic", "auth_token": "clinic-auth-token", "from": "+15005550006" }))
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = decode(res).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let free = slots(&app, &seed, &seed.consult, &day(1), None).await;
+    let body = json!({
+        "service": free[0]["service"], "practitioner": free[0]["practitioner"], "start": free[0]["start"],
+        "patient": { "name": "Texted Patient", "phone": "+905321112233", "language": "tr" }
+    });
+    let (s, b) = app.post(&format!("/clinics/{}/appointments", seed.slug), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let got = twilio.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got[0].to, "+905321112233");
+    let sent = wait_statuses(&app, &seed, b["id"].as_str().unwrap(), 1, &["sent"]).await;
+    assert_eq!((sent[0]["channel"].as_str(), sent[0]["kind"].as_str()), (Some("sms"), Some("booking_confirmed")));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(twilio.sent().len(), 1, "exactly once");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn messages_older_than_the_retention_period_are_deleted_and_recent_ones_kept() {
+    use nobat_store::commands::MessageCommand;
+    let smtp = SmtpFake::start().await.unwrap();
+    let app = app_with_mail(&smtp, 5).await;
+    let seed = seed(&app).await;
+    let old = book_with_email(&app, &seed, 0, "old@example.org", "en").await;
+    let new = book_with_email(&app, &seed, 1, "new@example.org", "en").await;
+    wait_statuses(&app, &seed, old["id"].as_str().unwrap(), 1, &["sent"]).await;
+    wait_statuses(&app, &seed, new["id"].as_str().unwrap(), 1, &["sent"]).await;
+    let db = app.db().await;
+    let day_us = 86_400_000_000i64;
+    // The first was planned 91 days ago, a third one 91 days ago too but is being sent now.
+    sqlx::query("UPDATE messages SET created_at_us = created_at_us - $1 WHERE recipient = 'old@example.org'")
+        .bind(91 * day_us)
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO messages (clinic_id, id, kind, channel, recipient, language, status, attempts, source, facts, \
+           created_at_us, available_at_us, leased_until_us, lease_token) \
+         SELECT clinic_id, 'leased-one', kind, channel, 'leased@example.org', language, 'queued', 1, 'test:leased', '{}', \
+           created_at_us, created_at_us, $1, 'tok' FROM messages WHERE recipient = 'old@example.org'",
+    )
+    .bind(jiff::Timestamp::now().as_microsecond() + 60_000_000)
+    .execute(&db)
+    .await
+    .unwrap();
+    let keep = jiff::SignedDuration::from_hours(90 * 24);
+    let out = app.store.execute(nobat_store::Command::Messages(MessageCommand::Prune { keep, batch: 100 })).await;
+    assert!(matches!(out, Ok(nobat_store::Output::Count(1))), "{out:?}");
+    let left: Vec<(String,)> =
+        sqlx::query_as("SELECT recipient FROM messages ORDER BY recipient").fetch_all(&db).await.unwrap();
+    let left: Vec<&str> = left.iter().map(|(r,)| r.as_str()).collect();
+    assert_eq!(left, vec!["leased@example.org", "new@example.org"]);
+    db.close().await;
+    app.stop().await;
+}

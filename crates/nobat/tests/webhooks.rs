@@ -186,3 +186,108 @@ async fn bad_endpoints_are_refused_naming_the_field() {
     assert_eq!(list["webhooks"].as_array().unwrap().len(), 10);
     app.stop().await;
 }
+
+/// The webhooks consumer's deliveries: (status, attempts, last error).
+async fn webhook_deliveries(app: &TestApp) -> Vec<(String, i64, Option<String>)> {
+    let db = app.db().await;
+    let rows = sqlx::query_as("SELECT status, attempts, last_error FROM outbox_deliveries WHERE consumer = 'webhooks'")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    rows
+}
+
+async fn wait_dead(app: &TestApp) -> Vec<(String, i64, Option<String>)> {
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = webhook_deliveries(app).await;
+        if !rows.is_empty() && rows.iter().all(|(s, _, _)| s == "dead") {
+            return rows;
+        }
+        assert!(std::time::Instant::now() < until, "never dead-lettered: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_at_registration_and_again_at_send_time() {
+    use nobat_store::commands::{ChannelCommand, NewWebhook};
+    let receiver = WebhookFake::start().await.unwrap();
+    let app = spawn_with(|c| {
+        c.channels.webhook_allow_private_addresses = false;
+        c.channels.webhook_retry_seconds = 1;
+    })
+    .await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    for url in [
+        format!("{}/hook", receiver.url()),
+        "http://localhost:9/h".into(),
+        "http://10.0.0.1/h".into(),
+        "http://169.254.169.254/latest/meta-data".into(),
+        "http://[::1]:8080/".into(),
+        "http://[::ffff:127.0.0.1]/".into(),
+        "https://user:pw@192.168.1.1/x".into(),
+    ] {
+        let (s, p) = app.post(&format!("{c}/webhooks"), json!({ "url": url })).await;
+        assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("url")), "{url}: {p}");
+    }
+    let (_, list) = app.get(&format!("{c}/webhooks")).await;
+    assert!(list["webhooks"].as_array().unwrap().is_empty());
+
+    // An endpoint whose name resolves inside by the time of sending (as if its DNS had been
+    // pointed there after it was registered): refused after resolution, dead at once.
+    let port = receiver.url().rsplit(':').next().unwrap().to_owned();
+    let endpoint = NewWebhook {
+        id: uuid::Uuid::now_v7().to_string(),
+        url: format!("http://localhost:{port}/hook"),
+        secret_sealed: "unused".into(),
+        description: String::new(),
+    };
+    let cmd = ChannelCommand::CreateWebhook {
+        clinic: seed.clinic.parse().unwrap(),
+        endpoint,
+        actor: nobat_store::AuditActor::system(),
+    };
+    app.store.execute(nobat_store::Command::Channels(cmd)).await.unwrap();
+    let slots = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    let (s, b) = app.post(&format!("{c}/appointments"), booking(&slots[0], "Hook")).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let dead = wait_dead(&app).await;
+    assert!(dead.iter().all(|(_, attempts, _)| *attempts == 1), "not retried: {dead:?}");
+    let error = dead[0].2.clone().unwrap_or_default();
+    assert!(error.contains("127.0.0.1") || error.contains("::1"), "{dead:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.requests().len(), 0, "nothing reached the loopback receiver");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_receivers_4xx_dead_letters_at_once_and_a_429_is_retried() {
+    let receiver = WebhookFake::start().await.unwrap();
+    let app = spawn_with(|c| c.channels.webhook_retry_seconds = 1).await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let (s, v) = app.post(&format!("{c}/webhooks"), json!({ "url": format!("{}/in", receiver.url()) })).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    receiver.fail_next(1, 404);
+    let slots = slots(&app, &seed, &seed.consult, &day(2), None).await;
+    let (s, b) = app.post(&format!("{c}/appointments"), booking(&slots[0], "Gone")).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let dead = wait_dead(&app).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].1, 1, "one attempt, no retries: {dead:?}");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(receiver.requests().len(), 1, "the 404 was not retried");
+    // 429 is not "for good": retried, then taken.
+    receiver.fail_next(1, 429);
+    let (s, b) = app.post(&format!("{c}/appointments"), booking(&slots[1], "Busy")).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    receiver.wait_for(1, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.requests().len(), 3, "the 404, the 429, the retry");
+    let rows = webhook_deliveries(&app).await;
+    assert!(rows.iter().any(|(s, a, _)| s == "delivered" && *a == 2), "{rows:?}");
+    app.stop().await;
+}

@@ -33,6 +33,7 @@ pub mod plan;
 pub mod registry;
 pub mod render;
 pub mod retry;
+pub mod segments;
 pub mod settings;
 pub mod smtp;
 

@@ -58,16 +58,26 @@ pub fn plan_patient(
         Trigger::Reminder { booked: false } => return Vec::new(),
         Trigger::Reminder { booked: true } => MessageKind::Reminder,
     };
+    plan_reach(kind, "patient", reach, clinic_language, can_send, sms_budget_left)
+}
+
+/// Any message of `kind` to someone reached as `reach`, with the same choice of channel and
+/// language as [`plan_patient`] (SMS, else email, else nothing). The queue's messages use it.
+pub fn plan_reach(
+    kind: MessageKind,
+    role: &'static str,
+    reach: &Reach,
+    clinic_language: Option<Lang>,
+    can_send: impl Fn(ChannelKind) -> bool,
+    sms_budget_left: bool,
+) -> Vec<Planned> {
     let lang = Lang::negotiate(reach.language, clinic_language);
     let channel = match (&reach.phone, &reach.email) {
         (Some(phone), _) if can_send(ChannelKind::Sms) && sms_budget_left => Some((ChannelKind::Sms, phone)),
         (_, Some(email)) if can_send(ChannelKind::Email) => Some((ChannelKind::Email, email)),
         _ => None,
     };
-    channel
-        .map(|(channel, to)| Planned { kind, channel, recipient: to.clone(), lang, role: "patient" })
-        .into_iter()
-        .collect()
+    channel.map(|(channel, to)| Planned { kind, channel, recipient: to.clone(), lang, role }).into_iter().collect()
 }
 
 /// Whether SMS was wanted but the budget made the plan fall back (the admin is told once).

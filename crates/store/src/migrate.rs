@@ -87,6 +87,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
     Migration {
+        version: 12,
+        name: "message_delivery",
+        sqlite: include_str!("../migrations/sqlite/0012_message_delivery.sql"),
+        postgres: include_str!("../migrations/postgres/0012_message_delivery.sql"),
+    },
+    Migration {
         version: 13,
         name: "queue_join",
         sqlite: include_str!("../migrations/sqlite/0013_queue_join.sql"),

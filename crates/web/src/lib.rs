@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod problem;
 pub mod queue_view;
 pub mod routes;
+pub mod webhook_target;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub workers: health::WorkerHealth,
     /// Keys, limits and settings of the auth layer.
     pub auth: Arc<auth::AuthConfig>,
+    /// Whether webhook URLs may resolve to private addresses (`webhook_allow_private_addresses`).
+    pub webhooks_allow_private: bool,
 }
 
 #[derive(OpenApi)]

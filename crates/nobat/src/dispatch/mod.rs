@@ -10,6 +10,7 @@
 //! a slow send is never taken over by another process while it is still going.
 
 mod planner;
+mod planner_queue;
 mod sender;
 mod text;
 
@@ -31,6 +32,11 @@ pub struct Settings {
     pub concurrency: usize,
     /// The longest sleep between rounds (messages due later, other processes' work).
     pub poll: Duration,
+    /// What one SMS segment costs, in millionths of the operator's currency (unset: SMS are
+    /// not priced).
+    pub sms_segment_price_micros: Option<i64>,
+    /// How long a message's row (recipient, kind, outcome, cost) is kept.
+    pub retention: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +48,8 @@ impl Default for Settings {
             lease: Duration::from_secs(300),
             concurrency: 8,
             poll: Duration::from_secs(2),
+            sms_segment_price_micros: None,
+            retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -59,13 +67,31 @@ pub struct Dispatcher {
     /// The catalogues, compiled once; and each clinic's own wording, cached.
     pub messages: std::sync::Arc<nobat_i18n::Messages>,
     pub overrides: std::sync::Arc<nobat_store::message_templates::OverridesCache>,
+    /// When this process last pruned old messages (once an hour).
+    pub last_prune: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Dispatcher {
-    /// One round: plans every claimable outbox delivery, then sends every due message.
+    /// One round: plans the claimable outbox deliveries and sends the due messages, a batch of
+    /// each in turn, until neither has more.
     pub async fn round(&self) -> anyhow::Result<()> {
-        planner::plan_all(self).await?;
-        sender::send_all(self).await
+        self.prune_now_and_then().await?;
+        // Nothing can be sent (no instance channel, no clinic's own): the deliveries wait,
+        // unclaimed (until the dispatcher consumer's max_age), so a channel configured later
+        // still sends what is recent. One small read per round.
+        if self.registry.is_empty() && !self.store.any_channel_credentials().await? {
+            return Ok(());
+        }
+        // A batch planned is a batch sent: under a burst, the first messages leave while later
+        // deliveries are still being planned (planning everything first held every message
+        // back by the whole burst's planning time).
+        loop {
+            let planned = planner::plan_batch(self).await?;
+            let sent = sender::send_batch(self).await?;
+            if planned < planner::BATCH as usize && sent < sender::BATCH as usize {
+                return Ok(());
+            }
+        }
     }
 
     /// Waits for the next round: an event the dispatcher plans from in this process, or at
@@ -96,5 +122,45 @@ impl Dispatcher {
             }
         })
         .await;
+    }
+}
+
+/// The channels a clinic's messages can go by: the instance's, and those the clinic set its own
+/// credentials for (whether they still open is found out when sending: a message that cannot
+/// be sent is retried, then dead-lettered and the clinic's admins told).
+pub(crate) async fn channels_of(
+    d: &Dispatcher,
+    clinic: nobat_core::ClinicId,
+) -> anyhow::Result<std::collections::HashSet<nobat_notify::ChannelKind>> {
+    let mut set: std::collections::HashSet<_> =
+        nobat_notify::ChannelKind::ALL.iter().copied().filter(|k| d.registry.has(*k)).collect();
+    if clinic != nobat_store::commands::INSTANCE_CLINIC {
+        for c in d.store.channel_credentials(clinic).await? {
+            set.extend(nobat_notify::ChannelKind::parse(&c.channel));
+        }
+    }
+    Ok(set)
+}
+
+impl Dispatcher {
+    /// Retention of the `messages` rows (`message_retention_days`), once an hour per process,
+    /// in bounded batches. (Erasing a patient blanks their addresses at once; this is the rest.)
+    async fn prune_now_and_then(&self) -> anyhow::Result<()> {
+        {
+            let mut last = self.last_prune.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(3600)) {
+                return Ok(());
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let keep = jiff::SignedDuration::try_from(self.settings.retention)?;
+        for _ in 0..10 {
+            let cmd = nobat_store::commands::MessageCommand::Prune { keep, batch: 1000 };
+            match self.store.execute(nobat_store::Command::Messages(cmd)).await? {
+                nobat_store::Output::Count(1000) => continue,
+                _ => break,
+            }
+        }
+        Ok(())
     }
 }

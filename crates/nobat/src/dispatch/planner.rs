@@ -4,6 +4,7 @@
 
 use super::Dispatcher;
 use anyhow::anyhow;
+use futures::StreamExt;
 use nobat_i18n::Lang;
 use nobat_notify::plan::{self, Planned, Reach, Trigger};
 use nobat_notify::{ChannelKind, MessageKind};
@@ -12,19 +13,26 @@ use nobat_store::{Command, Output, StoreError, Subjects};
 use serde_json::{Value, json};
 
 pub const CONSUMER: &str = "dispatcher";
-const BATCH: u32 = 64;
+pub const BATCH: u32 = 64;
+/// Deliveries planned at once (each a few reads and one write).
+const CONCURRENCY: usize = 16;
 /// A delivery is planned in one short transaction; a crashed planner's rows come back then.
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
-pub async fn plan_all(d: &Dispatcher) -> anyhow::Result<()> {
-    loop {
-        let cmd = Command::ClaimOutbox { consumer: CONSUMER.into(), limit: BATCH, lease: LEASE };
-        let items = match d.store.execute(cmd).await? {
-            Output::Outbox(items) => items,
-            other => return Err(anyhow!("claiming the outbox answered {other:?}")),
-        };
-        let claimed = items.len();
-        for item in items {
+/// Plans one claimed batch; answers how many deliveries it claimed (a full batch: there may
+/// be more). The deliveries are planned concurrently and their `PlanMessages` writes reach the
+/// writer together, so it commits them in a few transactions rather than one per delivery;
+/// a batch holds at most one delivery per appointment (the claim keeps each appointment's
+/// deliveries in order), so the order of their messages is not at stake.
+pub async fn plan_batch(d: &Dispatcher) -> anyhow::Result<usize> {
+    let cmd = Command::ClaimOutbox { consumer: CONSUMER.into(), limit: BATCH, lease: LEASE };
+    let items = match d.store.execute(cmd).await? {
+        Output::Outbox(items) => items,
+        other => return Err(anyhow!("claiming the outbox answered {other:?}")),
+    };
+    let claimed = items.len();
+    let results: Vec<anyhow::Result<()>> = futures::stream::iter(items)
+        .map(|item| async move {
             let messages = match plan_one(d, &item).await {
                 Ok(m) => m,
                 Err(e) => {
@@ -34,23 +42,29 @@ pub async fn plan_all(d: &Dispatcher) -> anyhow::Result<()> {
                     if let Err(e) = d.store.execute(retry).await {
                         tracing::warn!(error = %e, "could not give the delivery back; its lease runs out");
                     }
-                    continue;
+                    return Ok(());
                 }
             };
             match d.store.execute(Command::PlanMessages { delivery: item, messages }).await {
-                Ok(_) | Err(StoreError::LeaseLost) => {}
-                Err(e) => return Err(e.into()),
+                Ok(_) | Err(StoreError::LeaseLost) => Ok(()),
+                Err(e) => Err(e.into()),
             }
-        }
-        if claimed < BATCH as usize {
-            return Ok(());
-        }
-    }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    results.into_iter().collect::<anyhow::Result<()>>()?;
+    Ok(claimed)
 }
 
 /// The messages one delivery makes.
 async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMessage>> {
-    let can_send = |c: ChannelKind| d.registry.has(c);
+    // The instance's channels and the clinic's own (its sealed credentials).
+    let channels = super::channels_of(d, item.clinic).await?;
+    let can_send = |c: ChannelKind| channels.contains(&c);
+    if super::planner_queue::is_queue_topic(&item.topic) {
+        return super::planner_queue::plan(d, item, &can_send).await;
+    }
     let source = |p: &Planned| format!("outbox:{}:{}", item.id, p.role);
     let trigger = match item.topic.as_str() {
         "appointment.booked" => Trigger::Booked,
@@ -88,10 +102,10 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
             let facts = json!({ "link": link, "role": text(&item.payload, "role") });
             return Ok(vec![new(&p, None, source(&p), facts)]);
         }
-        // Hooks: the queue's "you are next" / "please come to room 3" (MessageKind::QueueNext,
-        // QueueCalled) and watch offers (MessageKind::WatchOffer) are planned here when their
-        // events exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs)
-        // and an arm that plans the patient's message like the appointment arms below.
+        // Hooks: watch offers (MessageKind::WatchOffer) are planned here when their events
+        // exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs) and an
+        // arm that plans the patient's message like the appointment arms below. The queue's
+        // messages are planned in planner_queue.rs.
         // appointment.status_changed (arrived, no-show…) says nothing to the patient.
         _ => return Ok(Vec::new()),
     };

@@ -9,27 +9,24 @@ use jiff::{SignedDuration, Timestamp};
 use nobat_i18n::Lang;
 use nobat_notify::retry::{self, Next};
 use nobat_notify::{ChannelKind, MessageKind, Outgoing, SendError};
-use nobat_store::commands::{Attempt, ClaimedMessage};
+use nobat_store::commands::{Attempt, ClaimedMessage, MessageCommand};
 use nobat_store::{Command, Output, StoreError};
 use std::time::Duration;
 
-const BATCH: u32 = 64;
+pub const BATCH: u32 = 64;
 
-pub async fn send_all(d: &Dispatcher) -> anyhow::Result<()> {
+/// Sends one claimed batch of due messages; answers how many it claimed.
+pub async fn send_batch(d: &Dispatcher) -> anyhow::Result<usize> {
     let lease = SignedDuration::try_from(d.settings.lease).unwrap_or(SignedDuration::from_mins(5));
-    loop {
-        let messages = match d.store.execute(Command::ClaimMessages { limit: BATCH, lease }).await? {
-            Output::Messages(m) => m,
-            other => return Err(anyhow!("claiming messages answered {other:?}")),
-        };
-        let claimed = messages.len();
-        futures::stream::iter(messages)
-            .for_each_concurrent(d.settings.concurrency.max(1), |m| async move { send_one(d, m).await })
-            .await;
-        if claimed < BATCH as usize {
-            return Ok(());
-        }
-    }
+    let messages = match d.store.execute(Command::ClaimMessages { limit: BATCH, lease }).await? {
+        Output::Messages(m) => m,
+        other => return Err(anyhow!("claiming messages answered {other:?}")),
+    };
+    let claimed = messages.len();
+    futures::stream::iter(messages)
+        .for_each_concurrent(d.settings.concurrency.max(1), |m| async move { send_one(d, m).await })
+        .await;
+    Ok(claimed)
 }
 
 async fn send_one(d: &Dispatcher, m: ClaimedMessage) {
@@ -78,6 +75,9 @@ async fn record(d: &Dispatcher, m: ClaimedMessage, attempt: Attempt) {
 /// cancelled or moved while the message waited for a retry) is not sent: the patient would
 /// hear of it after the cancellation. Checked just before sending.
 async fn superseded(d: &Dispatcher, m: &ClaimedMessage) -> Option<String> {
+    if let Some(reason) = super::planner_queue::superseded(d, m).await {
+        return Some(reason);
+    }
     let about_booked = matches!(
         MessageKind::parse(&m.kind),
         Some(MessageKind::BookingConfirmed | MessageKind::BookingRescheduled | MessageKind::Reminder)
@@ -117,6 +117,7 @@ async fn attempt(d: &Dispatcher, m: &ClaimedMessage) -> Result<nobat_notify::Acc
         buttons: Vec::new(),
         template: None,
     };
+    mark_sending(d, m, channel_kind, &out.text).await?;
     // The channel bounds each protocol step; this bounds the whole send, so a provider that
     // trickles answers cannot hold the message past its lease.
     let limit = d.settings.email.timeout.saturating_mul(2);
@@ -124,4 +125,18 @@ async fn attempt(d: &Dispatcher, m: &ClaimedMessage) -> Result<nobat_notify::Acc
         Ok(result) => result,
         Err(_) => Err(SendError::Transient { reason: format!("no answer in {limit:?}"), after: None }),
     }
+}
+
+/// Commits the "sending" mark (this attempt's number, and an SMS's segments and cost) before
+/// the provider is called: after a crash, the messages that may have reached a provider
+/// without a record are exactly those with a mark and no outcome. Not marked, not sent (the
+/// attempt is retried; a lost lease means another process has the message now).
+async fn mark_sending(d: &Dispatcher, m: &ClaimedMessage, channel: ChannelKind, text: &str) -> Result<(), SendError> {
+    let segments = (channel == ChannelKind::Sms).then(|| i64::from(nobat_notify::segments::sms_segments(text).1));
+    let cost_micros = segments.zip(d.settings.sms_segment_price_micros).map(|(n, price)| n.saturating_mul(price));
+    let mark = MessageCommand::MarkSending { message: m.clone(), segments, cost_micros };
+    d.store.execute(Command::Messages(mark)).await.map(|_| ()).map_err(|e| SendError::Transient {
+        reason: format!("could not mark the message as sending: {e}"),
+        after: None,
+    })
 }

@@ -42,6 +42,14 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
             ctx.alert_key = fact("alert_key").map(|k| alert_sentence(&k).to_owned());
             ctx.detail = Some(fact("detail").unwrap_or_default());
         }
+        MessageKind::QueueCalled | MessageKind::QueueNext => {
+            let ticket: nobat_core::TicketId =
+                fact("ticket").and_then(|t| t.parse().ok()).context("a queue message without its ticket")?;
+            let f = d.store.ticket_facts(m.clinic, ticket).await?.context("the ticket is gone")?;
+            ctx.recipient_name = Some(f.patient_name);
+            ctx.room = f.desk;
+            ctx.code = Some(f.code);
+        }
         _ => {
             let appointment = m.appointment.context("an appointment message without its appointment")?;
             let f = d.store.appointment_facts(m.clinic, appointment).await?.context("the appointment is gone")?;
@@ -68,7 +76,11 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
         }
     }
     let overrides = d.overrides.get(&d.store, &d.messages, m.clinic).await?;
-    let rendered = nobat_notify::render(&d.messages, &overrides, kind, lang, &ctx)?;
+    let mut rendered = nobat_notify::render(&d.messages, &overrides, kind, lang, &ctx)?;
+    // Short texts (the queue's) have no subject of their own: by email, the clinic's name.
+    if rendered.subject.is_none() {
+        rendered.subject = Some(ctx.clinic_name.clone());
+    }
     let attachments = match (ChannelKind::parse(&m.channel), m.appointment) {
         (Some(ChannelKind::Email), Some(appointment)) => {
             calendar_file(d, m, kind, &ctx, &rendered, appointment).into_iter().collect()

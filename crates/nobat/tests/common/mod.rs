@@ -75,7 +75,8 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         shutdown_grace_seconds: 10,
         max_connections: 4096,
         messages: Default::default(),
-        channels: Default::default(),
+        // The fake receivers listen on loopback (tests/webhooks.rs proves the refusal).
+        channels: nobat::channels_config::ChannelConfig { webhook_allow_private_addresses: true, ..Default::default() },
     }
 }
 

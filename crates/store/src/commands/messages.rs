@@ -219,7 +219,8 @@ pub(crate) async fn record(tx: &mut WriteTx<'_>, m: &ClaimedMessage, attempt: &A
     let n = crate::db::query(
         "UPDATE messages SET status = $4, available_at_us = $5, last_error = COALESCE($6, last_error), \
            provider_id = COALESCE($7, provider_id), sent_at_us = COALESCE($8, sent_at_us), \
-           facts = CASE WHEN $9 = 1 THEN facts ELSE '{}' END, leased_until_us = NULL, lease_token = NULL \
+           facts = CASE WHEN $9 = 1 THEN facts ELSE '{}' END, leased_until_us = NULL, lease_token = NULL, \
+           sending_attempt = NULL \
          WHERE clinic_id = $1 AND id = $2 AND lease_token = $3",
     )
     .bind(m.clinic.to_string())

@@ -13,6 +13,7 @@ mod idempotency;
 mod jobs;
 mod message_templates;
 mod messages;
+mod messages_ops;
 pub(crate) mod outbox;
 pub mod patients;
 mod privacy;
@@ -39,6 +40,7 @@ pub use idempotency::Idempotency;
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChange};
 pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
+pub use messages_ops::MessageCommand;
 pub use outbox::{CONSUMERS, Consumer, OutboxItem, RETENTION as EVENT_RETENTION, backoff};
 pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_CLOSE, QUEUE_GRACE, QueueOp, QueueRequest};
@@ -252,6 +254,8 @@ pub enum Command {
         bytes: u64,
         actor: AuditActor,
     },
+    /// The sending mark, a clinic's SMS budget (`messages_ops.rs`).
+    Messages(MessageCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -373,6 +377,7 @@ impl Command {
             Command::UpdatePatient { .. } => "update_patient",
             Command::Import(_) => "import",
             Command::RecordExport { .. } => "record_export",
+            Command::Messages(_) => "messages",
         }
     }
 }
@@ -460,5 +465,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::RecordExport { clinic, what, bytes, actor } => {
             transfer::record_export(tx, *clinic, what, *bytes, actor).await
         }
+        Command::Messages(c) => messages_ops::apply(tx, c).await,
     }
 }

@@ -58,6 +58,10 @@ pub const CONSUMERS: &[Consumer] = &[
             VerificationRequested,
             StaffInvited,
             AppointmentReminder,
+            // The queue's "please come to room 3" and "you are next".
+            TicketIssued,
+            TicketCalled,
+            TicketChanged,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

@@ -90,6 +90,14 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Whether any clinic set its own channel credentials (the dispatcher has work even with
+    /// no instance channel).
+    pub async fn any_channel_credentials(&self) -> StoreResult<bool> {
+        let mut conn = self.reader().await?;
+        let found = crate::db::query("SELECT 1 AS one FROM clinic_channels LIMIT 1").fetch_optional(&mut conn).await?;
+        Ok(found.is_some())
+    }
+
     /// The endpoints that already took an outbox message.
     pub async fn webhook_sent_to(&self, clinic: ClinicId, message_id: &str) -> StoreResult<Vec<String>> {
         let mut conn = self.reader().await?;

@@ -7,10 +7,14 @@ mod availability;
 mod channels;
 mod directory;
 mod jobs;
+mod message_stats;
 mod messages;
 mod privacy;
+mod queue_messages;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
+pub use message_stats::{MessageCount, SmsBudget};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;
+pub use queue_messages::TicketFacts;

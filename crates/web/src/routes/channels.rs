@@ -181,7 +181,8 @@ pub async fn delete_channel(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookInput {
-    /// `https://…` (or `http://` for a receiver on a private network).
+    /// `https://…` (or `http://`). Its host must resolve to public addresses only, unless the
+    /// operator allows private ones (`webhook_allow_private_addresses`).
     pub url: String,
     #[serde(default)]
     pub description: String,
@@ -225,6 +226,11 @@ pub async fn create_webhook(
     }
     if i.description.chars().count() > 200 {
         return Err(ApiError::invalid("description", "keep the description under 200 characters"));
+    }
+    if !state.webhooks_allow_private
+        && let Err(why) = crate::webhook_target::check_public(&url).await
+    {
+        return Err(ApiError::invalid("url", format!("the URL {why}")));
     }
     let id = uuid::Uuid::now_v7().to_string();
     let secret = format!("whsec_{}", random_b64(32));

@@ -15,6 +15,7 @@ pub mod holds;
 pub mod invitations;
 pub mod manage;
 pub mod me;
+pub mod message_budget;
 pub mod message_templates;
 pub mod messages;
 pub mod patients;
@@ -144,6 +145,8 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_join::list_links, queue_join::create_link))
         .routes(routes!(queue_join::revoke_link))
         .routes(routes!(queue_join::join_qr))
+        .routes(routes!(message_budget::get_budget, message_budget::put_budget))
+        .routes(routes!(message_budget::message_stats))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
