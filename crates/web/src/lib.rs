@@ -11,6 +11,7 @@ pub mod health;
 pub mod localise;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod queue_view;
 pub mod routes;
@@ -137,7 +138,8 @@ pub fn app(state: AppState) -> Router {
     let tls = state.auth.tls();
     let (api, doc) = api();
     let doc = Arc::new(doc);
-    api.route(
+    api.merge(pages::router())
+        .route(
         "/api/v1/openapi.json",
         get(move || {
             let doc = doc.clone();
@@ -178,7 +180,13 @@ pub fn app(state: AppState) -> Router {
     .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
         // Manage links carry a capability in the path: never write it to the logs.
         let path = req.uri().path();
-        let path = if path.starts_with("/api/v1/manage/") { "/api/v1/manage/…" } else { path };
+        let path = if path.starts_with("/api/v1/manage/") {
+            "/api/v1/manage/…"
+        } else if path.starts_with("/m/") {
+            "/m/…"
+        } else {
+            path
+        };
         tracing::info_span!("request", method = %req.method(), path = %path)
     }))
 }
