@@ -81,7 +81,8 @@ impl Driver {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".into(), options);
-        ClientBuilder::rustls().expect("tls").capabilities(caps).connect(&self.url).await.expect("start a chromium session")
+        let http = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(http).capabilities(caps).connect(&self.url).await.expect("start a chromium session")
     }
 }
 
