@@ -69,3 +69,11 @@ pages-status-waitlist = على قائمة الانتظار
 pages-error-title = حدث خطأ ما
 pages-not-found = هذه الصفحة غير موجودة.
 pages-back = العودة إلى البداية
+
+pages-who-patient = أنت
+pages-action-book = حجز
+pages-action-cancel = ألغى
+pages-action-reschedule = نقل الموعد
+pages-action-view = اطّلع
+pages-action-set_status = غيّر الحالة
+pages-action-export = صدّر البيانات

@@ -70,3 +70,11 @@ pages-status-waitlist = On the waiting list
 pages-error-title = Something went wrong
 pages-not-found = This page does not exist.
 pages-back = Back to the start
+
+pages-who-patient = You
+pages-action-book = booked
+pages-action-cancel = cancelled
+pages-action-reschedule = moved
+pages-action-view = viewed
+pages-action-set_status = changed the status
+pages-action-export = exported

@@ -69,3 +69,11 @@ pages-status-waitlist = در فهرست انتظار
 pages-error-title = مشکلی پیش آمد
 pages-not-found = این صفحه وجود ندارد.
 pages-back = بازگشت به آغاز
+
+pages-who-patient = شما
+pages-action-book = نوبت گرفت
+pages-action-cancel = لغو کرد
+pages-action-reschedule = جابه‌جا کرد
+pages-action-view = مشاهده کرد
+pages-action-set_status = وضعیت را تغییر داد
+pages-action-export = خروجی گرفت

@@ -69,3 +69,11 @@ pages-status-waitlist = Sur liste d’attente
 pages-error-title = Un problème est survenu
 pages-not-found = Cette page n’existe pas.
 pages-back = Retour à l’accueil
+
+pages-who-patient = Vous
+pages-action-book = a réservé
+pages-action-cancel = a annulé
+pages-action-reschedule = a déplacé
+pages-action-view = a consulté
+pages-action-set_status = a changé le statut
+pages-action-export = a exporté

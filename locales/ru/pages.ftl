@@ -69,3 +69,11 @@ pages-status-waitlist = В листе ожидания
 pages-error-title = Что-то пошло не так
 pages-not-found = Такой страницы нет.
 pages-back = Вернуться в начало
+
+pages-who-patient = Вы
+pages-action-book = записал(а)
+pages-action-cancel = отменил(а)
+pages-action-reschedule = перенёс(ла)
+pages-action-view = просмотрел(а)
+pages-action-set_status = изменил(а) статус
+pages-action-export = выгрузил(а)

@@ -69,3 +69,11 @@ pages-status-waitlist = Bekleme listesinde
 pages-error-title = Bir sorun oluştu
 pages-not-found = Böyle bir sayfa yok.
 pages-back = Başa dön
+
+pages-who-patient = Siz
+pages-action-book = randevu aldı
+pages-action-cancel = iptal etti
+pages-action-reschedule = taşıdı
+pages-action-view = görüntüledi
+pages-action-set_status = durumu değiştirdi
+pages-action-export = dışa aktardı

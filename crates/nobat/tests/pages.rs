@@ -207,6 +207,17 @@ async fn a_guest_books_with_plain_forms_and_manages_the_appointment() {
     assert_eq!(s, StatusCode::OK);
     assert!(header(&h, "content-type").unwrap().starts_with("text/calendar"));
     assert!(ics.contains("BEGIN:VCALENDAR") && ics.contains("TZID=Asia/Tehran"), "{ics}");
+    // Move it with a time button of the manage page: a new appointment, with its own page.
+    // (Two days ahead: the service's cut-offs keep the next two hours out of reach.)
+    let (_, _, html) = page(&c, &format!("{}/m/{token}?from={}", app.base, day(2)), &[]).await;
+    let i = html.find("name=\"slot\" value=\"").expect("the manage page offers other times") + 19;
+    let slot = html[i..].split('"').next().unwrap().replace("&#43;", "+").replace("&#124;", "|");
+    let (s, h, body) = post_form(&c, &format!("{}/m/{token}/reschedule", app.base), &[("slot", &slot)], &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{slot}: {body}");
+    let moved = header(&h, "location").unwrap().to_owned();
+    assert!(moved.ends_with("?moved=1") && !moved.contains(token), "{moved}");
+    let token = moved.trim_start_matches("/m/").trim_end_matches("?moved=1").to_owned();
+    let token = token.as_str();
     // Cancel with the form.
     let (s, h, _) = post_form(&c, &format!("{}/m/{token}/cancel", app.base), &[("reason", "cannot come")], &[]).await;
     assert_eq!((s, header(&h, "location")), (StatusCode::SEE_OTHER, Some(format!("/m/{token}").as_str())));

@@ -79,7 +79,7 @@ async fn render(state: &AppState, asked: &Asked, token: &str, q: &ManageQuery, e
         .unwrap_or_else(|| asked.resolve(Some(&ctx.clinic.default_language)));
     let page = Page::new(asked, lang, None);
     let booked = q.booked.is_some();
-    let heading = page.t(if booked { "pages-booked-title" } else { "pages-manage-title" });
+    let heading = page.t("pages-manage-title");
     let page = page.with_title(heading.clone());
     let tz = ctx.tz(a.location);
     let mut rows = vec![(page.t("pages-when"), format_datetime(lang, a.start, &tz, CalendarPref::LocaleDefault))];
@@ -110,14 +110,22 @@ async fn render(state: &AppState, asked: &Asked, token: &str, q: &ManageQuery, e
             .into_iter()
             .map(|e| Access {
                 at: e.at.parse::<jiff::Timestamp>().map(|t| format_datetime(lang, t, &tz, CalendarPref::LocaleDefault)).unwrap_or(e.at),
-                who: e.who,
-                action: e.action,
+                who: match e.who.as_str() {
+                    // The patient's own steps (as a guest, by the link, signed in).
+                    "guest" | "the patient (manage link)" | "the patient (signed in)" => page.t("pages-who-patient"),
+                    _ => e.who,
+                },
+                action: {
+                    let key = format!("pages-action-{}", e.action);
+                    let said = page.t(&key);
+                    if said == key { e.action } else { said }
+                },
             })
             .collect(),
         Err(_) => Vec::new(),
     };
     let notice = if booked {
-        Some(page.t("pages-keep-link"))
+        Some(page.t("pages-booked-title"))
     } else if q.moved.is_some() {
         Some(page.t("pages-moved"))
     } else {
