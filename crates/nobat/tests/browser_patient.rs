@@ -134,7 +134,9 @@ async fn patients_book_move_and_cancel_in_chromium() {
     let nojs = driver.session(false).await;
     let _ = book(&nojs, &app, &seed, "en", false, &mut Vec::new()).await;
     assert!(text(&nojs).await.contains("Your appointment is booked"));
-    nojs.goto(&format!("{}/c/{}?service={}&practitioner=any&lang=en", app.base, seed.slug, seed.consult)).await.unwrap();
+    nojs.goto(&format!("{}/c/{}?service={}&practitioner=any&lang=en", app.base, seed.slug, seed.consult))
+        .await
+        .unwrap();
     click(&nojs, ".slots button").await;
     wait_for(&nojs, "#name").await;
     let decorated = nojs.find_all(Locator::Css("[data-expires] span")).await.unwrap();

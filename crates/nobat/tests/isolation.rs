@@ -1004,6 +1004,9 @@ async fn public_routes(app: &TestApp, ops: &[Op], attacker: &Tenant, target: &Te
     checked
 }
 
+/// A request at a page route: path and query, form fields, the statuses allowed.
+type PageAttempt<'a> = (String, Vec<(&'a str, String)>, &'static [StatusCode]);
+
 /// Fails if a page shows one of `secrets` that the request itself did not carry.
 fn assert_page_no_leak(who: &str, request: &str, page: &str, secrets: &[String]) {
     for s in secrets {
@@ -1033,7 +1036,7 @@ async fn page_routes(app: &TestApp, attacker: &Tenant, target: &Tenant) -> usize
     let mut checked = 0;
     for (method, path, _) in nobat_web::pages::ROUTES {
         // (path and query or form, the statuses allowed)
-        let attempts: Vec<(String, Vec<(&str, String)>, &[StatusCode])> = match (*method, *path) {
+        let attempts: Vec<PageAttempt> = match (*method, *path) {
             ("get", "/") => vec![("/".into(), vec![], &[StatusCode::OK])],
             ("get", "/assets/{name}") => vec![("/assets/..%2Fsecrets".into(), vec![], &[StatusCode::NOT_FOUND])],
             ("get", "/c/{clinic}") => vec![

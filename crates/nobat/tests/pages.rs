@@ -66,7 +66,8 @@ fn html_lang_dir(html: &str) -> (String, String) {
 
 /// The value of the first `name="…" value="…"` hidden field.
 fn hidden(html: &str, name: &str) -> String {
-    let i = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no field {name}")) + name.len() + 15;
+    let i =
+        html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no field {name}")) + name.len() + 15;
     html[i..i + html[i..].find('"').unwrap()].to_owned()
 }
 
@@ -154,21 +155,32 @@ async fn a_guest_books_with_plain_forms_and_manages_the_appointment() {
     assert!(html.contains(&format!("?service={}", seed.consult)), "services are links");
     let (_, _, html) = page(&c, &format!("{clinic}?service={}", seed.consult), &[("accept-language", "fa")]).await;
     assert!(html.contains("practitioner=any") && html.contains(&seed.doctors[0]), "practitioners and 'any'");
-    let (s, _, html) =
-        page(&c, &format!("{clinic}?service={}&practitioner=any&day={}", seed.consult, day(1)), &[("accept-language", "fa")]).await;
+    let (s, _, html) = page(
+        &c,
+        &format!("{clinic}?service={}&practitioner=any&day={}", seed.consult, day(1)),
+        &[("accept-language", "fa")],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("name=\"slot\""), "times are form buttons");
     assert!(html.chars().any(|ch| ('۰'..='۹').contains(&ch)), "Persian digits for times and dates");
     // Hold a time, as the button does.
     let slot = slots(&app, &seed, &seed.consult, &day(1), Some(&seed.doctors[0])).await[0].clone();
-    let (s, h, _) = post_form(&c, &format!("{clinic}/hold"), &[("_csrf", ""), ("service", &seed.consult), ("slot", &slot_value(&slot))], &[("accept-language", "fa")]).await;
+    let (s, h, _) = post_form(
+        &c,
+        &format!("{clinic}/hold"),
+        &[("_csrf", ""), ("service", &seed.consult), ("slot", &slot_value(&slot))],
+        &[("accept-language", "fa")],
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let to = header(&h, "location").unwrap().to_owned();
     assert!(to.starts_with(&format!("/c/{}/details?hold=", seed.slug)), "{to}");
     let hold_cookie = cookie_pair(&h, "nobat_hold").expect("the hold's token travels in a cookie");
     let left = slots(&app, &seed, &seed.consult, &day(1), Some(&seed.doctors[0])).await;
     assert!(left.iter().all(|s| s["start"] != slot["start"]), "a held time is no longer offered");
-    let (s, _, html) = page(&c, &format!("{}{to}", app.base), &[("accept-language", "fa"), ("cookie", &hold_cookie)]).await;
+    let (s, _, html) =
+        page(&c, &format!("{}{to}", app.base), &[("accept-language", "fa"), ("cookie", &hold_cookie)]).await;
     assert_eq!(s, StatusCode::OK);
     let held = hiddens(&html);
     let with = |extra: &[(&'static str, &'static str)]| -> Vec<(String, String)> {
@@ -237,7 +249,8 @@ async fn the_deep_link_holds_its_slot_and_a_taken_slot_is_said_on_the_page() {
     let c = no_redirects();
     let slot = slots(&app, &seed, &seed.consult, &day(2), Some(&seed.doctors[1])).await[3].clone();
     let start: String = form_urlencoded::byte_serialize(slot["start"].as_str().unwrap().as_bytes()).collect();
-    let link = format!("{}/c/{}?service={}&practitioner={}&start={start}", app.base, seed.slug, seed.consult, seed.doctors[1]);
+    let link =
+        format!("{}/c/{}?service={}&practitioner={}&start={start}", app.base, seed.slug, seed.consult, seed.doctors[1]);
     let (s, h, _) = page(&c, &link, &[]).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "opening the link holds the slot");
     assert!(header(&h, "location").unwrap().contains("/details?hold="));
@@ -264,19 +277,42 @@ async fn a_signed_in_browser_needs_the_forms_csrf_field() {
     let session = cookie_pair(res.headers(), "nobat_session").unwrap();
     let csrf = res.json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_owned();
     let clinic = format!("{}/c/{}", app.base, seed.slug);
-    let (_, _, html) = page(&c, &format!("{clinic}?service={}&practitioner=any&day={}", seed.consult, day(1)), &[("cookie", &session)]).await;
+    let (_, _, html) = page(
+        &c,
+        &format!("{clinic}?service={}&practitioner=any&day={}", seed.consult, day(1)),
+        &[("cookie", &session)],
+    )
+    .await;
     assert_eq!(hidden(&html, "_csrf"), csrf, "the page puts the session's token in its forms");
     let slot = slots(&app, &seed, &seed.consult, &day(1), None).await[0].clone();
     let value = slot_value(&slot);
     for (what, token) in [("no token", ""), ("a wrong token", "wrong")] {
-        let (s, h, body) = post_form(&c, &format!("{clinic}/hold"), &[("_csrf", token), ("service", &seed.consult), ("slot", &value)], &[("cookie", &session)]).await;
+        let (s, h, body) = post_form(
+            &c,
+            &format!("{clinic}/hold"),
+            &[("_csrf", token), ("service", &seed.consult), ("slot", &value)],
+            &[("cookie", &session)],
+        )
+        .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {body}");
         assert!(header(&h, "content-type").unwrap().starts_with("text/html"), "{what}");
     }
     // A header the page did not send does not stand in for the form's field.
-    let (s, _, _) = post_form(&c, &format!("{clinic}/hold"), &[("service", &seed.consult), ("slot", &value)], &[("cookie", &session), ("x-csrf-token", &csrf)]).await;
+    let (s, _, _) = post_form(
+        &c,
+        &format!("{clinic}/hold"),
+        &[("service", &seed.consult), ("slot", &value)],
+        &[("cookie", &session), ("x-csrf-token", &csrf)],
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, h, body) = post_form(&c, &format!("{clinic}/hold"), &[("_csrf", &csrf), ("service", &seed.consult), ("slot", &value)], &[("cookie", &session)]).await;
+    let (s, h, body) = post_form(
+        &c,
+        &format!("{clinic}/hold"),
+        &[("_csrf", &csrf), ("service", &seed.consult), ("slot", &value)],
+        &[("cookie", &session)],
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     assert!(header(&h, "location").unwrap().contains("/details?hold="));
     app.stop().await;

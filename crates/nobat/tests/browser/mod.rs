@@ -130,19 +130,16 @@ pub async fn screenshot(c: &Client, name: &str, (w, h): (u32, u32)) -> PathBuf {
 
 /// Nothing sticks out sideways: the page is no wider than the viewport.
 pub async fn assert_no_overflow(c: &Client, what: &str) {
-    let v = c
-        .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
-        .await
-        .unwrap();
+    let v = c.execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![]).await.unwrap();
     let (sw, iw) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
     assert!(sw <= iw, "{what}: the page is {sw}px wide in a {iw}px window");
 }
 
 /// axe-core's script: `NOBAT_AXE_JS`, else where scripts/test installs it.
 fn axe_source() -> Option<String> {
-    let path = std::env::var_os("NOBAT_AXE_JS").map(PathBuf::from).unwrap_or_else(|| {
-        screenshot_dir().parent().unwrap().join("browser-tools/node_modules/axe-core/axe.min.js")
-    });
+    let path = std::env::var_os("NOBAT_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| screenshot_dir().parent().unwrap().join("browser-tools/node_modules/axe-core/axe.min.js"));
     match std::fs::read_to_string(&path) {
         Ok(s) => Some(s),
         Err(_) => {
@@ -176,9 +173,11 @@ pub async fn assert_accessible(c: &Client, what: &str) -> Vec<String> {
 
 /// Waits until `css` matches something, and returns it.
 pub async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| {
-        panic!("{css} never appeared: {e}")
-    })
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
 }
 
 /// The page's `<html lang dir>`.

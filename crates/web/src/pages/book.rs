@@ -9,7 +9,7 @@
 use super::errors::{FormErrors, Shown, error_page, explain};
 use super::form::{self, opt};
 use super::page::{Asked, Page, see_other};
-use super::slots::{Week, parse_slot, week};
+use super::slots::{Span, Week, parse_slot, week};
 use crate::AppState;
 use crate::auth::grant::Visitor;
 use crate::auth::limits::ClientNet;
@@ -127,7 +127,11 @@ async fn render(state: &AppState, asked: &Asked, v: &Visitor, q: &BookQuery, err
     let Some(service) = service else {
         view.services = services
             .iter()
-            .map(|s| Choice { label: s.name.clone(), meta: minutes(s.duration_min), href: format!("/c/{slug}?service={}", s.id) })
+            .map(|s| Choice {
+                label: s.name.clone(),
+                meta: minutes(s.duration_min),
+                href: format!("/c/{slug}?service={}", s.id),
+            })
             .collect();
         let html = view.render();
         return page.respond(status_of(&view.error), html);
@@ -173,7 +177,17 @@ async fn render(state: &AppState, asked: &Asked, v: &Visitor, q: &BookQuery, err
     let pick = |raw: &Option<String>, field: &str| raw.as_deref().and_then(|d| date(field, d).ok());
     let who = practitioner.map_or("any".to_owned(), |p| p.to_string());
     let week_base = format!("{base}&practitioner={who}&");
-    match week(state, ctx, &page, &service, practitioner, pick(&q.from, "from"), pick(&q.day, "day"), &week_base).await {
+    match week(
+        state,
+        ctx,
+        &page,
+        &service,
+        practitioner,
+        Span { from: pick(&q.from, "from"), day: pick(&q.day, "day") },
+        &week_base,
+    )
+    .await
+    {
         Ok(w) => view.week = Some(w),
         Err(e) => return fail(page, e),
     }
@@ -359,7 +373,8 @@ async fn details_page(state: &AppState, asked: &Asked, v: &Visitor, f: BookForm,
     };
     let tz = ctx.tz(hold.location);
     let service = state.store.service(ctx.clinic.id, hold.service).await.map(|s| s.name).unwrap_or_default();
-    let practitioner = state.store.practitioner(ctx.clinic.id, hold.practitioner).await.map(|p| p.name).unwrap_or_default();
+    let practitioner =
+        state.store.practitioner(ctx.clinic.id, hold.practitioner).await.map(|p| p.name).unwrap_or_default();
     let place = ctx.locations.iter().find(|l| l.id == hold.location).map(|l| l.name.clone()).unwrap_or_default();
     let facts = vec![
         (page.t("pages-what"), service),
@@ -435,7 +450,8 @@ pub async fn book(
     };
     // A second press of the button (or a reload of the post) answers with the same booking
     // instead of "the hold is gone": the hold's id keys the request.
-    let canonical = serde_json::json!([input.patient.name, input.patient.phone, input.patient.email, input.note]).to_string();
+    let canonical =
+        serde_json::json!([input.patient.name, input.patient.phone, input.patient.email, input.note]).to_string();
     let again = Visitor { ctx: ctx.clone(), principal: visitor.principal.clone() };
     let answer = booking::book(
         State(state.clone()),
@@ -448,8 +464,10 @@ pub async fn book(
     match answer {
         Ok((_, _, axum::Json(booked))) => {
             let mut res = see_other(&format!("/m/{}?booked=1", booked.manage_token));
-            res.headers_mut()
-                .append(header::SET_COOKIE, HeaderValue::from_static("nobat_hold=; Path=/c/; Max-Age=0; HttpOnly; SameSite=Lax"));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_static("nobat_hold=; Path=/c/; Max-Age=0; HttpOnly; SameSite=Lax"),
+            );
             res
         }
         Err(e) => details_page(&state, &asked, &again, f, FormErrors::of(explain(e, lang))).await,

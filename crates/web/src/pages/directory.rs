@@ -23,7 +23,11 @@ struct Directory<'a> {
     clinics: Vec<ClinicItem>,
 }
 
-pub async fn home(State(state): State<AppState>, asked: Asked, who: Result<MaybeSignedIn, crate::problem::ApiError>) -> Response {
+pub async fn home(
+    State(state): State<AppState>,
+    asked: Asked,
+    who: Result<MaybeSignedIn, crate::problem::ApiError>,
+) -> Response {
     let principal = who.ok().and_then(|w| w.0);
     let page = Page::new(&asked, asked.resolve(None), principal.as_ref());
     let title = page.t("pages-directory-title");

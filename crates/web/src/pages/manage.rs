@@ -6,7 +6,7 @@
 use super::errors::{Shown, error_page, explain};
 use super::form::{self, opt};
 use super::page::{Asked, Page, see_other};
-use super::slots::{Week, parse_slot, week};
+use super::slots::{Span, Week, parse_slot, week};
 use crate::AppState;
 use crate::context::date;
 use crate::dto::{CancelInput, RescheduleInput};
@@ -98,8 +98,16 @@ async fn render(state: &AppState, asked: &Asked, token: &str, q: &ManageQuery, e
         let pick = |raw: &Option<String>, field: &str| raw.as_deref().and_then(|d| date(field, d).ok());
         match state.store.service(ctx.clinic.id, a.service).await {
             Ok(service) => {
-                let w = week(state, &ctx, &page, &service, Some(a.practitioner), pick(&q.from, "from"), pick(&q.day, "day"), &base)
-                    .await;
+                let w = week(
+                    state,
+                    &ctx,
+                    &page,
+                    &service,
+                    Some(a.practitioner),
+                    Span { from: pick(&q.from, "from"), day: pick(&q.day, "day") },
+                    &base,
+                )
+                .await;
                 week_view = w.ok();
             }
             Err(e) => return error_page(page, e.into()),
@@ -109,7 +117,11 @@ async fn render(state: &AppState, asked: &Asked, token: &str, q: &ManageQuery, e
         Ok(axum::Json(list)) => list
             .into_iter()
             .map(|e| Access {
-                at: e.at.parse::<jiff::Timestamp>().map(|t| format_datetime(lang, t, &tz, CalendarPref::LocaleDefault)).unwrap_or(e.at),
+                at: e
+                    .at
+                    .parse::<jiff::Timestamp>()
+                    .map(|t| format_datetime(lang, t, &tz, CalendarPref::LocaleDefault))
+                    .unwrap_or(e.at),
                 who: match e.who.as_str() {
                     // The patient's own steps (as a guest, by the link, signed in).
                     "guest" | "the patient (manage link)" | "the patient (signed in)" => page.t("pages-who-patient"),
@@ -164,7 +176,9 @@ pub async fn cancel(State(state): State<AppState>, asked: Asked, Path(token): Pa
         Err(e) => return error_page(Page::new(&asked, lang, None), e),
     };
     let input = CancelInput { reason: opt(&f.reason), staff_override: false };
-    match manage::cancel(State(state.clone()), Path(token.clone()), ApiJson { value: input, canonical: String::new() }).await {
+    match manage::cancel(State(state.clone()), Path(token.clone()), ApiJson { value: input, canonical: String::new() })
+        .await
+    {
         Ok(_) => see_other(&format!("/m/{token}")),
         Err(e) => render(&state, &asked, &token, &ManageQuery::default(), Some(explain(e, lang))).await,
     }
@@ -177,7 +191,12 @@ pub struct MoveForm {
 
 /// `POST /m/{token}/reschedule`: a time button of the manage page; the new appointment has a
 /// new link, where the patient is sent.
-pub async fn reschedule(State(state): State<AppState>, asked: Asked, Path(token): Path<String>, body: Bytes) -> Response {
+pub async fn reschedule(
+    State(state): State<AppState>,
+    asked: Asked,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
     let lang = asked.resolve(None);
     let slot = form::parse::<MoveForm>(&body).ok().and_then(|f| parse_slot(&f.slot));
     let Some((practitioner, start)) = slot else {
@@ -214,7 +233,15 @@ pub async fn calendar(State(state): State<AppState>, asked: Asked, Path(token): 
     let Ok(Some(f)) = state.store.appointment_facts(ctx.clinic.id, a.id).await else {
         return error_page(Page::new(&asked, asked.resolve(None), None), ApiError::not_found("appointment"));
     };
-    let host = state.auth.public_url.split("://").nth(1).unwrap_or("nobat.local").split(['/', ':']).next().unwrap_or("nobat.local");
+    let host = state
+        .auth
+        .public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("nobat.local")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("nobat.local");
     let cancelled = a.status == AppointmentStatus::Cancelled;
     let event = IcsEvent {
         uid: ics::uid_for(&a.id.to_string(), host),

@@ -48,7 +48,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Asked {
     type Rejection = Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
         let query = parts.uri.query().unwrap_or("");
-        let from_query = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::from_tag(&v));
+        let from_query =
+            form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::from_tag(&v));
         let from_cookie = || {
             parts
                 .headers
@@ -61,7 +62,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Asked {
                 .and_then(|c| Lang::from_tag(c.value()))
         };
         let from_header = || {
-            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
         };
         let rest: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
             .filter(|(k, _)| k != "lang")
@@ -70,7 +75,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Asked {
         let here = if rest.is_empty() {
             parts.uri.path().to_owned()
         } else {
-            format!("{}?{}", parts.uri.path(), form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish())
+            format!(
+                "{}?{}",
+                parts.uri.path(),
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish()
+            )
         };
         Ok(Self { lang: from_query.or_else(from_cookie).or_else(from_header), chosen: from_query.is_some(), here })
     }
@@ -112,15 +121,7 @@ impl Page {
             Some(Via::Session { csrf_token, cookie: true, .. }) => csrf_token.clone(),
             _ => String::new(),
         };
-        Self {
-            lang,
-            title: String::new(),
-            css: &CSS.href,
-            js: &JS.href,
-            langs,
-            csrf,
-            remember: asked.chosen,
-        }
+        Self { lang, title: String::new(), css: &CSS.href, js: &JS.href, langs, csrf, remember: asked.chosen }
     }
 
     pub fn code(&self) -> &'static str {
@@ -161,7 +162,11 @@ impl Page {
             Ok(body) => body,
             Err(e) => {
                 tracing::error!(error = %e, "a page template failed");
-                return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], "<!doctype html><title>500</title>")
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    "<!doctype html><title>500</title>",
+                )
                     .into_response();
             }
         };

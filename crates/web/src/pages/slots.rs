@@ -47,17 +47,24 @@ pub fn today(ctx: &ClinicCtx) -> Date {
     Timestamp::now().to_zoned(tz).date()
 }
 
-/// The week from `from` (not before today), its days linked as `{base}from=…&day=…`.
+/// The week from `from` (not before today) with `day` chosen (else its first free day).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Span {
+    pub from: Option<Date>,
+    pub day: Option<Date>,
+}
+
+/// The week of `span`, its days linked as `{base}from=…&day=…`.
 pub async fn week(
     state: &AppState,
     ctx: &ClinicCtx,
     page: &Page,
     service: &Service,
     practitioner: Option<PractitionerId>,
-    from: Option<Date>,
-    day: Option<Date>,
+    span: Span,
     base: &str,
 ) -> ApiResult<Week> {
+    let Span { from, day } = span;
     let today = today(ctx);
     let from = from.filter(|d| *d > today).unwrap_or(today);
     let to = from.checked_add((DAYS - 1).days()).unwrap_or(from);
