@@ -77,3 +77,10 @@ pages-action-reschedule = نقل الموعد
 pages-action-view = اطّلع
 pages-action-set_status = غيّر الحالة
 pages-action-export = صدّر البيانات
+
+pages-board-title = قاعة الانتظار
+pages-board-called = تم النداء
+pages-board-go = توجّه إلى
+pages-board-next = التالي
+pages-board-waiting = في الانتظار: { $count }
+pages-board-empty = لا يوجد طابور مفتوح هنا اليوم.

@@ -78,3 +78,10 @@ pages-action-reschedule = moved
 pages-action-view = viewed
 pages-action-set_status = changed the status
 pages-action-export = exported
+
+pages-board-title = Waiting room
+pages-board-called = Called
+pages-board-go = Go to
+pages-board-next = Next
+pages-board-waiting = Waiting: { $count }
+pages-board-empty = No queue is open here today.

@@ -77,3 +77,10 @@ pages-action-reschedule = جابه‌جا کرد
 pages-action-view = مشاهده کرد
 pages-action-set_status = وضعیت را تغییر داد
 pages-action-export = خروجی گرفت
+
+pages-board-title = سالن انتظار
+pages-board-called = فراخوانده‌شده
+pages-board-go = مراجعه به
+pages-board-next = نوبت‌های بعدی
+pages-board-waiting = در انتظار: { $count }
+pages-board-empty = امروز صفی در اینجا باز نیست.

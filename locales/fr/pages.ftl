@@ -77,3 +77,10 @@ pages-action-reschedule = a déplacé
 pages-action-view = a consulté
 pages-action-set_status = a changé le statut
 pages-action-export = a exporté
+
+pages-board-title = Salle d’attente
+pages-board-called = Appelé
+pages-board-go = Se rendre à
+pages-board-next = Ensuite
+pages-board-waiting = En attente : { $count }
+pages-board-empty = Aucune file n’est ouverte ici aujourd’hui.

@@ -77,3 +77,10 @@ pages-action-reschedule = перенёс(ла)
 pages-action-view = просмотрел(а)
 pages-action-set_status = изменил(а) статус
 pages-action-export = выгрузил(а)
+
+pages-board-title = Зал ожидания
+pages-board-called = Вызваны
+pages-board-go = Пройдите в
+pages-board-next = Следующие
+pages-board-waiting = Ожидают: { $count }
+pages-board-empty = Сегодня здесь нет открытой очереди.

@@ -77,3 +77,10 @@ pages-action-reschedule = taşıdı
 pages-action-view = görüntüledi
 pages-action-set_status = durumu değiştirdi
 pages-action-export = dışa aktardı
+
+pages-board-title = Bekleme salonu
+pages-board-called = Çağrılan
+pages-board-go = Gidilecek yer
+pages-board-next = Sıradakiler
+pages-board-waiting = Bekleyen: { $count }
+pages-board-empty = Bugün burada açık sıra yok.

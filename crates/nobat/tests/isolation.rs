@@ -71,6 +71,7 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/m/{token}/cancel"),
     ("post", "/m/{token}/reschedule"),
     ("get", "/m/{token}/calendar.ics"),
+    ("get", "/board/{location}"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -1076,6 +1077,13 @@ async fn page_routes(app: &TestApp, attacker: &Tenant, target: &Tenant) -> usize
                 .iter()
                 .map(|tok| (format!("/m/{tok}/calendar.ics"), vec![], &[StatusCode::NOT_FOUND][..]))
                 .collect(),
+            // A location that is no clinic's; the target's own board is public (codes only), and
+            // shows nothing secret (checked below like every page).
+            ("get", "/board/{location}") => vec![
+                (format!("/board/{}", random_id()), vec![], &[StatusCode::NOT_FOUND][..]),
+                ("/board/not-an-id".into(), vec![], &[StatusCode::NOT_FOUND][..]),
+                (format!("/board/{}", t.location), vec![], &[StatusCode::OK][..]),
+            ],
             (m, p) => panic!("page route {m} {p} has no attack here"),
         };
         for (target_path, form, allowed) in attempts {

@@ -7,6 +7,7 @@
 //! test reads the way it reads the OpenAPI document for the API.
 
 pub mod assets;
+pub mod board;
 pub mod book;
 pub mod directory;
 pub mod errors;
@@ -41,6 +42,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("post", "/m/{token}/cancel", Access::Capability),
     ("post", "/m/{token}/reschedule", Access::Capability),
     ("get", "/m/{token}/calendar.ics", Access::Capability),
+    // Codes and desks only, like the board API.
+    ("get", "/board/{location}", Access::Public),
 ];
 
 /// The page routes. Form posts pass through [`form::csrf_from_form`] first.
@@ -55,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route(ROUTES[6].1, get(manage::view))
         .route(ROUTES[7].1, post(manage::cancel))
         .route(ROUTES[8].1, post(manage::reschedule))
-        .route(ROUTES[9].1, get(manage::calendar));
+        .route(ROUTES[9].1, get(manage::calendar))
+        .route(ROUTES[10].1, get(board::board));
     r.route_layer(axum::middleware::from_fn(form::csrf_from_form))
 }
