@@ -7,7 +7,8 @@
   if (isNaN(until)) return;
   var lang = document.documentElement.lang || "en";
   var fmt;
-  try { fmt = new Intl.NumberFormat(lang === "fa" ? "fa-IR" : lang, { minimumIntegerDigits: 2 }); } catch (e) { return; }
+  var tag = lang === "fa" ? "fa-IR-u-nu-arabext" : lang === "ar" ? "ar-u-nu-arab" : lang;
+  try { fmt = new Intl.NumberFormat(tag, { minimumIntegerDigits: 2 }); } catch (e) { return; }
   var out = document.createElement("span");
   out.className = "meta";
   out.setAttribute("aria-hidden", "true");
@@ -31,7 +32,8 @@
   try { labels = JSON.parse(document.getElementById("board-labels").textContent); } catch (e) { /* headings stay */ }
   var langs = Object.keys(labels);
   var lang = document.documentElement.lang;
-  var tag = function (l) { return l === "fa" ? "fa-IR" : l; };
+  // Digits as the server writes them (crates/i18n): Persian for fa, Arabic-Indic for ar.
+  var tag = function (l) { return l === "fa" ? "fa-IR-u-nu-arabext" : l === "ar" ? "ar-u-nu-arab" : l; };
   var clock = document.getElementById("clock");
   function tick() {
     try {
