@@ -235,6 +235,12 @@ async fn a_guest_books_with_plain_forms_and_manages_the_appointment() {
     assert_eq!((s, header(&h, "location")), (StatusCode::SEE_OTHER, Some(format!("/m/{token}").as_str())));
     let (_, _, html) = page(&c, &format!("{}/m/{token}?lang=en", app.base), &[]).await;
     assert!(html.contains("This appointment is cancelled.") && !html.contains("name=\"slot\""), "{html}");
+    // An unknown address is a page for a browser, a problem+json for everyone else.
+    let (s, h, html) = page(&c, &format!("{}/no-such-page?lang=fa", app.base), &[("accept", "text/html")]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(header(&h, "content-type").unwrap().starts_with("text/html") && html.contains("این صفحه وجود ندارد"));
+    let (s, h, _) = page(&c, &format!("{}/api/v1/no-such-thing", app.base), &[("accept", "text/html")]).await;
+    assert_eq!((s, header(&h, "content-type")), (StatusCode::NOT_FOUND, Some("application/problem+json")));
     // A forged link is an HTML "not found".
     let (s, h, _) = page(&c, &format!("{}/m/not-a-token", app.base), &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

@@ -62,3 +62,27 @@ pub fn router() -> Router<AppState> {
         .route(ROUTES[10].1, get(board::board));
     r.route_layer(axum::middleware::from_fn(form::csrf_from_form))
 }
+
+/// An unknown address: a browser asking for a page gets a page saying so, in its language;
+/// everything else (the API, scripts) the problem+json 404.
+pub async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    use axum::response::IntoResponse;
+    let (mut parts, _) = req.into_parts();
+    let wants_page = !parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    let api =
+        crate::problem::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint");
+    if !wants_page {
+        return api.into_response();
+    }
+    let Ok(asked) = page::Asked::from_request_parts(&mut parts, &()).await;
+    let p = page::Page::new(&asked, asked.resolve(None), None);
+    let detail = p.t("pages-not-found");
+    let title = p.t("pages-error-title");
+    errors::page(p, errors::Shown { status: axum::http::StatusCode::NOT_FOUND, field: None, title, detail })
+}
