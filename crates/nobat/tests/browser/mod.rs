@@ -161,11 +161,13 @@ pub async fn assert_accessible(c: &Client, what: &str) -> Vec<String> {
     c.execute(&axe, vec![]).await.expect("inject axe-core");
     let script = "const done = arguments[arguments.length - 1];
         axe.run(document, { resultTypes: ['violations'] })
-           .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, n: v.nodes.length,
-                target: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))
-           .catch(e => done([{ id: 'axe-error', impact: 'critical', n: 1, target: [String(e)] }]));";
+           .then(r => done({ passed: r.passes.length, violations: r.violations.map(v => ({ id: v.id, impact: v.impact,
+                n: v.nodes.length, target: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })) }))
+           .catch(e => done({ passed: 0, violations: [{ id: 'axe-error', impact: 'critical', n: 1, target: [String(e)] }] }));";
     let out = c.execute_async(script, vec![]).await.expect("run axe-core");
-    let list = out.as_array().cloned().unwrap_or_default();
+    // A pass that checked nothing would prove nothing: axe must have run its rules here.
+    assert!(out["passed"].as_u64().unwrap_or(0) >= 10, "{what}: axe-core did not really run: {out}");
+    let list = out["violations"].as_array().cloned().unwrap_or_default();
     let critical: Vec<&Value> = list.iter().filter(|v| v["impact"] == "critical").collect();
     assert!(critical.is_empty(), "{what}: critical accessibility violations: {critical:?}");
     list.iter().map(|v| format!("{what}: {} ({}) ×{} {}", v["id"], v["impact"], v["n"], v["target"])).collect()
