@@ -1,4 +1,4 @@
-//! The waiting-room board in a real Chromium: a patient booked and checked in, the board open
+//! The waiting-room board in a real Chromium: walk-ins (and a booked patient checked in), the board open
 //! on a "TV", reception calls the next patient, and the board shows the call within a second
 //! (through the public board stream). Screenshots at desktop and phone widths, in Persian,
 //! Arabic and French; axe-core on each. One chromedriver and one browser for this binary.
@@ -19,18 +19,28 @@ async fn the_board_shows_a_call_within_a_second() {
     let Some(driver) = driver().await else { return };
     let app = spawn_app().await;
     let seed = seed(&app).await;
-    // Two patients booked today and checked in at the desk.
-    let free = slots(&app, &seed, &seed.consult, &day(0), Some(&seed.doctors[0])).await;
-    let mut queue = String::new();
-    for (i, slot) in free.iter().rev().take(2).enumerate() {
-        let (s, a) =
-            app.post(&format!("/clinics/{}/appointments", seed.slug), booking(slot, &format!("Patient {i}"))).await;
-        assert_eq!(s, StatusCode::CREATED, "{a}");
-        let (s, t) = app
-            .post(&format!("/clinics/{}/appointments/{}/check-in", seed.slug, a["id"].as_str().unwrap()), json!({}))
-            .await;
+    // Reception opens Dr. A's queue and takes two walk-ins; a patient booked for later today
+    // (when the day has free times left) is checked in too.
+    let (s, opened) = app
+        .post(
+            &format!("/clinics/{}/queues", seed.slug),
+            json!({ "location": seed.tehran, "practitioner": seed.doctors[0] }),
+        )
+        .await;
+    assert!(s.is_success(), "{opened}");
+    let queue = opened["id"].as_str().or(opened["queue"]["id"].as_str()).unwrap().to_owned();
+    for name in ["Walk-in 1", "Walk-in 2"] {
+        let body = json!({ "patient": { "name": name, "phone": "+989121234567" } });
+        let (s, t) = app.post(&format!("/clinics/{}/queues/{queue}/tickets", seed.slug), body).await;
         assert_eq!(s, StatusCode::CREATED, "{t}");
-        queue = t["ticket"]["queue"].as_str().unwrap().to_owned();
+    }
+    let free = slots(&app, &seed, &seed.consult, &day(0), Some(&seed.doctors[0])).await;
+    if let Some(slot) = free.last() {
+        let (s, a) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(slot, "Booked today")).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let path = format!("/clinics/{}/appointments/{}/check-in", seed.slug, a["id"].as_str().unwrap());
+        let (s, t) = app.post(&path, json!({})).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
     }
     let c = driver.session(true).await;
     let mut report = Vec::new();
