@@ -331,7 +331,11 @@ pub fn print_credentials(data_dir: &std::path::Path) {
 /// Prints where to look.
 pub fn print_urls(addr: SocketAddr) {
     let base = format!("http://{addr}");
-    println!("Demo clinic `{SLUG}` is ready:");
+    println!("Demo clinic `{SLUG}` is ready. Open this in a browser to book an appointment:");
+    println!();
+    println!("  {base}/c/{SLUG}");
+    println!();
+    println!("  all clinics:   {base}/  (English, فارسی, العربية, Français, Русский, Türkçe: ?lang=fa …)");
     println!("  directory:     {base}/api/v1/clinics");
     println!("  services:      {base}/api/v1/clinics/{SLUG}/services");
     println!("  practitioners: {base}/api/v1/clinics/{SLUG}/practitioners");

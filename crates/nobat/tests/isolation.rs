@@ -61,6 +61,22 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/join/{token}"),
 ];
 
+/// The page routes (`nobat_web::pages::ROUTES`), each with the way [`page_routes`] attacks it.
+/// A new page route fails this test until it is listed here, on purpose.
+const PAGES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/assets/{name}"),
+    ("get", "/c/{clinic}"),
+    ("post", "/c/{clinic}/hold"),
+    ("get", "/c/{clinic}/details"),
+    ("post", "/c/{clinic}/book"),
+    ("get", "/m/{token}"),
+    ("post", "/m/{token}/cancel"),
+    ("post", "/m/{token}/reschedule"),
+    ("get", "/m/{token}/calendar.ics"),
+    ("get", "/board/{location}"),
+];
+
 /// Who holds which capability — the policy this test expects, written out independently of
 /// the code and checked against `nobat_core::access::CAPABILITIES`, so a change to the table
 /// has to be made here too, on purpose.
@@ -1015,6 +1031,117 @@ async fn public_routes(app: &TestApp, ops: &[Op], attacker: &Tenant, target: &Te
     checked
 }
 
+/// A request at a page route: path and query, form fields, the statuses allowed.
+type PageAttempt<'a> = (String, Vec<(&'a str, String)>, &'static [StatusCode]);
+
+/// Fails if a page shows one of `secrets` that the request itself did not carry.
+fn assert_page_no_leak(who: &str, request: &str, page: &str, secrets: &[String]) {
+    for s in secrets {
+        if page.contains(s.as_str()) && !request.contains(s.as_str()) {
+            panic!("{who}: {request} leaked `{s}`");
+        }
+    }
+}
+
+/// The page routes, attacked like the API's: the attacker's clinic in the path with the target's
+/// objects in the query or the form (not found, nothing held or booked), forged manage links (not
+/// found), and never a sign-in demanded (they are public; a manage link is its own capability).
+async fn page_routes(app: &TestApp, attacker: &Tenant, target: &Tenant) -> usize {
+    let listed: BTreeSet<(String, String)> =
+        nobat_web::pages::ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let expected: BTreeSet<(String, String)> = PAGES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(listed, expected, "page routes changed: attack the new ones in `page_routes` and list them in PAGES");
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut callers: Vec<(String, reqwest::Client)> = vec![("nobody".into(), plain)];
+    callers.extend(attacker.staff.iter().map(|c| (c.label.clone(), c.client.clone())));
+    let (a, t) = (&attacker.seed.slug, &target.ids);
+    let genuine = &t.manage;
+    let mut tampered: Vec<char> = genuine.chars().collect();
+    tampered[20] = if tampered[20] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    let slot = format!("{}|{}", t.practitioner, target.free_start);
+    let mut checked = 0;
+    for (method, path, _) in nobat_web::pages::ROUTES {
+        // (path and query or form, the statuses allowed)
+        let attempts: Vec<PageAttempt> = match (*method, *path) {
+            ("get", "/") => vec![("/".into(), vec![], &[StatusCode::OK])],
+            ("get", "/assets/{name}") => vec![("/assets/..%2Fsecrets".into(), vec![], &[StatusCode::NOT_FOUND])],
+            ("get", "/c/{clinic}") => vec![
+                (format!("/c/{a}?service={}", t.service), vec![], &[StatusCode::NOT_FOUND]),
+                (
+                    format!("/c/{a}?service={}&practitioner={}", attacker.ids.service, t.practitioner),
+                    vec![],
+                    &[StatusCode::NOT_FOUND],
+                ),
+                (
+                    format!("/c/{a}?service={}&practitioner={}&start={}", t.service, t.practitioner, target.free_start),
+                    vec![],
+                    &[StatusCode::NOT_FOUND],
+                ),
+            ],
+            ("post", "/c/{clinic}/hold") => vec![(
+                format!("/c/{a}/hold"),
+                vec![("service", t.service.clone()), ("slot", slot.clone())],
+                &[StatusCode::NOT_FOUND],
+            )],
+            ("get", "/c/{clinic}/details") => {
+                vec![(format!("/c/{a}/details?hold={}", t.hold), vec![], &[StatusCode::CONFLICT])]
+            }
+            ("post", "/c/{clinic}/book") => vec![(
+                format!("/c/{a}/book"),
+                vec![("hold", t.hold.clone()), ("name", "Intruder".into()), ("phone", "+989121234567".into())],
+                &[StatusCode::CONFLICT],
+            )],
+            ("get", "/m/{token}") | ("post", "/m/{token}/cancel") | ("post", "/m/{token}/reschedule") => {
+                let tail = path.trim_start_matches("/m/{token}");
+                ["not-a-manage-token", tampered.as_str()]
+                    .iter()
+                    .map(|tok| (format!("/m/{tok}{tail}"), vec![("slot", slot.clone())], &[StatusCode::NOT_FOUND][..]))
+                    .collect()
+            }
+            ("get", "/m/{token}/calendar.ics") => ["not-a-manage-token", tampered.as_str()]
+                .iter()
+                .map(|tok| (format!("/m/{tok}/calendar.ics"), vec![], &[StatusCode::NOT_FOUND][..]))
+                .collect(),
+            // A location that is no clinic's; the target's own board is public (codes only), and
+            // shows nothing secret (checked below like every page).
+            ("get", "/board/{location}") => vec![
+                (format!("/board/{}", random_id()), vec![], &[StatusCode::NOT_FOUND][..]),
+                ("/board/not-an-id".into(), vec![], &[StatusCode::NOT_FOUND][..]),
+                (format!("/board/{}", t.location), vec![], &[StatusCode::OK][..]),
+            ],
+            (m, p) => panic!("page route {m} {p} has no attack here"),
+        };
+        for (target_path, form, allowed) in attempts {
+            let url = format!("{}{target_path}", app.base);
+            for (who, client) in &callers {
+                let req = if *method == "post" {
+                    client.post(&url).header("content-type", "application/x-www-form-urlencoded").body(
+                        form_urlencoded::Serializer::new(String::new())
+                            .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+                            .finish(),
+                    )
+                } else {
+                    client.get(&url)
+                };
+                let res = req.send().await.unwrap();
+                let status = res.status();
+                let page = res.text().await.unwrap();
+                let request = format!("{method} {url} {form:?}");
+                assert!(allowed.contains(&status), "{who}: {request} answered {status}, expected {allowed:?}");
+                if *path != "/" {
+                    assert_page_no_leak(who, &request, &page, &target.secrets);
+                }
+                checked += 1;
+            }
+        }
+    }
+    // The genuine link does open its page: the refusals above are about the token.
+    let res = app.anon.get(format!("{}/m/{genuine}", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    checked
+}
+
 /// Inside its own clinic, each credential is refused exactly where the tables say and let in
 /// everywhere else. Routes that destroy aim at ids that do not exist (access is decided before
 /// the lookup); the others use the clinic's real objects with harmless bodies.
@@ -1094,6 +1221,7 @@ async fn every_route_keeps_clinics_apart_and_roles_in_their_lane() {
         checked += query_filters(&app, attacker, target).await;
         checked += account_routes(&app, &ops, attacker, target, &unauth).await;
         checked += public_routes(&app, &ops, attacker, target).await;
+        checked += page_routes(&app, attacker, target).await;
     }
     // Nothing of either clinic changed, and nothing about it was even recorded.
     let after = (snapshot(&app, &alpha).await, snapshot(&app, &bravo).await);

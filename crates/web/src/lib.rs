@@ -11,6 +11,7 @@ pub mod health;
 pub mod localise;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod queue_view;
 pub mod routes;
@@ -139,48 +140,55 @@ pub fn app(state: AppState) -> Router {
     let tls = state.auth.tls();
     let (api, doc) = api();
     let doc = Arc::new(doc);
-    api.route(
-        "/api/v1/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
-    )
-    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint") })
-    .method_not_allowed_fallback(|| async {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "Method not allowed",
-            "this endpoint does not accept that method",
+    api.merge(pages::router())
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
         )
-    })
-    .with_state(state)
-    .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
-    .route_layer(axum::middleware::from_fn(metrics::record))
-    .layer(axum::middleware::from_fn(extract::reject_nul))
-    .layer(axum::middleware::from_fn(extract::limit_body))
-    // Longer than the store's write timeout (10 s by default), which answers first and says
-    // whether anything may have been changed; this one is the last resort, and its 504 says
-    // "outcome unknown" too (`problem::ensure_problem_json`).
-    .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(30)))
-    .layer(CatchPanicLayer::custom(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Internal error",
-            "something went wrong on our side",
-        )
-        .into_response()
-    }))
-    .layer(axum::middleware::map_response(problem::ensure_problem_json))
-    // Outside every layer that makes problem+json, so each is said in the request's language.
-    .layer(axum::middleware::from_fn(localise::localise))
-    .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
-    .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-        // Manage links carry a capability in the path: never write it to the logs.
-        let path = req.uri().path();
-        let path = if path.starts_with("/api/v1/manage/") { "/api/v1/manage/…" } else { path };
-        tracing::info_span!("request", method = %req.method(), path = %path)
-    }))
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this endpoint does not accept that method",
+            )
+        })
+        .with_state(state)
+        .route_layer(axum::middleware::from_fn(move |req, next| auth::limits::enforce(limits.clone(), req, next)))
+        .route_layer(axum::middleware::from_fn(metrics::record))
+        .layer(axum::middleware::from_fn(extract::reject_nul))
+        .layer(axum::middleware::from_fn(extract::limit_body))
+        // Longer than the store's write timeout (10 s by default), which answers first and says
+        // whether anything may have been changed; this one is the last resort, and its 504 says
+        // "outcome unknown" too (`problem::ensure_problem_json`).
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "something went wrong on our side",
+            )
+            .into_response()
+        }))
+        .layer(axum::middleware::map_response(problem::ensure_problem_json))
+        // Outside every layer that makes problem+json, so each is said in the request's language.
+        .layer(axum::middleware::from_fn(localise::localise))
+        .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Manage links carry a capability in the path: never write it to the logs.
+            let path = req.uri().path();
+            let path = if path.starts_with("/api/v1/manage/") {
+                "/api/v1/manage/…"
+            } else if path.starts_with("/m/") {
+                "/m/…"
+            } else {
+                path
+            };
+            tracing::info_span!("request", method = %req.method(), path = %path)
+        }))
 }

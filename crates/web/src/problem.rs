@@ -288,7 +288,9 @@ pub async fn ensure_problem_json(res: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem {
+    // A page's error is an HTML page in the reader's language (`pages::errors`), not JSON.
+    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page {
         return res;
     }
     let (kind, title, detail) = match status {

@@ -68,7 +68,7 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
                 // patient is pointed at the clinic instead, to book another time.
                 MessageKind::BookingCancelled => d.public_url.clone(),
                 _ => format!(
-                    "{}/api/v1/manage/{}",
+                    "{}/m/{}",
                     d.public_url,
                     nobat_web::auth::links::manage_token(&d.keys, m.clinic, appointment, f.end)
                 ),

@@ -1,0 +1,88 @@
+//! The pages people use, server-rendered from askama templates (`crates/web/templates`) with
+//! every text from the Fluent catalogues (`locales/*/pages.ftl`, `problems.ftl`). They work
+//! without JavaScript; the little there is (`assets/app.js`) only decorates.
+//!
+//! Pages are thin: each calls the same store queries and the same REST handlers the API runs,
+//! so no rule lives here. Every page route is listed in [`ROUTES`], which the tenant-isolation
+//! test reads the way it reads the OpenAPI document for the API.
+
+pub mod assets;
+pub mod board;
+pub mod book;
+pub mod directory;
+pub mod errors;
+pub mod form;
+pub mod manage;
+pub mod page;
+pub mod slots;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// Who may open a page route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; what it shows is the clinic's public directory or its free times.
+    Public,
+    /// Anyone holding the capability in the path (a manage link's signed token).
+    Capability,
+}
+
+/// Every page route: method, path (axum syntax), who may use it. The router below is built
+/// from the same paths; `tests/isolation.rs` attacks each one.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("get", "/", Access::Public),
+    ("get", "/assets/{name}", Access::Public),
+    ("get", "/c/{clinic}", Access::Public),
+    ("post", "/c/{clinic}/hold", Access::Public),
+    ("get", "/c/{clinic}/details", Access::Public),
+    ("post", "/c/{clinic}/book", Access::Public),
+    ("get", "/m/{token}", Access::Capability),
+    ("post", "/m/{token}/cancel", Access::Capability),
+    ("post", "/m/{token}/reschedule", Access::Capability),
+    ("get", "/m/{token}/calendar.ics", Access::Capability),
+    // Codes and desks only, like the board API.
+    ("get", "/board/{location}", Access::Public),
+];
+
+/// The page routes. Form posts pass through [`form::csrf_from_form`] first.
+pub fn router() -> Router<AppState> {
+    let r = Router::new()
+        .route(ROUTES[0].1, get(directory::home))
+        .route(ROUTES[1].1, get(assets::serve))
+        .route(ROUTES[2].1, get(book::start))
+        .route(ROUTES[3].1, post(book::hold))
+        .route(ROUTES[4].1, get(book::details))
+        .route(ROUTES[5].1, post(book::book))
+        .route(ROUTES[6].1, get(manage::view))
+        .route(ROUTES[7].1, post(manage::cancel))
+        .route(ROUTES[8].1, post(manage::reschedule))
+        .route(ROUTES[9].1, get(manage::calendar))
+        .route(ROUTES[10].1, get(board::board));
+    r.route_layer(axum::middleware::from_fn(form::csrf_from_form))
+}
+
+/// An unknown address: a browser asking for a page gets a page saying so, in its language;
+/// everything else (the API, scripts) the problem+json 404.
+pub async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    use axum::response::IntoResponse;
+    let (mut parts, _) = req.into_parts();
+    let wants_page = !parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    let api =
+        crate::problem::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint");
+    if !wants_page {
+        return api.into_response();
+    }
+    let Ok(asked) = page::Asked::from_request_parts(&mut parts, &()).await;
+    let p = page::Page::new(&asked, asked.resolve(None), None);
+    let detail = p.t("pages-not-found");
+    let title = p.t("pages-error-title");
+    errors::page(p, errors::Shown { status: axum::http::StatusCode::NOT_FOUND, field: None, title, detail })
+}
