@@ -16,6 +16,7 @@
 //! * [`queue`] — the day-of queue: ticket states, their transition table, the call order.
 //! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 //! * [`phone`] — phone numbers in E.164, read in the clinic's country.
+//! * [`smart`] — SMART Scheduling Links: the model, a strict writer and a forgiving reader.
 //! * [`watch_criteria`] — when a freed slot suits a watcher (date window, weekdays, times).
 
 pub mod access;
@@ -32,6 +33,7 @@ pub mod queue;
 pub mod reminders;
 pub mod schedule;
 pub mod service;
+pub mod smart;
 pub mod status;
 pub mod wait_estimate;
 pub mod watch_criteria;
