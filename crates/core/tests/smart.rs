@@ -143,7 +143,10 @@ fn messy_lines_are_skipped_and_reported_with_reasons() {
     assert_eq!(ids, ["PIN-1"]);
     // The Location found whatever its place among the actors.
     let multi = &import.schedules["S-multi"];
-    assert_eq!((multi.location.as_str(), multi.other_actors.as_slice()), ("L1", &["PractitionerRole/7".to_owned()][..]));
+    assert_eq!(
+        (multi.location.as_str(), multi.other_actors.as_slice()),
+        ("L1", &["PractitionerRole/7".to_owned()][..])
+    );
     assert_eq!(multi.display.as_deref(), Some("Dr Ada"));
     // Off-spec timestamps read: missing seconds, a borrowed offset, an hours-only offset.
     let by_id = |id: &str| import.slots.iter().find(|s| s.id == id).unwrap_or_else(|| panic!("{id} imported"));

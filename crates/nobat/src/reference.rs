@@ -380,6 +380,36 @@ pub const KEYS: &[Key] = &[
         default: "30",
         meaning: "Pause before a failed webhook delivery is tried again, doubling each time up to an hour (1–3600); after 10 attempts it is dead-lettered.",
     },
+    Key {
+        name: "smart_horizon_days",
+        flag: None,
+        default: "28",
+        meaning: "Days of slots the SMART Scheduling Links publisher (`/smart/{clinic}/$bulk-publish`) lists from today, so a file stays small (1–92).",
+    },
+    Key {
+        name: "smart_max_age_seconds",
+        flag: None,
+        default: "300",
+        meaning: "`Cache-Control: max-age` of the SMART publication: how often consumers are asked to poll.",
+    },
+    Key {
+        name: "source_min_poll_seconds",
+        flag: None,
+        default: "60",
+        meaning: "Least time between two requests for one file of a followed source; the spec's floor is 60 — lower only for tests (1–86400).",
+    },
+    Key {
+        name: "source_poll_seconds",
+        flag: None,
+        default: "300",
+        meaning: "How often a followed source's manifest is polled when the publisher sends no `max-age` (at least `source_min_poll_seconds`).",
+    },
+    Key {
+        name: "source_stale_seconds",
+        flag: None,
+        default: "86400",
+        meaning: "A followed source with no successful poll for this long is flagged stale in `GET /api/v1/sources/{id}`.",
+    },
 ];
 
 /// The reference as Markdown.

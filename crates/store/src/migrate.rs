@@ -86,6 +86,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
+    Migration {
+        version: 15,
+        name: "sources",
+        sqlite: include_str!("../migrations/sqlite/0015_sources.sql"),
+        postgres: include_str!("../migrations/postgres/0015_sources.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

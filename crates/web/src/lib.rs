@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod problem;
 pub mod queue_view;
 pub mod routes;
+pub mod smart_publish;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -44,6 +45,10 @@ pub struct AppState {
     pub workers: health::WorkerHealth,
     /// Keys, limits and settings of the auth layer.
     pub auth: Arc<auth::AuthConfig>,
+    /// The SMART Scheduling Links publisher's horizon and polling hint.
+    pub smart: smart_publish::Publishing,
+    /// A followed source with no successful poll for this long is flagged stale.
+    pub smart_stale: jiff::SignedDuration,
 }
 
 #[derive(OpenApi)]

@@ -78,10 +78,7 @@ mod tests {
             merge_query("https://p.example/b?slot=5&source=old&lang=en#step-2", &OURS),
             "https://p.example/b?slot=5&lang=en&source=nobat&booking-referral=w-1%202#step-2"
         );
-        assert_eq!(
-            merge_query("https://p.example/b#top", &[("source", "x")]),
-            "https://p.example/b?source=x#top"
-        );
+        assert_eq!(merge_query("https://p.example/b#top", &[("source", "x")]), "https://p.example/b?source=x#top");
         // A trailing `?` or `&` leaves no empty pair behind.
         assert_eq!(merge_query("https://p.example/b?a=1&", &[("source", "x")]), "https://p.example/b?a=1&source=x");
     }

@@ -61,7 +61,9 @@ pub fn manifest(text: &str, fallback: Timestamp) -> Result<Manifest, String> {
 /// Values some publishers put in identifiers when they have none (univaf saw all of these).
 fn junk_value(v: &str) -> bool {
     let v = v.trim().to_ascii_lowercase();
-    v.is_empty() || matches!(v.as_str(), "null" | "nil" | "none" | "undefined" | "n/a" | "na") || v.starts_with("unknown")
+    v.is_empty()
+        || matches!(v.as_str(), "null" | "nil" | "none" | "undefined" | "n/a" | "na")
+        || v.starts_with("unknown")
 }
 
 /// Parses an instant, forgiving what real feeds get wrong: missing seconds
@@ -159,12 +161,8 @@ impl Feed {
                 continue;
             };
             let result = match kind {
-                ResourceKind::Location => location(&v, &id).map(|l| {
-                    self.out.locations.insert(id.clone(), l).is_some()
-                }),
-                ResourceKind::Schedule => schedule(&v, &id).map(|s| {
-                    self.out.schedules.insert(id.clone(), s).is_some()
-                }),
+                ResourceKind::Location => location(&v, &id).map(|l| self.out.locations.insert(id.clone(), l).is_some()),
+                ResourceKind::Schedule => schedule(&v, &id).map(|s| self.out.schedules.insert(id.clone(), s).is_some()),
                 ResourceKind::Slot => slot(&v, &id).map(|s| {
                     self.out.slots.push(s);
                     false
@@ -223,10 +221,7 @@ fn location(v: &Value, id: &str) -> Result<Location, String> {
     let name = text(v, "/name").unwrap_or_else(|| id.to_owned());
     let telecom = v.get("telecom").and_then(Value::as_array).cloned().unwrap_or_default();
     let of = |system: &str| {
-        telecom
-            .iter()
-            .find(|t| t.get("system").and_then(Value::as_str) == Some(system))
-            .and_then(|t| text(t, "/value"))
+        telecom.iter().find(|t| t.get("system").and_then(Value::as_str) == Some(system)).and_then(|t| text(t, "/value"))
     };
     let a = v.get("address").cloned().unwrap_or(Value::Null);
     let address = Address {
@@ -261,11 +256,8 @@ fn schedule(v: &Value, id: &str) -> Result<Schedule, String> {
     let refs: Vec<(String, Option<String>)> =
         actors.iter().filter_map(|a| Some((text(a, "/reference")?, text(a, "/display")))).collect();
     // The Location may be any actor, not only the first (the HL7 draft allows several).
-    let location = refs
-        .iter()
-        .find_map(|(r, _)| reference_id(r, "Location"))
-        .ok_or("no actor is a Location")?
-        .to_owned();
+    let location =
+        refs.iter().find_map(|(r, _)| reference_id(r, "Location")).ok_or("no actor is a Location")?.to_owned();
     let others: Vec<&(String, Option<String>)> =
         refs.iter().filter(|(r, _)| reference_id(r, "Location").is_none()).collect();
     let service_types = v
@@ -309,5 +301,14 @@ fn slot(v: &Value, id: &str) -> Result<Slot, String> {
         .and_then(|e| e.get("valueInteger").and_then(Value::as_u64))
         .filter(|c| *c >= 1)
         .map_or(1, |c| u32::try_from(c).unwrap_or(u32::MAX));
-    Ok(Slot { id: id.to_owned(), schedule: schedule.to_owned(), status, start, end, booking_links, booking_phone, capacity })
+    Ok(Slot {
+        id: id.to_owned(),
+        schedule: schedule.to_owned(),
+        status,
+        start,
+        end,
+        booking_links,
+        booking_phone,
+        capacity,
+    })
 }

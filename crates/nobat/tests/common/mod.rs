@@ -76,6 +76,8 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         max_connections: 4096,
         messages: Default::default(),
         channels: Default::default(),
+        smart: Default::default(),
+        sources: Default::default(),
     }
 }
 

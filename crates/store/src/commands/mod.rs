@@ -21,6 +21,7 @@ mod queue_tickets;
 mod reminders;
 mod schedule;
 mod slot_lock;
+mod sources;
 
 pub use accounts::{
     ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
@@ -40,6 +41,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand};
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;
@@ -237,6 +239,8 @@ pub enum Command {
         patch: patients::PatientPatch,
         actor: AuditActor,
     },
+    /// Other publishers' slots (issue 13): register, lease, record a poll.
+    Sources(SourceCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -269,6 +273,8 @@ pub enum Output {
     Queue(Box<crate::queues::Queue>),
     Ticket(Box<crate::queues::Ticket>),
     Patient(crate::model::Patient),
+    SourceId(String),
+    SourceClaim(Option<ClaimedSource>),
 }
 
 impl Command {
@@ -354,6 +360,7 @@ impl Command {
             Command::Channels(_) => "channels",
             Command::Queue(_) => "queue",
             Command::UpdatePatient { .. } => "update_patient",
+            Command::Sources(_) => "sources",
         }
     }
 }
@@ -437,5 +444,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::UpdatePatient { clinic, patient, patch, actor } => {
             patients::update_patient(tx, *clinic, *patient, patch, actor).await
         }
+        Command::Sources(c) => sources::apply(tx, c).await,
     }
 }

@@ -9,8 +9,10 @@ mod directory;
 mod jobs;
 mod messages;
 mod privacy;
+mod sources;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;
+pub use sources::{SourceStatus, StoredFile};

@@ -21,6 +21,8 @@ pub mod patients;
 pub mod queue_live;
 pub mod queues;
 pub mod schedule;
+pub mod smart;
+pub mod sources;
 pub mod staff_admin;
 pub mod tickets;
 pub mod verification;
@@ -63,6 +65,10 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_live::board_stream))
         .routes(routes!(queue_live::my_ticket))
         .routes(routes!(queue_live::my_ticket_stream))
+        .routes(routes!(smart::manifest))
+        .routes(routes!(smart::locations))
+        .routes(routes!(smart::schedules))
+        .routes(routes!(smart::slots))
 }
 
 /// The signed-in user's own account.
@@ -136,6 +142,9 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
         .routes(routes!(queues::get_settings, queues::put_settings))
+        .routes(routes!(sources::create_source))
+        .routes(routes!(sources::get_source))
+        .routes(routes!(sources::source_slots))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
