@@ -56,6 +56,12 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/clinics/{clinic}/locations/{location}/board/events"),
     ("get", "/api/v1/tickets/{token}"),
     ("get", "/api/v1/tickets/{token}/events"),
+    // The SMART Scheduling Links publication: public by the spec's design (no keys); slots
+    // and busy times only, never who booked.
+    ("get", "/smart/{clinic}/$bulk-publish"),
+    ("get", "/smart/{clinic}/locations.ndjson"),
+    ("get", "/smart/{clinic}/schedules.ndjson"),
+    ("get", "/smart/{clinic}/slots.ndjson"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -193,6 +199,9 @@ const ACCOUNT_ROUTES: &[(&str, &str, Account)] = &[
     ("post", "/api/v1/me/2fa/disable", Account::Write),
     ("post", "/api/v1/me/erase", Account::Write),
     ("post", "/api/v1/auth/logout", Account::Write),
+    ("post", "/api/v1/sources", Account::Operator),
+    ("get", "/api/v1/sources/{id}", Account::Operator),
+    ("get", "/api/v1/sources/{id}/slots", Account::Operator),
 ];
 
 /// One documented operation.
@@ -294,6 +303,8 @@ impl Ids {
             // Every tenant sets its own Telegram bot (see `tenant`).
             ("channel", "channels") => "telegram",
             ("id", "webhooks") => &self.webhook,
+            // Sources are the instance's, not a clinic's: any id; only operators get past the door.
+            ("id", "sources") => "0192f0c4-0000-7000-8000-000000000000",
             _ => return None,
         })
     }
