@@ -62,6 +62,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/smart/{clinic}/locations.ndjson"),
     ("get", "/smart/{clinic}/schedules.ndjson"),
     ("get", "/smart/{clinic}/slots.ndjson"),
+    // A patient watches an outside publisher's slots without an account, like a local watch.
+    ("post", "/api/v1/sources/{id}/watches"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of

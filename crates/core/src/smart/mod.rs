@@ -13,6 +13,7 @@
 pub mod link;
 pub mod model;
 pub mod read;
+pub mod watch;
 pub mod write;
 
 pub use model::{Address, Coding, Location, Manifest, ManifestOutput, ResourceKind, Schedule, Slot, SlotStatus};

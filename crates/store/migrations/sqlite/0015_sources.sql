@@ -55,3 +55,29 @@ CREATE TABLE source_slots (
     PRIMARY KEY (source_id, slot_id)
 );
 CREATE INDEX source_slots_start ON source_slots (source_id, start_us);
+
+-- source_watches: a patient waiting for an outside publisher's slot, at one of its locations
+-- or schedules, within a window of days, weekdays and times read in `time_zone` (outside
+-- feeds carry offsets, not zones, so the watcher's zone is asked for). Only `notify`: booking
+-- happens at the publisher's portal. Each (watch, slot) is told at most once: the message's
+-- unique source is `source-watch:{watch}:{slot}`.
+CREATE TABLE source_watches (
+    id            TEXT    NOT NULL PRIMARY KEY,
+    source_id     TEXT    NOT NULL REFERENCES sources (id),
+    token_hash    TEXT    NOT NULL UNIQUE,
+    location_id   TEXT,
+    schedule_id   TEXT,
+    from_date     TEXT    NOT NULL,
+    to_date       TEXT    NOT NULL,
+    weekdays      TEXT    NOT NULL,
+    times         TEXT    NOT NULL,
+    time_zone     TEXT    NOT NULL,
+    name          TEXT    NOT NULL,
+    email         TEXT,
+    phone         TEXT,
+    telegram_chat TEXT,
+    language      TEXT,
+    status        TEXT    NOT NULL,
+    created_at_us INTEGER NOT NULL
+);
+CREATE INDEX source_watches_by_source ON source_watches (source_id, status);

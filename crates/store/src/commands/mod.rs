@@ -41,7 +41,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
-pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand};
+pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;

@@ -58,6 +58,7 @@ pub const CONSUMERS: &[Consumer] = &[
             VerificationRequested,
             StaffInvited,
             AppointmentReminder,
+            SourceSlotFree,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

@@ -24,6 +24,8 @@ pub enum SourceCommand {
     Claim { owner: String, lease: SignedDuration },
     /// Records one poll's outcome and gives the lease back.
     Record(Box<PollOutcome>),
+    /// A patient's watch on the source's slots.
+    CreateWatch(Box<SourceWatch>),
 }
 
 /// A file as fetched (a 200), to keep for the next import and conditional request.
@@ -87,6 +89,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &SourceCommand) -> StoreRes
         SourceCommand::Create { id, kind, url, actor } => create(tx, id, kind, url, actor).await,
         SourceCommand::Claim { owner, lease } => claim(tx, owner, *lease).await,
         SourceCommand::Record(o) => record(tx, o).await,
+        SourceCommand::CreateWatch(w) => create_watch(tx, w).await,
     }
 }
 
@@ -271,4 +274,67 @@ async fn replace_slots(tx: &mut WriteTx<'_>, source: &str, slots: &[ImportedSlot
         }
     }
     Ok(freed)
+}
+
+/// A watch on an outside source's slots (`POST /api/v1/sources/{id}/watches`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceWatch {
+    pub id: String,
+    pub source: String,
+    /// SHA-256 of the watcher's token (the token itself is shown once).
+    pub token_hash: String,
+    pub location: Option<String>,
+    pub schedule: Option<String>,
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+    /// `mon`…`sun`.
+    pub weekdays: Vec<String>,
+    /// `(HH:MM, HH:MM)` windows.
+    pub times: Vec<(String, String)>,
+    pub time_zone: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub telegram_chat: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Stores a watch; its position is how many active watches of the source came before, plus one.
+pub(crate) async fn create_watch(tx: &mut WriteTx<'_>, w: &SourceWatch) -> StoreResult<super::Output> {
+    let found = crate::db::query("SELECT id FROM sources WHERE id = $1")
+        .bind(w.source.as_str())
+        .fetch_optional(&mut *tx.conn)
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::NotFound("source"));
+    }
+    let ahead = crate::db::query("SELECT COUNT(*) AS n FROM source_watches WHERE source_id = $1 AND status = 'active'")
+        .bind(w.source.as_str())
+        .fetch_one(&mut *tx.conn)
+        .await?;
+    let position = rows::int(&ahead, "n")? + 1;
+    crate::db::query(
+        "INSERT INTO source_watches (id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, \
+         times, time_zone, name, email, phone, telegram_chat, language, status, created_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $16)",
+    )
+    .bind(w.id.as_str())
+    .bind(w.source.as_str())
+    .bind(w.token_hash.as_str())
+    .bind(w.location.clone())
+    .bind(w.schedule.clone())
+    .bind(w.from.to_string())
+    .bind(w.to.to_string())
+    .bind(json!(w.weekdays).to_string())
+    .bind(json!(w.times).to_string())
+    .bind(w.time_zone.as_str())
+    .bind(w.name.as_str())
+    .bind(w.email.clone())
+    .bind(w.phone.clone())
+    .bind(w.telegram_chat.clone())
+    .bind(w.language.clone())
+    .bind(tx.now.as_microsecond())
+    .execute(&mut *tx.conn)
+    .await?;
+    Ok(super::Output::Count(position as u64))
 }

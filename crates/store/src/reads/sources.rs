@@ -146,3 +146,63 @@ impl Store {
         opt_ts(opt_int(&r, "at")?)
     }
 }
+
+impl Store {
+    /// One imported slot, as it stands now.
+    pub async fn source_slot(&self, source: &str, slot: &str) -> StoreResult<Option<ImportedSlot>> {
+        let mut conn = self.reader().await?;
+        let found = crate::db::query("SELECT start_us FROM source_slots WHERE source_id = $1 AND slot_id = $2")
+            .bind(source)
+            .bind(slot)
+            .fetch_optional(&mut conn)
+            .await?;
+        drop(conn);
+        let Some(r) = found else { return Ok(None) };
+        let start = micros(int(&r, "start_us")?)?;
+        let end = start.checked_add(jiff::SignedDuration::from_micros(1)).unwrap_or(start);
+        Ok(self.source_slots(source, start, end, None).await?.into_iter().find(|s| s.slot_id == slot))
+    }
+
+    /// The active watches of a source that name this location or schedule (or neither).
+    pub async fn source_watches_for(
+        &self,
+        source: &str,
+        location: &str,
+        schedule: &str,
+    ) -> StoreResult<Vec<crate::commands::SourceWatch>> {
+        let mut conn = self.reader().await?;
+        let found = crate::db::query(
+            "SELECT id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, times, time_zone, \
+             name, email, phone, telegram_chat, language FROM source_watches \
+             WHERE source_id = $1 AND status = 'active' AND (location_id IS NULL OR location_id = $2) \
+               AND (schedule_id IS NULL OR schedule_id = $3) ORDER BY created_at_us, id",
+        )
+        .bind(source)
+        .bind(location)
+        .bind(schedule)
+        .fetch_all(&mut conn)
+        .await?;
+        found
+            .iter()
+            .map(|r| {
+                Ok(crate::commands::SourceWatch {
+                    id: text(r, "id")?,
+                    source: text(r, "source_id")?,
+                    token_hash: text(r, "token_hash")?,
+                    location: opt_text(r, "location_id")?,
+                    schedule: opt_text(r, "schedule_id")?,
+                    from: crate::rows::parse(r, "from_date")?,
+                    to: crate::rows::parse(r, "to_date")?,
+                    weekdays: json(r, "weekdays")?,
+                    times: json(r, "times")?,
+                    time_zone: text(r, "time_zone")?,
+                    name: text(r, "name")?,
+                    email: opt_text(r, "email")?,
+                    phone: opt_text(r, "phone")?,
+                    telegram_chat: opt_text(r, "telegram_chat")?,
+                    language: opt_text(r, "language")?,
+                })
+            })
+            .collect()
+    }
+}

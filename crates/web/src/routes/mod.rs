@@ -22,6 +22,7 @@ pub mod queue_live;
 pub mod queues;
 pub mod schedule;
 pub mod smart;
+pub mod source_watches;
 pub mod sources;
 pub mod staff_admin;
 pub mod tickets;
@@ -69,6 +70,7 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(smart::locations))
         .routes(routes!(smart::schedules))
         .routes(routes!(smart::slots))
+        .routes(routes!(source_watches::create_watch))
 }
 
 /// The signed-in user's own account.
