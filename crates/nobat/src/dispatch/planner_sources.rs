@@ -25,7 +25,9 @@ pub async fn plan(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
     }
     let watches = d.store.source_watches_for(&source, &slot.location_id, &slot.schedule_id).await?;
     let mut out = Vec::new();
-    for w in watches {
+    // Only watchers who were waiting when it freed: a slot already free when a watch is made
+    // is on the slots list for them to see, not news.
+    for w in watches.into_iter().filter(|w| w.after_seq < item.seq) {
         let Ok(tz) = nobat_core::zones::get(&w.time_zone) else { continue };
         let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
         // A window that has ended (or was stored before a rule changed) matches nothing.

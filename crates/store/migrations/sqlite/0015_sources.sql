@@ -60,7 +60,8 @@ CREATE INDEX source_slots_start ON source_slots (source_id, start_us);
 -- or schedules, within a window of days, weekdays and times read in `time_zone` (outside
 -- feeds carry offsets, not zones, so the watcher's zone is asked for). Only `notify`: booking
 -- happens at the publisher's portal. Each (watch, slot) is told at most once: the message's
--- unique source is `source-watch:{watch}:{slot}`.
+-- unique source is `source-watch:{watch}:{slot}`. `after_seq`: the last `source.slot_free` event
+-- numbered before the watch was made; only slots freed after it are told.
 CREATE TABLE source_watches (
     id            TEXT    NOT NULL PRIMARY KEY,
     source_id     TEXT    NOT NULL REFERENCES sources (id),
@@ -78,6 +79,7 @@ CREATE TABLE source_watches (
     telegram_chat TEXT,
     language      TEXT,
     status        TEXT    NOT NULL,
-    created_at_us INTEGER NOT NULL
+    created_at_us INTEGER NOT NULL,
+    after_seq     INTEGER NOT NULL
 );
 CREATE INDEX source_watches_by_source ON source_watches (source_id, status);

@@ -297,6 +297,9 @@ pub struct SourceWatch {
     pub phone: Option<String>,
     pub telegram_chat: Option<String>,
     pub language: Option<String>,
+    /// Set by the store: the instance events' last seq when the watch was made (slots freed
+    /// before it are not news to this watcher).
+    pub after_seq: i64,
 }
 
 /// Stores a watch; its position is how many active watches of the source came before, plus one.
@@ -313,10 +316,15 @@ pub(crate) async fn create_watch(tx: &mut WriteTx<'_>, w: &SourceWatch) -> Store
         .fetch_one(&mut *tx.conn)
         .await?;
     let position = rows::int(&ahead, "n")? + 1;
+    let last = crate::db::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE clinic_id = $1")
+        .bind(SOURCES_CLINIC.to_string())
+        .fetch_one(&mut *tx.conn)
+        .await?;
+    let after_seq = rows::int(&last, "seq")?;
     crate::db::query(
         "INSERT INTO source_watches (id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, \
-         times, time_zone, name, email, phone, telegram_chat, language, status, created_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $16)",
+         times, time_zone, name, email, phone, telegram_chat, language, status, created_at_us, after_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $16, $17)",
     )
     .bind(w.id.as_str())
     .bind(w.source.as_str())
@@ -334,6 +342,7 @@ pub(crate) async fn create_watch(tx: &mut WriteTx<'_>, w: &SourceWatch) -> Store
     .bind(w.telegram_chat.clone())
     .bind(w.language.clone())
     .bind(tx.now.as_microsecond())
+    .bind(after_seq)
     .execute(&mut *tx.conn)
     .await?;
     Ok(super::Output::Count(position as u64))

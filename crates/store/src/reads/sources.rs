@@ -173,7 +173,7 @@ impl Store {
         let mut conn = self.reader().await?;
         let found = crate::db::query(
             "SELECT id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, times, time_zone, \
-             name, email, phone, telegram_chat, language FROM source_watches \
+             name, email, phone, telegram_chat, language, after_seq FROM source_watches \
              WHERE source_id = $1 AND status = 'active' AND (location_id IS NULL OR location_id = $2) \
                AND (schedule_id IS NULL OR schedule_id = $3) ORDER BY created_at_us, id",
         )
@@ -201,6 +201,7 @@ impl Store {
                     phone: opt_text(r, "phone")?,
                     telegram_chat: opt_text(r, "telegram_chat")?,
                     language: opt_text(r, "language")?,
+                    after_seq: int(r, "after_seq")?,
                 })
             })
             .collect()

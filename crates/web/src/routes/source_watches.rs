@@ -145,6 +145,7 @@ pub async fn create_watch(
         phone,
         telegram_chat,
         language,
+        after_seq: 0,
     };
     let id = watch.id.clone();
     match state.store.execute(Command::Sources(SourceCommand::CreateWatch(Box::new(watch)))).await? {
