@@ -75,10 +75,10 @@ pub fn instant(s: &str, sibling: Option<&str>) -> Result<Timestamp, String> {
         return Ok(t);
     }
     // `-05` / `+0530` / no seconds with an offset: read the civil part and the offset apart.
-    if let (Some(offset), Some(pos)) = (offset_of(s), s.rfind(['+', '-', 'Z', 'z']).filter(|p| *p > 10)) {
-        if let Ok(civil) = s[..pos].parse::<jiff::civil::DateTime>() {
-            return offset.to_timestamp(civil).map_err(|e| format!("`{s}`: {e}"));
-        }
+    if let (Some(offset), Some(pos)) = (offset_of(s), s.rfind(['+', '-', 'Z', 'z']).filter(|p| *p > 10))
+        && let Ok(civil) = s[..pos].parse::<jiff::civil::DateTime>()
+    {
+        return offset.to_timestamp(civil).map_err(|e| format!("`{s}`: {e}"));
     }
     let civil: jiff::civil::DateTime = s.parse().map_err(|_| format!("`{s}` is not a date and time"))?;
     let offset = sibling.and_then(offset_of).unwrap_or(jiff::tz::Offset::UTC);

@@ -61,6 +61,7 @@ pub fn suits(c: &Criteria, start: Timestamp, tz: &TimeZone) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
