@@ -130,3 +130,12 @@ admin-alert-body =
 alert-message-dead = تعذّر تسليم رسالة بعد عدة محاولات، فوُضعت جانبًا.
 alert-sms-budget-exhausted = نفدت ميزانية الرسائل النصية لهذا الشهر؛ تُرسل الرسائل الآن عبر قنوات أخرى متاحة للمريض.
 alert-worker-failing = تفشل إحدى المهام الخلفية للخادم باستمرار؛ يوضح سجل الخادم السبب.
+
+## Watches on outside publishers' slots (SMART Scheduling Links, FHIR).
+source-slot-free-subject = موعد متاح في { $location } يوم { $date }
+source-slot-free-body =
+    مرحبًا { $patient }،
+
+    أصبح موعد كنت تنتظره متاحًا في { $location }: { $date } الساعة { $time }.
+
+    يتم الحجز لديهم لا لدينا، وقد يسبقك إليه آخرون. للحجز: { $link }

@@ -119,3 +119,12 @@ admin-alert-body =
 alert-message-dead = A message could not be delivered after several attempts and was set aside.
 alert-sms-budget-exhausted = This month's SMS budget is used up; messages now go by other channels where the patient has one.
 alert-worker-failing = A background task of the server keeps failing; the server's log says why.
+
+## Watches on outside publishers' slots (SMART Scheduling Links, FHIR).
+source-slot-free-subject = A time is free at { $location } on { $date }
+source-slot-free-body =
+    Hello { $patient },
+
+    A time you were watching for is free at { $location }: { $date } at { $time }.
+
+    It is booked with them, not with us, and others may take it first. To book it: { $link }

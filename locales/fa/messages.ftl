@@ -107,3 +107,12 @@ admin-alert-body =
 alert-message-dead = پیامی پس از چند بار تلاش فرستاده نشد و کنار گذاشته شد.
 alert-sms-budget-exhausted = سهمیهٔ پیامک این ماه تمام شده است؛ از این پس پیام‌ها در صورت امکان از راه‌های دیگر بیمار فرستاده می‌شوند.
 alert-worker-failing = یکی از کارهای پس‌زمینهٔ سرور پیوسته شکست می‌خورد؛ علت آن در گزارش سرور آمده است.
+
+## Watches on outside publishers' slots (SMART Scheduling Links, FHIR).
+source-slot-free-subject = زمانی در { $location } آزاد شد: { $date }
+source-slot-free-body =
+    سلام { $patient } عزیز،
+
+    زمانی که منتظرش بودید در { $location } آزاد شد: { $date } ساعت { $time }.
+
+    رزرو آن نزد خود آن‌هاست، نه ما، و ممکن است دیگران زودتر آن را بگیرند. برای رزرو: { $link }

@@ -129,3 +129,12 @@ admin-alert-body =
 alert-message-dead = Un message n'a pas pu être remis après plusieurs tentatives et a été mis de côté.
 alert-sms-budget-exhausted = Le budget SMS du mois est épuisé ; les messages partent désormais par les autres canaux du patient lorsqu'il en a.
 alert-worker-failing = Une tâche de fond du serveur échoue sans cesse ; le journal du serveur en donne la raison.
+
+## Watches on outside publishers' slots (SMART Scheduling Links, FHIR).
+source-slot-free-subject = Un créneau est libre à { $location } le { $date }
+source-slot-free-body =
+    Bonjour { $patient },
+
+    Un créneau que vous surveilliez est libre à { $location } : { $date } à { $time }.
+
+    La réservation se fait chez eux, pas chez nous, et d'autres peuvent le prendre avant vous. Pour réserver : { $link }

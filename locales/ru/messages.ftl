@@ -138,3 +138,12 @@ admin-alert-body =
 alert-message-dead = Сообщение не удалось доставить после нескольких попыток, и оно отложено.
 alert-sms-budget-exhausted = Бюджет SMS на этот месяц исчерпан; сообщения теперь отправляются по другим каналам пациента, если они есть.
 alert-worker-failing = Фоновая задача сервера постоянно завершается ошибкой; причина указана в журнале сервера.
+
+## Watches on outside publishers' slots (SMART Scheduling Links, FHIR).
+source-slot-free-subject = Освободилось время в { $location }: { $date }
+source-slot-free-body =
+    Здравствуйте, { $patient }!
+
+    Освободилось время, которого вы ждали, в { $location }: { $date } в { $time }.
+
+    Записаться можно у них, а не у нас, и другие могут успеть раньше. Записаться: { $link }

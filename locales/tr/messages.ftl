@@ -120,3 +120,12 @@ admin-alert-body =
 alert-message-dead = Bir mesaj birkaç denemeden sonra iletilemedi ve bir kenara ayrıldı.
 alert-sms-budget-exhausted = Bu ayın SMS bütçesi bitti; mesajlar artık hastanın varsa diğer kanallarından gönderiliyor.
 alert-worker-failing = Sunucunun bir arka plan görevi sürekli başarısız oluyor; nedeni sunucu günlüğünde yazıyor.
+
+## Watches on outside publishers' slots (SMART Scheduling Links, FHIR).
+source-slot-free-subject = { $location } için { $date } tarihinde boş bir saat var
+source-slot-free-body =
+    Merhaba { $patient },
+
+    Beklediğiniz bir saat { $location } için boşaldı: { $date }, saat { $time }.
+
+    Randevu bizde değil, onlarda alınır ve başkaları sizden önce alabilir. Randevu almak için: { $link }

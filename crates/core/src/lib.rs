@@ -17,6 +17,7 @@
 //! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 //! * [`phone`] — phone numbers in E.164, read in the clinic's country.
 //! * [`transfer`] — the columns of the CSV exports and the rules for one imported row.
+//! * [`smart`] — SMART Scheduling Links: the model, a strict writer and a forgiving reader.
 //! * [`watch_criteria`] — when a freed slot suits a watcher (date window, weekdays, times).
 
 pub mod access;
@@ -34,6 +35,7 @@ pub mod queue;
 pub mod reminders;
 pub mod schedule;
 pub mod service;
+pub mod smart;
 pub mod status;
 pub mod transfer;
 pub mod wait_estimate;

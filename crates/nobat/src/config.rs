@@ -62,6 +62,11 @@ pub struct Config {
     pub messages: crate::dispatch::Settings,
     /// SMS gateway, Telegram bot, WhatsApp number, webhook pacing (`channels_config.rs`).
     pub channels: crate::channels_config::ChannelConfig,
+    /// The SMART Scheduling Links publisher (`smart_horizon_days`, `smart_max_age_seconds`).
+    pub smart: nobat_web::smart_publish::Publishing,
+    /// The poller of followed sources (`source_min_poll_seconds`, `source_poll_seconds`,
+    /// `source_stale_seconds`).
+    pub sources: crate::sources::SourceSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
@@ -143,6 +148,12 @@ pub struct FileConfig {
     pub webhook_timeout_ms: Option<u64>,
     pub webhook_retry_seconds: Option<u64>,
     pub webhook_allow_private_addresses: Option<bool>,
+    // SMART Scheduling Links publisher and followed sources (issues 16, 13).
+    pub smart_horizon_days: Option<u32>,
+    pub smart_max_age_seconds: Option<u32>,
+    pub source_min_poll_seconds: Option<u64>,
+    pub source_poll_seconds: Option<u64>,
+    pub source_stale_seconds: Option<u64>,
 }
 
 /// Values given as flags or environment variables (clap reads both).
@@ -265,6 +276,18 @@ impl Config {
                 }
             },
             channels,
+            smart: nobat_web::smart_publish::Publishing {
+                horizon_days: file.smart_horizon_days.unwrap_or(28),
+                max_age_seconds: file.smart_max_age_seconds.unwrap_or(300),
+            },
+            sources: {
+                let d = crate::sources::SourceSettings::default();
+                crate::sources::SourceSettings {
+                    min_poll_seconds: file.source_min_poll_seconds.unwrap_or(d.min_poll_seconds),
+                    poll_seconds: file.source_poll_seconds.unwrap_or(d.poll_seconds),
+                    stale_seconds: file.source_stale_seconds.unwrap_or(d.stale_seconds),
+                }
+            },
         };
         cfg.validate()?;
         Ok(cfg)
@@ -298,6 +321,14 @@ impl Config {
         }
         if self.backup_dir.is_some() && !self.database_url.starts_with("sqlite:") {
             bail!("backup_dir schedules SQLite backups; back PostgreSQL up with pg_dump or base backups");
+        }
+        if !(1..=92).contains(&self.smart.horizon_days) {
+            bail!("smart_horizon_days must be between 1 and 92");
+        }
+        if !(1..=86_400).contains(&self.sources.min_poll_seconds)
+            || self.sources.poll_seconds < self.sources.min_poll_seconds
+        {
+            bail!("source_min_poll_seconds must be between 1 and 86400, and source_poll_seconds at least that");
         }
         if !(60..=7 * 86_400).contains(&self.backup_interval_seconds) {
             bail!("backup_interval_seconds must be between 60 and 604800");

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod reference;
 pub mod secrets;
 pub mod serve;
+pub mod sources;
 pub mod supervisor;
 pub mod timers;
 pub mod webhooks;
@@ -40,6 +41,8 @@ pub struct Application {
     /// The message dispatcher (runs as a supervised worker).
     dispatcher: dispatch::Dispatcher,
     channels: channels_config::ChannelConfig,
+    /// The poller of followed sources (sources.rs).
+    sources: sources::SourceSettings,
     /// Held while the server runs: one server per SQLite data directory, and no restore under
     /// a running server.
     _lock: Option<std::fs::File>,
@@ -126,6 +129,8 @@ impl Application {
             workers: Default::default(),
             auth: std::sync::Arc::new(auth),
             webhooks_allow_private: config.channels.webhook_allow_private_addresses,
+            smart: config.smart,
+            smart_stale: SignedDuration::from_secs(config.sources.stale_seconds as i64),
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {
@@ -152,6 +157,7 @@ impl Application {
             limits: config.serve_limits(),
             dispatcher,
             channels: config.channels.clone(),
+            sources: config.sources,
             _lock: lock,
         })
     }
@@ -225,6 +231,26 @@ impl Application {
         // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
         let webhooks =
             webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
+        // Followed sources (issue 13): every process runs a poller; a lease per source makes
+        // exactly one poll it at a time.
+        let poller = {
+            let poller = sources::Poller {
+                store: self.store.clone(),
+                http: nobat_notify::http::Http::new(Duration::from_secs(20)),
+                settings: self.sources,
+                owner: uuid::Uuid::now_v7().to_string(),
+            };
+            tokio::spawn(supervisor::supervise(
+                "sources",
+                sources::ROUND_PAUSE,
+                self.state.workers.clone(),
+                self.store.clone(),
+                move || {
+                    let poller = poller.clone();
+                    async move { poller.round().await.map(|_| ()) }
+                },
+            ))
+        };
         let backups = self.backups.map(|(url, schedule)| tokio::spawn(backups::run(url, schedule)));
         let metrics = self.metrics.map(|listener| {
             let router = metrics::router(self.store.clone());
@@ -244,6 +270,7 @@ impl Application {
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
         dispatcher.abort();
+        poller.abort();
         // The round under way finishes (bounded), so no delivery stays leased after a restart.
         webhooks
             .stop(Duration::from_millis(self.channels.webhook_timeout_ms.saturating_mul(2)) + Duration::from_secs(1))

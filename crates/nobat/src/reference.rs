@@ -398,6 +398,36 @@ pub const KEYS: &[Key] = &[
         default: "false",
         meaning: "Whether a clinic's webhook URL may point at loopback, private (RFC 1918, fc00::/7), link-local, shared (100.64/10) or multicast addresses. Refused by default, when the endpoint is registered (422 naming `url`) and again after DNS resolution before each delivery.",
     },
+    Key {
+        name: "smart_horizon_days",
+        flag: None,
+        default: "28",
+        meaning: "Days of slots the SMART Scheduling Links publisher (`/smart/{clinic}/$bulk-publish`) lists from today, so a file stays small (1–92).",
+    },
+    Key {
+        name: "smart_max_age_seconds",
+        flag: None,
+        default: "300",
+        meaning: "`Cache-Control: max-age` of the SMART publication: how often consumers are asked to poll.",
+    },
+    Key {
+        name: "source_min_poll_seconds",
+        flag: None,
+        default: "60",
+        meaning: "Least time between two requests for one file of a followed source; the spec's floor is 60 — lower only for tests (1–86400).",
+    },
+    Key {
+        name: "source_poll_seconds",
+        flag: None,
+        default: "300",
+        meaning: "How often a followed source's manifest is polled when the publisher sends no `max-age` (at least `source_min_poll_seconds`).",
+    },
+    Key {
+        name: "source_stale_seconds",
+        flag: None,
+        default: "86400",
+        meaning: "A followed source with no successful poll for this long is flagged stale in `GET /api/v1/sources/{id}`.",
+    },
 ];
 
 /// The reference as Markdown.

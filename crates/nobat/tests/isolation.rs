@@ -75,6 +75,14 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/m/{token}/reschedule"),
     ("get", "/m/{token}/calendar.ics"),
     ("get", "/board/{location}"),
+    // The SMART Scheduling Links publication: public by the spec's design (no keys); slots
+    // and busy times only, never who booked.
+    ("get", "/smart/{clinic}/$bulk-publish"),
+    ("get", "/smart/{clinic}/locations.ndjson"),
+    ("get", "/smart/{clinic}/schedules.ndjson"),
+    ("get", "/smart/{clinic}/slots.ndjson"),
+    // A patient watches an outside publisher's slots without an account, like a local watch.
+    ("post", "/api/v1/sources/{id}/watches"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -222,6 +230,9 @@ const ACCOUNT_ROUTES: &[(&str, &str, Account)] = &[
     ("post", "/api/v1/me/2fa/disable", Account::Write),
     ("post", "/api/v1/me/erase", Account::Write),
     ("post", "/api/v1/auth/logout", Account::Write),
+    ("post", "/api/v1/sources", Account::Operator),
+    ("get", "/api/v1/sources/{id}", Account::Operator),
+    ("get", "/api/v1/sources/{id}/slots", Account::Operator),
 ];
 
 /// One documented operation.
@@ -330,6 +341,8 @@ impl Ids {
             // Exports and imports are named by what they hold, the same in every clinic.
             ("kind", "exports") => "patients",
             ("kind", "imports") => "appointments",
+            // Sources are the instance's, not a clinic's: any id; only operators get past the door.
+            ("id", "sources") => "0192f0c4-0000-7000-8000-000000000000",
             _ => return None,
         })
     }

@@ -21,10 +21,13 @@ pub enum MessageKind {
     /// To a clinic's admins: a message was dead-lettered, the SMS budget ran out, a worker
     /// keeps failing.
     AdminAlert,
+    /// Watches on outside publishers: a slot of theirs the patient waits for is free (a link to
+    /// their booking portal, or their phone).
+    SourceSlotFree,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 11] = [
         MessageKind::BookingConfirmed,
         MessageKind::BookingRescheduled,
         MessageKind::BookingCancelled,
@@ -35,6 +38,7 @@ impl MessageKind {
         MessageKind::QueueCalled,
         MessageKind::WatchOffer,
         MessageKind::AdminAlert,
+        MessageKind::SourceSlotFree,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl MessageKind {
             MessageKind::QueueCalled => "queue_called",
             MessageKind::WatchOffer => "watch_offer",
             MessageKind::AdminAlert => "admin_alert",
+            MessageKind::SourceSlotFree => "source_slot_free",
         }
     }
 

@@ -35,6 +35,7 @@ pub fn keys(kind: MessageKind) -> (Option<&'static str>, &'static str) {
         MessageKind::QueueCalled => (None, "queue-come-to-room"),
         MessageKind::WatchOffer => (Some("watch-offer-subject"), "watch-offer-body"),
         MessageKind::AdminAlert => (Some("admin-alert-subject"), "admin-alert-body"),
+        MessageKind::SourceSlotFree => (Some("source-slot-free-subject"), "source-slot-free-body"),
     }
 }
 

@@ -51,6 +51,10 @@ const TABLES: &[&str] = &[
     "clinic_channels",
     "webhook_endpoints",
     "webhook_sends",
+    "sources",
+    "source_files",
+    "source_slots",
+    "source_watches",
 ];
 
 /// Rows copied per table, in copy order.

@@ -80,6 +80,9 @@ kinds! {
     TicketChanged = "ticket.changed",
     /// A queue was opened or closed.
     QueueChanged = "queue.changed",
+    /// A slot of an outside publisher (a source) became free: new, or busy before. Instance
+    /// wide (the nil clinic); ids and times only.
+    SourceSlotFree = "source.slot_free",
 }
 
 impl EventKind {
@@ -155,6 +158,11 @@ pub struct Subjects {
     pub queue: Option<QueueId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<TicketId>,
+    /// A source (outside publisher) and one of its slots' ids, as the publisher names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
 }
 
 impl Subjects {

@@ -99,6 +99,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_queue_join.sql"),
     },
     Migration {
+        version: 15,
+        name: "sources",
+        sqlite: include_str!("../migrations/sqlite/0015_sources.sql"),
+        postgres: include_str!("../migrations/postgres/0015_sources.sql"),
+    },
+    Migration {
         version: 18,
         name: "import_keys",
         sqlite: include_str!("../migrations/sqlite/0018_import_keys.sql"),

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod problem;
 pub mod queue_view;
 pub mod routes;
+pub mod smart_publish;
 pub mod webhook_target;
 
 use axum::Router;
@@ -47,6 +48,10 @@ pub struct AppState {
     pub auth: Arc<auth::AuthConfig>,
     /// Whether webhook URLs may resolve to private addresses (`webhook_allow_private_addresses`).
     pub webhooks_allow_private: bool,
+    /// The SMART Scheduling Links publisher's horizon and polling hint.
+    pub smart: smart_publish::Publishing,
+    /// A followed source with no successful poll for this long is flagged stale.
+    pub smart_stale: jiff::SignedDuration,
 }
 
 #[derive(OpenApi)]

@@ -11,6 +11,7 @@
 
 mod planner;
 mod planner_queue;
+mod planner_sources;
 mod sender;
 mod text;
 

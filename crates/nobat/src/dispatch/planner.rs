@@ -106,6 +106,12 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
         // exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs) and an
         // arm that plans the patient's message like the appointment arms below. The queue's
         // messages are planned in planner_queue.rs.
+        // A followed source's slot freed up: its watchers (planner_sources.rs).
+        "source.slot_free" => return super::planner_sources::plan(d, item).await,
+        // Hooks: the queue's "you are next" / "please come to room 3" (MessageKind::QueueNext,
+        // QueueCalled) and watch offers (MessageKind::WatchOffer) are planned here when their
+        // events exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs)
+        // and an arm that plans the patient's message like the appointment arms below.
         // appointment.status_changed (arrived, no-show…) says nothing to the patient.
         _ => return Ok(Vec::new()),
     };

@@ -38,6 +38,14 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
             ctx.minutes = Some(CODE_MINUTES);
         }
         MessageKind::StaffInvitation => ctx.link = fact("link"),
+        // Facts written by planner_sources.rs: the slot as imported, in the watcher's zone.
+        MessageKind::SourceSlotFree => {
+            ctx.recipient_name = fact("name");
+            ctx.location = fact("location");
+            ctx.link = fact("link");
+            ctx.start = fact("start").and_then(|s| s.parse::<Timestamp>().ok());
+            ctx.zone = Some(fact("time_zone").and_then(|z| nobat_core::zones::get(&z).ok()).unwrap_or(TimeZone::UTC));
+        }
         MessageKind::AdminAlert => {
             ctx.alert_key = fact("alert_key").map(|k| alert_sentence(&k).to_owned());
             ctx.detail = Some(fact("detail").unwrap_or_default());

@@ -77,6 +77,8 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         messages: Default::default(),
         // The fake receivers listen on loopback (tests/webhooks.rs proves the refusal).
         channels: nobat::channels_config::ChannelConfig { webhook_allow_private_addresses: true, ..Default::default() },
+        smart: Default::default(),
+        sources: Default::default(),
     }
 }
 

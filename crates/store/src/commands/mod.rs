@@ -25,6 +25,7 @@ mod queue_tickets;
 mod reminders;
 mod schedule;
 mod slot_lock;
+mod sources;
 mod transfer;
 
 pub use accounts::{
@@ -46,6 +47,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_CLOSE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
 
 use crate::audit::AuditActor;
@@ -256,6 +258,8 @@ pub enum Command {
     },
     /// The sending mark, a clinic's SMS budget (`messages_ops.rs`).
     Messages(MessageCommand),
+    /// Other publishers' slots (issue 13): register, lease, record a poll.
+    Sources(SourceCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -290,6 +294,8 @@ pub enum Output {
     Patient(crate::model::Patient),
     Imported(ImportOutcome),
     JoinLink(crate::queues::JoinLink),
+    SourceId(String),
+    SourceClaim(Option<ClaimedSource>),
 }
 
 impl Command {
@@ -378,6 +384,7 @@ impl Command {
             Command::Import(_) => "import",
             Command::RecordExport { .. } => "record_export",
             Command::Messages(_) => "messages",
+            Command::Sources(_) => "sources",
         }
     }
 }
@@ -466,5 +473,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
             transfer::record_export(tx, *clinic, what, *bytes, actor).await
         }
         Command::Messages(c) => messages_ops::apply(tx, c).await,
+        Command::Sources(c) => sources::apply(tx, c).await,
     }
 }

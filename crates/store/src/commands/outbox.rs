@@ -62,6 +62,7 @@ pub const CONSUMERS: &[Consumer] = &[
             TicketIssued,
             TicketCalled,
             TicketChanged,
+            SourceSlotFree,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

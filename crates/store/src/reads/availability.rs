@@ -32,6 +32,27 @@ impl Store {
         service: &Service,
         q: AvailabilityQuery,
     ) -> StoreResult<Vec<Slot>> {
+        self.compute_slots(clinic, service, q, true).await
+    }
+
+    /// Every slot of the grid as if nothing were booked or held: the clinic's capacity. With
+    /// [`Self::availability`] it tells which slots are taken (the SMART publisher's busy slots).
+    pub async fn grid_slots(
+        &self,
+        clinic: ClinicId,
+        service: &Service,
+        q: AvailabilityQuery,
+    ) -> StoreResult<Vec<Slot>> {
+        self.compute_slots(clinic, service, q, false).await
+    }
+
+    async fn compute_slots(
+        &self,
+        clinic: ClinicId,
+        service: &Service,
+        q: AvailabilityQuery,
+        with_busy: bool,
+    ) -> StoreResult<Vec<Slot>> {
         let query =
             SlotQuery { service, from: q.from, to: q.to, now: q.now, audience: q.audience, location: q.location };
         query.validate()?;
@@ -76,7 +97,7 @@ impl Store {
         .await?;
         drop(conn);
         let mut by_practitioner: HashMap<PractitionerId, Vec<_>> = HashMap::new();
-        for (p, b) in busy {
+        for (p, b) in busy.into_iter().filter(|_| with_busy) {
             by_practitioner.entry(p).or_default().push(b);
         }
         let mut out = Vec::new();

@@ -11,6 +11,7 @@ mod message_stats;
 mod messages;
 mod privacy;
 mod queue_messages;
+mod sources;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
@@ -18,3 +19,4 @@ pub use message_stats::{MessageCount, SmsBudget};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;
 pub use queue_messages::TicketFacts;
+pub use sources::{SourceStatus, StoredFile};

@@ -23,6 +23,9 @@ pub mod queue_join;
 pub mod queue_live;
 pub mod queues;
 pub mod schedule;
+pub mod smart;
+pub mod source_watches;
+pub mod sources;
 pub mod staff_admin;
 pub mod tickets;
 pub mod transfer;
@@ -67,6 +70,11 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_live::my_ticket))
         .routes(routes!(queue_live::my_ticket_stream))
         .routes(routes!(queue_join::join_info, queue_join::join))
+        .routes(routes!(smart::manifest))
+        .routes(routes!(smart::locations))
+        .routes(routes!(smart::schedules))
+        .routes(routes!(smart::slots))
+        .routes(routes!(source_watches::create_watch))
 }
 
 /// The signed-in user's own account.
@@ -147,6 +155,9 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_join::join_qr))
         .routes(routes!(message_budget::get_budget, message_budget::put_budget))
         .routes(routes!(message_budget::message_stats))
+        .routes(routes!(sources::create_source))
+        .routes(routes!(sources::get_source))
+        .routes(routes!(sources::source_slots))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

@@ -1,0 +1,86 @@
+//! Several server processes on one PostgreSQL database follow one source: a lease makes only
+//! one poll it at a time, so the publisher sees one poller's manners (never two requests for a
+//! file within the floor), and each free slot is announced once, whatever process imported it.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use nobat_store::{EventKind, Store, StoreOptions};
+use nobat_testkit::SmartFeed;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    api: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `nobat serve` polling sources every second (the floor lowered for the test).
+fn start(db_url: &str, data_dir: &std::path::Path) -> Server {
+    let config = data_dir.join("nobat.toml");
+    std::fs::write(&config, format!("{NO_RATE_LIMITS}source_min_poll_seconds = 1\nsource_poll_seconds = 1\n")).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nobat"))
+        .args(["--listen", "127.0.0.1:0", "--database-url", db_url, "--data-dir"])
+        .arg(data_dir)
+        .arg("--config")
+        .arg(&config)
+        .arg("serve")
+        .env("NOBAT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start nobat");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let api = loop {
+        let line = lines.next().expect("nobat exited before listening").unwrap();
+        if let Some(rest) = line.strip_prefix("Nobat is listening on ") {
+            break format!("{}/api/v1", rest.split_whitespace().next().unwrap());
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, api }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_servers_poll_one_source_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, engine) = fresh_database(dir.path()).await;
+    if engine != "postgres" {
+        eprintln!("several processes need PostgreSQL; run with NOBAT_TEST_POSTGRES_URL");
+        return;
+    }
+    let store = Store::open(&db_url, StoreOptions::default()).await.unwrap();
+    create_owner(&store).await;
+    let feed = SmartFeed::start_with_fixtures().await.unwrap();
+    let servers: Vec<Server> = (0..3).map(|_| start(&db_url, dir.path())).collect();
+    let client = authed_client(&login(&reqwest::Client::new(), &servers[0].api, OWNER_EMAIL, OWNER_PASSWORD).await);
+    let res = client
+        .post(format!("{}/sources", servers[0].api))
+        .json(&json!({ "kind": "smart", "url": feed.manifest_url() }))
+        .send()
+        .await
+        .unwrap();
+    let (s, body) = decode(res).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    feed.wait_for_polls("/$bulk-publish", 8, Duration::from_secs(30)).await;
+    let gap = feed.min_poll_interval("/$bulk-publish").unwrap();
+    assert!(gap >= Duration::from_millis(900), "two servers polled within {gap:?}");
+    let gap = feed.min_poll_interval("/slots-2021-W10.ndjson").unwrap();
+    assert!(gap >= Duration::from_millis(900), "two servers fetched a file within {gap:?}");
+    let events = store.events_since(nobat_store::commands::SOURCES_CLINIC, 0, 10_000).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == EventKind::SourceSlotFree).count(), 300, "each slot announced once");
+    drop(servers);
+    store.close().await;
+}
