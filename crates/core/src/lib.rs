@@ -17,6 +17,7 @@
 //! * [`zones`] — the time-zone database bundled in the binary, the only one used.
 //! * [`phone`] — phone numbers in E.164, read in the clinic's country.
 //! * [`watch_criteria`] — when a freed slot suits a watcher (date window, weekdays, times).
+//! * [`watch`] — watch modes and states, who gets a freed slot first, rate limits.
 
 pub mod access;
 pub mod availability;
@@ -34,6 +35,7 @@ pub mod schedule;
 pub mod service;
 pub mod status;
 pub mod wait_estimate;
+pub mod watch;
 pub mod watch_criteria;
 pub mod zones;
 
