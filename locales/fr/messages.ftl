@@ -94,6 +94,8 @@ watch-offer-body =
        *[other] { $minutes } minutes
     }. Pour le réserver : { $link }
 
+    Pour ne plus être prévenu : { $stop }
+
 ## Statuts d'un rendez-vous
 status-proposed = proposé
 status-pending = en attente de confirmation
@@ -129,3 +131,32 @@ admin-alert-body =
 alert-message-dead = Un message n'a pas pu être remis après plusieurs tentatives et a été mis de côté.
 alert-sms-budget-exhausted = Le budget SMS du mois est épuisé ; les messages partent désormais par les autres canaux du patient lorsqu'il en a.
 alert-worker-failing = Une tâche de fond du serveur échoue sans cesse ; le journal du serveur en donne la raison.
+
+## Alertes de créneau : un créneau libre, un rendez-vous pris pour vous, la fin de l'alerte.
+watch-free-subject = Un créneau s'est libéré : { $service } le { $date }
+watch-free-body =
+    Bonjour { $patient },
+
+    Un créneau que vous attendiez chez { $clinic } s'est libéré : { $service } avec { $practitioner }, le { $date } à { $time } ({ $location }).
+
+    D'autres personnes ont peut-être été prévenues : le premier qui réserve l'obtient. Pour réserver : { $link }
+
+    Pour ne plus être prévenu : { $stop }
+watch-booked-subject = Rendez-vous pris pour vous : { $service } le { $date }
+watch-booked-body =
+    Bonjour { $patient },
+
+    Comme vous l'avez demandé, nous avons réservé pour vous chez { $clinic } : { $service } avec { $practitioner }, le { $date } à { $time } ({ $location }).
+
+    Pour voir, déplacer ou annuler ce rendez-vous : { $link }
+
+    Votre alerte est terminée. Pour ne plus recevoir de message à son sujet : { $stop }
+watch-expired-subject = Votre alerte pour { $service } est terminée
+watch-expired-body =
+    Bonjour { $patient },
+
+    Aucun créneau pour { $service } chez { $clinic } ne s'est libéré avant le { $last_day }, dernier jour demandé. Votre alerte est terminée.
+
+    Vous pouvez en créer une nouvelle à tout moment : { $link }
+
+    Pour ne plus recevoir de message à son sujet : { $stop }

@@ -85,6 +85,8 @@ watch-offer-body =
 
     Bu saat { $minutes } dakika boyunca sizin için ayrıldı. Randevu almak için: { $link }
 
+    Takibi durdurmak için: { $stop }
+
 ## Randevu durumları
 status-proposed = önerildi
 status-pending = onay bekliyor
@@ -120,3 +122,32 @@ admin-alert-body =
 alert-message-dead = Bir mesaj birkaç denemeden sonra iletilemedi ve bir kenara ayrıldı.
 alert-sms-budget-exhausted = Bu ayın SMS bütçesi bitti; mesajlar artık hastanın varsa diğer kanallarından gönderiliyor.
 alert-worker-failing = Sunucunun bir arka plan görevi sürekli başarısız oluyor; nedeni sunucu günlüğünde yazıyor.
+
+## Boş saat takibi: boşalan saat, sizin için alınan randevu, takibin sonu.
+watch-free-subject = Bir randevu saati boşaldı: { $service }, { $date }
+watch-free-body =
+    Merhaba { $patient },
+
+    { $clinic } için beklediğiniz bir saat boşaldı: { $service }, { $practitioner }, { $date }, { $time } ({ $location }).
+
+    Bekleyen başkalarına da haber verilmiş olabilir: saat, önce randevu alanındır. Randevu almak için: { $link }
+
+    Takibi durdurmak için: { $stop }
+watch-booked-subject = Sizin için randevu alındı: { $service }, { $date }
+watch-booked-body =
+    Merhaba { $patient },
+
+    İstediğiniz gibi { $clinic } için beklediğiniz saatte randevunuzu aldık: { $service }, { $practitioner }, { $date }, { $time } ({ $location }).
+
+    Randevuyu görmek, değiştirmek veya iptal etmek için: { $link }
+
+    Takibiniz sona erdi. Bununla ilgili başka mesaj almamak için: { $stop }
+watch-expired-subject = { $service } takibiniz sona erdi
+watch-expired-body =
+    Merhaba { $patient },
+
+    İstediğiniz son gün olan { $last_day } tarihine kadar { $clinic } için { $service } saati boşalmadı. Takibiniz sona erdi.
+
+    İstediğiniz zaman yeni bir takip başlatabilirsiniz: { $link }
+
+    Bununla ilgili başka mesaj almamak için: { $stop }

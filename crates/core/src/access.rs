@@ -124,6 +124,8 @@ capabilities! {
     /// Run the day's queues: check in, add walk-ins, call, serve, reorder (a practitioner only
     /// their own queue, see `queue::may_run`).
     RunQueues => [Owner, Admin, Practitioner, Receptionist];
+    /// See the clinic's watches (who waits for what) and its watch settings.
+    ViewWatches => [Owner, Admin, Receptionist];
 }
 
 #[cfg(test)]

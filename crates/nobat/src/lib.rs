@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod serve;
 pub mod supervisor;
 pub mod timers;
+pub mod watch_matcher;
 pub mod webhooks;
 
 pub use config::Config;
@@ -218,6 +219,23 @@ impl Application {
                 },
             ))
         });
+        // Watches: the `watches` outbox consumer matches freed time to watchers (watch_matcher.rs).
+        let matcher = {
+            let (store, events) = (self.store.clone(), std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe())));
+            tokio::spawn(supervisor::supervise_paced(
+                "watches",
+                self.state.workers.clone(),
+                self.store.clone(),
+                move || {
+                    let store = store.clone();
+                    async move { watch_matcher::round(&store).await }
+                },
+                move || {
+                    let events = events.clone();
+                    async move { watch_matcher::pause(&mut *events.lock().await).await }
+                },
+            ))
+        };
         // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
         let webhooks =
             webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
@@ -239,6 +257,7 @@ impl Application {
         };
         serve::serve(self.listener, app, self.limits, shutdown).await.context("serving HTTP")?;
         runner.abort();
+        matcher.abort();
         if let Some(d) = dispatcher {
             d.abort();
         }

@@ -21,10 +21,16 @@ pub enum MessageKind {
     /// To a clinic's admins: a message was dead-lettered, the SMS budget ran out, a worker
     /// keeps failing.
     AdminAlert,
+    /// Watches: a time the patient was waiting for is free (notify: first to book has it).
+    WatchFree,
+    /// Watches: the patient was booked into a freed time (auto-book).
+    WatchBooked,
+    /// Watches: the window ended without a time; the watch is over.
+    WatchExpired,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 13] = [
         MessageKind::BookingConfirmed,
         MessageKind::BookingRescheduled,
         MessageKind::BookingCancelled,
@@ -35,6 +41,9 @@ impl MessageKind {
         MessageKind::QueueCalled,
         MessageKind::WatchOffer,
         MessageKind::AdminAlert,
+        MessageKind::WatchFree,
+        MessageKind::WatchBooked,
+        MessageKind::WatchExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +58,9 @@ impl MessageKind {
             MessageKind::QueueCalled => "queue_called",
             MessageKind::WatchOffer => "watch_offer",
             MessageKind::AdminAlert => "admin_alert",
+            MessageKind::WatchFree => "watch_free",
+            MessageKind::WatchBooked => "watch_booked",
+            MessageKind::WatchExpired => "watch_expired",
         }
     }
 

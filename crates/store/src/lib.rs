@@ -31,6 +31,7 @@ mod relay;
 mod rows;
 pub mod settings;
 mod tx;
+pub mod watches;
 mod writer;
 
 pub use audit::AuditActor;

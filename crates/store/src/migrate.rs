@@ -86,6 +86,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
+    Migration {
+        version: 14,
+        name: "watches",
+        sqlite: include_str!("../migrations/sqlite/0014_watches.sql"),
+        postgres: include_str!("../migrations/postgres/0014_watches.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -10,6 +10,7 @@
 //! a slow send is never taken over by another process while it is still going.
 
 mod planner;
+mod planner_watch;
 mod sender;
 mod text;
 

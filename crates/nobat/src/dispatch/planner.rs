@@ -88,6 +88,9 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
             let facts = json!({ "link": link, "role": text(&item.payload, "role") });
             return Ok(vec![new(&p, None, source(&p), facts)]);
         }
+        "watch.notified" | "watch.offered" | "watch.booked" | "watch.expired" => {
+            return super::planner_watch::plan(d, item).await;
+        }
         // Hooks: the queue's "you are next" / "please come to room 3" (MessageKind::QueueNext,
         // QueueCalled) and watch offers (MessageKind::WatchOffer) are planned here when their
         // events exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs)

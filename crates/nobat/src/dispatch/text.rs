@@ -38,6 +38,9 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
             ctx.minutes = Some(CODE_MINUTES);
         }
         MessageKind::StaffInvitation => ctx.link = fact("link"),
+        MessageKind::WatchFree | MessageKind::WatchOffer | MessageKind::WatchBooked | MessageKind::WatchExpired => {
+            super::planner_watch::context(&mut ctx, &m.facts, lang);
+        }
         MessageKind::AdminAlert => {
             ctx.alert_key = fact("alert_key").map(|k| alert_sentence(&k).to_owned());
             ctx.detail = Some(fact("detail").unwrap_or_default());

@@ -241,6 +241,7 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
             let ticket = job.key.parse().map_err(|_| StoreError::Corrupt(format!("ticket id {:?}", job.key)))?;
             super::queue_tickets::expire(tx, clinic()?, ticket).await?;
         }
+        super::watches::WATCH_EXPIRE => super::watches::expire(tx, clinic()?, &job.key).await?,
         other => return Err(StoreError::Corrupt(format!("no handler for job kind {other:?}"))),
     }
     Ok(super::Output::Done)

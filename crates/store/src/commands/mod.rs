@@ -21,6 +21,8 @@ mod queue_tickets;
 mod reminders;
 mod schedule;
 mod slot_lock;
+mod watch_match;
+mod watches;
 
 pub use accounts::{
     ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
@@ -40,6 +42,8 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use watch_match::SWEEP_DAYS as WATCH_SWEEP_DAYS;
+pub use watches::{NewWatch, WATCH_EXPIRE, WatchOp};
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;
@@ -237,6 +241,8 @@ pub enum Command {
         patch: patients::PatientPatch,
         actor: AuditActor,
     },
+    /// Watches: create, stop, settings, accept an offer, match freed time (`watches.rs`).
+    Watch(WatchOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -269,6 +275,7 @@ pub enum Output {
     Queue(Box<crate::queues::Queue>),
     Ticket(Box<crate::queues::Ticket>),
     Patient(crate::model::Patient),
+    Watch(Box<crate::watches::Watch>),
 }
 
 impl Command {
@@ -288,7 +295,7 @@ impl Command {
     /// When the command may have scheduled a job sooner than the runner expects (in-process
     /// wake-up, so a short hold expires on time without polling).
     pub(crate) fn schedules_jobs(&self) -> bool {
-        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_))
+        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_) | Command::Watch(_))
     }
 
     /// A short name for logs and metrics.
@@ -354,6 +361,7 @@ impl Command {
             Command::Channels(_) => "channels",
             Command::Queue(_) => "queue",
             Command::UpdatePatient { .. } => "update_patient",
+            Command::Watch(_) => "watch",
         }
     }
 }
@@ -437,5 +445,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::UpdatePatient { clinic, patient, patch, actor } => {
             patients::update_patient(tx, *clinic, *patient, patch, actor).await
         }
+        Command::Watch(op) => watches::apply(tx, op).await,
     }
 }

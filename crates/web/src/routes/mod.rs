@@ -24,6 +24,7 @@ pub mod schedule;
 pub mod staff_admin;
 pub mod tickets;
 pub mod verification;
+pub mod watches;
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -63,6 +64,9 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_live::board_stream))
         .routes(routes!(queue_live::my_ticket))
         .routes(routes!(queue_live::my_ticket_stream))
+        .routes(routes!(watches::create_watch))
+        .routes(routes!(watches::get_watch, watches::stop_watch))
+        .routes(routes!(watches::accept_offer))
 }
 
 /// The signed-in user's own account.
@@ -136,6 +140,8 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
         .routes(routes!(queues::get_settings, queues::put_settings))
+        .routes(routes!(watches::list_watches))
+        .routes(routes!(watches::get_watch_settings, watches::put_watch_settings))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
