@@ -56,6 +56,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/clinics/{clinic}/locations/{location}/board/events"),
     ("get", "/api/v1/tickets/{token}"),
     ("get", "/api/v1/tickets/{token}/events"),
+    // Watches: a guest may watch; the watch token is the capability for the rest.
+    ("post", "/api/v1/clinics/{clinic}/watches"),
+    ("get", "/api/v1/watches/{token}"),
+    ("delete", "/api/v1/watches/{token}"),
+    ("post", "/api/v1/watches/{token}/offers/{offer}/accept"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -76,6 +81,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ViewMessages", &[Role::Owner, Role::Admin, Role::Receptionist]),
     ("ManageChannels", &[Role::Owner, Role::Admin]),
     ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
+    ("ViewWatches", &[Role::Owner, Role::Admin, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -164,6 +170,9 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/tickets/{ticket}/reorder", "RunQueues", Gate::Staff),
     ("get", "/queue-settings", "ViewAppointments", Gate::Staff),
     ("put", "/queue-settings", "ManageClinic", Gate::Staff),
+    ("get", "/watches", "ViewWatches", Gate::Staff),
+    ("get", "/watch-settings", "ViewWatches", Gate::Staff),
+    ("put", "/watch-settings", "ManageClinic", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -294,6 +303,9 @@ impl Ids {
             // Every tenant sets its own Telegram bot (see `tenant`).
             ("channel", "channels") => "telegram",
             ("id", "webhooks") => &self.webhook,
+            // Not a watch token: whatever it is, it opens nothing; nor does an offer id with it.
+            ("token", "watches") => &self.manage,
+            ("offer", "offers") => &self.hold,
             _ => return None,
         })
     }
@@ -694,6 +706,7 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/webhooks") => json!({ "url": "https://intruder.example/hook" }),
         ("post", "/queues") => json!({ "location": s.tehran, "practitioner": s.doctors[1] }),
         ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0 }),
+        ("put", "/watch-settings") => json!({ "offer_minutes": 1, "per_hour": 1, "per_day": 1, "verify_guests": true }),
         ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
         ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),
