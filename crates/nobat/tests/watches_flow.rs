@@ -135,7 +135,7 @@ async fn auto_book_books_at_once_and_earlier_than_moves_the_appointment_freeing_
             .fetch_one(&db)
             .await
             .unwrap();
-    assert_eq!(status, "rescheduled", "moved, not duplicated");
+    assert_eq!(status, "cancelled", "moved (the old one cancelled as rescheduled), not duplicated");
     let (new_start, from): (i64, Option<String>) =
         sqlx::query_as("SELECT start_us, rescheduled_from FROM appointments WHERE id = $1")
             .bind(to.unwrap())
@@ -217,11 +217,11 @@ async fn a_stopped_watch_hears_nothing_and_an_ended_one_says_so_once() {
     // The window ends (its timer brought forward): the watcher is told once, in Persian.
     let db = app.db().await;
     let now = jiff::Timestamp::now().as_microsecond() - 1;
-    sqlx::query(&format!("UPDATE watches SET ends_at_us = {now} WHERE id = '{}'", ending["id"].as_str().unwrap()))
+    sqlx::query("UPDATE watches SET ends_at_us = $1 WHERE id = $2").bind(now).bind(ending["id"].as_str().unwrap())
         .execute(&db)
         .await
         .unwrap();
-    sqlx::query(&format!("UPDATE jobs SET run_at_us = {now} WHERE kind = 'watch.expire'")).execute(&db).await.unwrap();
+    sqlx::query("UPDATE jobs SET run_at_us = $1 WHERE kind = 'watch.expire'").bind(now).execute(&db).await.unwrap();
     db.close().await;
     let got = wait_mails_to(&smtp, "ending@example.org", 1, Duration::from_secs(30)).await;
     let subject = got[0].mail().subject().unwrap_or_default();
@@ -261,8 +261,7 @@ async fn bad_watches_are_refused_naming_the_field_and_other_clinics_see_nothing(
     body.as_object_mut().unwrap().remove("service");
     let res = app.anon.post(format!("{}/clinics/{}/watches", app.api, seed.slug)).json(&body).send().await.unwrap();
     let (s, b) = decode(res).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-    assert!(b.to_string().contains("service"), "{b}");
+    assert_eq!((s, b["field"].as_str()), (StatusCode::BAD_REQUEST, Some("service")), "a malformed body: {b}");
     let mut body = good.clone();
     body["patient"] = json!({ "name": "Nobody" });
     let res = app.anon.post(format!("{}/clinics/{}/watches", app.api, seed.slug)).json(&body).send().await.unwrap();

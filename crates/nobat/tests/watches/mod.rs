@@ -65,6 +65,8 @@ pub async fn setup(smtp: &SmtpFake) -> (TestApp, Seed) {
     })
     .await;
     let seed = seed(&app).await;
+    // The seeding's own events (new hours) are matched before any watch exists.
+    settled(&app).await;
     (app, seed)
 }
 
@@ -137,11 +139,12 @@ pub fn offer_id(mail: &SmtpMessage) -> String {
 pub async fn lapse_offers_now(app: &TestApp) {
     let db = app.db().await;
     let now = jiff::Timestamp::now().as_microsecond() - 1;
-    sqlx::query(&format!("UPDATE holds SET expires_at_us = {now} WHERE owner LIKE 'offer:%'")).execute(&db).await.unwrap();
-    sqlx::query(&format!("UPDATE watch_notices SET expires_at_us = {now} WHERE outcome = 'offered'"))
+    sqlx::query("UPDATE holds SET expires_at_us = $1 WHERE owner LIKE 'offer:%'").bind(now).execute(&db).await.unwrap();
+    sqlx::query("UPDATE watch_notices SET expires_at_us = $1 WHERE outcome = 'offered'")
+        .bind(now)
         .execute(&db)
         .await
         .unwrap();
-    sqlx::query(&format!("UPDATE jobs SET run_at_us = {now} WHERE kind = 'hold.expire'")).execute(&db).await.unwrap();
+    sqlx::query("UPDATE jobs SET run_at_us = $1 WHERE kind = 'hold.expire'").bind(now).execute(&db).await.unwrap();
     db.close().await;
 }
