@@ -221,7 +221,8 @@ impl Application {
         });
         // Watches: the `watches` outbox consumer matches freed time to watchers (watch_matcher.rs).
         let matcher = {
-            let (store, events) = (self.store.clone(), std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe())));
+            let (store, events) =
+                (self.store.clone(), std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe())));
             tokio::spawn(supervisor::supervise_paced(
                 "watches",
                 self.state.workers.clone(),

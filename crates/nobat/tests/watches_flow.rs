@@ -180,7 +180,14 @@ async fn a_watcher_is_told_at_most_as_often_as_the_clinic_allows() {
     let smtp = SmtpFake::start().await.unwrap();
     let (app, seed) = setup(&smtp).await;
     let body = json!({ "offer_minutes": 10, "per_hour": 1, "per_day": 5, "verify_guests": false });
-    let (s, b) = app.client.put(format!("{}/clinics/{}/watch-settings", app.api, seed.slug)).json(&body).send().await.map(|r| (r.status(), r)).unwrap();
+    let (s, b) = app
+        .client
+        .put(format!("{}/clinics/{}/watch-settings", app.api, seed.slug))
+        .json(&body)
+        .send()
+        .await
+        .map(|r| (r.status(), r))
+        .unwrap();
     assert_eq!(s, StatusCode::OK, "{:?}", b.text().await);
     let a = slot_at(&app, &seed, 0, 7, "10:00").await;
     let b2 = slot_at(&app, &seed, 0, 7, "11:00").await;
@@ -217,7 +224,9 @@ async fn a_stopped_watch_hears_nothing_and_an_ended_one_says_so_once() {
     // The window ends (its timer brought forward): the watcher is told once, in Persian.
     let db = app.db().await;
     let now = jiff::Timestamp::now().as_microsecond() - 1;
-    sqlx::query("UPDATE watches SET ends_at_us = $1 WHERE id = $2").bind(now).bind(ending["id"].as_str().unwrap())
+    sqlx::query("UPDATE watches SET ends_at_us = $1 WHERE id = $2")
+        .bind(now)
+        .bind(ending["id"].as_str().unwrap())
         .execute(&db)
         .await
         .unwrap();
@@ -282,7 +291,8 @@ async fn bad_watches_are_refused_naming_the_field_and_other_clinics_see_nothing(
     assert_eq!(s, StatusCode::OK);
     assert_eq!(settings["offer_minutes"], 15);
     let bad = json!({ "offer_minutes": 0, "per_hour": 1, "per_day": 1, "verify_guests": false });
-    let res = app.client.put(format!("{}/clinics/{}/watch-settings", app.api, seed.slug)).json(&bad).send().await.unwrap();
+    let res =
+        app.client.put(format!("{}/clinics/{}/watch-settings", app.api, seed.slug)).json(&bad).send().await.unwrap();
     let (s, b) = decode(res).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b.to_string().contains("offer_minutes"));

@@ -30,20 +30,16 @@ pub async fn plan(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
         _ => email.or(sms),
     };
     let Some((channel, recipient)) = reach else { return Ok(Vec::new()) };
-    let lang = Lang::negotiate(
-        f.language.as_deref().and_then(Lang::from_tag),
-        Lang::from_tag(&f.clinic_language),
-    );
+    let lang = Lang::negotiate(f.language.as_deref().and_then(Lang::from_tag), Lang::from_tag(&f.clinic_language));
     let public = d.public_url.trim_end_matches('/');
     let token = watch_token(&d.keys, item.clinic, &f.watch);
     let stop = manage_url(public, &token);
     let link = match kind {
         MessageKind::WatchOffer => format!("{stop}/offers/{}/accept", f.notice),
         MessageKind::WatchBooked => match (f.appointment, f.end) {
-            (Some(a), Some(end)) => format!(
-                "{public}/api/v1/manage/{}",
-                nobat_web::auth::links::manage_token(&d.keys, item.clinic, a, end)
-            ),
+            (Some(a), Some(end)) => {
+                format!("{public}/api/v1/manage/{}", nobat_web::auth::links::manage_token(&d.keys, item.clinic, a, end))
+            }
             _ => public.to_owned(),
         },
         _ => public.to_owned(),

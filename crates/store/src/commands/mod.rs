@@ -295,7 +295,10 @@ impl Command {
     /// When the command may have scheduled a job sooner than the runner expects (in-process
     /// wake-up, so a short hold expires on time without polling).
     pub(crate) fn schedules_jobs(&self) -> bool {
-        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_) | Command::Watch(_))
+        matches!(
+            self,
+            Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_) | Command::Watch(_)
+        )
     }
 
     /// A short name for logs and metrics.

@@ -91,7 +91,11 @@ async fn scope(
             .fetch_optional(&mut *tx.conn)
             .await?;
             match row {
-                Some(r) => Some((vec![rows::parse(&r, "practitioner_id")?], rows::ts(&r, "start_us")?, rows::ts(&r, "end_us")?)),
+                Some(r) => Some((
+                    vec![rows::parse(&r, "practitioner_id")?],
+                    rows::ts(&r, "start_us")?,
+                    rows::ts(&r, "end_us")?,
+                )),
                 None => None,
             }
         }
@@ -161,10 +165,8 @@ async fn offer_freed(
     let cal = tx.cache.get(tx.conn, clinic, p, seq, today).await?;
     let settings = crate::watches::settings_in(tx.conn, clinic).await?;
     let day = SignedDuration::from_hours(24);
-    let window = (
-        from.checked_sub(day).unwrap_or(from).as_microsecond(),
-        to.checked_add(day).unwrap_or(to).as_microsecond(),
-    );
+    let window =
+        (from.checked_sub(day).unwrap_or(from).as_microsecond(), to.checked_add(day).unwrap_or(to).as_microsecond());
     let busy: Vec<_> = calendar::busy(tx.conn, clinic, Some(p), window, tx.now.as_microsecond(), Excluding::default())
         .await?
         .into_iter()
@@ -176,7 +178,8 @@ async fn offer_freed(
     let mut free: Vec<Slot> = Vec::new();
     for sid in services {
         let Some(service) = cal.services.get(&sid) else { continue };
-        let view = PractitionerCalendar { practitioner: p, rules: &cal.rules, exceptions: &cal.exceptions, busy: &busy };
+        let view =
+            PractitionerCalendar { practitioner: p, rules: &cal.rules, exceptions: &cal.exceptions, busy: &busy };
         // One query covers at most MAX_QUERY_DAYS: walk the range in steps.
         let mut d = first;
         while d <= last {
@@ -301,12 +304,7 @@ fn criteria(r: &crate::db::Row) -> StoreResult<Criteria> {
         .iter()
         .filter_map(|(a, b)| Some(TimeWindow { from: a.parse::<Time>().ok()?, to: b.parse::<Time>().ok()? }))
         .collect();
-    Ok(Criteria {
-        from: rows::parse::<Date>(r, "from_date")?,
-        to: rows::parse::<Date>(r, "to_date")?,
-        weekdays,
-        times,
-    })
+    Ok(Criteria { from: rows::parse::<Date>(r, "from_date")?, to: rows::parse::<Date>(r, "to_date")?, weekdays, times })
 }
 
 fn slot_subjects(slot: &Slot) -> Subjects {
@@ -361,13 +359,20 @@ async fn notice(
 
 /// Performs one decision. A slot that cannot be held or booked after all (a cut-off, the
 /// clinic's hold ceiling) is skipped: the refusal happens before anything is written.
-async fn act(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, action: &Action, offer_minutes: u32) -> StoreResult<bool> {
+async fn act(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    slot: &Slot,
+    action: &Action,
+    offer_minutes: u32,
+) -> StoreResult<bool> {
     match action {
         Action::Notify(watch) => {
             let Some(id) = notice(tx, clinic, watch, slot, "notify", "sent", None, None, None).await? else {
                 return Ok(false);
             };
-            tx.emit_with_message(clinic, EventKind::WatchNotified, slot_subjects(slot), json!({ "notice": id })).await?;
+            tx.emit_with_message(clinic, EventKind::WatchNotified, slot_subjects(slot), json!({ "notice": id }))
+                .await?;
             Ok(true)
         }
         Action::Offer(watch) => {

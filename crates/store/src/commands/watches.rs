@@ -52,10 +52,19 @@ pub struct NewWatch {
 pub enum WatchOp {
     Create(Box<NewWatch>),
     /// The watcher (by the token's hash) stops their watch; an offer it holds is given back.
-    Stop { token_hash: String },
-    SetSettings { clinic: ClinicId, settings: Settings, actor: AuditActor },
+    Stop {
+        token_hash: String,
+    },
+    SetSettings {
+        clinic: ClinicId,
+        settings: Settings,
+        actor: AuditActor,
+    },
     /// The watcher takes the slot offered to them: booked (or their appointment moved).
-    Accept { token_hash: String, offer: String },
+    Accept {
+        token_hash: String,
+        offer: String,
+    },
     /// A `watches` outbox delivery: the freed time it announces is matched to watches, and the
     /// delivery completed, in one transaction.
     Match(super::OutboxItem),
@@ -72,7 +81,11 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &WatchOp) -> StoreResult<sup
 }
 
 /// The zone a watch's dates are read in: its first location's, else the clinic's first.
-async fn zone_of(tx: &mut WriteTx<'_>, clinic: ClinicId, location: Option<LocationId>) -> StoreResult<jiff::tz::TimeZone> {
+async fn zone_of(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    location: Option<LocationId>,
+) -> StoreResult<jiff::tz::TimeZone> {
     let row = crate::db::query(
         "SELECT time_zone FROM locations WHERE clinic_id = $1 AND ($2 = '' OR id = $2) ORDER BY id LIMIT 1",
     )
@@ -97,9 +110,13 @@ async fn exists(tx: &mut WriteTx<'_>, sql: &'static str, clinic: ClinicId, id: S
 }
 
 async fn create(tx: &mut WriteTx<'_>, w: &NewWatch) -> StoreResult<super::Output> {
-    let service_ok =
-        exists(tx, "SELECT 1 FROM services WHERE clinic_id = $1 AND id = $2 AND active = 1", w.clinic, w.service.to_string())
-            .await?;
+    let service_ok = exists(
+        tx,
+        "SELECT 1 FROM services WHERE clinic_id = $1 AND id = $2 AND active = 1",
+        w.clinic,
+        w.service.to_string(),
+    )
+    .await?;
     if !service_ok {
         return Err(DomainError::invalid("service", "no such bookable service in this clinic").into());
     }
@@ -133,8 +150,7 @@ async fn create(tx: &mut WriteTx<'_>, w: &NewWatch) -> StoreResult<super::Output
         }
     }
     let locations: String = w.locations.iter().map(|l| format!(",{l},")).collect::<Vec<_>>().concat();
-    let weekdays =
-        criteria.weekdays.iter().map(|d| d.to_monday_one_offset().to_string()).collect::<Vec<_>>().join(",");
+    let weekdays = criteria.weekdays.iter().map(|d| d.to_monday_one_offset().to_string()).collect::<Vec<_>>().join(",");
     let times: Vec<(String, String)> = criteria
         .times
         .iter()

@@ -148,12 +148,15 @@ fn hhmm(field: &str, raw: &str) -> ApiResult<Time> {
 fn weekday(field: &str, v: &serde_json::Value) -> ApiResult<Weekday> {
     let bad = || ApiError::invalid(field, "a weekday: 1 (Monday) to 7 (Sunday), or its English name");
     match v {
-        serde_json::Value::Number(n) => {
-            n.as_i64().and_then(|n| i8::try_from(n).ok()).and_then(|n| Weekday::from_monday_one_offset(n).ok()).ok_or_else(bad)
-        }
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .and_then(|n| i8::try_from(n).ok())
+            .and_then(|n| Weekday::from_monday_one_offset(n).ok())
+            .ok_or_else(bad),
         serde_json::Value::String(s) => {
             let names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-            let i = names.iter().position(|n| n.eq_ignore_ascii_case(s.trim()) || n[..3].eq_ignore_ascii_case(s.trim()));
+            let i =
+                names.iter().position(|n| n.eq_ignore_ascii_case(s.trim()) || n[..3].eq_ignore_ascii_case(s.trim()));
             i.and_then(|i| Weekday::from_monday_one_offset(i8::try_from(i + 1).ok()?).ok()).ok_or_else(bad)
         }
         _ => Err(bad()),
@@ -200,8 +203,13 @@ pub async fn create_watch(
                 e => Err(e),
             })?
     } else {
-        PatientInput { name: p.name.clone(), phone: p.phone.clone(), email: p.email.clone(), language: p.language.clone() }
-            .parse(&ctx.clinic)?
+        PatientInput {
+            name: p.name.clone(),
+            phone: p.phone.clone(),
+            email: p.email.clone(),
+            language: p.language.clone(),
+        }
+        .parse(&ctx.clinic)?
     };
     let mode = Mode::parse(input.mode.trim())?;
     let channel = match input.channel.as_deref().map(str::trim) {
@@ -222,7 +230,10 @@ pub async fn create_watch(
         .flatten()
         .enumerate()
         .map(|(i, t)| {
-            Ok(TimeWindow { from: hhmm(&format!("times[{i}].from"), &t.from)?, to: hhmm(&format!("times[{i}].to"), &t.to)? })
+            Ok(TimeWindow {
+                from: hhmm(&format!("times[{i}].from"), &t.from)?,
+                to: hhmm(&format!("times[{i}].to"), &t.to)?,
+            })
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let locations = input
