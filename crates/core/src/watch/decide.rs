@@ -11,8 +11,9 @@
 //!
 //! Eligible means: the slot suits the watcher's criteria (in the location's wall clock), the
 //! watcher was never told about this slot (practitioner + location + service + start), their
-//! rate limit allows one more notice, and — for "earlier than my appointment" — the slot
-//! starts before that appointment.
+//! rate limit allows one more notice, an offer watcher holds no other offer still open (one
+//! slot at a time is held for someone who wants one appointment), and — for "earlier than my
+//! appointment" — the slot starts before that appointment.
 
 use super::{Mode, RateLimits};
 use crate::watch_criteria::Criteria;
@@ -35,6 +36,9 @@ pub struct Candidate {
     /// Notices in the last hour and day.
     pub last_hour: u32,
     pub last_day: u32,
+    /// It holds an offer still open: one slot at a time is held for an offer watcher, so a
+    /// watcher who wants one appointment does not block several.
+    pub open_offer: bool,
 }
 
 /// What to do for one watcher.
@@ -51,6 +55,7 @@ pub fn decide(start: Timestamp, local: DateTime, candidates: &[Candidate], limit
     let mut eligible: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| !c.told)
+        .filter(|c| !(c.open_offer && c.mode == Mode::Offer))
         .filter(|c| limits.allows(c.last_hour, c.last_day))
         .filter(|c| c.criteria.matches(local))
         .filter(|c| c.earlier_than.is_none_or(|t| start < t))
@@ -84,6 +89,7 @@ mod tests {
             told: false,
             last_hour: 0,
             last_day: 0,
+            open_offer: false,
         }
     }
 
@@ -127,8 +133,10 @@ mod tests {
             Criteria::new(date(2026, 12, 8), date(2026, 12, 9), vec![], vec![], date(2026, 12, 1)).unwrap();
         let mut sooner = cand("sooner", Mode::AutoBook, 4);
         sooner.earlier_than = Some(t.checked_add(jiff::SignedDuration::from_hours(24)).unwrap());
-        let cs = vec![told, busy, later, elsewhen, sooner];
+        let mut holding = cand("holding", Mode::Offer, 4);
+        holding.open_offer = true;
+        let cs = vec![told, busy, later, elsewhen, holding, sooner];
         assert_eq!(decide(t, l, &cs, RateLimits::default()), vec![Action::Book("sooner".into())]);
-        assert!(decide(t, l, &cs[..4], RateLimits::default()).is_empty());
+        assert!(decide(t, l, &cs[..5], RateLimits::default()).is_empty());
     }
 }

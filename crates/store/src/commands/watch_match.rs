@@ -247,7 +247,9 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> Stor
            (SELECT COUNT(*) FROM watch_notices n WHERE n.clinic_id = w.clinic_id AND n.watch_id = w.id \
               AND n.created_at_us > $8 AND n.kind <> 'expired') AS last_day, \
            (SELECT COUNT(*) FROM watch_notices n WHERE n.clinic_id = w.clinic_id AND n.watch_id = w.id \
-              AND n.practitioner_id = $3 AND n.location_id = $4 AND n.service_id = w.service_id AND n.start_us = $5) AS told \
+              AND n.practitioner_id = $3 AND n.location_id = $4 AND n.service_id = w.service_id AND n.start_us = $5) AS told, \
+           (SELECT COUNT(*) FROM watch_notices n WHERE n.clinic_id = w.clinic_id AND n.watch_id = w.id \
+              AND n.outcome = 'offered' AND n.expires_at_us > $10) AS open_offers \
          FROM watches w LEFT JOIN appointments a ON a.clinic_id = w.clinic_id AND a.id = w.earlier_than \
          WHERE w.clinic_id = $1 AND w.service_id = $2 AND w.status = 'active' AND w.ends_at_us > $5 \
            AND w.starts_at_us <= $5 AND (w.practitioner_id IS NULL OR w.practitioner_id = $3) \
@@ -263,6 +265,7 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> Stor
     .bind(hour)
     .bind(day)
     .bind(MAX_CANDIDATES)
+    .bind(tx.now.as_microsecond())
     .fetch_all(&mut *tx.conn)
     .await?;
     let mut out = Vec::with_capacity(found.len());
@@ -287,6 +290,7 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> Stor
             told: n("told")? > 0,
             last_hour: n("last_hour")?,
             last_day: n("last_day")?,
+            open_offer: n("open_offers")? > 0,
         });
     }
     Ok(out)
@@ -491,6 +495,7 @@ async fn book(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, watch: &str) 
         return Err(StoreError::Corrupt("a watcher was booked into a slot they had a notice for".into()));
     };
     super::watches::finish(tx, clinic, watch, "fulfilled").await?;
+    super::watches::withdraw_offers(tx, clinic, watch).await?;
     tx.emit_with_message(clinic, EventKind::WatchBooked, Subjects::appointment(&appointment), json!({ "notice": id }))
         .await?;
     Ok(true)

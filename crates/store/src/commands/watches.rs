@@ -242,13 +242,19 @@ async fn stop(tx: &mut WriteTx<'_>, token_hash: &str) -> StoreResult<super::Outp
         // Stopping a watch that already ended changes nothing: the link in an old message works.
         return Ok(super::Output::Done);
     }
-    // An offer it holds goes back: the slot frees (hold.released) for the next watcher.
+    withdraw_offers(tx, clinic, &id).await?;
+    Ok(super::Output::Done)
+}
+
+/// The offers a watch still holds go back: each slot frees (hold.released) for the next
+/// watcher. Used when the watch stops or got its slot.
+pub(super) async fn withdraw_offers(tx: &mut WriteTx<'_>, clinic: ClinicId, id: &str) -> StoreResult<()> {
     let open = crate::db::query(
         "UPDATE watch_notices SET outcome = 'withdrawn', updated_at_us = $3 \
          WHERE clinic_id = $1 AND watch_id = $2 AND outcome = 'offered' RETURNING hold_id",
     )
     .bind(clinic.to_string())
-    .bind(id.as_str())
+    .bind(id)
     .bind(tx.now.as_microsecond())
     .fetch_all(&mut *tx.conn)
     .await?;
@@ -259,7 +265,7 @@ async fn stop(tx: &mut WriteTx<'_>, token_hash: &str) -> StoreResult<super::Outp
             tx.emit(clinic, EventKind::HoldReleased, super::holds::hold_subjects(&h)).await?;
         }
     }
-    Ok(super::Output::Done)
+    Ok(())
 }
 
 async fn set_settings(
@@ -368,6 +374,7 @@ async fn accept(tx: &mut WriteTx<'_>, token_hash: &str, offer: &str) -> StoreRes
     .execute(&mut *tx.conn)
     .await?;
     finish(tx, clinic, &id, "fulfilled").await?;
+    withdraw_offers(tx, clinic, &id).await?;
     let subjects = Subjects::appointment(appointment);
     tx.emit_with_message(clinic, EventKind::WatchBooked, subjects, json!({ "notice": offer })).await?;
     Ok(out)
