@@ -89,6 +89,7 @@ impl Criteria {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use jiff::civil::{date, time};

@@ -2,6 +2,8 @@
 //! Persian digits in Tehran's wall clock) and English, each with its one-tap accept link and
 //! the stop link, bare (a tapped link must not carry a direction mark).
 
+#![allow(clippy::unwrap_used)]
+
 use nobat_i18n::{CalendarPref, Lang, Messages, Overrides};
 use nobat_notify::{MessageContext, MessageKind, render};
 

@@ -71,6 +71,7 @@ pub fn decide(start: Timestamp, local: DateTime, candidates: &[Candidate], limit
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use jiff::civil::date;
