@@ -51,6 +51,9 @@ const TABLES: &[&str] = &[
     "clinic_channels",
     "webhook_endpoints",
     "webhook_sends",
+    "watches",
+    "watch_notices",
+    "watch_settings",
 ];
 
 /// Rows copied per table, in copy order.
