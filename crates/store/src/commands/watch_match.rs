@@ -44,7 +44,7 @@ use serde_json::json;
 pub const SWEEP_DAYS: i64 = 31;
 /// Slots handled per practitioner and delivery: a bound on one transaction's work.
 const MAX_SLOTS: usize = 200;
-/// Watchers considered per slot (the earliest first).
+/// Watchers read per page of a slot's line (the earliest first).
 const MAX_CANDIDATES: i64 = 1000;
 
 pub(crate) async fn run(tx: &mut WriteTx<'_>, item: &OutboxItem) -> StoreResult<super::Output> {
@@ -211,8 +211,21 @@ async fn offer_freed(
         let zone = cal.zones.iter().find(|z| z.id == slot.location).map(|z| z.tz.clone());
         let local = slot.start.to_zoned(zone.unwrap_or(jiff::tz::TimeZone::UTC)).datetime();
         lapse_offers(tx, clinic, &slot).await?;
-        let candidates = candidates(tx, clinic, &slot).await?;
-        for action in decide(slot.start, local, &candidates, settings.limits) {
+        // Read the line a page at a time, earliest first, until an exclusive watcher can take
+        // the slot (then nobody later matters) or the line is read to its end (notify: all).
+        let mut line = Vec::new();
+        let mut page = 0;
+        let actions = loop {
+            let more = candidates(tx, clinic, &slot, page).await?;
+            let last = (more.len() as i64) < MAX_CANDIDATES;
+            line.extend(more);
+            let actions = decide(slot.start, local, &line, settings.limits);
+            if last || matches!(actions.first(), Some(Action::Offer(_) | Action::Book(_))) {
+                break actions;
+            }
+            page += 1;
+        };
+        for action in actions {
             given += u64::from(act(tx, clinic, &slot, &action, settings.offer_minutes).await?);
         }
     }
@@ -236,7 +249,7 @@ async fn lapse_offers(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> St
 }
 
 /// The active watches that could take `slot`, earliest first, with what was told to them.
-async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> StoreResult<Vec<Candidate>> {
+async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, page: i64) -> StoreResult<Vec<Candidate>> {
     let hour = tx.now.checked_sub(SignedDuration::from_hours(1)).unwrap_or(tx.now).as_microsecond();
     let day = tx.now.checked_sub(SignedDuration::from_hours(24)).unwrap_or(tx.now).as_microsecond();
     let found = crate::db::query(
@@ -254,7 +267,7 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> Stor
          WHERE w.clinic_id = $1 AND w.service_id = $2 AND w.status = 'active' AND w.ends_at_us > $5 \
            AND w.starts_at_us <= $5 AND (w.practitioner_id IS NULL OR w.practitioner_id = $3) \
            AND (w.locations = '' OR w.locations LIKE $6) \
-         ORDER BY w.created_at_us, w.id LIMIT $9",
+         ORDER BY w.created_at_us, w.id LIMIT $9 OFFSET $11",
     )
     .bind(clinic.to_string())
     .bind(slot.service.to_string())
@@ -266,6 +279,7 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> Stor
     .bind(day)
     .bind(MAX_CANDIDATES)
     .bind(tx.now.as_microsecond())
+    .bind(page * MAX_CANDIDATES)
     .fetch_all(&mut *tx.conn)
     .await?;
     let mut out = Vec::with_capacity(found.len());
