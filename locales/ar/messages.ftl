@@ -95,6 +95,8 @@ watch-offer-body =
        *[other] لمدة { $minutes } دقيقة
     }. للحجز: { $link }
 
+    لإيقاف المتابعة: { $stop }
+
 ## حالات الموعد
 status-proposed = مقترح
 status-pending = بانتظار التأكيد
@@ -139,3 +141,31 @@ source-slot-free-body =
     أصبح موعد كنت تنتظره متاحًا في { $location }: { $date } الساعة { $time }.
 
     يتم الحجز لديهم لا لدينا، وقد يسبقك إليه آخرون. للحجز: { $link }
+## المتابعة: وقت متاح، حجز تمّ لك، انتهاء المتابعة
+watch-free-subject = يتوفر وقت: { $service }، { $date }
+watch-free-body =
+    مرحبًا { $patient }،
+
+    أصبح الوقت الذي كنت تنتظره في { $clinic } متاحًا: { $service } مع { $practitioner } يوم { $date } الساعة { $time } ({ $location }).
+
+    ربما أُبلغ منتظرون آخرون أيضًا: الوقت لمن يحجزه أولًا. للحجز: { $link }
+
+    لإيقاف المتابعة: { $stop }
+watch-booked-subject = حُجز لك موعد: { $service }، { $date }
+watch-booked-body =
+    مرحبًا { $patient }،
+
+    كما طلبت، حجزنا لك في { $clinic } وقتًا كنت تنتظره: { $service } مع { $practitioner } يوم { $date } الساعة { $time } ({ $location }).
+
+    لعرض الموعد أو تغييره أو إلغائه: { $link }
+
+    انتهت متابعتك. لإيقاف أي رسالة أخرى عنها: { $stop }
+watch-expired-subject = انتهت متابعتك لـ { $service }
+watch-expired-body =
+    مرحبًا { $patient }،
+
+    لم يتوفر وقت لـ { $service } في { $clinic } قبل { $last_day }، آخر يوم طلبته. انتهت متابعتك.
+
+    يمكنك بدء متابعة جديدة في أي وقت: { $link }
+
+    لإيقاف أي رسالة أخرى عنها: { $stop }

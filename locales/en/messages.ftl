@@ -82,6 +82,8 @@ watch-offer-body =
        *[other] { $minutes } minutes
     }. To book it: { $link }
 
+    To stop watching: { $stop }
+
 ## Appointment statuses, for messages that name one.
 status-proposed = proposed
 status-pending = pending
@@ -128,3 +130,31 @@ source-slot-free-body =
     A time you were watching for is free at { $location }: { $date } at { $time }.
 
     It is booked with them, not with us, and others may take it first. To book it: { $link }
+## Watches: a free time (notify), a booking made for the watcher (auto-book), the window's end.
+watch-free-subject = A time is free: { $service } on { $date }
+watch-free-body =
+    Hello { $patient },
+
+    A time you were waiting for at { $clinic } is free: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+
+    Others waiting may have been told too: the first to book it has it. To book: { $link }
+
+    To stop watching: { $stop }
+watch-booked-subject = Booked for you: { $service } on { $date }
+watch-booked-body =
+    Hello { $patient },
+
+    As you asked, we booked a time that was waiting for you at { $clinic }: { $service } with { $practitioner } on { $date } at { $time } ({ $location }).
+
+    To see, move or cancel it: { $link }
+
+    Your watch is over. To stop any other message about it: { $stop }
+watch-expired-subject = Your watch for { $service } has ended
+watch-expired-body =
+    Hello { $patient },
+
+    No time for { $service } at { $clinic } freed up before { $last_day }, the last day you asked for. Your watch has ended.
+
+    You can start a new one at any time: { $link }
+
+    To stop any other message about it: { $stop }

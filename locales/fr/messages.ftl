@@ -94,6 +94,8 @@ watch-offer-body =
        *[other] { $minutes } minutes
     }. Pour le réserver : { $link }
 
+    Pour ne plus être prévenu : { $stop }
+
 ## Statuts d'un rendez-vous
 status-proposed = proposé
 status-pending = en attente de confirmation
@@ -138,3 +140,31 @@ source-slot-free-body =
     Un créneau que vous surveilliez est libre à { $location } : { $date } à { $time }.
 
     La réservation se fait chez eux, pas chez nous, et d'autres peuvent le prendre avant vous. Pour réserver : { $link }
+## Alertes de créneau : un créneau libre, un rendez-vous pris pour vous, la fin de l'alerte.
+watch-free-subject = Un créneau s'est libéré : { $service } le { $date }
+watch-free-body =
+    Bonjour { $patient },
+
+    Un créneau que vous attendiez chez { $clinic } s'est libéré : { $service } avec { $practitioner }, le { $date } à { $time } ({ $location }).
+
+    D'autres personnes ont peut-être été prévenues : le premier qui réserve l'obtient. Pour réserver : { $link }
+
+    Pour ne plus être prévenu : { $stop }
+watch-booked-subject = Rendez-vous pris pour vous : { $service } le { $date }
+watch-booked-body =
+    Bonjour { $patient },
+
+    Comme vous l'avez demandé, nous avons réservé pour vous chez { $clinic } : { $service } avec { $practitioner }, le { $date } à { $time } ({ $location }).
+
+    Pour voir, déplacer ou annuler ce rendez-vous : { $link }
+
+    Votre alerte est terminée. Pour ne plus recevoir de message à son sujet : { $stop }
+watch-expired-subject = Votre alerte pour { $service } est terminée
+watch-expired-body =
+    Bonjour { $patient },
+
+    Aucun créneau pour { $service } chez { $clinic } ne s'est libéré avant le { $last_day }, dernier jour demandé. Votre alerte est terminée.
+
+    Vous pouvez en créer une nouvelle à tout moment : { $link }
+
+    Pour ne plus recevoir de message à son sujet : { $stop }

@@ -85,6 +85,8 @@ watch-offer-body =
 
     Bu saat { $minutes } dakika boyunca sizin için ayrıldı. Randevu almak için: { $link }
 
+    Takibi durdurmak için: { $stop }
+
 ## Randevu durumları
 status-proposed = önerildi
 status-pending = onay bekliyor
@@ -129,3 +131,31 @@ source-slot-free-body =
     Beklediğiniz bir saat { $location } için boşaldı: { $date }, saat { $time }.
 
     Randevu bizde değil, onlarda alınır ve başkaları sizden önce alabilir. Randevu almak için: { $link }
+## Boş saat takibi: boşalan saat, sizin için alınan randevu, takibin sonu.
+watch-free-subject = Bir randevu saati boşaldı: { $service }, { $date }
+watch-free-body =
+    Merhaba { $patient },
+
+    { $clinic } için beklediğiniz bir saat boşaldı: { $service }, { $practitioner }, { $date }, { $time } ({ $location }).
+
+    Bekleyen başkalarına da haber verilmiş olabilir: saat, önce randevu alanındır. Randevu almak için: { $link }
+
+    Takibi durdurmak için: { $stop }
+watch-booked-subject = Sizin için randevu alındı: { $service }, { $date }
+watch-booked-body =
+    Merhaba { $patient },
+
+    İstediğiniz gibi { $clinic } için beklediğiniz saatte randevunuzu aldık: { $service }, { $practitioner }, { $date }, { $time } ({ $location }).
+
+    Randevuyu görmek, değiştirmek veya iptal etmek için: { $link }
+
+    Takibiniz sona erdi. Bununla ilgili başka mesaj almamak için: { $stop }
+watch-expired-subject = { $service } takibiniz sona erdi
+watch-expired-body =
+    Merhaba { $patient },
+
+    İstediğiniz son gün olan { $last_day } tarihine kadar { $clinic } için { $service } saati boşalmadı. Takibiniz sona erdi.
+
+    İstediğiniz zaman yeni bir takip başlatabilirsiniz: { $link }
+
+    Bununla ilgili başka mesaj almamak için: { $stop }

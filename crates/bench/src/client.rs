@@ -45,6 +45,14 @@ impl Api {
         Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
     }
 
+    /// A POST as the signed-in operator, answering (status, body).
+    pub async fn staff_post(&self, path: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
+        let res = self.staff.post(format!("{}{path}", self.base)).json(body).send().await?;
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await?;
+        Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    }
+
     pub async fn created(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let res = self.staff.post(format!("{}{path}", self.base)).json(&body).send().await?;
         let s = res.status().as_u16();

@@ -18,6 +18,7 @@ mod scenarios;
 mod server;
 mod stats;
 mod verify;
+mod watches;
 
 use anyhow::Context;
 use clap::Parser;
@@ -43,7 +44,7 @@ struct Args {
     /// Scale the request counts (e.g. 0.1 for a smoke run).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
-    /// Run only these scenarios: availability, spread, contention, board, messages (default: all).
+    /// Run only these scenarios: availability, spread, contention, board, messages, watches (default: all).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Seconds for each of the two ceiling loops (SQLite commits, fsyncs) run first.
@@ -106,6 +107,12 @@ async fn main() -> anyhow::Result<()> {
         match messages::messages(&nobat, args.scale).await {
             Ok(f) => rows.extend(f),
             Err(e) => skipped.push(format!("messages: {e:#}")),
+        }
+    }
+    if wanted("watches") {
+        match watches::watches(&nobat, args.scale).await {
+            Ok((create, offer)) => rows.extend([create, offer]),
+            Err(e) => skipped.push(format!("watches: {e:#}")),
         }
     }
     let (now, peak) = srv.rss_mib();

@@ -127,6 +127,8 @@ capabilities! {
     /// Export the clinic's data as CSV (appointments, patients, queue history) and import a
     /// clinic's practitioners, services and appointments from another system.
     TransferData => [Owner, Admin];
+    /// See the clinic's watches (who waits for what) and its watch settings.
+    ViewWatches => [Owner, Admin, Receptionist];
 }
 
 #[cfg(test)]

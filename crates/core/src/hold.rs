@@ -39,13 +39,16 @@ pub struct HoldClaim {
     pub token_hash: Option<String>,
     /// Staff allowed to manage the clinic's appointments (may release, not convert, others' holds).
     pub staff: bool,
+    /// The watch offer the caller accepts (its watcher showed the watch's token).
+    pub offer: Option<String>,
 }
 
 impl HoldClaim {
     fn owns(&self, owner: &str) -> bool {
         let user = self.user.map(|u| HoldOwner::User(u).key());
         let guest = self.token_hash.as_ref().map(|h| HoldOwner::Guest(h.clone()).key());
-        [user, guest].into_iter().flatten().any(|k| k == owner)
+        let offer = self.offer.as_ref().map(|o| HoldOwner::Offer(o.clone()).key());
+        [user, guest, offer].into_iter().flatten().any(|k| k == owner)
     }
 }
 
@@ -114,7 +117,7 @@ mod tests {
         let u = UserId::new();
         let owner = HoldOwner::User(u).key();
         let me = HoldClaim { user: Some(u), ..Default::default() };
-        let other = HoldClaim { user: Some(UserId::new()), token_hash: Some("x".into()), staff: false };
+        let other = HoldClaim { user: Some(UserId::new()), token_hash: Some("x".into()), staff: false, offer: None };
         let staff = HoldClaim { staff: true, ..other.clone() };
         assert!(may_convert(Some(&owner), &me).is_ok());
         assert!(may_convert(Some(&owner), &other).is_err());
@@ -128,6 +131,9 @@ mod tests {
         );
         assert!(may_convert(Some(&guest), &HoldClaim::default()).is_err());
         assert!(may_convert(None, &HoldClaim::default()).is_ok(), "a hold from before owners");
+        let offer = HoldOwner::Offer("n1".into()).key();
+        assert!(may_convert(Some(&offer), &HoldClaim { offer: Some("n1".into()), ..Default::default() }).is_ok());
+        assert!(may_convert(Some(&offer), &HoldClaim { offer: Some("n2".into()), ..Default::default() }).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! * [`transfer`] — the columns of the CSV exports and the rules for one imported row.
 //! * [`smart`] — SMART Scheduling Links: the model, a strict writer and a forgiving reader.
 //! * [`watch_criteria`] — when a freed slot suits a watcher (date window, weekdays, times).
+//! * [`watch`] — watch modes and states, who gets a freed slot first, rate limits.
 
 pub mod access;
 pub mod availability;
@@ -39,6 +40,7 @@ pub mod smart;
 pub mod status;
 pub mod transfer;
 pub mod wait_estimate;
+pub mod watch;
 pub mod watch_criteria;
 pub mod zones;
 

@@ -17,6 +17,7 @@ pub mod serve;
 pub mod sources;
 pub mod supervisor;
 pub mod timers;
+pub mod watch_matcher;
 pub mod webhooks;
 
 pub use config::Config;
@@ -228,6 +229,24 @@ impl Application {
                 },
             ))
         };
+        // Watches: the `watches` outbox consumer matches freed time to watchers (watch_matcher.rs).
+        let matcher = {
+            let (store, events) =
+                (self.store.clone(), std::sync::Arc::new(tokio::sync::Mutex::new(self.store.subscribe())));
+            tokio::spawn(supervisor::supervise_paced(
+                "watches",
+                self.state.workers.clone(),
+                self.store.clone(),
+                move || {
+                    let store = store.clone();
+                    async move { watch_matcher::round(&store).await }
+                },
+                move || {
+                    let events = events.clone();
+                    async move { watch_matcher::pause(&mut *events.lock().await).await }
+                },
+            ))
+        };
         // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
         let webhooks =
             webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
@@ -271,6 +290,7 @@ impl Application {
         runner.abort();
         dispatcher.abort();
         poller.abort();
+        matcher.abort();
         // The round under way finishes (bounded), so no delivery stays leased after a restart.
         webhooks
             .stop(Duration::from_millis(self.channels.webhook_timeout_ms.saturating_mul(2)) + Duration::from_secs(1))

@@ -59,6 +59,19 @@ const PUBLIC: &[(&str, &str)] = &[
     // A join link's token is the capability (signed, revocable); joining is rate-limited.
     ("get", "/api/v1/join/{token}"),
     ("post", "/api/v1/join/{token}"),
+    // The SMART Scheduling Links publication: public by the spec's design (no keys); slots
+    // and busy times only, never who booked.
+    ("get", "/smart/{clinic}/$bulk-publish"),
+    ("get", "/smart/{clinic}/locations.ndjson"),
+    ("get", "/smart/{clinic}/schedules.ndjson"),
+    ("get", "/smart/{clinic}/slots.ndjson"),
+    // A patient watches an outside publisher's slots without an account, like a local watch.
+    ("post", "/api/v1/sources/{id}/watches"),
+    // Watches: a guest may watch; the watch token is the capability for the rest.
+    ("post", "/api/v1/clinics/{clinic}/watches"),
+    ("get", "/api/v1/watches/{token}"),
+    ("delete", "/api/v1/watches/{token}"),
+    ("post", "/api/v1/watches/{token}/offers/{offer}/accept"),
 ];
 
 /// The page routes (`nobat_web::pages::ROUTES`), each with the way [`page_routes`] attacks it.
@@ -75,14 +88,6 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/m/{token}/reschedule"),
     ("get", "/m/{token}/calendar.ics"),
     ("get", "/board/{location}"),
-    // The SMART Scheduling Links publication: public by the spec's design (no keys); slots
-    // and busy times only, never who booked.
-    ("get", "/smart/{clinic}/$bulk-publish"),
-    ("get", "/smart/{clinic}/locations.ndjson"),
-    ("get", "/smart/{clinic}/schedules.ndjson"),
-    ("get", "/smart/{clinic}/slots.ndjson"),
-    // A patient watches an outside publisher's slots without an account, like a local watch.
-    ("post", "/api/v1/sources/{id}/watches"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -104,6 +109,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("ManageChannels", &[Role::Owner, Role::Admin]),
     ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("TransferData", &[Role::Owner, Role::Admin]),
+    ("ViewWatches", &[Role::Owner, Role::Admin, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -201,6 +207,9 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("get", "/message-budget", "ManageMessages", Gate::Staff),
     ("put", "/message-budget", "ManageMessages", Gate::Staff),
     ("get", "/message-stats", "ManageMessages", Gate::Staff),
+    ("get", "/watches", "ViewWatches", Gate::Staff),
+    ("get", "/watch-settings", "ViewWatches", Gate::Staff),
+    ("put", "/watch-settings", "ManageClinic", Gate::Staff),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -343,6 +352,9 @@ impl Ids {
             ("kind", "imports") => "appointments",
             // Sources are the instance's, not a clinic's: any id; only operators get past the door.
             ("id", "sources") => "0192f0c4-0000-7000-8000-000000000000",
+            // Not a watch token: whatever it is, it opens nothing; nor does an offer id with it.
+            ("token", "watches") => &self.manage,
+            ("offer", "offers") => &self.hold,
             _ => return None,
         })
     }
@@ -749,6 +761,7 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("put", "/queue-settings") => json!({ "grace_min": 0, "walk_in_every": 0, "remote_join": true }),
         ("post", "/join-links") => json!({ "location": s.tehran }),
         ("put", "/message-budget") => json!({ "sms_monthly": 3 }),
+        ("put", "/watch-settings") => json!({ "offer_minutes": 1, "per_hour": 1, "per_day": 1, "verify_guests": true }),
         ("post", "/queues/{queue}/tickets") => json!({ "patient": { "name": "Intruder" }, "priority": 9 }),
         ("post", "/queues/{queue}/call-next") => json!({ "desk": "intruder" }),
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),

@@ -38,6 +38,10 @@ pub struct MessageContext {
     pub hours: Option<i64>,
     /// Minutes a verification code stays valid, or an offer stays held (`{ $minutes }`).
     pub minutes: Option<i64>,
+    /// Watches: the link that stops the watch (`{ $stop }`), in every watch message.
+    pub stop_link: Option<String>,
+    /// Watches: the watch's last day, already written in the recipient's calendar (`{ $last_day }`).
+    pub last_day: Option<String>,
 }
 
 impl MessageContext {

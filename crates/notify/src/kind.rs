@@ -24,10 +24,16 @@ pub enum MessageKind {
     /// Watches on outside publishers: a slot of theirs the patient waits for is free (a link to
     /// their booking portal, or their phone).
     SourceSlotFree,
+    /// Watches: a time the patient was waiting for is free (notify: first to book has it).
+    WatchFree,
+    /// Watches: the patient was booked into a freed time (auto-book).
+    WatchBooked,
+    /// Watches: the window ended without a time; the watch is over.
+    WatchExpired,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 11] = [
+    pub const ALL: [MessageKind; 14] = [
         MessageKind::BookingConfirmed,
         MessageKind::BookingRescheduled,
         MessageKind::BookingCancelled,
@@ -39,6 +45,9 @@ impl MessageKind {
         MessageKind::WatchOffer,
         MessageKind::AdminAlert,
         MessageKind::SourceSlotFree,
+        MessageKind::WatchFree,
+        MessageKind::WatchBooked,
+        MessageKind::WatchExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +63,9 @@ impl MessageKind {
             MessageKind::WatchOffer => "watch_offer",
             MessageKind::AdminAlert => "admin_alert",
             MessageKind::SourceSlotFree => "source_slot_free",
+            MessageKind::WatchFree => "watch_free",
+            MessageKind::WatchBooked => "watch_booked",
+            MessageKind::WatchExpired => "watch_expired",
         }
     }
 

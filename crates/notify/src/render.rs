@@ -36,6 +36,9 @@ pub fn keys(kind: MessageKind) -> (Option<&'static str>, &'static str) {
         MessageKind::WatchOffer => (Some("watch-offer-subject"), "watch-offer-body"),
         MessageKind::AdminAlert => (Some("admin-alert-subject"), "admin-alert-body"),
         MessageKind::SourceSlotFree => (Some("source-slot-free-subject"), "source-slot-free-body"),
+        MessageKind::WatchFree => (Some("watch-free-subject"), "watch-free-body"),
+        MessageKind::WatchBooked => (Some("watch-booked-subject"), "watch-booked-body"),
+        MessageKind::WatchExpired => (Some("watch-expired-subject"), "watch-expired-body"),
     }
 }
 
@@ -54,6 +57,8 @@ fn args(messages: &Messages, overrides: &Overrides, lang: Lang, ctx: &MessageCon
     // A location without a name of its own is shown by its address.
     a = text(a, "location", &ctx.location.clone().or_else(|| ctx.address.clone()));
     a = text(a, "link", &ctx.link);
+    a = text(a, "stop", &ctx.stop_link);
+    a = text(a, "last_day", &ctx.last_day);
     a = text(a, "code", &ctx.code);
     a = text(a, "detail", &ctx.detail);
     if let (Some(start), Some(zone)) = (ctx.start, ctx.zone.as_ref()) {

@@ -81,6 +81,8 @@ fn ctx(lang: Lang, cal: CalendarPref) -> MessageContext {
         detail: Some("sms to +989121234567: 3 attempts".into()),
         hours: Some(24),
         minutes: Some(10),
+        stop_link: Some("https://clinic.example/api/v1/watches/StOp1".into()),
+        last_day: Some("2026-12-14".into()),
     }
 }
 

@@ -55,6 +55,9 @@ const TABLES: &[&str] = &[
     "source_files",
     "source_slots",
     "source_watches",
+    "watches",
+    "watch_notices",
+    "watch_settings",
 ];
 
 /// Rows copied per table, in copy order.

@@ -83,6 +83,15 @@ kinds! {
     /// A slot of an outside publisher (a source) became free: new, or busy before. Instance
     /// wide (the nil clinic); ids and times only.
     SourceSlotFree = "source.slot_free",
+    /// A watcher was told a slot they wait for is free (notify mode). Ids and times only; the
+    /// dispatcher's outbox message names the notice.
+    WatchNotified = "watch.notified",
+    /// A freed slot is held for a watcher (offer mode), with a one-tap accept link.
+    WatchOffered = "watch.offered",
+    /// A watcher was booked into a freed slot (auto-book, or an offer accepted).
+    WatchBooked = "watch.booked",
+    /// A watch's window ended without a slot; its watcher is told once.
+    WatchExpired = "watch.expired",
 }
 
 impl EventKind {

@@ -32,6 +32,7 @@ mod rows;
 pub mod settings;
 pub mod transfer;
 mod tx;
+pub mod watches;
 mod writer;
 
 pub use audit::AuditActor;

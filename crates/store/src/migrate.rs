@@ -99,6 +99,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_queue_join.sql"),
     },
     Migration {
+        version: 14,
+        name: "watches",
+        sqlite: include_str!("../migrations/sqlite/0014_watches.sql"),
+        postgres: include_str!("../migrations/postgres/0014_watches.sql"),
+    },
+    Migration {
         version: 15,
         name: "sources",
         sqlite: include_str!("../migrations/sqlite/0015_sources.sql"),

@@ -69,7 +69,8 @@ pub struct AppState {
         (name = "accounts", description = "Signing in, one's own account, 2FA, API tokens"),
         (name = "patients", description = "Patient records, consents, export and erasure"),
         (name = "operations", description = "Health"),
-        (name = "queue", description = "The day-of queue: check-in, walk-ins, call next, boards and the patient's own ticket")
+        (name = "queue", description = "The day-of queue: check-in, walk-ins, call next, boards and the patient's own ticket"),
+        (name = "watches", description = "Waiting for a free time: notify, offer in turn, auto-book")
     )
 )]
 struct ApiDoc;

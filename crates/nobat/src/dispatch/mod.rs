@@ -12,6 +12,7 @@
 mod planner;
 mod planner_queue;
 mod planner_sources;
+mod planner_watch;
 mod sender;
 mod text;
 

@@ -102,16 +102,13 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
             let facts = json!({ "link": link, "role": text(&item.payload, "role") });
             return Ok(vec![new(&p, None, source(&p), facts)]);
         }
-        // Hooks: watch offers (MessageKind::WatchOffer) are planned here when their events
-        // exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs) and an
-        // arm that plans the patient's message like the appointment arms below. The queue's
-        // messages are planned in planner_queue.rs.
+        // The queue's messages are planned in planner_queue.rs, watches' in planner_watch.rs,
+        // followed sources' in planner_sources.rs.
         // A followed source's slot freed up: its watchers (planner_sources.rs).
         "source.slot_free" => return super::planner_sources::plan(d, item).await,
-        // Hooks: the queue's "you are next" / "please come to room 3" (MessageKind::QueueNext,
-        // QueueCalled) and watch offers (MessageKind::WatchOffer) are planned here when their
-        // events exist: add the topic to the dispatcher's `wants` (store commands/outbox.rs)
-        // and an arm that plans the patient's message like the appointment arms below.
+        "watch.notified" | "watch.offered" | "watch.booked" | "watch.expired" => {
+            return super::planner_watch::plan(d, item).await;
+        }
         // appointment.status_changed (arrived, no-show…) says nothing to the patient.
         _ => return Ok(Vec::new()),
     };

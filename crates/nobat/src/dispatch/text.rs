@@ -46,6 +46,9 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
             ctx.start = fact("start").and_then(|s| s.parse::<Timestamp>().ok());
             ctx.zone = Some(fact("time_zone").and_then(|z| nobat_core::zones::get(&z).ok()).unwrap_or(TimeZone::UTC));
         }
+        MessageKind::WatchFree | MessageKind::WatchOffer | MessageKind::WatchBooked | MessageKind::WatchExpired => {
+            super::planner_watch::context(&mut ctx, &m.facts, lang);
+        }
         MessageKind::AdminAlert => {
             ctx.alert_key = fact("alert_key").map(|k| alert_sentence(&k).to_owned());
             ctx.detail = Some(fact("detail").unwrap_or_default());

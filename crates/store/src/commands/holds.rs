@@ -216,7 +216,7 @@ pub(super) async fn expire_hold(tx: &mut WriteTx<'_>, clinic: ClinicId, id: Hold
 
 /// What a hold's events say: the time and who it was with — never the hold's id, which is
 /// the capability to book or release it.
-fn hold_subjects(h: &Hold) -> Subjects {
+pub(super) fn hold_subjects(h: &Hold) -> Subjects {
     Subjects {
         practitioner: Some(h.practitioner),
         service: Some(h.service),

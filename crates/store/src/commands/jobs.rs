@@ -245,6 +245,7 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
             let queue = job.key.parse().map_err(|_| StoreError::Corrupt(format!("queue id {:?}", job.key)))?;
             super::queue_day::auto_close(tx, clinic()?, queue).await?;
         }
+        super::watches::WATCH_EXPIRE => super::watches::expire(tx, clinic()?, &job.key).await?,
         other => return Err(StoreError::Corrupt(format!("no handler for job kind {other:?}"))),
     }
     Ok(super::Output::Done)

@@ -27,6 +27,8 @@ mod schedule;
 mod slot_lock;
 mod sources;
 mod transfer;
+mod watch_match;
+mod watches;
 
 pub use accounts::{
     ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
@@ -49,6 +51,8 @@ pub use reminders::REMINDER;
 pub use schedule::NewException;
 pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
+pub use watch_match::SWEEP_DAYS as WATCH_SWEEP_DAYS;
+pub use watches::{NewWatch, WATCH_EXPIRE, WatchOp};
 
 use crate::audit::AuditActor;
 use crate::error::StoreResult;
@@ -260,6 +264,8 @@ pub enum Command {
     Messages(MessageCommand),
     /// Other publishers' slots (issue 13): register, lease, record a poll.
     Sources(SourceCommand),
+    /// Watches: create, stop, settings, accept an offer, match freed time (`watches.rs`).
+    Watch(WatchOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -296,6 +302,7 @@ pub enum Output {
     JoinLink(crate::queues::JoinLink),
     SourceId(String),
     SourceClaim(Option<ClaimedSource>),
+    Watch(Box<crate::watches::Watch>),
 }
 
 impl Command {
@@ -315,7 +322,10 @@ impl Command {
     /// When the command may have scheduled a job sooner than the runner expects (in-process
     /// wake-up, so a short hold expires on time without polling).
     pub(crate) fn schedules_jobs(&self) -> bool {
-        matches!(self, Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_))
+        matches!(
+            self,
+            Command::Hold(_) | Command::ScheduleJob(_) | Command::RunJob(_) | Command::Queue(_) | Command::Watch(_)
+        )
     }
 
     /// A short name for logs and metrics.
@@ -385,6 +395,7 @@ impl Command {
             Command::RecordExport { .. } => "record_export",
             Command::Messages(_) => "messages",
             Command::Sources(_) => "sources",
+            Command::Watch(_) => "watch",
         }
     }
 }
@@ -474,5 +485,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         }
         Command::Messages(c) => messages_ops::apply(tx, c).await,
         Command::Sources(c) => sources::apply(tx, c).await,
+        Command::Watch(op) => watches::apply(tx, op).await,
     }
 }

@@ -40,6 +40,7 @@ pub(crate) fn claim(state: &AppState, user: Option<UserId>, token: Option<&str>)
         user,
         token_hash: token.map(str::trim).filter(|t| !t.is_empty()).map(|t| state.auth.keys.token_hash(t)),
         staff: false,
+        offer: None,
     }
 }
 

@@ -30,6 +30,7 @@ pub mod staff_admin;
 pub mod tickets;
 pub mod transfer;
 pub mod verification;
+pub mod watches;
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -75,6 +76,9 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(smart::schedules))
         .routes(routes!(smart::slots))
         .routes(routes!(source_watches::create_watch))
+        .routes(routes!(watches::create_watch))
+        .routes(routes!(watches::get_watch, watches::stop_watch))
+        .routes(routes!(watches::accept_offer))
 }
 
 /// The signed-in user's own account.
@@ -158,6 +162,8 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::create_source))
         .routes(routes!(sources::get_source))
         .routes(routes!(sources::source_slots))
+        .routes(routes!(watches::list_watches))
+        .routes(routes!(watches::get_watch_settings, watches::put_watch_settings))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
