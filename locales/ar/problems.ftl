@@ -115,3 +115,5 @@ invalid-phone-international = اكتب الرقم مع رمز البلد، مث�
 invalid-email = لا يبدو هذا عنوان بريد إلكتروني.
 invalid-language = استخدم إحدى اللغات en أو fa أو ar أو fr أو ru أو tr (الوسم مثل ar-MA يُعدّ ar).
 invalid-country = استخدم رمز البلد المكوّن من حرفين وفق ISO 3166-1 مثل MA أو IR.
+problem-not-acceptable-title = لا يُقدَّم إلا JSON
+problem-not-acceptable-detail = يجيب هذا الخادم بصيغة application/fhir+json أو application/json فقط.

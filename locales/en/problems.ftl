@@ -108,3 +108,5 @@ invalid-phone-international = Write the number with its country code, e.g. +212 
 invalid-email = This does not look like an email address.
 invalid-language = Use one of the languages en, fa, ar, fr, ru, tr (a tag such as fa-IR counts as fa).
 invalid-country = Use a two-letter ISO 3166-1 country code such as MA or IR.
+problem-not-acceptable-title = Only JSON is served
+problem-not-acceptable-detail = This server answers application/fhir+json or application/json only.

@@ -99,3 +99,5 @@ invalid-phone-international = شماره را با پیش‌شماره کشور 
 invalid-email = این نشانی ایمیل به نظر درست نیست.
 invalid-language = یکی از زبان‌های en، fa، ar، fr، ru، tr را به کار ببرید (برچسبی مانند fa-IR همان fa است).
 invalid-country = کد دوحرفی کشور طبق ISO 3166-1 را به کار ببرید، مانند IR یا MA.
+problem-not-acceptable-title = فقط JSON پاسخ داده می‌شود
+problem-not-acceptable-detail = این سرور فقط با application/fhir+json یا application/json پاسخ می‌دهد.

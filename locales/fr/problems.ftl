@@ -107,3 +107,5 @@ invalid-phone-international = Écrivez le numéro avec son indicatif pays, par e
 invalid-email = Cela ne ressemble pas à une adresse e-mail.
 invalid-language = Utilisez l'une des langues en, fa, ar, fr, ru, tr (une étiquette comme fr-MA compte comme fr).
 invalid-country = Utilisez un code pays ISO 3166-1 à deux lettres, comme MA ou IR.
+problem-not-acceptable-title = Seul le JSON est servi
+problem-not-acceptable-detail = Ce serveur ne répond qu'en application/fhir+json ou application/json.

@@ -111,3 +111,5 @@ invalid-phone-international = Укажите номер с кодом стран
 invalid-email = Это не похоже на адрес электронной почты.
 invalid-language = Используйте один из языков en, fa, ar, fr, ru, tr (тег вида ru-RU означает ru).
 invalid-country = Используйте двухбуквенный код страны ISO 3166-1, например RU или MA.
+problem-not-acceptable-title = Отдаётся только JSON
+problem-not-acceptable-detail = Этот сервер отвечает только в формате application/fhir+json или application/json.

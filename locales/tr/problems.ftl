@@ -99,3 +99,5 @@ invalid-phone-international = Numarayı ülke koduyla yazın, ör. +90 532 111 2
 invalid-email = Bu bir e-posta adresine benzemiyor.
 invalid-language = en, fa, ar, fr, ru, tr dillerinden birini kullanın (tr-TR gibi bir etiket tr sayılır).
 invalid-country = MA veya TR gibi iki harfli bir ISO 3166-1 ülke kodu kullanın.
+problem-not-acceptable-title = Yalnızca JSON sunulur
+problem-not-acceptable-detail = Bu sunucu yalnızca application/fhir+json veya application/json ile yanıt verir.

@@ -86,6 +86,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_clinic_country.sql"),
         postgres: include_str!("../migrations/postgres/0011_clinic_country.sql"),
     },
+    Migration {
+        version: 16,
+        name: "calendar",
+        sqlite: include_str!("../migrations/sqlite/0016_calendar.sql"),
+        postgres: include_str!("../migrations/postgres/0016_calendar.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod booking;
+mod calendar_feeds;
 mod catalog;
 mod catalog_updates;
 mod changes;
@@ -26,6 +27,7 @@ pub use accounts::{
     ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
 };
 pub use booking::BookRequest;
+pub use calendar_feeds::FeedCommand;
 pub use catalog::NewClinic;
 pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
@@ -237,6 +239,8 @@ pub enum Command {
         patch: patients::PatientPatch,
         actor: AuditActor,
     },
+    /// Private iCalendar feeds: create, revoke (`calendar_feeds.rs`).
+    CalendarFeeds(FeedCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -354,6 +358,7 @@ impl Command {
             Command::Channels(_) => "channels",
             Command::Queue(_) => "queue",
             Command::UpdatePatient { .. } => "update_patient",
+            Command::CalendarFeeds(_) => "calendar_feeds",
         }
     }
 }
@@ -437,5 +442,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::UpdatePatient { clinic, patient, patch, actor } => {
             patients::update_patient(tx, *clinic, *patient, patch, actor).await
         }
+        Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
     }
 }

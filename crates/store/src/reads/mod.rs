@@ -6,11 +6,13 @@ mod appointments;
 mod availability;
 mod channels;
 mod directory;
+mod interop;
 mod jobs;
 mod messages;
 mod privacy;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
+pub use interop::CalendarFeed;
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;

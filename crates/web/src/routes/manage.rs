@@ -19,7 +19,7 @@ use nobat_store::model::Appointment;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-async fn open(state: &AppState, token: &str) -> ApiResult<(ClinicCtx, Appointment)> {
+pub(crate) async fn open(state: &AppState, token: &str) -> ApiResult<(ClinicCtx, Appointment)> {
     let (clinic, id) = links::open_manage(&state.auth.keys, token, jiff::Timestamp::now()).map_err(|e| match e {
         LinkError::Expired => ApiError::new(
             StatusCode::GONE,

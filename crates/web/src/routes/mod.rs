@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod availability;
 pub mod booking;
+pub mod calendar;
 pub mod catalog;
 pub mod channels;
 pub mod directory;
@@ -63,6 +64,7 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(queue_live::board_stream))
         .routes(routes!(queue_live::my_ticket))
         .routes(routes!(queue_live::my_ticket_stream))
+        .routes(routes!(calendar::manage_calendar))
 }
 
 /// The signed-in user's own account.
@@ -136,6 +138,8 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::transfer))
         .routes(routes!(tickets::reorder))
         .routes(routes!(queues::get_settings, queues::put_settings))
+        .routes(routes!(calendar::create_feed))
+        .routes(routes!(calendar::revoke_feed))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
