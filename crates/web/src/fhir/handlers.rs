@@ -261,8 +261,10 @@ pub(super) fn slot_window(params: &Params) -> ApiResult<(Range, Range)> {
     let mut start = date_range("start", params.all("start"))?;
     let end = date_range("end", params.all("end"))?;
     let now = Timestamp::now();
-    let from = start.from.unwrap_or(now).max(now.checked_sub(1.day()).unwrap_or(now));
-    let until = start.until.or(end.until).unwrap_or_else(|| from.checked_add(7.days().hours(0)).unwrap_or(from));
+    // Nothing starts in the past that can still be booked; a day of slack keeps `ge` of today.
+    let day = jiff::SignedDuration::from_hours(24);
+    let from = start.from.unwrap_or(now).max(now.checked_sub(day).unwrap_or(now));
+    let until = start.until.or(end.until).unwrap_or_else(|| from.checked_add(day * 7).unwrap_or(from));
     if until.duration_since(from) > jiff::SignedDuration::from_hours(24 * MAX_SLOT_WINDOW_DAYS) {
         return Err(ApiError::invalid("start", format!("search at most {MAX_SLOT_WINDOW_DAYS} days of slots at once")));
     }

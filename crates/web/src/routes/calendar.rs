@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use nobat_core::AppointmentStatus;
 use nobat_core::access::ViewAppointments;
 use nobat_notify::ics::{self, IcsEvent, IcsMethod};
@@ -168,7 +168,8 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         .ok_or_else(|| ApiError::not_found("calendar feed"))?;
     let ctx = ClinicCtx::load(&state, &f.clinic.to_string()).await?;
     let services = state.store.services(f.clinic).await?;
-    let from = Timestamp::now().checked_sub(FEED_PAST_DAYS.days().hours(0)).unwrap_or(Timestamp::now());
+    let from =
+        Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(24 * FEED_PAST_DAYS)).unwrap_or(Timestamp::now());
     let mut filter =
         AppointmentFilter { practitioner: f.practitioner, from: Some(from), limit: 500, ..Default::default() };
     let mut all: Vec<Appointment> = Vec::new();

@@ -42,10 +42,8 @@ pub fn appointment(a: &Appointment, service: Option<&Service>, zone: &TimeZone) 
         r["comment"] = json!(n);
     }
     // app-4: a cancellation reason only on cancelled or no-show appointments.
-    if final_ {
-        if let Some(reason) = a.cancel_reason.as_deref().filter(|n| !n.is_empty()) {
-            r["cancelationReason"] = json!({ "text": reason });
-        }
+    if let Some(reason) = a.cancel_reason.as_deref().filter(|n| final_ && !n.is_empty()) {
+        r["cancelationReason"] = json!({ "text": reason });
     }
     r
 }

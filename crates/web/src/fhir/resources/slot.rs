@@ -94,10 +94,8 @@ pub fn slot(
         "start": instant(key.start, zone),
         "end": instant(end, zone),
     });
-    if service.capacity > 1 {
-        if let Some(left) = left {
-            r["comment"] = json!(format!("{left} of {} places free", service.capacity));
-        }
+    if let Some(left) = left.filter(|_| service.capacity > 1) {
+        r["comment"] = json!(format!("{left} of {} places free", service.capacity));
     }
     r
 }
