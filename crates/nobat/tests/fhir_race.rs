@@ -48,12 +48,14 @@ async fn race(app: &TestApp, seed: &Seed, slot: &Value, slot_id: &str, n: usize)
 async fn occupying(app: &TestApp, practitioner: &str, start: &str) -> i64 {
     let start_us = start.parse::<jiff::Timestamp>().unwrap().as_microsecond();
     let db = app.db().await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointments WHERE occupies = 1 AND practitioner_id = $1 AND start_us = $2")
-        .bind(practitioner)
-        .bind(start_us)
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM appointments WHERE occupies = 1 AND practitioner_id = $1 AND start_us = $2",
+    )
+    .bind(practitioner)
+    .bind(start_us)
+    .fetch_one(&db)
+    .await
+    .unwrap();
     db.close().await;
     n
 }

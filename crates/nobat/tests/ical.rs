@@ -120,11 +120,14 @@ async fn the_patients_calendar_file_and_the_emails_agree_on_the_sequence() {
     assert_eq!(ics_of(&got[0]), (0, "REQUEST".into()), "the confirmation is the same version");
     if let Some(v) = icalendar_reads(&ics) {
         assert_eq!(v["events"][0]["uid"], format!("appointment-{id}@127.0.0.1"));
-        assert_eq!(v["events"][0]["start_utc"].as_str().map(|s| s.parse::<jiff::Timestamp>().unwrap()),
-                   booked["start"].as_str().map(|s| s.parse::<jiff::Timestamp>().unwrap()));
+        assert_eq!(
+            v["events"][0]["start_utc"].as_str().map(|s| s.parse::<jiff::Timestamp>().unwrap()),
+            booked["start"].as_str().map(|s| s.parse::<jiff::Timestamp>().unwrap())
+        );
     }
 
-    let (s, b) = app.post(&format!("/clinics/{}/appointments/{id}/status", seed.slug), json!({ "status": "arrived" })).await;
+    let (s, b) =
+        app.post(&format!("/clinics/{}/appointments/{id}/status", seed.slug), json!({ "status": "arrived" })).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (_, ics) = text(&app.anon, &file).await;
     assert_eq!(props(&ics).0, 1, "a change bumps SEQUENCE");
