@@ -327,7 +327,9 @@ async fn search_slots(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &
         .transpose()?;
     let services = services_named(state, ctx, params).await?;
     let slots = free_slots(state, ctx, &services, start, end, practitioner, None).await?;
-    let count = params.count(100, 1000)?;
+    // A page may hold as many slots as one REST availability answer: a calendar client can
+    // take a fortnight of a whole clinic at once instead of recomputing it page by page.
+    let count = params.count(100, crate::routes::availability::MAX_SLOTS)?;
     let offset = params.offset()?;
     let total = slots.len();
     let base = base(state, &ctx.clinic.slug);
