@@ -333,13 +333,14 @@ async fn search_slots(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &
     let offset = params.offset()?;
     let total = slots.len();
     let base = base(state, &ctx.clinic.slug);
+    let zones = Zones::of_clinic(ctx);
     let page: Vec<(String, Value)> = slots
         .iter()
         .skip(offset)
         .take(count)
         .map(|(s, i)| {
             let key = SlotKey { practitioner: s.practitioner, service: s.service, start: s.start };
-            let r = slot::slot(&key, s.end, &services[*i], &ctx.tz(s.location), "free", Some(s.capacity_left));
+            let r = slot::slot(&key, s.end, &services[*i], &zones.of(s.location), "free", Some(s.capacity_left));
             (format!("{base}/Slot/{}", key.id()), r)
         })
         .collect();
@@ -461,4 +462,18 @@ async fn search_patients(state: &AppState, ctx: &ClinicCtx, params: &Params, url
 /// Output the store gave for a command we did not expect.
 pub(super) fn unexpected(out: Output) -> ApiError {
     crate::routes::unexpected(out)
+}
+
+/// The clinic's location zones, looked up once per answer rather than once per slot (a zone
+/// lookup by name costs more than writing the slot).
+pub(super) struct Zones(Vec<(LocationId, jiff::tz::TimeZone)>);
+
+impl Zones {
+    pub(super) fn of_clinic(ctx: &ClinicCtx) -> Self {
+        Self(ctx.locations.iter().map(|l| (l.id, ctx.tz(l.id))).collect())
+    }
+
+    pub(super) fn of(&self, location: LocationId) -> jiff::tz::TimeZone {
+        self.0.iter().find(|(l, _)| *l == location).map_or(jiff::tz::TimeZone::UTC, |(_, tz)| tz.clone())
+    }
 }

@@ -41,11 +41,12 @@ pub async fn find(State(state): State<AppState>, visitor: Visitor, RawQuery(q): 
     let count = params.count(100, 1000)?;
     let offset = params.offset()?;
     let url = format!("{}/Appointment/$find", super::base(&state, &ctx.clinic.slug));
+    let zones = super::handlers::Zones::of_clinic(&ctx);
     let page: Vec<(String, Value)> = slots
         .iter()
         .skip(offset)
         .take(count)
-        .map(|(s, i)| (String::new(), appointment::proposed(s, &services[*i], &ctx.tz(s.location))))
+        .map(|(s, i)| (String::new(), appointment::proposed(s, &services[*i], &zones.of(s.location))))
         .collect();
     let total = slots.len();
     let next = (offset + count < total)
