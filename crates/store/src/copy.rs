@@ -51,6 +51,7 @@ const TABLES: &[&str] = &[
     "clinic_channels",
     "webhook_endpoints",
     "webhook_sends",
+    "calendar_feeds",
 ];
 
 /// Rows copied per table, in copy order.

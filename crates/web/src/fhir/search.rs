@@ -71,6 +71,8 @@ impl Params {
     }
 }
 
+const EQ: &str = "eq";
+
 /// A half-open or closed bound on an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Range {
@@ -102,7 +104,9 @@ pub fn date_range(name: &str, values: impl Iterator<Item = impl AsRef<str>>) -> 
                     format!("the prefix `{p}` is not supported; use ge, gt, le, lt or eq"),
                 ));
             }
-            _ => ("eq", v),
+            // No prefix means `eq` (named, not a literal after `=> (`, which the problem-code
+            // scan of crates/i18n/tests/problem_codes.rs would take for an error code).
+            _ => (EQ, v),
         };
         let (lo, hi) = period(name, value)?;
         let raise = |r: &mut Range, t: Timestamp| r.from = Some(r.from.map_or(t, |f| f.max(t)));
