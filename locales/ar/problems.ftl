@@ -119,3 +119,5 @@ problem-queue-full-title = الطابور ممتلئ
 problem-queue-full-detail = ينتظر الآن أقصى عدد من المرضى يمكنه الانضمام عبر الرابط؛ يرجى التوجه إلى الاستقبال.
 problem-queue-closed-title = الطابور لا يستقبل مرضى
 problem-queue-closed-detail = هذا الطابور مغلق اليوم أو لا يقبل الانضمام عبر الرابط؛ يرجى السؤال في الاستقبال.
+problem-not-acceptable-title = لا يُقدَّم إلا JSON
+problem-not-acceptable-detail = يجيب هذا الخادم بصيغة application/fhir+json أو application/json فقط.

@@ -112,3 +112,5 @@ problem-queue-full-title = The queue is full
 problem-queue-full-detail = As many patients are already waiting as may join by link; please come to the desk.
 problem-queue-closed-title = The queue is not taking patients
 problem-queue-closed-detail = This queue is closed for today or does not take patients by link; please ask at the desk.
+problem-not-acceptable-title = Only JSON is served
+problem-not-acceptable-detail = This server answers application/fhir+json or application/json only.

@@ -103,3 +103,5 @@ problem-queue-full-title = صف پر است
 problem-queue-full-detail = هم‌اکنون به اندازهٔ بیشترین تعدادی که می‌توانند با پیوند به صف بپیوندند منتظرند؛ لطفاً به پذیرش مراجعه کنید.
 problem-queue-closed-title = این صف نوبت نمی‌گیرد
 problem-queue-closed-detail = این صف برای امروز بسته است یا از راه پیوند نوبت نمی‌دهد؛ لطفاً از پذیرش بپرسید.
+problem-not-acceptable-title = فقط JSON پاسخ داده می‌شود
+problem-not-acceptable-detail = این سرور فقط با application/fhir+json یا application/json پاسخ می‌دهد.

@@ -111,3 +111,5 @@ problem-queue-full-title = La file est pleine
 problem-queue-full-detail = Autant de patients attendent déjà que la file en accepte par lien ; veuillez vous présenter à l'accueil.
 problem-queue-closed-title = La file ne prend pas de patients
 problem-queue-closed-detail = Cette file est fermée pour aujourd'hui ou n'accepte pas d'inscription par lien ; adressez-vous à l'accueil.
+problem-not-acceptable-title = Seul le JSON est servi
+problem-not-acceptable-detail = Ce serveur ne répond qu'en application/fhir+json ou application/json.

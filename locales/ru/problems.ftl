@@ -115,3 +115,5 @@ problem-queue-full-title = Очередь заполнена
 problem-queue-full-detail = Уже ждут столько пациентов, сколько может встать в очередь по ссылке; пожалуйста, подойдите к стойке регистрации.
 problem-queue-closed-title = Очередь не принимает пациентов
 problem-queue-closed-detail = Эта очередь на сегодня закрыта или не принимает запись по ссылке; обратитесь, пожалуйста, к регистратуре.
+problem-not-acceptable-title = Отдаётся только JSON
+problem-not-acceptable-detail = Этот сервер отвечает только в формате application/fhir+json или application/json.

@@ -103,3 +103,5 @@ problem-queue-full-title = Sıra dolu
 problem-queue-full-detail = Bağlantıyla sıraya girebilecek en fazla sayıda hasta zaten bekliyor; lütfen danışmaya gelin.
 problem-queue-closed-title = Sıra hasta almıyor
 problem-queue-closed-detail = Bu sıra bugün için kapalı ya da bağlantıyla hasta almıyor; lütfen danışmaya sorun.
+problem-not-acceptable-title = Yalnızca JSON sunulur
+problem-not-acceptable-detail = Bu sunucu yalnızca application/fhir+json veya application/json ile yanıt verir.

@@ -150,6 +150,31 @@ impl Api {
         Ok((n, took))
     }
 
+    /// One FHIR `Slot` search over the same local dates' UTC days (the whole window in one
+    /// page, `_count` = the REST answer's limit); returns the number of slots and the latency.
+    pub async fn fhir_slots(&self, clinic: &Clinic, from: Date, to: Date) -> anyhow::Result<(usize, Duration)> {
+        let root = self.base.trim_end_matches("/api/v1");
+        let until = to.tomorrow()?;
+        let url = format!(
+            "{root}/fhir/{}/Slot?service-type={}&start=ge{from}T00:00:00Z&start=lt{until}T00:00:00Z&_count=20000",
+            clinic.slug, clinic.service
+        );
+        let t = Instant::now();
+        let res = self.http.get(url).header("accept", "application/fhir+json").send().await?;
+        let status = res.status();
+        let bytes = res.bytes().await?;
+        let took = t.elapsed();
+        if !status.is_success() {
+            bail!("FHIR Slot search → {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        let v: Value = serde_json::from_slice(&bytes)?;
+        let n = v["entry"].as_array().map_or(0, Vec::len);
+        if v["link"].as_array().is_some_and(|l| l.iter().any(|l| l["relation"] == "next")) {
+            bail!("FHIR Slot search paged: the window does not fit one answer");
+        }
+        Ok((n, took))
+    }
+
     /// The offered slot starts of one practitioner between two dates.
     pub async fn slot_starts(
         &self,

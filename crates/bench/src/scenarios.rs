@@ -113,6 +113,22 @@ pub async fn availability(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Figures>> {
         timed_availability(ctx, "availability 50 prac × 14 d (1 client)", &fifty, from, to14, 1, ctx.n(300), &verified)
             .await?,
     );
+    // The same 50 × 14 days as a FHIR Slot search: the same core, answered as Slot resources.
+    let (f, _) = api.fhir_slots(&fifty, from, to14).await?;
+    ensure!(f == n, "FHIR Slot search finds {f} slots, REST availability {n}");
+    out.push(
+        timed_availability(
+            ctx,
+            "FHIR Slot search 50 prac × 14 d (1 client)",
+            &fifty,
+            from,
+            to14,
+            1,
+            ctx.n(300),
+            &format!("{f} Slot resources = REST's {n}"),
+        )
+        .await?,
+    );
     out.push(
         timed_availability(
             ctx,
@@ -141,9 +157,13 @@ async fn timed_availability(
     verified: &str,
 ) -> anyhow::Result<Figures> {
     let compact = name.contains("compact");
+    let fhir = name.starts_with("FHIR");
+    let query = |api: Api| async move {
+        if fhir { api.fhir_slots(clinic, from, to).await } else { api.availability_as(clinic, from, to, compact).await }
+    };
     // Warm up connections and caches.
     for i in 0..clients.max(4) {
-        ctx.api(i).availability_as(clinic, from, to, compact).await?;
+        query(ctx.api(i).clone()).await?;
     }
     let wall = Instant::now();
     let per = total.div_ceil(clients);
@@ -152,7 +172,7 @@ async fn timed_availability(
         async move {
             let mut v = Vec::with_capacity(per);
             for _ in 0..per {
-                if let Ok((_, d)) = api.availability_as(clinic, from, to, compact).await {
+                if let Ok((_, d)) = query(api.clone()).await {
                     v.push(d);
                 }
             }

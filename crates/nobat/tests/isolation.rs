@@ -59,6 +59,8 @@ const PUBLIC: &[(&str, &str)] = &[
     // A join link's token is the capability (signed, revocable); joining is rate-limited.
     ("get", "/api/v1/join/{token}"),
     ("post", "/api/v1/join/{token}"),
+    // The manage token is the capability, as for the manage link itself.
+    ("get", "/api/v1/manage/{token}/calendar.ics"),
     // The SMART Scheduling Links publication: public by the spec's design (no keys); slots
     // and busy times only, never who booked.
     ("get", "/smart/{clinic}/$bulk-publish"),
@@ -210,6 +212,23 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("get", "/watches", "ViewWatches", Gate::Staff),
     ("get", "/watch-settings", "ViewWatches", Gate::Staff),
     ("put", "/watch-settings", "ManageClinic", Gate::Staff),
+    ("post", "/calendar-feeds", "ViewAppointments", Gate::Staff),
+    ("delete", "/calendar-feeds/{id}", "ViewAppointments", Gate::Staff),
+];
+
+/// FHIR (`/fhir/{clinic}`, not in the OpenAPI document): the staff-only reads and searches,
+/// by path under the base (`{appointment}`, `{patient}`, `{hold}` filled with a clinic's ids),
+/// and the capability each needs. Every role holds both today; the matrix checks they keep
+/// clinics apart ([`fhir_routes`]).
+const FHIR_STAFF: &[(&str, &str)] = &[
+    ("Appointment/{appointment}", "ViewAppointments"),
+    ("Appointment/hold-{hold}", "ViewAppointments"),
+    ("Appointment", "ViewAppointments"),
+    ("Appointment?patient=Patient/{patient}", "ViewAppointments"),
+    ("Appointment?actor=Patient/{patient}", "ViewAppointments"),
+    ("Patient/{patient}", "ViewPatients"),
+    ("Patient", "ViewPatients"),
+    ("Patient?_id={patient}", "ViewPatients"),
 ];
 
 /// What a protected operation outside a clinic's routes does with a caller.
@@ -314,6 +333,7 @@ struct Ids {
     ticket_token: String,
     join_link: String,
     join_token: String,
+    calendar_feed: String,
 }
 
 impl Ids {
@@ -355,6 +375,7 @@ impl Ids {
             // Not a watch token: whatever it is, it opens nothing; nor does an offer id with it.
             ("token", "watches") => &self.manage,
             ("offer", "offers") => &self.hold,
+            ("id", "calendar-feeds") => &self.calendar_feed,
             _ => return None,
         })
     }
@@ -667,6 +688,9 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     assert_eq!(s, StatusCode::CREATED, "{webhook}");
     // A queue of the day at the location (the general one: every role may run it) with a
     // walk-in whose name is this clinic's secret.
+    let (s, feed) = app.post(&format!("{c}/calendar-feeds"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{feed}");
+    secrets.push(text(&feed["url"]));
     let (s, queue) = app.post(&format!("{c}/queues"), json!({ "location": seed.tehran })).await;
     assert_eq!(s, StatusCode::OK, "{queue}");
     let walk_in = format!("Walker {label}-Secret");
@@ -707,6 +731,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             ticket_token: text(&ticket["ticket"]["token"]),
             join_link: text(&join["id"]),
             join_token: text(&join["token"]),
+            calendar_feed: text(&feed["id"]),
         },
         seed,
         staff,
@@ -785,6 +810,7 @@ fn probe_body(method: &str, path: &str) -> Option<Value> {
         "/patients/{id}/erase" => json!({ "reason": "" }),
         "/patients/{id}" => json!({ "language": "not-a-language" }),
         "/tokens" => json!({ "name": "" }),
+        "/calendar-feeds" => json!({ "practitioner": "not-an-id" }),
         _ => json!({}),
     })
 }
@@ -1178,6 +1204,7 @@ async fn capability_matrix(app: &TestApp, ops: &[Op], t: &Tenant) -> usize {
         user: random_id(),
         token: random_id(),
         consent: random_id(),
+        calendar_feed: random_id(),
         ..t.ids.clone()
     };
     let mut checked = 0;
@@ -1229,6 +1256,69 @@ async fn survives(app: &TestApp, t: &Tenant, intruder: &Tenant) {
     assert_eq!(s, StatusCode::NO_CONTENT, "{answer}");
 }
 
+/// A FHIR answer: an OperationOutcome for every error, never problem+json.
+async fn fhir_send(client: &reqwest::Client, url: &str) -> (StatusCode, Value) {
+    let res = client.get(url).send().await.unwrap();
+    let status = res.status();
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(ct.starts_with("application/fhir+json"), "{url}: {status} as {ct}: {body}");
+    if !status.is_success() {
+        assert_eq!(body["resourceType"], "OperationOutcome", "{url}: {body}");
+    }
+    (status, body)
+}
+
+/// The FHIR staff routes, aimed by `attacker`'s people at `target`: at the target's base (by
+/// slug and id) every credential is refused 403 (401 without one); at the attacker's own base
+/// the target's ids find nothing (404) and searches filtered by them come back empty. Either
+/// way no byte of the target's data.
+async fn fhir_routes(app: &TestApp, attacker: &Tenant, target: &Tenant, unauth: &[(String, reqwest::Client)]) -> usize {
+    let t = &target.ids;
+    let fill = |p: &str| {
+        p.replace("{appointment}", &t.appointment).replace("{patient}", &t.patient).replace("{hold}", &t.hold)
+    };
+    let mut checked = 0;
+    for (path, cap) in FHIR_STAFF {
+        assert!(POLICY.iter().any(|(c, _)| c == cap), "{cap} is a capability");
+        let path = fill(path);
+        for key in [&target.seed.slug, &target.seed.clinic] {
+            let url = format!("{}/fhir/{key}/{path}", app.base);
+            for (who, client) in unauth {
+                let (s, answer) = fhir_send(client, &url).await;
+                assert_eq!(s, StatusCode::UNAUTHORIZED, "{who}: {url}: {answer}");
+            }
+            for cred in &attacker.staff {
+                let (s, answer) = fhir_send(&cred.client, &url).await;
+                assert_eq!(s, StatusCode::FORBIDDEN, "{}: {url}: {answer}", cred.label);
+                assert_no_leak(&cred.label, &url, &answer, &target.secrets);
+            }
+            checked += unauth.len() + attacker.staff.len();
+        }
+        let url = format!("{}/fhir/{}/{path}", app.base, attacker.seed.slug);
+        for cred in &attacker.staff {
+            let (s, answer) = fhir_send(&cred.client, &url).await;
+            let by_id = path.contains('/') && !path.contains('?');
+            match s {
+                StatusCode::NOT_FOUND if by_id => {}
+                StatusCode::OK if !by_id => {
+                    assert_eq!(answer["resourceType"], "Bundle", "{}: {url}: {answer}", cred.label);
+                    let own = answer["entry"].as_array().map_or(0, Vec::len);
+                    // Unfiltered searches list the attacker's own clinic; filtered by the
+                    // target's ids they find nothing.
+                    if path.contains('=') {
+                        assert_eq!(own, 0, "{}: {url}: {answer}", cred.label);
+                    }
+                }
+                other => panic!("{}: {url}: {other} {answer}", cred.label),
+            }
+            assert_no_leak(&cred.label, &url, &answer, &target.secrets);
+        }
+        checked += attacker.staff.len();
+    }
+    checked
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_keeps_clinics_apart_and_roles_in_their_lane() {
     let started = std::time::Instant::now();
@@ -1248,6 +1338,7 @@ async fn every_route_keeps_clinics_apart_and_roles_in_their_lane() {
         checked += account_routes(&app, &ops, attacker, target, &unauth).await;
         checked += public_routes(&app, &ops, attacker, target).await;
         checked += page_routes(&app, attacker, target).await;
+        checked += fhir_routes(&app, attacker, target, &unauth).await;
     }
     // Nothing of either clinic changed, and nothing about it was even recorded.
     let after = (snapshot(&app, &alpha).await, snapshot(&app, &bravo).await);

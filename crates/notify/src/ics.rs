@@ -14,6 +14,18 @@ use jiff::tz::{Offset, TimeZone};
 pub enum IcsMethod {
     Request,
     Cancel,
+    /// A published copy (a download or a subscribed feed), not an invitation (RFC 5546 §3.2.1).
+    Publish,
+}
+
+impl IcsMethod {
+    fn name(self) -> &'static str {
+        match self {
+            IcsMethod::Request => "REQUEST",
+            IcsMethod::Cancel => "CANCEL",
+            IcsMethod::Publish => "PUBLISH",
+        }
+    }
 }
 
 /// A person in the invitation: display name and email.
@@ -52,10 +64,8 @@ pub fn uid_for(appointment_id: &str, host: &str) -> String {
 
 /// The attachment: `invite.ics` (or `cancel.ics`), `text/calendar` with the method.
 pub fn build(ev: &IcsEvent) -> Attachment {
-    let (method, filename) = match ev.method {
-        IcsMethod::Request => ("REQUEST", "invite.ics"),
-        IcsMethod::Cancel => ("CANCEL", "cancel.ics"),
-    };
+    let method = ev.method.name();
+    let filename = if ev.method == IcsMethod::Cancel { "cancel.ics" } else { "invite.ics" };
     Attachment {
         filename: filename.into(),
         content_type: format!("text/calendar; charset=utf-8; method={method}"),
@@ -65,20 +75,57 @@ pub fn build(ev: &IcsEvent) -> Attachment {
 
 /// The calendar text, CRLF line ends, folded at 75 octets.
 pub fn to_string(ev: &IcsEvent) -> String {
+    calendar(ev.method, None, std::slice::from_ref(ev))
+}
+
+/// A calendar of many events (a subscribed feed, `METHOD:PUBLISH`): one VTIMEZONE per zone the
+/// events use, covering the years they touch, and one VEVENT each. A cancelled appointment is
+/// an event whose `method` is [`IcsMethod::Cancel`]: it stays in the feed as
+/// `STATUS:CANCELLED`, so subscribers drop it from their view instead of keeping a stale copy.
+pub fn feed(name: &str, events: &[IcsEvent]) -> String {
+    calendar(IcsMethod::Publish, Some(name), events)
+}
+
+fn calendar(method: IcsMethod, name: Option<&str>, events: &[IcsEvent]) -> String {
     let mut lines: Vec<String> = vec![
         "BEGIN:VCALENDAR".into(),
         "VERSION:2.0".into(),
         "PRODID:-//Nobat//Nobat//EN".into(),
         "CALSCALE:GREGORIAN".into(),
-        format!("METHOD:{}", if ev.method == IcsMethod::Request { "REQUEST" } else { "CANCEL" }),
+        format!("METHOD:{}", method.name()),
     ];
-    let tzid = ev.zone.iana_name().map(str::to_owned);
-    if let Some(id) = &tzid {
+    if let Some(n) = name {
+        lines.push(format!("X-WR-CALNAME:{}", text(n)));
+    }
+    // Each named zone once, over every year its events touch.
+    let mut zones: Vec<(String, TimeZone, i16, i16)> = Vec::new();
+    for ev in events {
+        let Some(id) = ev.zone.iana_name() else { continue };
         let from = ev.start.to_zoned(ev.zone.clone()).year();
         let to = ev.end.to_zoned(ev.zone.clone()).year();
-        lines.extend(vtimezone(&ev.zone, id, from, to));
+        match zones.iter_mut().find(|z| z.0 == id) {
+            Some(z) => (z.2, z.3) = (z.2.min(from), z.3.max(to)),
+            None => zones.push((id.to_owned(), ev.zone.clone(), from, to)),
+        }
     }
-    lines.push("BEGIN:VEVENT".into());
+    for (id, zone, from, to) in &zones {
+        lines.extend(vtimezone(zone, id, *from, *to));
+    }
+    for ev in events {
+        lines.extend(vevent(ev));
+    }
+    lines.push("END:VCALENDAR".into());
+    let mut out = String::new();
+    for l in lines {
+        fold(&l, &mut out);
+    }
+    out
+}
+
+fn vevent(ev: &IcsEvent) -> Vec<String> {
+    let cancelled = ev.method == IcsMethod::Cancel;
+    let mut lines: Vec<String> = vec!["BEGIN:VEVENT".into()];
+    let tzid = ev.zone.iana_name().map(str::to_owned);
     lines.push(format!("UID:{}", text(&ev.uid)));
     lines.push(format!("DTSTAMP:{}", utc(ev.stamp)));
     lines.push(format!("SEQUENCE:{}", ev.sequence));
@@ -103,22 +150,17 @@ pub fn to_string(ev: &IcsEvent) -> String {
         lines.push(format!("ORGANIZER;CN={}:mailto:{}", param(&o.name), o.email));
     }
     if let Some(a) = &ev.attendee {
-        let status = if ev.method == IcsMethod::Request { "NEEDS-ACTION" } else { "DECLINED" };
+        let status = if cancelled { "DECLINED" } else { "NEEDS-ACTION" };
         lines.push(format!(
             "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT={status};RSVP=FALSE:mailto:{}",
             param(&a.name),
             a.email
         ));
     }
-    lines.push(format!("STATUS:{}", if ev.method == IcsMethod::Request { "CONFIRMED" } else { "CANCELLED" }));
-    lines.push("TRANSP:OPAQUE".into());
+    lines.push(format!("STATUS:{}", if cancelled { "CANCELLED" } else { "CONFIRMED" }));
+    lines.push(format!("TRANSP:{}", if cancelled { "TRANSPARENT" } else { "OPAQUE" }));
     lines.push("END:VEVENT".into());
-    lines.push("END:VCALENDAR".into());
-    let mut out = String::new();
-    for l in lines {
-        fold(&l, &mut out);
-    }
-    out
+    lines
 }
 
 /// The VTIMEZONE lines for `zone` over the years `from..=to`: the observance in force on

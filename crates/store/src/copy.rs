@@ -58,6 +58,7 @@ const TABLES: &[&str] = &[
     "watches",
     "watch_notices",
     "watch_settings",
+    "calendar_feeds",
 ];
 
 /// Rows copied per table, in copy order.

@@ -111,6 +111,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_sources.sql"),
     },
     Migration {
+        version: 16,
+        name: "calendar",
+        sqlite: include_str!("../migrations/sqlite/0016_calendar.sql"),
+        postgres: include_str!("../migrations/postgres/0016_calendar.sql"),
+    },
+    Migration {
         version: 18,
         name: "import_keys",
         sqlite: include_str!("../migrations/sqlite/0018_import_keys.sql"),

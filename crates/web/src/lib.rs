@@ -7,6 +7,7 @@ pub mod auth;
 pub mod context;
 pub mod dto;
 pub mod extract;
+pub mod fhir;
 pub mod health;
 pub mod localise;
 pub mod metrics;
@@ -154,6 +155,9 @@ pub fn app(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        // FHIR and iCalendar feeds: not REST, so not in the OpenAPI document.
+        .merge(fhir::router())
+        .route("/ical/{file}", get(routes::calendar::feed))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -184,6 +188,8 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::map_response(problem::ensure_problem_json))
         // Outside every layer that makes problem+json, so each is said in the request's language.
         .layer(axum::middleware::from_fn(localise::localise))
+        // Outside localise: under /fhir every error, from any layer, becomes an OperationOutcome.
+        .layer(axum::middleware::from_fn(fhir::outcome::translate))
         .layer(axum::middleware::from_fn(move |req, next| auth::headers::apply(tls, req, next)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Manage links carry a capability in the path: never write it to the logs.
@@ -192,6 +198,9 @@ pub fn app(state: AppState) -> Router {
                 "/api/v1/manage/…"
             } else if path.starts_with("/m/") {
                 "/m/…"
+            } else if path.starts_with("/ical/") {
+                // Feed URLs carry their token too.
+                "/ical/…"
             } else {
                 path
             };

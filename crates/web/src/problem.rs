@@ -307,5 +307,7 @@ pub async fn ensure_problem_json(res: Response) -> Response {
     ApiError::new(status, kind, title, detail).into_response()
 }
 
+/// Under `/fhir` the same errors are said as FHIR OperationOutcomes: `crate::fhir::outcome`
+/// rewrites every problem+json answer there (the one FHIR mapping, from these).
 /// Result type of every handler.
 pub type ApiResult<T> = Result<T, ApiError>;

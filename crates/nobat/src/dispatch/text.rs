@@ -94,7 +94,10 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
     }
     let attachments = match (ChannelKind::parse(&m.channel), m.appointment) {
         (Some(ChannelKind::Email), Some(appointment)) => {
-            calendar_file(d, m, kind, &ctx, &rendered, appointment).into_iter().collect()
+            // The SEQUENCE the patient's calendar.ics shows for this appointment now, so both
+            // files name the same version of the event.
+            let sequence = d.store.appointment_sequence(m.clinic, appointment).await.unwrap_or(0);
+            calendar_file(d, m, kind, &ctx, &rendered, appointment, sequence).into_iter().collect()
         }
         _ => Vec::new(),
     };
@@ -110,10 +113,14 @@ fn calendar_file(
     ctx: &MessageContext,
     rendered: &Rendered,
     appointment: nobat_core::AppointmentId,
+    stored_sequence: u32,
 ) -> Option<Attachment> {
+    // A confirmation (or a move, which books a new appointment) is the event's first version,
+    // 0, even when it is sent after a later change; a cancellation carries the sequence the
+    // store counted (at least 1), the same number `GET /manage/{token}/calendar.ics` shows.
     let (method, sequence) = match kind {
         MessageKind::BookingConfirmed | MessageKind::BookingRescheduled => (IcsMethod::Request, 0),
-        MessageKind::BookingCancelled => (IcsMethod::Cancel, 1),
+        MessageKind::BookingCancelled => (IcsMethod::Cancel, stored_sequence.max(1)),
         _ => return None,
     };
     let host =

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod booking;
+mod calendar_feeds;
 mod catalog;
 mod catalog_updates;
 mod changes;
@@ -34,6 +35,7 @@ pub use accounts::{
     ACCOUNT_CEILING, ACCOUNT_WIDE, Invitee, MemberChange, NewUser, TotpChange, account_lockout, lockout,
 };
 pub use booking::BookRequest;
+pub use calendar_feeds::FeedCommand;
 pub use catalog::NewClinic;
 pub use catalog_updates::{ClinicPatch, LocationPatch, PractitionerPatch};
 pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
@@ -266,6 +268,8 @@ pub enum Command {
     Sources(SourceCommand),
     /// Watches: create, stop, settings, accept an offer, match freed time (`watches.rs`).
     Watch(WatchOp),
+    /// Private iCalendar feeds: create, revoke (`calendar_feeds.rs`).
+    CalendarFeeds(FeedCommand),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -396,6 +400,7 @@ impl Command {
             Command::Messages(_) => "messages",
             Command::Sources(_) => "sources",
             Command::Watch(_) => "watch",
+            Command::CalendarFeeds(_) => "calendar_feeds",
         }
     }
 }
@@ -486,5 +491,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Messages(c) => messages_ops::apply(tx, c).await,
         Command::Sources(c) => sources::apply(tx, c).await,
         Command::Watch(op) => watches::apply(tx, op).await,
+        Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
     }
 }

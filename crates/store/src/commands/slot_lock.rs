@@ -182,7 +182,8 @@ pub(super) async fn insert_appointment(tx: &mut WriteTx<'_>, a: &Appointment, se
 pub(super) async fn update_status(tx: &mut WriteTx<'_>, a: &Appointment) -> StoreResult<()> {
     crate::db::query(
         "UPDATE appointments SET status = $3, occupies = $4, cancel_reason = $5, override_note = $6, \
-         rescheduled_to = $7, updated_at_us = $8 WHERE clinic_id = $1 AND id = $2",
+         rescheduled_to = $7, updated_at_us = $8, ics_sequence = ics_sequence + 1 \
+         WHERE clinic_id = $1 AND id = $2",
     )
     .bind(a.clinic.to_string())
     .bind(a.id.to_string())

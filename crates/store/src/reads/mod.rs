@@ -6,6 +6,7 @@ mod appointments;
 mod availability;
 mod channels;
 mod directory;
+mod interop;
 mod jobs;
 mod message_stats;
 mod messages;
@@ -15,6 +16,7 @@ mod sources;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
+pub use interop::CalendarFeed;
 pub use message_stats::{MessageCount, SmsBudget};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;

@@ -30,7 +30,7 @@ use nobat_store::{Command, Output};
 pub const HOLD_TOKEN_HEADER: &str = "hold-token";
 
 /// A guest's proof of owning hold `id`: unguessable without the instance key.
-fn guest_token(keys: &Keys, clinic: ClinicId, id: HoldId) -> String {
+pub(crate) fn guest_token(keys: &Keys, clinic: ClinicId, id: HoldId) -> String {
     URL_SAFE_NO_PAD.encode(mac(&keys.link_key, &[b"hold\0", clinic.0.as_bytes(), id.0.as_bytes()]))
 }
 

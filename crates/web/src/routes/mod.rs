@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod availability;
 pub mod booking;
+pub mod calendar;
 pub mod catalog;
 pub mod channels;
 pub mod directory;
@@ -79,6 +80,7 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(watches::create_watch))
         .routes(routes!(watches::get_watch, watches::stop_watch))
         .routes(routes!(watches::accept_offer))
+        .routes(routes!(calendar::manage_calendar))
 }
 
 /// The signed-in user's own account.
@@ -164,6 +166,8 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::source_slots))
         .routes(routes!(watches::list_watches))
         .routes(routes!(watches::get_watch_settings, watches::put_watch_settings))
+        .routes(routes!(calendar::create_feed))
+        .routes(routes!(calendar::revoke_feed))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

@@ -1,0 +1,307 @@
+//! FHIR R4 under `/fhir/{clinic}` (issue 16): the directory and computed Slots for anyone,
+//! Appointment and Patient for the clinic's staff only, booking by `$find`/`$hold`/`$book`,
+//! an OperationOutcome for every error, and every resource kind accepted by two independent
+//! R4 parsers (fhir.resources 6.4.0, fhirclient 4.4.0 strict).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod fhir_support;
+
+use common::*;
+use fhir_support::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A day's window in Tehran as FHIR search parameters.
+fn window(d: &str) -> String {
+    format!("start=ge{d}T00:00:00%2B03:30&start=lt{d}T23:59:00%2B03:30")
+}
+
+#[tokio::test]
+async fn the_directory_and_slots_read_and_search_as_fhir_and_errors_are_outcomes() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let base = fhir(&app, &seed);
+    let anon = &app.anon;
+
+    let (s, cap) = get(anon, &format!("{base}/metadata")).await;
+    assert_eq!(s, StatusCode::OK, "{cap}");
+    assert_eq!(
+        (cap["resourceType"].as_str(), cap["fhirVersion"].as_str()),
+        (Some("CapabilityStatement"), Some("4.0.1"))
+    );
+
+    let (s, b) = get(anon, &format!("{base}/Practitioner")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let ps = entries(&b);
+    assert_eq!(ps.len(), 2);
+    let doctor = &seed.doctors[0];
+    let (s, p) = get(anon, &format!("{base}/Practitioner/{doctor}")).await;
+    assert_eq!((s, p["name"][0]["text"].as_str()), (StatusCode::OK, Some("Dr. A")), "{p}");
+    let (_, role) = get(anon, &format!("{base}/PractitionerRole/{doctor}")).await;
+    assert_eq!(role["location"][0]["reference"], format!("Location/{}", seed.tehran), "{role}");
+    let (_, sched) = get(anon, &format!("{base}/Schedule?actor=Practitioner/{doctor}")).await;
+    assert_eq!(entries(&sched).len(), 1, "{sched}");
+    let (_, loc) = get(anon, &format!("{base}/Location/{}", seed.tehran)).await;
+    assert_eq!(loc["extension"][0]["valueCode"], "Asia/Tehran");
+    let (_, svc) = get(anon, &format!("{base}/HealthcareService")).await;
+    assert_eq!(entries(&svc).len(), 2);
+
+    // Slots: computed, the same as REST availability for the day, paged with `next`.
+    let d = day(1);
+    let rest = slots(&app, &seed, &seed.consult, &d, Some(doctor)).await;
+    let mut url =
+        format!("{base}/Slot?schedule=Schedule/{doctor}&service-type={}&{}&_count=7", seed.consult, window(&d));
+    let mut got: Vec<Value> = Vec::new();
+    let mut pages = 0;
+    loop {
+        let (s, b) = get(anon, &url).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        got.extend(entries(&b));
+        pages += 1;
+        match next_link(&b) {
+            Some(n) => url = n,
+            None => break,
+        }
+    }
+    assert!(pages > 1, "paged");
+    let rest_starts: Vec<jiff::Timestamp> =
+        rest.iter().map(|s| s["start"].as_str().unwrap().parse().unwrap()).collect();
+    let fhir_starts: Vec<jiff::Timestamp> = got.iter().map(|s| s["start"].as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(fhir_starts, rest_starts, "the same slots as REST availability");
+    assert!(got.iter().all(|s| s["status"] == "free" && s["start"].as_str().unwrap().ends_with("+03:30")));
+    // The `end` bound: only slots ending by 10:00 Tehran.
+    let (_, early) =
+        get(anon, &format!("{base}/Slot?schedule={doctor}&{}&end=le{d}T10:00:00%2B03:30", window(&d))).await;
+    let early = entries(&early);
+    assert!(!early.is_empty());
+    let ten: jiff::Timestamp = format!("{d}T10:00:00+03:30").parse().unwrap();
+    assert!(early.iter().all(|s| s["end"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap() <= ten));
+    // A slot reads back by its id.
+    let id = got[0]["id"].as_str().unwrap();
+    let (s, one) = get(anon, &format!("{base}/Slot/{id}")).await;
+    assert_eq!((s, one["status"].as_str(), &one["start"]), (StatusCode::OK, Some("free"), &got[0]["start"]), "{one}");
+
+    // Errors, each an OperationOutcome with the status REST would give.
+    let (s, o) = get(anon, &format!("{base}/Slot/not-a-slot")).await;
+    assert_eq!((s, o["issue"][0]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not-found")));
+    let (s, o) = get(anon, &format!("{base}/Observation")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{o}");
+    let (s, o) = get(anon, &format!("{base}/Slot?bogus=1")).await;
+    assert_eq!((s, o["issue"][0]["expression"][0].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bogus")));
+    let (s, o) = get(anon, &format!("{base}/Slot?start=ge2026-13-45")).await;
+    assert_eq!((s, o["issue"][0]["expression"][0].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("start")));
+    let (s, _) = get(anon, &format!("{base}/Appointment")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = get(anon, &format!("{base}/Patient/{}", uuid::Uuid::new_v4())).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = fhir_decode(
+        anon.get(format!("{base}/metadata")).header("accept", "application/fhir+xml").send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_ACCEPTABLE);
+    let (s, _) = get(anon, &format!("{base}/metadata?_format=xml")).await;
+    assert_eq!(s, StatusCode::NOT_ACCEPTABLE);
+    let (s, _) = get(anon, &format!("{}/fhir/no-such-clinic/metadata", app.base)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = fhir_decode(anon.delete(format!("{base}/Practitioner/{doctor}")).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    let (s, _) = post(anon, &format!("{base}/Appointment/$book"), &json!({ "resourceType": "Patient" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = anon
+        .post(format!("{base}/Appointment/$book"))
+        .body("{not json")
+        .header("content-type", "application/fhir+json");
+    let (s, _) = fhir_decode(res.send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn find_hold_and_book_over_fhir_and_staff_read_what_was_booked() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let base = fhir(&app, &seed);
+    let d = day(1);
+    let doctor = &seed.doctors[0];
+    let mut seen: Vec<Value> = Vec::new();
+
+    let (s, found) = get(
+        &app.anon,
+        &format!(
+            "{base}/Appointment/$find?practitioner=Practitioner/{doctor}&service-type={}&{}",
+            seed.consult,
+            window(&d)
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    let proposed = entries(&found);
+    assert!(proposed.iter().all(|a| a["status"] == "proposed"));
+    seen.push(found.clone());
+    let first = proposed[0].clone();
+    let slot_ref = first["slot"][0]["reference"].as_str().unwrap().to_owned();
+    let slot_id = slot_ref.trim_start_matches("Slot/").to_owned();
+
+    // A guest holds it: pending, with a busy-tentative slot, and the slot reads so.
+    let (s, held) = post(&app.anon, &format!("{base}/Appointment/$hold"), &first).await;
+    assert_eq!(s, StatusCode::CREATED, "{held}");
+    assert_eq!(
+        (held["status"].as_str(), held["contained"][0]["status"].as_str()),
+        (Some("pending"), Some("busy-tentative"))
+    );
+    seen.push(held.clone());
+    let (_, slot) = get(&app.anon, &format!("{base}/Slot/{slot_id}")).await;
+    assert_eq!(slot["status"], "busy-tentative", "{slot}");
+    seen.push(slot);
+    // Someone else cannot book the held slot; the holder books it, with its hold token.
+    let (s, o) = post(&app.anon, &format!("{base}/Appointment/$book"), &book_body(&slot_id, "Intruder")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{o}");
+    seen.push(o);
+    let mut body = book_body(&slot_id, "Sara Karimi");
+    body["id"] = held["id"].clone();
+    body["extension"] = held["extension"].clone();
+    let (s, booked) = post(&app.anon, &format!("{base}/Appointment/$book"), &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    assert_eq!(booked["status"], "booked");
+    assert_eq!(booked["start"], first["start"]);
+    let id = booked["id"].as_str().unwrap().to_owned();
+    let (_, slot) = get(&app.anon, &format!("{base}/Slot/{slot_id}")).await;
+    assert_eq!(slot["status"], "busy", "{slot}");
+    seen.push(slot);
+
+    // Booked over FHIR is booked for REST: the same appointment, and gone from availability.
+    let (s, rest) = app.get(&format!("/clinics/{}/appointments/{id}", seed.slug)).await;
+    assert_eq!((s, rest["status"].as_str()), (StatusCode::OK, Some("booked")), "{rest}");
+    let free = slots(&app, &seed, &seed.consult, &d, Some(doctor)).await;
+    assert!(free.iter().all(|s| s["start"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap()
+        != first["start"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap()));
+
+    // Staff read and search appointments and patients.
+    let staff = &app.client;
+    let (s, a) = get(staff, &format!("{base}/Appointment/{id}")).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let patient = a["participant"][0]["actor"]["reference"].as_str().unwrap().to_owned();
+    let (s, p) = get(staff, &format!("{base}/{patient}")).await;
+    assert_eq!((s, p["name"][0]["text"].as_str()), (StatusCode::OK, Some("Sara Karimi")), "{p}");
+    seen.push(p);
+    let (_, search) =
+        get(staff, &format!("{base}/Appointment?actor=Practitioner/{doctor}&status=booked&{}", window(&d))).await;
+    assert_eq!(entries(&search).iter().map(|a| a["id"].clone()).collect::<Vec<_>>(), vec![json!(id)]);
+    seen.push(search);
+    let (_, none) = get(
+        staff,
+        &format!("{base}/Appointment?actor=Practitioner/{doctor}&{}&end=lt{d}T00:00:00%2B03:30", window(&d)),
+    )
+    .await;
+    assert!(entries(&none).is_empty(), "the end bound filters");
+    let (_, pats) = get(staff, &format!("{base}/Patient?_count=1")).await;
+    assert_eq!(entries(&pats).len(), 1);
+    seen.push(pats);
+    let (_, held_read) = get(staff, &format!("{base}/Appointment/{}", held["id"].as_str().unwrap())).await;
+    // The hold was converted: it is gone.
+    assert_eq!(held_read["resourceType"], "OperationOutcome");
+
+    // Cancelled over REST, the appointment says so over FHIR (with its reason).
+    let (s, _) = app
+        .post(
+            &format!("/clinics/{}/appointments/{id}/cancel", seed.slug),
+            json!({ "reason": "ill", "staff_override": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, a) = get(staff, &format!("{base}/Appointment/{id}")).await;
+    assert_eq!(
+        (a["status"].as_str(), a["cancelationReason"]["text"].as_str()),
+        (Some("cancelled"), Some("ill")),
+        "{a}"
+    );
+    seen.push(a);
+
+    // Every kind of resource this server emits, through both R4 parsers.
+    let public = [
+        "metadata".to_owned(),
+        "Practitioner".into(),
+        format!("Practitioner/{doctor}"),
+        "PractitionerRole".into(),
+        "Location".into(),
+        "HealthcareService".into(),
+        "Schedule".into(),
+        format!("Slot?{}&_count=3", window(&d)),
+        "Slot/nope".into(),
+    ];
+    for path in public {
+        seen.push(get(&app.anon, &format!("{base}/{path}")).await.1);
+    }
+    seen.push(get(&app.anon, &format!("{base}/Appointment")).await.1);
+    let kinds: std::collections::BTreeSet<String> = seen
+        .iter()
+        .flat_map(|r| std::iter::once(r.clone()).chain(if r["resourceType"] == "Bundle" { entries(r) } else { vec![] }))
+        .map(|r| r["resourceType"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    for k in [
+        "Appointment",
+        "Bundle",
+        "CapabilityStatement",
+        "HealthcareService",
+        "Location",
+        "OperationOutcome",
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "Schedule",
+        "Slot",
+    ] {
+        assert!(kinds.contains(k), "{k} checked: {kinds:?}");
+    }
+    fhir_parsers_accept(&seen);
+    app.stop().await;
+}
+
+/// Tenant isolation over FHIR: another clinic's staff get nothing of this clinic's
+/// appointments or patients, by id or by search, through either clinic's base.
+#[tokio::test]
+async fn another_clinics_staff_read_nothing_of_ours_over_fhir() {
+    let app = spawn_app().await;
+    let ours = seed(&app).await;
+    let theirs = seed(&app).await;
+    let free = slots(&app, &ours, &ours.consult, &day(1), None).await;
+    let (s, booked) =
+        app.post(&format!("/clinics/{}/appointments", ours.slug), booking(&free[0], "Secret Patient")).await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    let id = booked["id"].as_str().unwrap();
+    let patient = booked["patient"].as_str().unwrap().to_owned();
+
+    // A receptionist of the other clinic, signed in (a session) — and an owner-free view.
+    invite_staff(
+        &app,
+        &app.client,
+        &format!("/clinics/{}", theirs.slug),
+        json!({ "email": "rec@b.test", "role": "receptionist" }),
+    )
+    .await;
+    let token = login(&app.anon, &app.api, "rec@b.test", STAFF_PASSWORD).await;
+    let intruder = authed_client(&token);
+    let (mine, other) = (fhir(&app, &ours), fhir(&app, &theirs));
+    for path in [format!("Appointment/{id}"), "Appointment".into(), format!("Patient/{patient}"), "Patient".into()] {
+        let (s, b) = get(&intruder, &format!("{mine}/{path}")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path} at our base: {b}");
+        assert!(!b.to_string().contains("Secret Patient"));
+    }
+    for path in [format!("Appointment/{id}"), format!("Patient/{patient}")] {
+        let (s, b) = get(&intruder, &format!("{other}/{path}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path} through their own base: {b}");
+    }
+    for path in ["Appointment", "Patient", &format!("Appointment?patient=Patient/{patient}")] {
+        let (s, b) = get(&intruder, &format!("{other}/{path}")).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert!(entries(&b).is_empty(), "{path}: {b}");
+        assert!(!b.to_string().contains(id) && !b.to_string().contains("Secret Patient"));
+    }
+    // Booking over FHIR into their clinic with our slot names none of theirs: refused.
+    let (_, found) = get(&app.anon, &format!("{mine}/Slot?_count=1")).await;
+    let slot_id = entries(&found)[0]["id"].as_str().unwrap().to_owned();
+    let (s, _) = post(&intruder, &format!("{other}/Appointment/$book"), &book_body(&slot_id, "X")).await;
+    assert!(s == StatusCode::NOT_FOUND || s == StatusCode::UNPROCESSABLE_ENTITY, "{s}");
+    app.stop().await;
+}
