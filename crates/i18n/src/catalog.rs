@@ -21,19 +21,20 @@ use std::collections::BTreeSet;
 
 /// The files of each language's catalogue, in `locales/<lang>/`. A test fails when this list
 /// and the directory disagree, so a new file cannot be forgotten here.
-pub const FILES: [&str; 2] = ["messages.ftl", "problems.ftl"];
+pub const FILES: [&str; 3] = ["messages.ftl", "problems.ftl", "bot.ftl"];
 
 macro_rules! catalogue {
     ($lang:literal) => {
         [
             include_str!(concat!("../../../locales/", $lang, "/messages.ftl")),
             include_str!(concat!("../../../locales/", $lang, "/problems.ftl")),
+            include_str!(concat!("../../../locales/", $lang, "/bot.ftl")),
         ]
     };
 }
 
 /// The embedded source of a language's catalogue files, in the order of [`FILES`].
-pub fn sources(lang: Lang) -> [&'static str; 2] {
+pub fn sources(lang: Lang) -> [&'static str; 3] {
     match lang {
         Lang::En => catalogue!("en"),
         Lang::Fa => catalogue!("fa"),

@@ -35,7 +35,7 @@ mod tx;
 mod writer;
 
 pub use audit::AuditActor;
-pub use commands::{Command, Output};
+pub use commands::{Command, Output, TelegramOp, TelegramOutput};
 pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};

@@ -21,6 +21,7 @@ mod queue_tickets;
 mod reminders;
 mod schedule;
 mod slot_lock;
+mod telegram;
 mod transfer;
 
 pub use accounts::{
@@ -41,6 +42,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use telegram::{TelegramOp, TelegramOutput};
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
 
 use crate::audit::AuditActor;
@@ -249,6 +251,8 @@ pub enum Command {
         bytes: u64,
         actor: AuditActor,
     },
+    /// Telegram bots: polling lease, offset, conversations, taken updates (`telegram.rs`).
+    Telegram(TelegramOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -282,6 +286,7 @@ pub enum Output {
     Ticket(Box<crate::queues::Ticket>),
     Patient(crate::model::Patient),
     Imported(ImportOutcome),
+    Telegram(TelegramOutput),
 }
 
 impl Command {
@@ -369,6 +374,7 @@ impl Command {
             Command::UpdatePatient { .. } => "update_patient",
             Command::Import(_) => "import",
             Command::RecordExport { .. } => "record_export",
+            Command::Telegram(_) => "telegram",
         }
     }
 }
@@ -456,5 +462,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::RecordExport { clinic, what, bytes, actor } => {
             transfer::record_export(tx, *clinic, what, *bytes, actor).await
         }
+        Command::Telegram(op) => telegram::apply(tx, op).await,
     }
 }
