@@ -119,3 +119,6 @@ admin-alert-body =
 alert-message-dead = A message could not be delivered after several attempts and was set aside.
 alert-sms-budget-exhausted = This month's SMS budget is used up; messages now go by other channels where the patient has one.
 alert-worker-failing = A background task of the server keeps failing; the server's log says why.
+
+# The instance Telegram bot was refused by Telegram (crates/nobat/src/telegram_bot.rs).
+alert-telegram-token-revoked = Telegram refused the bot's token (revoked or wrong): the bot stopped answering. Set a new token from @BotFather in NOBAT_TELEGRAM_BOT_TOKEN and restart the server.

@@ -129,3 +129,5 @@ admin-alert-body =
 alert-message-dead = Un message n'a pas pu être remis après plusieurs tentatives et a été mis de côté.
 alert-sms-budget-exhausted = Le budget SMS du mois est épuisé ; les messages partent désormais par les autres canaux du patient lorsqu'il en a.
 alert-worker-failing = Une tâche de fond du serveur échoue sans cesse ; le journal du serveur en donne la raison.
+
+alert-telegram-token-revoked = Telegram a refusé le jeton du bot (révoqué ou erroné) : le bot ne répond plus. Placez un nouveau jeton obtenu auprès de @BotFather dans NOBAT_TELEGRAM_BOT_TOKEN et redémarrez le serveur.

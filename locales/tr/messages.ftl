@@ -120,3 +120,5 @@ admin-alert-body =
 alert-message-dead = Bir mesaj birkaç denemeden sonra iletilemedi ve bir kenara ayrıldı.
 alert-sms-budget-exhausted = Bu ayın SMS bütçesi bitti; mesajlar artık hastanın varsa diğer kanallarından gönderiliyor.
 alert-worker-failing = Sunucunun bir arka plan görevi sürekli başarısız oluyor; nedeni sunucu günlüğünde yazıyor.
+
+alert-telegram-token-revoked = Telegram botun jetonunu reddetti (iptal edilmiş ya da yanlış): bot yanıt vermeyi bıraktı. @BotFather'dan alınan yeni jetonu NOBAT_TELEGRAM_BOT_TOKEN içine yazın ve sunucuyu yeniden başlatın.

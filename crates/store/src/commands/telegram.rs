@@ -164,6 +164,14 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &TelegramOp) -> StoreResult<
                 .bind(now)
                 .execute(&mut *tx.conn)
                 .await?;
+            // The operators learn it by the channels they have (email first); once per bot per day.
+            let facts = serde_json::json!({
+                "alert_key": "telegram-token-revoked",
+                "detail": format!("Telegram refused the token of bot `{bot}` (401)."),
+            });
+            let day = tx.now.as_second() / 86_400;
+            super::messages::alert(tx, super::messages::INSTANCE, &format!("telegram-revoked:{bot}:{day}"), facts)
+                .await?;
             TelegramOutput::Done
         }
     };
