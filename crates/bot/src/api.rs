@@ -187,6 +187,7 @@ impl BotApi {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use nobat_testkit::telegram::{TelegramFake, TgUser};

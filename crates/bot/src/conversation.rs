@@ -151,6 +151,7 @@ pub fn handle(messages: &Messages, state: &Conversation, incoming: &Incoming) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
