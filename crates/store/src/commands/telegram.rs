@@ -17,6 +17,9 @@ use crate::rows;
 use crate::tx::WriteTx;
 use jiff::SignedDuration;
 
+/// How many update ids below the latest finished one keep their "taken" mark.
+const TAKEN_KEPT: i64 = 1000;
+
 #[derive(Debug, Clone)]
 pub enum TelegramOp {
     /// Takes the bot's lease for `owner` (free, expired, or already `owner`'s) until now + `ttl`;
@@ -155,6 +158,13 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &TelegramOp) -> StoreResult<
             .bind(now)
             .execute(&mut *tx.conn)
             .await?;
+            // Telegram never sends an update again once the offset passed it, so its "taken"
+            // mark is only needed while the update may be in flight; keep a margin, drop the rest.
+            crate::db::query("DELETE FROM telegram_updates WHERE bot_id = $1 AND update_id < $2")
+                .bind(bot.as_str())
+                .bind(update_id - TAKEN_KEPT)
+                .execute(&mut *tx.conn)
+                .await?;
             TelegramOutput::Done
         }
         TelegramOp::Revoked { bot, owner } => {
