@@ -54,8 +54,9 @@ impl Keyboard {
 /// How many times a call is tried before its error is returned (429 waits and network
 /// backoff included). Seven tries with 1, 2, 4, 8, 16, 30 s cover a minute of outage.
 pub const ATTEMPTS: u32 = 7;
-/// The longest `retry_after` honoured in place; a longer one is returned to the caller.
-pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(60);
+/// The longest `retry_after` honoured in place; a longer one is returned to the caller. Below
+/// the poller's lease (30 s), which it renews before each reply.
+pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(25);
 
 /// One bot's client. Cheap to clone.
 #[derive(Clone)]

@@ -26,7 +26,8 @@ use std::time::Duration;
 /// The instance bot's row id (clinic bots will be keyed by their id).
 pub const INSTANCE_BOT: &str = "instance";
 /// How long a lease lasts without renewal: the longest a dead poller keeps others waiting.
-/// Longer than a poll ([`POLL`]) plus a reply's flood-limit waits (`nobat_bot::api::MAX_INLINE_WAIT`).
+/// Longer than a poll ([`POLL`]); renewed before every update and every reply, so one reply's
+/// flood-limit wait (at most `nobat_bot::api::MAX_INLINE_WAIT`) is what it must outlast.
 pub const LEASE: Duration = Duration::from_secs(30);
 /// The long poll's wait for an update.
 pub const POLL: Duration = Duration::from_secs(10);
@@ -165,6 +166,11 @@ impl Poller {
                 let conversation = Conversation::from_json(stored.as_deref());
                 let (mut next, replies) = nobat_bot::handle(self.messages, &conversation, &incoming);
                 for reply in replies {
+                    // Renewed before each reply too: a flood-limit wait (up to a minute) must
+                    // not let the lease run out while this process is still answering.
+                    if self.lease().await?.is_none() {
+                        return Err(StoreError::LeaseLost.into());
+                    }
                     if let Err(e) = self.perform(incoming.chat_id, reply, &mut next).await {
                         match e {
                             ApiError::Unauthorized => return self.revoked().await,
