@@ -51,6 +51,11 @@ const TABLES: &[&str] = &[
     "clinic_channels",
     "webhook_endpoints",
     "webhook_sends",
+    // 0018 (CSV imports); listed here by the Telegram session, which found it missing.
+    "import_keys",
+    "telegram_bots",
+    "telegram_chats",
+    "telegram_updates",
 ];
 
 /// Rows copied per table, in copy order.
