@@ -136,6 +136,13 @@ impl Poller {
                 self.set_pause(STANDBY);
                 return Ok(());
             }
+            Err(ApiError::Network(why)) => {
+                // Telegram unreachable is not this server failing: no /readyz 503 (which would
+                // take the API out of a load balancer), only a warning and a slower retry.
+                tracing::warn!(reason = %why, "Telegram Bot API unreachable; polling again shortly");
+                self.set_pause(STANDBY);
+                return Ok(());
+            }
             Err(e) => return Err(e.into()),
         };
         for update in updates {

@@ -19,6 +19,7 @@ struct Server {
     shutdown: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     store: nobat_store::Store,
+    base: String,
 }
 
 async fn start(dir: &std::path::Path, db_url: &str, api_url: &str) -> Server {
@@ -27,11 +28,12 @@ async fn start(dir: &std::path::Path, db_url: &str, api_url: &str) -> Server {
     cfg.channels.settings.telegram_api_url = Some(api_url.into());
     let app = Application::build(&cfg).await.expect("build app");
     let store = app.store();
+    let base = format!("http://{}", app.local_addr());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    Server { shutdown: tx, task, store }
+    Server { shutdown: tx, task, store, base }
 }
 
 impl Server {
@@ -172,5 +174,30 @@ async fn a_revoked_token_stops_polling_and_alerts_the_operator() {
     .unwrap();
     assert_eq!(alerts, 1, "one alert to the one operator");
     pool.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_bot_api_is_waited_out_and_the_user_still_gets_an_answer() {
+    let tg = TelegramFake::start(TOKEN).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (db_url, _) = common::fresh_database(dir.path()).await;
+    // Telegram answers 502 to everything for 8 s (more than three polls' worth of failures).
+    tg.fail_for(Duration::from_secs(8), 502);
+    let server = start(dir.path(), &db_url, &tg.api_url()).await;
+    let user = TgUser::new(900_005, "Zeynep").language("tr");
+    tg.start_command(&user, None);
+    // Telegram being down is not this server being unready (a 503 would take the API out of a
+    // load balancer).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let ready = reqwest::get(format!("{}/readyz", server.base)).await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200, "{}", ready.text().await.unwrap());
+    let greeting = tg.wait_for_reply(user.id, Duration::from_secs(30)).await;
+    assert!(greeting.text.starts_with("Merhaba Zeynep!"), "{}", greeting.text);
+    assert!(tg.requests().len() > 3, "the outage was met");
+    keep_transcript(
+        "an_unreachable_bot_api_is_waited_out_and_the_user_still_gets_an_answer",
+        &tg.transcript_text(user.id),
+    );
     server.stop().await;
 }
