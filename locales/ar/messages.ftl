@@ -169,3 +169,4 @@ watch-expired-body =
     يمكنك بدء متابعة جديدة في أي وقت: { $link }
 
     لإيقاف أي رسالة أخرى عنها: { $stop }
+alert-telegram-token-revoked = رفض تيليغرام رمز البوت (أُلغي أو غير صحيح)، فتوقف البوت عن الرد. ضع رمزًا جديدًا من @BotFather في NOBAT_TELEGRAM_BOT_TOKEN وأعد تشغيل الخادم.

@@ -158,3 +158,5 @@ watch-expired-body =
     You can start a new one at any time: { $link }
 
     To stop any other message about it: { $stop }
+# The instance Telegram bot was refused by Telegram (crates/nobat/src/telegram_bot.rs).
+alert-telegram-token-revoked = Telegram refused the bot's token (revoked or wrong): the bot stopped answering. Set a new token from @BotFather in NOBAT_TELEGRAM_BOT_TOKEN and restart the server.

@@ -168,3 +168,4 @@ watch-expired-body =
     Vous pouvez en créer une nouvelle à tout moment : { $link }
 
     Pour ne plus recevoir de message à son sujet : { $stop }
+alert-telegram-token-revoked = Telegram a refusé le jeton du bot (révoqué ou erroné) : le bot ne répond plus. Placez un nouveau jeton obtenu auprès de @BotFather dans NOBAT_TELEGRAM_BOT_TOKEN et redémarrez le serveur.

@@ -177,3 +177,4 @@ watch-expired-body =
     Вы можете начать новое в любой момент: { $link }
 
     Чтобы не получать о нём сообщений: { $stop }
+alert-telegram-token-revoked = Telegram отклонил токен бота (отозван или неверен): бот перестал отвечать. Укажите новый токен от @BotFather в NOBAT_TELEGRAM_BOT_TOKEN и перезапустите сервер.

@@ -159,3 +159,4 @@ watch-expired-body =
     İstediğiniz zaman yeni bir takip başlatabilirsiniz: { $link }
 
     Bununla ilgili başka mesaj almamak için: { $stop }
+alert-telegram-token-revoked = Telegram botun jetonunu reddetti (iptal edilmiş ya da yanlış): bot yanıt vermeyi bıraktı. @BotFather'dan alınan yeni jetonu NOBAT_TELEGRAM_BOT_TOKEN içine yazın ve sunucuyu yeniden başlatın.

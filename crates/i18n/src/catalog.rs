@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 /// The files of each language's catalogue, in `locales/<lang>/`. A test fails when this list
 /// and the directory disagree, so a new file cannot be forgotten here.
-pub const FILES: [&str; 3] = ["messages.ftl", "problems.ftl", "pages.ftl"];
+pub const FILES: [&str; 4] = ["messages.ftl", "problems.ftl", "pages.ftl", "bot.ftl"];
 
 macro_rules! catalogue {
     ($lang:literal) => {
@@ -29,12 +29,13 @@ macro_rules! catalogue {
             include_str!(concat!("../../../locales/", $lang, "/messages.ftl")),
             include_str!(concat!("../../../locales/", $lang, "/problems.ftl")),
             include_str!(concat!("../../../locales/", $lang, "/pages.ftl")),
+            include_str!(concat!("../../../locales/", $lang, "/bot.ftl")),
         ]
     };
 }
 
 /// The embedded source of a language's catalogue files, in the order of [`FILES`].
-pub fn sources(lang: Lang) -> [&'static str; 3] {
+pub fn sources(lang: Lang) -> [&'static str; 4] {
     match lang {
         Lang::En => catalogue!("en"),
         Lang::Fa => catalogue!("fa"),

@@ -16,6 +16,7 @@ pub mod secrets;
 pub mod serve;
 pub mod sources;
 pub mod supervisor;
+pub mod telegram_bot;
 pub mod timers;
 pub mod watch_matcher;
 pub mod webhooks;
@@ -247,6 +248,34 @@ impl Application {
                 },
             ))
         };
+        // The instance Telegram bot (telegram_bot.rs): polled by whichever process holds its lease.
+        let telegram = match &self.channels.settings.telegram_bot_token {
+            Some(token) if !token.is_empty() => {
+                let url = self
+                    .channels
+                    .settings
+                    .telegram_api_url
+                    .clone()
+                    .unwrap_or_else(|| "https://api.telegram.org".into());
+                let poller = telegram_bot::Poller::new(self.store.clone(), &url, token)?;
+                let (p, pace) = (poller.clone(), poller.clone());
+                let task = tokio::spawn(supervisor::supervise_paced(
+                    "telegram-bot",
+                    self.state.workers.clone(),
+                    self.store.clone(),
+                    move || {
+                        let p = p.clone();
+                        async move { p.round().await }
+                    },
+                    move || {
+                        let p = pace.clone();
+                        async move { p.pause().await }
+                    },
+                ));
+                Some((poller, task))
+            }
+            _ => None,
+        };
         // Clinics' webhooks: the `webhooks` outbox consumer (webhooks.rs).
         let webhooks =
             webhooks::spawn(self.store.clone(), self.state.auth.clone(), self.state.workers.clone(), &self.channels);
@@ -295,6 +324,9 @@ impl Application {
         webhooks
             .stop(Duration::from_millis(self.channels.webhook_timeout_ms.saturating_mul(2)) + Duration::from_secs(1))
             .await;
+        if let Some((poller, task)) = telegram {
+            poller.stop(task, Duration::from_secs(30)).await;
+        }
         if let Some(b) = backups {
             b.abort();
         }

@@ -59,6 +59,11 @@ const TABLES: &[&str] = &[
     "watch_notices",
     "watch_settings",
     "calendar_feeds",
+    "import_keys",
+    "telegram_bots",
+    "telegram_chats",
+    "telegram_updates",
+    "queue_join_links",
 ];
 
 /// Rows copied per table, in copy order.

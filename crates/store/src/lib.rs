@@ -36,7 +36,7 @@ pub mod watches;
 mod writer;
 
 pub use audit::AuditActor;
-pub use commands::{Command, Output};
+pub use commands::{Command, Output, TelegramOp, TelegramOutput};
 pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};

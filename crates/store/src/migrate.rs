@@ -122,6 +122,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_import_keys.sql"),
         postgres: include_str!("../migrations/postgres/0018_import_keys.sql"),
     },
+    Migration {
+        version: 19,
+        name: "telegram_bots",
+        sqlite: include_str!("../migrations/sqlite/0019_telegram_bots.sql"),
+        postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -150,6 +150,7 @@ fn alert_sentence(key: &str) -> &'static str {
     match key {
         "message-dead" => "alert-message-dead",
         "sms-budget-spent" => "alert-sms-budget-exhausted",
+        "telegram-token-revoked" => "alert-telegram-token-revoked",
         _ => "alert-worker-failing",
     }
 }

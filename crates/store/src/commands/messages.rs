@@ -272,7 +272,12 @@ pub(crate) async fn alert_operators(tx: &mut WriteTx<'_>, worker: &str) -> Store
 
 /// One admin alert per owner and admin of `clinic` (per operator for [`INSTANCE`]), by email,
 /// in the clinic's language (English for operators). `source` makes it once per recipient.
-async fn alert(tx: &mut WriteTx<'_>, clinic: ClinicId, source: &str, facts: serde_json::Value) -> StoreResult<()> {
+pub(crate) async fn alert(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    source: &str,
+    facts: serde_json::Value,
+) -> StoreResult<()> {
     let recipients = if clinic == INSTANCE {
         crate::db::query(
             "SELECT id, email, 'en' AS default_language FROM users WHERE is_operator = 1 AND disabled = 0 ORDER BY id",

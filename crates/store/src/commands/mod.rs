@@ -27,6 +27,7 @@ mod reminders;
 mod schedule;
 mod slot_lock;
 mod sources;
+mod telegram;
 mod transfer;
 mod watch_match;
 mod watches;
@@ -52,6 +53,7 @@ pub use queue::{DEBOUNCE, QUEUE_CLOSE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
 pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
+pub use telegram::{TelegramOp, TelegramOutput};
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
 pub use watch_match::SWEEP_DAYS as WATCH_SWEEP_DAYS;
 pub use watches::{NewWatch, WATCH_EXPIRE, WatchOp};
@@ -270,6 +272,8 @@ pub enum Command {
     Watch(WatchOp),
     /// Private iCalendar feeds: create, revoke (`calendar_feeds.rs`).
     CalendarFeeds(FeedCommand),
+    /// Telegram bots: polling lease, offset, conversations, taken updates (`telegram.rs`).
+    Telegram(TelegramOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -307,6 +311,7 @@ pub enum Output {
     SourceId(String),
     SourceClaim(Option<ClaimedSource>),
     Watch(Box<crate::watches::Watch>),
+    Telegram(TelegramOutput),
 }
 
 impl Command {
@@ -401,6 +406,7 @@ impl Command {
             Command::Sources(_) => "sources",
             Command::Watch(_) => "watch",
             Command::CalendarFeeds(_) => "calendar_feeds",
+            Command::Telegram(_) => "telegram",
         }
     }
 }
@@ -492,5 +498,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Sources(c) => sources::apply(tx, c).await,
         Command::Watch(op) => watches::apply(tx, op).await,
         Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
+        Command::Telegram(op) => telegram::apply(tx, op).await,
     }
 }
