@@ -167,7 +167,8 @@ async fn kill_dash_nine_between_commit_and_dispatch_loses_no_message() {
     let mut server = start(&db_url, dir.path());
 
     // The consumers: another process (this test's own store). The dispatcher and webhooks
-    // run throughout; the watch matcher is down until the end.
+    // run throughout. (The watch matcher runs inside the servers themselves, so its consumer
+    // is not this test's to drain.)
     let consumers = Store::open(&db_url, StoreOptions { migrate: false, ..StoreOptions::default() }).await.unwrap();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -208,7 +209,7 @@ async fn kill_dash_nine_between_commit_and_dispatch_loses_no_message() {
     let mut idle = 0;
     while idle < 2 {
         let mut got = 0;
-        for c in ["dispatcher", "webhooks", "watches"] {
+        for c in ["dispatcher", "webhooks"] {
             got += round(&consumers, c, n, &ledger).await;
         }
         n += 1;
@@ -230,7 +231,7 @@ async fn kill_dash_nine_between_commit_and_dispatch_loses_no_message() {
         assert_eq!(*times, 1, "{consumer} completed {msg} {times} times");
     }
     // Every stored event a consumer wants reached it exactly once.
-    for c in CONSUMERS {
+    for c in CONSUMERS.iter().filter(|c| c.name != "watches") {
         let wanted: HashSet<i64> = events.iter().filter(|e| c.wants.contains(&e.kind)).map(|e| e.seq).collect();
         let got: Vec<i64> = ledger.payloads.iter().filter(|(n, _)| n == c.name).map(|(_, i)| i.seq).collect();
         let got_set: HashSet<i64> = got.iter().copied().collect();
@@ -251,7 +252,6 @@ async fn kill_dash_nine_between_commit_and_dispatch_loses_no_message() {
     for ((c, appt), seqs) in &ledger.order {
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{c} got {appt}'s messages out of order: {seqs:?}");
     }
-    assert!(ledger.payloads.iter().any(|(c, _)| c == "watches"), "the watch matcher caught up");
     consumers.close().await;
 }
 

@@ -153,9 +153,12 @@ pub async fn publication(state: &AppState, ctx: &ClinicCtx) -> ApiResult<Publica
     let slots: Vec<Value> = slots.iter().map(|(s, l)| write::slot(s, &ctx.tz(*l))).collect();
     let midnight = today.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or(now);
     let last_event = state.store.last_event_at(clinic.id).await?;
-    // Whole seconds: HTTP dates have no finer resolution, and `_since` is compared with them.
+    // To the millisecond, as `transactionTime` is written: `_since` compares at that
+    // resolution, so a change in the same second as a consumer's last poll is not missed (whole
+    // seconds made that a real gap). Only `Last-Modified` / `If-Modified-Since` go by whole
+    // seconds (HTTP dates have no finer resolution); the ETag covers what they cannot tell apart.
     let modified = last_event.map_or(midnight, |e| e.max(midnight));
-    let modified = Timestamp::from_second(modified.as_second()).unwrap_or(modified);
+    let modified = Timestamp::from_millisecond(modified.as_millisecond()).unwrap_or(modified);
     Ok(Publication {
         locations: write::ndjson(&locations),
         schedules: write::ndjson(&schedules),

@@ -72,7 +72,7 @@ fn opt(v: Option<String>) -> Option<String> {
 }
 
 /// Watch an outside source's slots: told (once per slot) when one that suits frees up.
-#[utoipa::path(post, path = "/api/v1/sources/{id}/watches", tag = "booking", request_body = SourceWatchInput,
+#[utoipa::path(post, path = "/api/v1/sources/{id}/watches", operation_id = "create_source_watch", tag = "booking", request_body = SourceWatchInput,
     params(("id" = String, Path, description = "source id")),
     responses((status = 201, body = SourceWatchCreated), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
