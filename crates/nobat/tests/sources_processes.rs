@@ -4,53 +4,30 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "support/spawn.rs"]
+mod spawn;
 
 use common::*;
 use nobat_store::{EventKind, Store, StoreOptions};
 use nobat_testkit::SmartFeed;
 use reqwest::StatusCode;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
+/// A `nobat serve` child process (killed when dropped) and its API base.
 struct Server {
-    child: Child,
+    _proc: spawn::Proc,
     api: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// `nobat serve` polling sources every second (the floor lowered for the test).
 fn start(db_url: &str, data_dir: &std::path::Path) -> Server {
     let config = data_dir.join("nobat.toml");
     std::fs::write(&config, format!("{NO_RATE_LIMITS}source_min_poll_seconds = 1\nsource_poll_seconds = 1\n")).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nobat"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", db_url, "--data-dir"])
-        .arg(data_dir)
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("NOBAT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start nobat");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let api = loop {
-        let line = lines.next().expect("nobat exited before listening").unwrap();
-        if let Some(rest) = line.strip_prefix("Nobat is listening on ") {
-            break format!("{}/api/v1", rest.split_whitespace().next().unwrap());
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, api }
+    let mut cmd = spawn::nobat(db_url, data_dir);
+    cmd.arg("--config").arg(&config).arg("serve");
+    let proc = spawn::start(cmd).expect("nobat serve");
+    Server { api: format!("{}/api/v1", proc.base), _proc: proc }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "support/spawn.rs"]
+mod spawn;
 mod watches;
 
 use common::*;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::Duration;
 use watches::tehran_hm;
 
@@ -172,42 +172,19 @@ async fn parallel_cancellations_give_each_slot_to_one_watcher_and_an_offer_is_ta
     app.stop().await;
 }
 
+/// A `nobat serve` child process (killed when dropped) and its API base.
 struct Server {
-    child: Child,
+    _proc: spawn::Proc,
     api: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start(db_url: &str, data_dir: &std::path::Path) -> Server {
     let config = data_dir.join("nobat.toml");
     std::fs::write(&config, NO_RATE_LIMITS).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nobat"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", db_url, "--data-dir"])
-        .arg(data_dir)
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("NOBAT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start nobat");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let api = loop {
-        let line = lines.next().expect("nobat exited before listening").unwrap();
-        if let Some(rest) = line.strip_prefix("Nobat is listening on ") {
-            break format!("{}/api/v1", rest.split_whitespace().next().unwrap());
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, api }
+    let mut cmd = spawn::nobat(db_url, data_dir);
+    cmd.arg("--config").arg(&config).arg("serve");
+    let proc = spawn::start(cmd).expect("nobat serve");
+    Server { api: format!("{}/api/v1", proc.base), _proc: proc }
 }
 
 /// Two servers on one PostgreSQL database: each matches freed slots in its own process, and
