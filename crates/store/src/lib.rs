@@ -10,6 +10,7 @@
 //! microsecond instants, TEXT ids); [`Engine`] is matched only where the engines truly differ
 //! (transaction start, connection settings, the PostgreSQL-only exclusion constraint).
 
+pub mod at_rest;
 pub mod audit;
 pub mod backup;
 mod cache;
