@@ -161,6 +161,7 @@ fn split(sealed: &str) -> Option<(u32, &str)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
