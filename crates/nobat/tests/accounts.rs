@@ -3,7 +3,7 @@
 //! limits, patient accounts, and the first-run command line.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! times, same capacity — also on a day when the clocks go back and a local time happens twice.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! the README, with the status codes and problem types clients rely on.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

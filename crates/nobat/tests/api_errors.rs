@@ -2,7 +2,7 @@
 //! one, the field at fault; nothing is half-written.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! on PostgreSQL an event committed by one process reaches the others (LISTEN/NOTIFY).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::future::join_all;

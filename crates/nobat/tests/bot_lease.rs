@@ -2,7 +2,7 @@
 //! taken over when it runs out, offset kept), updates taken once, state per chat.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use jiff::SignedDuration;
 use nobat_store::{Command, Output, Store, StoreError, StoreOptions, TelegramOp, TelegramOutput};

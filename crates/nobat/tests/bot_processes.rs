@@ -3,9 +3,8 @@
 //! SIGKILL the other takes over from the stored offset.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use nobat_testkit::telegram::{TelegramFake, TgUser};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! chat's whole transcript to `$CARGO_TARGET_DIR/transcripts/<test>.txt` for reading.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use nobat::Application;
 use nobat_testkit::telegram::{FloodLimits, Speaker, TelegramFake, TgUser};

@@ -4,8 +4,8 @@
 //! Arabic and French; axe-core on each. One chromedriver and one browser for this binary.
 #![allow(clippy::unwrap_used)]
 
-mod browser;
-mod common;
+use crate::browser;
+use crate::common;
 
 use browser::*;
 use common::*;

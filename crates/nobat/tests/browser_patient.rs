@@ -4,8 +4,8 @@
 //! One chromedriver and one browser per run of this binary (a single test), reused throughout.
 #![allow(clippy::unwrap_used)]
 
-mod browser;
-mod common;
+use crate::browser;
+use crate::common;
 
 use browser::*;
 use common::*;

@@ -2,7 +2,7 @@
 //! deactivated (no slots, no new holds or bookings; its appointments stay).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! sends through the clinic's own bot.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_notify::{ChannelKind, Outgoing};

@@ -2,7 +2,7 @@
 //! overlapping an instant than the service capacity allows — checked from the database itself.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::future::join_all;

@@ -4,9 +4,8 @@
 //! typed into names do not run in a spreadsheet; `nobat import` does the same from the shell.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! independently of the others; retention keeps the tables bounded.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use jiff::SignedDuration;
@@ -13,7 +13,7 @@ use nobat_store::commands::OutboxItem;
 use nobat_store::{Command, Event, EventKind, Output, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 pub async fn claim(store: &Store, consumer: &str, limit: u32, lease: SignedDuration) -> Vec<OutboxItem> {
@@ -404,11 +404,6 @@ async fn retention_prunes_finished_rows_in_batches() {
     app.store.execute(Command::RetentionSweep).await.unwrap();
     app.stop().await;
 }
-
-/// What each consumer saw, by (message, consumer) → how many completions succeeded.
-pub type Seen = HashMap<(String, String), u32>;
-
-pub const CONSUMER_NAMES: [&str; 3] = ["dispatcher", "webhooks", "watches"];
 
 /// Reads a live SSE response until `want` events have arrived (or a few seconds pass);
 /// returns (id, event kind) pairs.

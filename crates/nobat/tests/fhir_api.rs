@@ -4,8 +4,8 @@
 //! R4 parsers (fhir.resources 6.4.0, fhirclient 4.4.0 strict).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod fhir_support;
+use crate::common;
+use crate::fhir_support;
 
 use common::*;
 use fhir_support::*;

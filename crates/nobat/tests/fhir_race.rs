@@ -3,8 +3,8 @@
 //! OperationOutcome for FHIR). Both go through `Command::Book`, so the store's slot lock decides.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod fhir_support;
+use crate::common;
+use crate::fhir_support;
 
 use common::*;
 use fhir_support::*;

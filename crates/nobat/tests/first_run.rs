@@ -3,9 +3,8 @@
 //! alone (a licence in the repository, no link leading out of it).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use reqwest::StatusCode;

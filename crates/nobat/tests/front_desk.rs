@@ -2,7 +2,7 @@
 //! cancel command (its capability, cut-off, reason and event), whoever asks.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_core::access::Role;

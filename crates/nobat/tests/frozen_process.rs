@@ -5,7 +5,7 @@
 //! its callers with an error (never a false "booked") and recovers.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::future::join_all;

@@ -3,7 +3,7 @@
 //! clinic is created once however often the server starts.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_store::{Store, StoreOptions};

@@ -4,9 +4,9 @@
 //! parses with PyPI icalendar (scripts/ics-venv).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod fhir_support;
-mod messages;
+use crate::common;
+use crate::fhir_support;
+use crate::messages;
 
 use common::*;
 use fhir_support::icalendar_reads;

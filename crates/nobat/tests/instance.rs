@@ -3,9 +3,8 @@
 //! processes behind one load balancer can never each sign people in with their own.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use reqwest::StatusCode;

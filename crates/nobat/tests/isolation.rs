@@ -14,7 +14,7 @@
 //! aim at; both directions are attacked.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::future::join_all;

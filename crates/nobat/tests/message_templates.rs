@@ -3,7 +3,7 @@
 //! reverted by deleting, audited — and what the dispatcher renders with (`OverridesCache`).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_i18n::{CalendarPref, Lang, Messages};

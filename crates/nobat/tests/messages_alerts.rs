@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod messages;
+use crate::common;
+use crate::messages;
 
 use common::*;
 use messages::*;

@@ -6,10 +6,9 @@
 //! without ever sending one message twice.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod messages;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::messages;
+use crate::spawn;
 
 use common::*;
 use messages::key;

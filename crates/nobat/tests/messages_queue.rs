@@ -3,8 +3,8 @@
 //! ticket, in each patient's language, only to patients a configured channel can reach.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod messages;
+use crate::common;
+use crate::messages;
 
 use common::*;
 use messages::*;

@@ -3,7 +3,7 @@
 //! server; readiness and configuration checks answer.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::future::join_all;

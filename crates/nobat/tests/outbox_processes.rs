@@ -5,7 +5,7 @@
 //! servers writing to one clinic on PostgreSQL number its events without gaps.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use jiff::SignedDuration;

@@ -4,7 +4,7 @@
 //! (`browser_*.rs`) drive the same pages in Chromium.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

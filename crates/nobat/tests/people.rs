@@ -3,7 +3,7 @@
 //! key however the number is typed), and problem+json speaks the request's language.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_i18n::{Args, Lang, Messages};

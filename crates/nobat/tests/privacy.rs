@@ -4,7 +4,7 @@
 //! behind the API's back where the API alone could hide a mistake.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

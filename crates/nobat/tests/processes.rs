@@ -3,7 +3,7 @@
 //! double-book (invariant 1 across processes).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::future::join_all;

@@ -3,7 +3,7 @@
 //! name, the patient's own view by token, absent → grace → no-show, closing the day.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -4,9 +4,8 @@
 //! `Last-Event-ID`, and the public board stream pushes each change.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use futures::future::join_all;

@@ -5,7 +5,7 @@
 //! stream follows the ticket to the new queue.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! and forged links, the QR code, and the limits per network and per contact.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! and never for an appointment that is no longer booked at that start.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use jiff::Timestamp;

@@ -3,9 +3,8 @@
 //! grace; what was acknowledged before the stop is all there after it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use reqwest::StatusCode;

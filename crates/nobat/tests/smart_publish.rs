@@ -4,7 +4,7 @@
 //! unchanged.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

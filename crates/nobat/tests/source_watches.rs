@@ -4,7 +4,7 @@
 //! same slot freeing again, tell nobody.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_testkit::{SmartFeed, SmtpFake};

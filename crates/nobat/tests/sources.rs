@@ -5,7 +5,7 @@
 //! `/smart/{clinic}/$bulk-publish` read back by our own consumer unchanged.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_store::EventKind;

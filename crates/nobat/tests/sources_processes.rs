@@ -3,9 +3,8 @@
 //! file within the floor), and each free slot is announced once, whatever process imported it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use nobat_store::{EventKind, Store, StoreOptions};

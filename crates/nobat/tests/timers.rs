@@ -3,7 +3,7 @@
 //! dead; hold expiry and retention run as jobs. Processes are in `processes.rs`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use jiff::{SignedDuration, Timestamp};

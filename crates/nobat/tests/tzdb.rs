@@ -4,9 +4,8 @@
 //! named by `--version` and `/readyz`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
+use crate::common;
+use crate::spawn;
 
 use common::*;
 use serde_json::Value;

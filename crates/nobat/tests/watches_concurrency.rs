@@ -3,10 +3,9 @@
 //! two watchers, and concurrent accepts of one offer book it once.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-#[path = "support/spawn.rs"]
-mod spawn;
-mod watches;
+use crate::common;
+use crate::spawn;
+use crate::watches;
 
 use common::*;
 use futures::future::join_all;

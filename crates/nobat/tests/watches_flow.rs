@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod watches;
+use crate::common;
+use crate::watches;
 
 use common::*;
 use nobat_testkit::smtp::SmtpFake;

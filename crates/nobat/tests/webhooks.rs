@@ -4,7 +4,7 @@
 //! delivery is pending. One endpoint failing does not make the other receive twice.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use nobat_testkit::webhook::verify_signature;

@@ -3,7 +3,7 @@
 //! are not started, and retries with the same Idempotency-Key never double-book.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;
