@@ -211,8 +211,12 @@ pub(super) async fn render_with(
         }
         Err(e) => return fail(page, e),
     }
+    let status = match view.watch.as_ref().filter(|w| w.errors.any()) {
+        Some(w) => w.errors.status(),
+        None => status_of(&view.error),
+    };
     let html = view.render();
-    page.respond(status_of(&view.error), html)
+    page.respond(status, html)
 }
 
 fn status_of(error: &Option<Shown>) -> StatusCode {
