@@ -111,6 +111,14 @@ impl AdminPage<'_> {
         self.failed.as_ref().filter(|(f, _, _)| f == form).map(|(_, e, _)| e.general(fields)).unwrap_or_default()
     }
 
+    /// Whether box `value` of `field` was ticked in `form` before it was refused.
+    fn ticked(&self, form: &str, field: &str, value: &str) -> bool {
+        self.failed
+            .as_ref()
+            .filter(|(f, _, _)| f == form)
+            .is_some_and(|(_, _, p)| p.all(field).iter().any(|v| v == value))
+    }
+
     /// What was typed in `field` of `form` before it was refused (so nothing is typed twice).
     fn val(&self, form: &str, field: &str) -> String {
         self.failed.as_ref().filter(|(f, _, _)| f == form).map(|(_, _, p)| p.get(field)).unwrap_or_default()
@@ -151,6 +159,8 @@ pub(crate) async fn render(
         return error_page(Page::new(asked, lang, None), e);
     };
     let page = Page::new(asked, lang, Some(principal));
+    let title = page.t1("pages-admin-title", "clinic", &visitor.ctx.clinic.name);
+    let page = page.with_title(title);
     let staff = match grant::<ManageClinic>(state, principal, visitor.ctx.clone()).await {
         Ok(s) => s,
         Err(e) => return error_page(page, e),
@@ -220,7 +230,7 @@ async fn build<'a>(
                 id: s.id.to_string(),
                 cells: vec![
                     s.name.clone(),
-                    page.ta("pages-minutes", &nobat_i18n::Args::new().num("minutes", i64::from(s.duration_min))),
+                    page.ta("pages-duration", &nobat_i18n::Args::new().num("minutes", i64::from(s.duration_min))),
                     s.capacity.to_string(),
                 ],
             })

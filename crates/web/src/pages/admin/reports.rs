@@ -106,14 +106,15 @@ fn esc(s: &str) -> String {
 
 /// A bar chart as inline SVG: one bar per value, labelled, with a title for screen readers.
 /// Vertical bars for a series of days, horizontal ones for named things.
-fn bars(title: &str, items: &[(String, f64, String)], horizontal: bool) -> String {
-    let max = items.iter().map(|(_, v, _)| *v).fold(0.0_f64, f64::max).max(1.0);
+/// `full` is the value a full-length bar stands for (100 for percentages), else the largest.
+fn bars(title: &str, items: &[(String, f64, String)], horizontal: bool, full: Option<f64>) -> String {
+    let max = full.unwrap_or_else(|| items.iter().map(|(_, v, _)| *v).fold(0.0_f64, f64::max)).max(1.0);
     let mut svg = String::new();
     if horizontal {
-        let (row, label_w, w) = (28.0, 160.0, 640.0);
+        let (row, label_w, w) = (28.0, 150.0, 440.0);
         let h = row * items.len().max(1) as f64 + 8.0;
         svg.push_str(&format!(
-            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" dir="ltr" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" direction="ltr" style="direction:ltr" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
             t = esc(title)
         ));
         for (i, (label, v, shown)) in items.iter().enumerate() {
@@ -134,14 +135,17 @@ fn bars(title: &str, items: &[(String, f64, String)], horizontal: bool) -> Strin
         let n = items.len().max(1) as f64;
         let slot = (w - 20.0) / n;
         svg.push_str(&format!(
-            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" dir="ltr" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{t}" direction="ltr" style="direction:ltr" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
             t = esc(title)
         ));
         svg.push_str(&format!(
             r##"<line x1="10" y1="{base}" x2="{x2}" y2="{base}" stroke="#6b7785"/>"##,
             x2 = w - 10.0
         ));
-        let every = (items.len() / 10).max(1);
+        // Day labels are long in some languages: label every k-th bar so none overlap (each
+        // bar's own tooltip names its day).
+        let widest = items.iter().map(|(l, _, _)| l.chars().count()).max().unwrap_or(1) as f64 * 6.5 + 8.0;
+        let every = ((widest / slot).ceil() as usize).max(1);
         for (i, (label, v, shown)) in items.iter().enumerate() {
             let x = 10.0 + i as f64 * slot;
             let bh = (base - 20.0) * v / max;
@@ -153,9 +157,18 @@ fn bars(title: &str, items: &[(String, f64, String)], horizontal: bool) -> Strin
                 s = esc(shown)
             ));
             if i % every == 0 {
+                // Centred under its bar, but kept inside the picture at both ends.
+                let half = label.chars().count() as f64 * 3.25;
+                let centre = x + slot * 0.35;
+                let (tx, anchor) = if centre - half < 2.0 {
+                    (2.0, "start")
+                } else if centre + half > w - 2.0 {
+                    (w - 2.0, "end")
+                } else {
+                    (centre, "middle")
+                };
                 svg.push_str(&format!(
-                    r##"<text x="{tx:.1}" y="{ty}" font-size="11" fill="#1f2933">{l}</text>"##,
-                    tx = x,
+                    r##"<text x="{tx:.1}" y="{ty}" font-size="11" text-anchor="{anchor}" fill="#1f2933">{l}</text>"##,
                     ty = base + 16.0,
                     l = esc(label)
                 ));
@@ -269,9 +282,9 @@ pub async fn view(
         wait_mean: r.wait.mean_s.map_or_else(|| "—".into(), minutes),
         wait_p90: r.wait.p90_s.map_or_else(|| "—".into(), |s| minutes(s as f64)),
         waits: page.ta("pages-reports-waits-count", &Args::new().num("count", r.wait.count as i64)),
-        days_chart: bars(&page.t("pages-reports-per-day"), &days, false),
-        use_chart: bars(&page.t("pages-reports-utilisation"), &use_items, true),
-        msg_chart: bars(&page.t("pages-reports-messages"), &msg_items, true),
+        days_chart: bars(&page.t("pages-reports-per-day"), &days, false, None),
+        use_chart: bars(&page.t("pages-reports-utilisation"), &use_items, true, Some(100.0)),
+        msg_chart: bars(&page.t("pages-reports-messages"), &msg_items, true, None),
         uses,
         channels,
     };
