@@ -237,6 +237,23 @@ async fn the_reports_give_the_figures_of_known_appointments() {
     has("utilisation_percent,Dr. A,13.6");
     has("booked_minutes,Dr. B,0");
 
+    // Today's queue: two walk-ins, one called; only the called one has waited (so far).
+    let (s, opened) =
+        app.post(&format!("{c}/queues"), json!({ "location": seed.tehran, "practitioner": seed.doctors[0] })).await;
+    assert!(s.is_success(), "{opened}");
+    let queue = opened["id"].as_str().or(opened["queue"]["id"].as_str()).unwrap().to_owned();
+    for name in ["Walk-in 1", "Walk-in 2"] {
+        let body = json!({ "patient": { "name": name, "phone": "+989121234567" } });
+        let (s, t) = app.post(&format!("{c}/queues/{queue}/tickets"), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+    }
+    let (s, called) = app.post(&format!("{c}/queues/{queue}/call-next"), json!({ "desk": "Room 3" })).await;
+    assert!(s.is_success(), "{called}");
+    let today = format!("from={}&to={}", day(0), day(0));
+    let (_, csv) = admin.get(&format!("{}/admin/{}/reports.csv?{today}", app.base, seed.slug)).await;
+    assert!(csv.lines().any(|l| l == "waits,period,1"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("wait_p90_minutes,period,") && l.len() > 25), "{csv}");
+
     let (s, html) = admin.get(&format!("{}/admin/{}/reports?{period}&lang=fa", app.base, seed.slug)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<svg class=\"chart\""), "charts are drawn on the server");
