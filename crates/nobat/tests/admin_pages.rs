@@ -311,3 +311,53 @@ async fn a_full_day_offers_a_watch_for_an_earlier_time() {
     assert!(html.contains("role=\"status\""), "the page says the watch is set");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn message_wording_and_channel_credentials_are_set_from_the_page() {
+    let app = spawn_app().await;
+    let (slug, _, _, _) = bare_clinic(&app).await;
+    let admin = Browser::sign_in(&app, OWNER_EMAIL, OWNER_PASSWORD).await;
+    let url = |form: &str| format!("{}/admin/{slug}/{form}", app.base);
+    let (_, html) = admin.get(&format!("{}/admin/{slug}", app.base)).await;
+    let key = html
+        .split("name=\"key\"")
+        .nth(1)
+        .unwrap()
+        .split("<option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // A placeable the template does not offer is refused by the store command, by the field.
+    let (s, _, html) =
+        admin.post(&url("template"), &[("key", &key), ("lang", "fr"), ("text", "Bonjour { $nope }")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"template-text-error\""), "{html}");
+    let (s, _, body) =
+        admin.post(&url("template"), &[("key", &key), ("lang", "fr"), ("text", "Bonjour de la clinique")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (_, html) = admin.get(&format!("{}/admin/{slug}", app.base)).await;
+    assert!(html.contains("Bonjour de la clinique"));
+    let (s, _, _) = admin.post(&url("reset-template"), &[("id", &format!("{key}|fr"))]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, html) = admin.get(&format!("{}/admin/{slug}", app.base)).await;
+    assert!(!html.contains("Bonjour de la clinique"), "reset to the catalogue's text");
+
+    // A field another channel takes is named; a good one is kept, its secret never shown.
+    let (s, _, html) = admin.post(&url("channel"), &[("channel", "telegram"), ("api_key", "k")]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"channel-api_key-error\""), "{html}");
+    let secret = "123456:telegram-secret-token";
+    let (s, _, body) = admin.post(&url("channel"), &[("channel", "telegram"), ("bot_token", secret)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let (_, html) = admin.get(&format!("{}/admin/{slug}", app.base)).await;
+    assert!(html.contains("bot_token") && !html.contains(secret), "listed, secret not shown");
+    let (s, _, _) = admin.post(&url("delete-channel"), &[("id", "telegram")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, list) = app.get(&format!("/clinics/{slug}/channels")).await;
+    assert_eq!(list["channels"].as_array().unwrap().len(), 0);
+    app.stop().await;
+}

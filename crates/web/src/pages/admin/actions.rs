@@ -29,6 +29,10 @@ pub const FORMS: &[&str] = &[
     "budget",
     "watches",
     "member",
+    "template",
+    "reset-template",
+    "channel",
+    "delete-channel",
 ];
 
 fn json<T>(value: T) -> ApiJson<T> {
@@ -157,7 +161,9 @@ async fn apply(state: &AppState, v: &Visitor, clinic: &str, name: &str, p: &Post
             };
             staff_admin::put_member(s, staff(state, v).await?, path(), json(body)).await.map(drop)
         }
-        _ => Err(ApiError::not_found("form")),
+        other => {
+            super::messages::apply(state, v, clinic, other, p).await.unwrap_or_else(|| Err(ApiError::not_found("form")))
+        }
     }
 }
 

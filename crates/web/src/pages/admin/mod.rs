@@ -6,6 +6,7 @@
 //! asks for.
 
 pub mod actions;
+pub mod messages;
 pub mod reports;
 
 use super::errors::{FormErrors, error_page};
@@ -93,6 +94,12 @@ struct AdminPage<'a> {
     retention_days: String,
     sms_monthly: String,
     sms_used: String,
+    templates: Vec<Row>,
+    channels: Vec<Row>,
+    template_keys: Vec<Choice>,
+    languages: Vec<Choice>,
+    channel_kinds: Vec<Choice>,
+    credential_inputs: Vec<messages::CredField>,
     offer_minutes: String,
     per_hour: String,
     per_day: String,
@@ -109,6 +116,11 @@ impl AdminPage<'_> {
     fn general<T: AsRef<[&'static str]> + ?Sized>(&self, form: &str, fields: &T) -> Vec<String> {
         let fields = fields.as_ref();
         self.failed.as_ref().filter(|(f, _, _)| f == form).map(|(_, e, _)| e.general(fields)).unwrap_or_default()
+    }
+
+    /// The credential inputs' names (the channel form's fields).
+    fn credential_names(&self) -> Vec<&'static str> {
+        self.credential_inputs.iter().map(|f| f.name).collect()
     }
 
     /// Whether box `value` of `field` was ticked in `form` before it was refused.
@@ -314,6 +326,15 @@ async fn build<'a>(
             "pages-admin-sms-used",
             &nobat_i18n::Args::new().num("used", budget.used).num("budget", budget.effective),
         ),
+        templates: messages::template_rows(state, id).await?,
+        channels: messages::channel_rows(state, id).await?,
+        template_keys: messages::template_choices(),
+        languages: nobat_i18n::Lang::ALL
+            .iter()
+            .map(|l| Choice { value: l.code().to_owned(), label: l.code().to_owned() })
+            .collect(),
+        channel_kinds: messages::channel_choices(),
+        credential_inputs: messages::credential_inputs(),
         offer_minutes: watch.offer_minutes.to_string(),
         per_hour: watch.limits.per_hour.to_string(),
         per_day: watch.limits.per_day.to_string(),
