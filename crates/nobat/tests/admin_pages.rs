@@ -361,3 +361,42 @@ async fn message_wording_and_channel_credentials_are_set_from_the_page() {
     assert_eq!(list["channels"].as_array().unwrap().len(), 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_manage_page_offers_no_change_the_policy_would_refuse() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    // Moves up to 3 days before, cancellations up to an hour before.
+    let (s, svc) = app
+        .post(
+            &format!("{c}/services"),
+            json!({ "name": "Strict", "duration_min": 30, "min_notice_min": 0, "reschedule_cutoff_min": 4320, "cancel_cutoff_min": 60 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{svc}");
+    let service = svc["id"].as_str().unwrap();
+    let free = slots(&app, &seed, service, &day(1), None).await;
+    let (s, a) = app.post(&format!("{c}/appointments"), booking(&free[0], "Late Mover")).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let token = a["manage_token"].as_str().unwrap();
+    let html =
+        no_redirects().get(format!("{}/m/{token}?lang=en", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("name=\"slot\""), "no time offered inside the reschedule cut-off");
+    assert!(html.contains("Too late to change online"), "the reason instead: {html}");
+    assert!(html.contains("action=\"/m/") && html.contains("/cancel\""), "cancelling is still allowed");
+
+    // A regular appointment offers its times and the cancel form.
+    let free = slots(&app, &seed, &seed.consult, &day(3), None).await;
+    let (_, a) = app.post(&format!("{c}/appointments"), booking(&free[0], "Early Mover")).await;
+    let html = no_redirects()
+        .get(format!("{}/m/{}?lang=en", app.base, a["manage_token"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("name=\"slot\""));
+    app.stop().await;
+}
