@@ -195,3 +195,6 @@ pages-admin-text = النص
 pages-admin-channels = قنوات العيادة الخاصة
 pages-admin-channels-intro = بيانات الدخول للرسائل القصيرة أو تيليغرام أو واتساب؛ املأ فقط الحقول التي يستخدمها مزودك. لا تُعرض الأسرار مرة أخرى.
 pages-admin-fields-set = الحقول المعيّنة
+pages-admin-activate = إتاحة من جديد
+pages-admin-deactivate = إيقاف الإتاحة
+pages-admin-offered = متاح للمرضى

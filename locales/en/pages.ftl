@@ -196,3 +196,6 @@ pages-admin-text = Text
 pages-admin-channels = The clinic’s own channels
 pages-admin-channels-intro = Credentials for SMS, Telegram or WhatsApp; fill in only the fields your provider uses. Secrets are never shown again.
 pages-admin-fields-set = Fields set
+pages-admin-activate = Offer again
+pages-admin-deactivate = Stop offering
+pages-admin-offered = Offered to patients

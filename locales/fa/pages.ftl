@@ -195,3 +195,6 @@ pages-admin-text = متن
 pages-admin-channels = کانال‌های اختصاصی درمانگاه
 pages-admin-channels-intro = اطلاعات ورود پیامک، تلگرام یا واتس‌اپ؛ فقط فیلدهایی را پر کنید که سرویس‌دهندهٔ شما لازم دارد. رمزها دیگر نمایش داده نمی‌شوند.
 pages-admin-fields-set = فیلدهای تنظیم‌شده
+pages-admin-activate = دوباره ارائه شود
+pages-admin-deactivate = توقف ارائه
+pages-admin-offered = ارائه به بیماران

@@ -195,3 +195,6 @@ pages-admin-text = Texte
 pages-admin-channels = Canaux propres au cabinet
 pages-admin-channels-intro = Identifiants SMS, Telegram ou WhatsApp ; ne remplissez que les champs de votre fournisseur. Les secrets ne sont plus jamais affichés.
 pages-admin-fields-set = Champs renseignés
+pages-admin-activate = Proposer de nouveau
+pages-admin-deactivate = Ne plus proposer
+pages-admin-offered = Proposé aux patients

@@ -195,3 +195,6 @@ pages-admin-text = Текст
 pages-admin-channels = Собственные каналы клиники
 pages-admin-channels-intro = Учётные данные SMS, Telegram или WhatsApp; заполните только поля вашего провайдера. Секреты больше не показываются.
 pages-admin-fields-set = Заданные поля
+pages-admin-activate = Снова предлагать
+pages-admin-deactivate = Больше не предлагать
+pages-admin-offered = Доступно пациентам

@@ -195,3 +195,6 @@ pages-admin-text = Metin
 pages-admin-channels = Kliniğin kendi kanalları
 pages-admin-channels-intro = SMS, Telegram veya WhatsApp kimlik bilgileri; yalnızca sağlayıcınızın kullandığı alanları doldurun. Gizli değerler bir daha gösterilmez.
 pages-admin-fields-set = Ayarlanan alanlar
+pages-admin-activate = Yeniden sun
+pages-admin-deactivate = Sunmayı durdur
+pages-admin-offered = Hastalara sunuluyor

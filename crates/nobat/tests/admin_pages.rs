@@ -128,6 +128,22 @@ async fn an_admin_changes_opening_hours_and_the_booking_page_follows() {
     let (_, html) = admin.get(&booking).await;
     assert!(!html.contains(&format!("day={}\" aria-current", day(1))), "the closed day is not offered");
 
+    // Stopping the practitioner takes them off the booking page; offering them again restores it.
+    let choose = format!("{}/c/{slug}?service={service}", app.base);
+    let (s, _, body) =
+        admin.post(&format!("{}/admin/{slug}/deactivate-practitioner", app.base), &[("id", &practitioner)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    assert!(!admin.get(&choose).await.1.contains("Dr. Hours"));
+    let (s, _, _) =
+        admin.post(&format!("{}/admin/{slug}/activate-practitioner", app.base), &[("id", &practitioner)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(admin.get(&choose).await.1.contains("Dr. Hours"));
+    let (s, _, _) = admin.post(&format!("{}/admin/{slug}/deactivate-service", app.base), &[("id", &service)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(!admin.get(&format!("{}/c/{slug}", app.base)).await.1.contains("Visit"));
+    let (s, _, _) = admin.post(&format!("{}/admin/{slug}/activate-service", app.base), &[("id", &service)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+
     // And the rule's delete button takes the hours away again.
     let (_, rules) = app.get(&format!("/clinics/{slug}/schedule/rules")).await;
     let id = rules["rules"][0]["id"].as_str().unwrap().to_owned();

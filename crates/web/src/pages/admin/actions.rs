@@ -31,6 +31,10 @@ pub const FORMS: &[&str] = &[
     "member",
     "template",
     "reset-template",
+    "activate-practitioner",
+    "deactivate-practitioner",
+    "activate-service",
+    "deactivate-service",
     "channel",
     "delete-channel",
 ];
@@ -114,6 +118,31 @@ async fn apply(state: &AppState, v: &Visitor, clinic: &str, name: &str, p: &Post
                 return Err(ApiError::invalid("weekdays", "choose at least one day of the week"));
             }
             schedule::create_rule(s, staff(state, v).await?, path(), json(body)).await.map(drop)
+        }
+        "activate-practitioner" | "deactivate-practitioner" => {
+            let body = catalog::PractitionerPatch {
+                name: None,
+                specialties: None,
+                languages: None,
+                active: Some(name.starts_with("activate")),
+            };
+            catalog::update_practitioner(s, staff(state, v).await?, with_id(p.get("id")), json(body)).await.map(drop)
+        }
+        "activate-service" | "deactivate-service" => {
+            let body = catalog::ServiceInput {
+                name: None,
+                duration_min: None,
+                buffer_before_min: None,
+                buffer_after_min: None,
+                capacity: None,
+                slot_step_min: None,
+                min_notice_min: None,
+                horizon_days: None,
+                cancel_cutoff_min: None,
+                reschedule_cutoff_min: None,
+                active: Some(name.starts_with("activate")),
+            };
+            catalog::update_service(s, staff(state, v).await?, with_id(p.get("id")), json(body)).await.map(drop)
         }
         "delete-rule" => schedule::delete_rule(s, staff(state, v).await?, with_id(p.get("id"))).await.map(drop),
         "exception" => {

@@ -55,7 +55,7 @@ pub async fn template_rows(state: &AppState, clinic: ClinicId) -> ApiResult<Vec<
         .message_templates(clinic)
         .await?
         .into_iter()
-        .map(|t| Row { id: format!("{}|{}", t.key, t.lang), cells: vec![t.key, t.lang, t.text] })
+        .map(|t| Row { id: format!("{}|{}", t.key, t.lang), cells: vec![t.key, t.lang, t.text], toggle: None })
         .collect())
 }
 
@@ -66,7 +66,7 @@ pub async fn channel_rows(state: &AppState, clinic: ClinicId) -> ApiResult<Vec<R
         .channel_credentials(clinic)
         .await?
         .into_iter()
-        .map(|c| Row { id: c.channel.clone(), cells: vec![c.channel, c.fields.join(", ")] })
+        .map(|c| Row { id: c.channel.clone(), cells: vec![c.channel, c.fields.join(", ")], toggle: None })
         .collect())
 }
 

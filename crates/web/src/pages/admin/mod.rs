@@ -62,6 +62,8 @@ impl Posted {
 pub struct Row {
     pub id: String,
     pub cells: Vec<String>,
+    /// A second button of the row: the form it posts (with `id`) and its label.
+    pub toggle: Option<(String, String)>,
 }
 
 /// An option of a select.
@@ -116,6 +118,11 @@ impl AdminPage<'_> {
     fn general<T: AsRef<[&'static str]> + ?Sized>(&self, form: &str, fields: &T) -> Vec<String> {
         let fields = fields.as_ref();
         self.failed.as_ref().filter(|(f, _, _)| f == form).map(|(_, e, _)| e.general(fields)).unwrap_or_default()
+    }
+
+    /// Whether a list has a second button per row (its header needs one more column).
+    fn any_toggle(&self, rows: &[Row]) -> bool {
+        rows.iter().any(|r| r.toggle.is_some())
     }
 
     /// The credential inputs' names (the channel form's fields).
@@ -216,6 +223,11 @@ async fn build<'a>(
     let weekday_keys = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let hhmm = |m: nobat_core::DayMinutes| m.to_string();
     let base = format!("/admin/{}", clinic.slug);
+    // An active practitioner or service is offered to patients; the button turns that off or on.
+    let toggle = |what: &str, active: bool| {
+        let key = if active { "pages-admin-deactivate" } else { "pages-admin-activate" };
+        (format!("{}-{what}", if active { "deactivate" } else { "activate" }), page.t(key))
+    };
     Ok(AdminPage {
         page,
         heading: page.t1("pages-admin-title", "clinic", &clinic.name),
@@ -224,7 +236,11 @@ async fn build<'a>(
         done: done.then(|| page.t("pages-admin-saved")),
         locations: locations
             .iter()
-            .map(|l| Row { id: l.id.to_string(), cells: vec![l.name.clone(), l.time_zone.clone(), l.address.clone()] })
+            .map(|l| Row {
+                id: l.id.to_string(),
+                cells: vec![l.name.clone(), l.time_zone.clone(), l.address.clone()],
+                toggle: None,
+            })
             .collect(),
         practitioners: practitioners
             .iter()
@@ -234,6 +250,7 @@ async fn build<'a>(
                     p.name.clone(),
                     page.t(if p.active { "pages-admin-active" } else { "pages-admin-inactive" }),
                 ],
+                toggle: Some(toggle("practitioner", p.active)),
             })
             .collect(),
         services: services
@@ -244,7 +261,9 @@ async fn build<'a>(
                     s.name.clone(),
                     page.ta("pages-duration", &nobat_i18n::Args::new().num("minutes", i64::from(s.duration_min))),
                     s.capacity.to_string(),
+                    page.t(if s.active { "pages-admin-active" } else { "pages-admin-inactive" }),
                 ],
+                toggle: Some(toggle("service", s.active)),
             })
             .collect(),
         rules: rules
@@ -266,6 +285,7 @@ async fn build<'a>(
                             None => page.t1("pages-admin-from", "date", &day(r.valid_from)),
                         },
                     ],
+                    toggle: None,
                 }
             })
             .collect(),
@@ -291,6 +311,7 @@ async fn build<'a>(
                     e.location.map(name_of_location).unwrap_or_else(|| page.t("pages-admin-everywhere")),
                     note.clone(),
                 ],
+                toggle: None,
             })
             .collect(),
         members: members
@@ -303,6 +324,7 @@ async fn build<'a>(
                     page.t(&format!("pages-admin-role-{}", m.membership.role)),
                     page.t(if m.totp_enabled { "pages-admin-yes" } else { "pages-admin-no" }),
                 ],
+                toggle: None,
             })
             .collect(),
         location_choices: locations.iter().map(|l| Choice { value: l.id.to_string(), label: l.name.clone() }).collect(),
