@@ -34,6 +34,7 @@ pub mod patient;
 pub mod phone;
 pub mod queue;
 pub mod reminders;
+pub mod reports;
 pub mod schedule;
 pub mod service;
 pub mod smart;

@@ -90,6 +90,11 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/m/{token}/reschedule"),
     ("get", "/m/{token}/calendar.ics"),
     ("get", "/board/{location}"),
+    ("post", "/c/{clinic}/watch"),
+    ("get", "/admin/{clinic}"),
+    ("post", "/admin/{clinic}/{form}"),
+    ("get", "/admin/{clinic}/reports"),
+    ("get", "/admin/{clinic}/reports.csv"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -1162,6 +1167,55 @@ async fn page_routes(app: &TestApp, attacker: &Tenant, target: &Tenant) -> usize
                 ("/board/not-an-id".into(), vec![], &[StatusCode::NOT_FOUND][..]),
                 (format!("/board/{}", t.location), vec![], &[StatusCode::OK][..]),
             ],
+            // A watch in the attacker's clinic for the target's service and practitioner.
+            ("post", "/c/{clinic}/watch") => vec![(
+                format!("/c/{a}/watch"),
+                vec![
+                    ("service", t.service.clone()),
+                    ("practitioner", t.practitioner.clone()),
+                    ("name", "Intruder".into()),
+                    ("email", "intruder@example.org".into()),
+                ],
+                &[StatusCode::NOT_FOUND],
+            )],
+            // Staff pages of the target's clinic: sign in first (nobody) or not a member (the
+            // attacker's staff); never the target's settings or figures.
+            ("get", "/admin/{clinic}")
+            | ("get", "/admin/{clinic}/reports")
+            | ("get", "/admin/{clinic}/reports.csv") => {
+                let tail = path.trim_start_matches("/admin/{clinic}");
+                vec![(
+                    format!("/admin/{}{tail}", target.seed.slug),
+                    vec![],
+                    &[StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN][..],
+                )]
+            }
+            // Every admin form against the target's clinic; and in the attacker's own clinic,
+            // hours for the target's practitioner and location (not found, or refused by role).
+            ("post", "/admin/{clinic}/{form}") => {
+                let mut v: Vec<PageAttempt> = nobat_web::pages::admin::actions::FORMS
+                    .iter()
+                    .map(|f| {
+                        (
+                            format!("/admin/{}/{f}", target.seed.slug),
+                            vec![("name", "Intruder".into()), ("id", t.service.clone())],
+                            &[StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN][..],
+                        )
+                    })
+                    .collect();
+                v.push((
+                    format!("/admin/{a}/rule"),
+                    vec![
+                        ("practitioner", t.practitioner.clone()),
+                        ("location", t.location.clone()),
+                        ("weekdays", "mon".into()),
+                        ("start", "09:00".into()),
+                        ("end", "10:00".into()),
+                    ],
+                    &[StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND][..],
+                ));
+                v
+            }
             (m, p) => panic!("page route {m} {p} has no attack here"),
         };
         for (target_path, form, allowed) in attempts {

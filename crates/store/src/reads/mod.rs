@@ -12,6 +12,7 @@ mod message_stats;
 mod messages;
 mod privacy;
 mod queue_messages;
+mod reports;
 mod sources;
 
 pub use availability::AvailabilityQuery;

@@ -40,6 +40,8 @@ pub struct BookQuery {
     /// With service and practitioner: a deep link to one slot (the SMART publisher's); opening
     /// it holds the slot and goes to the details step.
     pub start: Option<String>,
+    /// Set after a watch was created from this page: says so.
+    pub watching: Option<String>,
 }
 
 pub struct Choice {
@@ -61,6 +63,8 @@ struct BookPage<'a> {
     practitioners: Vec<Choice>,
     week: Option<Week>,
     service_id: String,
+    /// "Tell me if an earlier time frees up", on a full day (`super::watch`).
+    watch: Option<super::watch::WatchForm>,
 }
 
 fn lang_of(asked: &Asked, ctx: &ClinicCtx) -> nobat_i18n::Lang {
@@ -92,6 +96,18 @@ pub async fn start(
 
 /// The booking page at whichever step the query reaches, with `error` said at the top.
 async fn render(state: &AppState, asked: &Asked, v: &Visitor, q: &BookQuery, error: Option<Shown>) -> Response {
+    render_with(state, asked, v, q, error, FormErrors::default()).await
+}
+
+/// The same, with the refusal of the watch form said next to its fields.
+pub(super) async fn render_with(
+    state: &AppState,
+    asked: &Asked,
+    v: &Visitor,
+    q: &BookQuery,
+    error: Option<Shown>,
+    watch_errors: FormErrors,
+) -> Response {
     let ctx = &v.ctx;
     let page = Page::new(asked, lang_of(asked, ctx), v.principal.as_ref());
     let heading = page.t1("pages-book-title", "clinic", &ctx.clinic.name);
@@ -114,6 +130,7 @@ async fn render(state: &AppState, asked: &Asked, v: &Visitor, q: &BookQuery, err
         practitioners: Vec::new(),
         week: None,
         service_id: String::new(),
+        watch: None,
     };
     // Step 1: the service. An id that is not this clinic's is "not found", like the API's.
     let service = match q.service.as_deref().map(|s| body_id::<ServiceId>("service", s)) {
@@ -188,11 +205,18 @@ async fn render(state: &AppState, asked: &Asked, v: &Visitor, q: &BookQuery, err
     )
     .await
     {
-        Ok(w) => view.week = Some(w),
+        Ok(w) => {
+            view.watch = super::watch::offer(ctx, &service, practitioner, &w, q, watch_errors);
+            view.week = Some(w);
+        }
         Err(e) => return fail(page, e),
     }
+    let status = match view.watch.as_ref().filter(|w| w.errors.any()) {
+        Some(w) => w.errors.status(),
+        None => status_of(&view.error),
+    };
     let html = view.render();
-    page.respond(status_of(&view.error), html)
+    page.respond(status, html)
 }
 
 fn status_of(error: &Option<Shown>) -> StatusCode {
@@ -230,6 +254,7 @@ pub async fn hold(
         from: f.from,
         day: f.day,
         start: None,
+        watching: None,
     };
     place_hold(state, asked, visitor, net, f.service, f.slot, &back).await.unwrap_or_else(|r| r)
 }

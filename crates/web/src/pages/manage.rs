@@ -19,6 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nobat_core::AppointmentStatus;
+use nobat_core::booking::{Actor, Change, check_cutoff};
 use nobat_i18n::{CalendarPref, Lang, format_datetime};
 use nobat_notify::ics::{self, IcsEvent, IcsMethod};
 use serde::Deserialize;
@@ -52,6 +53,10 @@ struct ManagePage<'a> {
     cancel_action: String,
     move_action: String,
     week: Option<Week>,
+    /// Why the appointment can no longer be moved or cancelled online (the service's
+    /// cut-off has passed), in place of the times and the cancel form.
+    move_refused: Option<String>,
+    cancel_refused: Option<String>,
     access: Vec<Access>,
 }
 
@@ -93,11 +98,19 @@ async fn render(state: &AppState, asked: &Asked, token: &str, q: &ManageQuery, e
     let now = jiff::Timestamp::now();
     let changeable = matches!(a.status, AppointmentStatus::Booked | AppointmentStatus::Pending) && a.start > now;
     let mut week_view = None;
+    let (mut move_refused, mut cancel_refused) = (None, None);
     if changeable {
         let base = format!("/m/{token}?");
         let pick = |raw: &Option<String>, field: &str| raw.as_deref().and_then(|d| date(field, d).ok());
         match state.store.service(ctx.clinic.id, a.service).await {
+            // Inside the cut-off the core refuses a patient's change: say so instead of
+            // offering times or a button that could only be refused.
+            Ok(service) if policy_refuses(Change::Reschedule, &a, &service, now, lang).is_some() => {
+                move_refused = policy_refuses(Change::Reschedule, &a, &service, now, lang);
+                cancel_refused = policy_refuses(Change::Cancel, &a, &service, now, lang);
+            }
             Ok(service) => {
+                cancel_refused = policy_refuses(Change::Cancel, &a, &service, now, lang);
                 let w = week(
                     state,
                     &ctx,
@@ -157,10 +170,26 @@ async fn render(state: &AppState, asked: &Asked, token: &str, q: &ManageQuery, e
         cancel_action: format!("/m/{token}/cancel"),
         move_action: format!("/m/{token}/reschedule"),
         week: week_view,
+        move_refused,
+        cancel_refused,
         access,
     };
     let html = view.render();
     page.respond(status, html)
+}
+
+/// The core's refusal of a patient's `change` now, said in `lang`; `None` when allowed.
+fn policy_refuses(
+    change: Change,
+    a: &nobat_store::model::Appointment,
+    service: &nobat_core::Service,
+    now: jiff::Timestamp,
+    lang: Lang,
+) -> Option<String> {
+    check_cutoff(change, a.start, service, now, Actor::Patient)
+        .err()
+        .map(|e| explain(ApiError::from(e), lang))
+        .map(|s| format!("{} {}", s.title, s.detail))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@
 //! so no rule lives here. Every page route is listed in [`ROUTES`], which the tenant-isolation
 //! test reads the way it reads the OpenAPI document for the API.
 
+pub mod admin;
 pub mod assets;
 pub mod board;
 pub mod book;
@@ -15,6 +16,7 @@ pub mod form;
 pub mod manage;
 pub mod page;
 pub mod slots;
+pub mod watch;
 
 use crate::AppState;
 use axum::Router;
@@ -27,6 +29,8 @@ pub enum Access {
     Public,
     /// Anyone holding the capability in the path (a manage link's signed token).
     Capability,
+    /// Signed-in staff of the clinic in the path, holding the capability the handler asks for.
+    Staff,
 }
 
 /// Every page route: method, path (axum syntax), who may use it. The router below is built
@@ -44,6 +48,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("get", "/m/{token}/calendar.ics", Access::Capability),
     // Codes and desks only, like the board API.
     ("get", "/board/{location}", Access::Public),
+    // Clinic admin and reports (`admin`): ManageClinic to see, each form its API route's grant.
+    // A guest's watch for an earlier time, made from the booking page (like the watches API).
+    ("post", "/c/{clinic}/watch", Access::Public),
+    ("get", "/admin/{clinic}", Access::Staff),
+    ("post", "/admin/{clinic}/{form}", Access::Staff),
+    ("get", "/admin/{clinic}/reports", Access::Staff),
+    ("get", "/admin/{clinic}/reports.csv", Access::Staff),
 ];
 
 /// The page routes. Form posts pass through [`form::csrf_from_form`] first.
@@ -59,7 +70,12 @@ pub fn router() -> Router<AppState> {
         .route(ROUTES[7].1, post(manage::cancel))
         .route(ROUTES[8].1, post(manage::reschedule))
         .route(ROUTES[9].1, get(manage::calendar))
-        .route(ROUTES[10].1, get(board::board));
+        .route(ROUTES[10].1, get(board::board))
+        .route("/c/{clinic}/watch", post(watch::create))
+        .route("/admin/{clinic}", get(admin::view))
+        .route("/admin/{clinic}/{form}", post(admin::actions::post))
+        .route("/admin/{clinic}/reports", get(admin::reports::view))
+        .route("/admin/{clinic}/reports.csv", get(admin::reports::export));
     r.route_layer(axum::middleware::from_fn(form::csrf_from_form))
 }
 
