@@ -106,3 +106,46 @@
     });
   }
 })();
+
+// The reception desk and "my place": follow an event stream and redraw the live part of the
+// page from the page itself (fetched again), so the markup stays the server's. Without this
+// script the desk's forms still work and "my place" reloads itself (<noscript> refresh).
+(function () {
+  "use strict";
+  var live = document.getElementById("live") || document.getElementById("place");
+  if (!live || !live.getAttribute("data-stream") || !window.EventSource || !window.fetch) return;
+  var pending = null;
+  function busy() {
+    // Someone typing a reason in the live part: wait, do not wipe it.
+    var a = document.activeElement;
+    return a && live.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA") && a.value !== "";
+  }
+  function redraw() {
+    pending = null;
+    if (busy()) { pending = setTimeout(redraw, 2000); return; }
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById(live.id);
+        if (!fresh) return;
+        live.className = fresh.className;
+        live.innerHTML = fresh.innerHTML;
+        live.setAttribute("data-updated", String(Date.now()));
+      })
+      .catch(function () { /* the next message tries again */ });
+  }
+  var first = true;
+  var source = new EventSource(live.getAttribute("data-stream"));
+  function changed() {
+    // The ticket stream's first message is the state the page already shows.
+    if (first && live.id === "place") { first = false; return; }
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(redraw, 150);
+  }
+  ["message", "ticket", "ticket.issued", "ticket.called", "ticket.changed", "queue.changed",
+   "appointment.booked", "appointment.cancelled", "appointment.rescheduled", "appointment.status_changed"]
+    .forEach(function (name) { source.addEventListener(name, changed); });
+  live.setAttribute("data-live", "1");
+})();
