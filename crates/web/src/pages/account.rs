@@ -53,7 +53,17 @@ struct AccountPage<'a> {
 pub async fn signed_in(asked: &Asked, me: Result<MaybeSignedIn, ApiError>, here: &str) -> Result<Principal, Response> {
     match me {
         Ok(MaybeSignedIn(Some(p))) if p.is_session() => Ok(p),
-        Ok(_) => Err(to_signin(here)),
+        // An API token acts for a program, not a person at a browser.
+        Ok(MaybeSignedIn(Some(_))) => Err(super::errors::error_page(
+            Page::new(asked, asked.resolve(None), None),
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "session-required",
+                "Sign in as yourself",
+                "API tokens act for one clinic; pages need a signed-in session",
+            ),
+        )),
+        Ok(MaybeSignedIn(None)) => Err(to_signin(here)),
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => Err(to_signin(here)),
         Err(e) => Err(super::errors::error_page(Page::new(asked, asked.resolve(None), None), e)),
     }

@@ -14,7 +14,7 @@ use super::page::{Asked, Page, see_other};
 use crate::AppState;
 use crate::auth::limits::ClientNet;
 use crate::auth::links;
-use crate::auth::principal::{MaybeSignedIn, SignedIn};
+use crate::auth::principal::{MaybeSignedIn, SignedIn, Via};
 use crate::extract::ApiJson;
 use crate::problem::ApiError;
 use crate::routes::auth::{self, LoginInput, SecondFactor};
@@ -256,8 +256,10 @@ pub async fn code(State(state): State<AppState>, asked: Asked, ClientNet(network
 pub async fn signout(State(state): State<AppState>, asked: Asked, me: Result<MaybeSignedIn, ApiError>) -> Response {
     let lang = asked.resolve(None);
     let me = match me {
-        Ok(MaybeSignedIn(Some(p))) => p,
-        Ok(MaybeSignedIn(None)) => return see_other("/signin?said=out"),
+        // Only a browser's own session is ended by this form; a bearer client signs out
+        // through the API.
+        Ok(MaybeSignedIn(Some(p))) if matches!(p.via, Via::Session { cookie: true, .. }) => p,
+        Ok(MaybeSignedIn(_)) => return see_other("/signin?said=out"),
         Err(e) => return super::errors::error_page(Page::new(&asked, lang, None), e),
     };
     match auth::logout(State(state), SignedIn(me)).await {
