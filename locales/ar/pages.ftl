@@ -161,6 +161,7 @@ pages-ticket-transferred = نُقل
 pages-place-title = مكانك في الطابور
 pages-place-ahead = عدد من قبلك: { $count }
 pages-place-expected = سيُنادى عليك على الأرجح بين { $from } و{ $to }.
+pages-place-expected-at = سيُنادى عليك على الأرجح نحو { $time }.
 pages-place-go-to = يرجى التوجه إلى { $desk }
 pages-place-called-now = حان دورك.
 pages-place-in-service = أنت قيد الفحص الآن.

@@ -162,6 +162,7 @@ pages-ticket-transferred = Transferred
 pages-place-title = Your place in the queue
 pages-place-ahead = People before you: { $count }
 pages-place-expected = You will probably be called between { $from } and { $to }.
+pages-place-expected-at = You will probably be called around { $time }.
 pages-place-go-to = Please go to { $desk }
 pages-place-called-now = It is your turn.
 pages-place-in-service = You are being seen.

@@ -161,6 +161,7 @@ pages-ticket-transferred = منتقل شد
 pages-place-title = جای شما در صف
 pages-place-ahead = نفرات پیش از شما: { $count }
 pages-place-expected = احتمالاً بین { $from } و { $to } فراخوانده می‌شوید.
+pages-place-expected-at = احتمالاً حدود ساعت { $time } فراخوانده می‌شوید.
 pages-place-go-to = لطفاً به { $desk } بروید
 pages-place-called-now = نوبت شماست.
 pages-place-in-service = در حال ویزیت هستید.

@@ -161,6 +161,7 @@ pages-ticket-transferred = Transféré
 pages-place-title = Votre place dans la file
 pages-place-ahead = Personnes avant vous : { $count }
 pages-place-expected = Vous serez probablement appelé entre { $from } et { $to }.
+pages-place-expected-at = Vous serez probablement appelé vers { $time }.
 pages-place-go-to = Veuillez vous rendre à { $desk }
 pages-place-called-now = C'est votre tour.
 pages-place-in-service = Vous êtes en consultation.

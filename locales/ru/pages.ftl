@@ -161,6 +161,7 @@ pages-ticket-transferred = Переведён
 pages-place-title = Ваше место в очереди
 pages-place-ahead = Перед вами: { $count }
 pages-place-expected = Скорее всего, вас вызовут между { $from } и { $to }.
+pages-place-expected-at = Скорее всего, вас вызовут около { $time }.
 pages-place-go-to = Пройдите в { $desk }
 pages-place-called-now = Ваша очередь.
 pages-place-in-service = Вы на приёме.

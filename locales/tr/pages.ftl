@@ -161,6 +161,7 @@ pages-ticket-transferred = Aktarıldı
 pages-place-title = Sıradaki yeriniz
 pages-place-ahead = Önünüzdeki kişi sayısı: { $count }
 pages-place-expected = Büyük olasılıkla { $from } ile { $to } arasında çağrılacaksınız.
+pages-place-expected-at = Büyük olasılıkla { $time } civarında çağrılacaksınız.
 pages-place-go-to = Lütfen { $desk } bölümüne gidin
 pages-place-called-now = Sıra sizde.
 pages-place-in-service = Şu anda muayenedesiniz.

@@ -260,6 +260,7 @@ async fn the_desk_runs_the_day_with_plain_forms() {
     let two = browser_session(&app, &receptionist(&app, &seed, "two").await).await;
     let c = browser();
     let desk = format!("{}/desk/{}", app.base, seed.slug);
+    let tehran_desk = format!("{desk}?location={}", seed.tehran);
     // A patient booked for today (while the day still has free times).
     let free = slots(&app, &seed, &seed.consult, &day(0), Some(&seed.doctors[0])).await;
     let booked = match free.last() {
@@ -271,7 +272,7 @@ async fn the_desk_runs_the_day_with_plain_forms() {
         }
         None => None,
     };
-    let (s, _, html) = get(&c, &format!("{desk}?lang=fa"), Some(&one)).await;
+    let (s, _, html) = get(&c, &format!("{tehran_desk}&lang=fa"), Some(&one)).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("dir=\"rtl\""));
     let csrf_one = hidden(&html, "_csrf");
@@ -325,17 +326,16 @@ async fn the_desk_runs_the_day_with_plain_forms() {
         waiting += 1;
     }
     // No form field, no action (a cross-site form cannot call anyone).
-    let (_, _, html) = get(&c, &desk, Some(&one)).await;
+    let (_, _, html) = get(&c, &tehran_desk, Some(&one)).await;
     let queue = html.split("/queues/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     let call = format!("{desk}/queues/{queue}/call-next");
     let (s, _, _) = post(&c, &call, &[("desk", "Room 1")], Some(&one)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // Two desks press "call next" at the same moment: two different patients.
-    let (a, b) = tokio::join!(
-        post(&c, &call, &[("_csrf", &csrf_one), ("desk", "Room 1"), ("location", tehran)], Some(&one)),
-        post(&c, &call, &[("_csrf", &csrf_two), ("desk", "Room 2"), ("location", tehran)], Some(&two)),
-    );
+    let form_one = [("_csrf", csrf_one.as_str()), ("desk", "Room 1"), ("location", tehran)];
+    let form_two = [("_csrf", csrf_two.as_str()), ("desk", "Room 2"), ("location", tehran)];
+    let (a, b) = tokio::join!(post(&c, &call, &form_one, Some(&one)), post(&c, &call, &form_two, Some(&two)));
     assert_eq!((a.0, b.0), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER), "{} / {}", a.2, b.2);
     let (code_a, code_b) = (said_code(&location(&a.1)), said_code(&location(&b.1)));
     assert_ne!(code_a, code_b, "two desks never call the same ticket");
@@ -362,12 +362,14 @@ async fn the_desk_runs_the_day_with_plain_forms() {
     assert!(body.contains("role=\"alert\"") && body.contains("The ticket cannot do that now"), "{body}");
     let (s, _, body) = act("emergency").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "an emergency needs a reason: {body}");
-    // Everyone called: the next press says nobody is waiting, readably.
-    for _ in 0..waiting {
-        let (s, _, body) = post(&c, &call, &[("_csrf", &csrf_two), ("desk", "Room 2")], Some(&two)).await;
+    // Everyone called (two were, one came back): the next press says nobody is waiting. Each
+    // press names another room, since one desk pressing twice at once calls one patient.
+    for i in 0..waiting - 1 {
+        let room = format!("Room {}", 10 + i);
+        let (s, _, body) = post(&c, &call, &[("_csrf", &csrf_two), ("desk", &room)], Some(&two)).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     }
-    let (s, _, body) = post(&c, &call, &[("_csrf", &csrf_two), ("desk", "Room 2")], Some(&two)).await;
+    let (s, _, body) = post(&c, &call, &[("_csrf", &csrf_two), ("desk", "Room 20")], Some(&two)).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(body.contains("Nobody is waiting"), "{body}");
     app.stop().await;
@@ -403,10 +405,10 @@ async fn my_place_shows_the_line_then_where_to_go_and_never_a_name() {
     assert!(html.contains('۱'), "one person ahead, in Persian digits: {html}");
     assert!(html.contains("http-equiv=\"refresh\""), "reloads itself without JavaScript");
     assert!(!html.contains("Secret Person"), "no name on the patient's page");
-    // Called twice (the first, then this one) to Room 7: the page says where to go.
-    for _ in 0..2 {
+    // The first is called to Room 8, then this one to Room 7: the page says where to go.
+    for room in ["Room 8", "Room 7"] {
         let (s, t) =
-            app.post(&format!("/clinics/{}/queues/{queue}/call-next", seed.slug), json!({ "desk": "Room 7" })).await;
+            app.post(&format!("/clinics/{}/queues/{queue}/call-next", seed.slug), json!({ "desk": room })).await;
         assert_eq!(s, StatusCode::OK, "{t}");
     }
     let (_, _, html) = get(&c, &format!("{url}?lang=en"), None).await;

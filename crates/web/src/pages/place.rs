@@ -70,10 +70,14 @@ pub async fn view(State(state): State<AppState>, asked: Asked, Path(token): Path
         TicketStatus::Waiting => {
             let ahead = i64::from(place.ahead.unwrap_or(0));
             let headline = page.ta("pages-place-ahead", &Args::new().num("count", ahead));
-            let detail =
-                place.ticket.estimate.as_ref().map(|e| {
-                    page.ta("pages-place-expected", &Args::new().str("from", at(&e.p50)).str("to", at(&e.p90)))
-                });
+            let detail = place.ticket.estimate.as_ref().map(|e| {
+                let (from, to) = (at(&e.p50), at(&e.p90));
+                if from == to {
+                    page.t1("pages-place-expected-at", "time", &from)
+                } else {
+                    page.ta("pages-place-expected", &Args::new().str("from", from).str("to", to))
+                }
+            });
             (headline, detail)
         }
         TicketStatus::Called => match &place.called_to {
