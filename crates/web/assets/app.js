@@ -139,13 +139,18 @@
   var first = true;
   var source = new EventSource(live.getAttribute("data-stream"));
   function changed() {
-    // The ticket stream's first message is the state the page already shows.
-    if (first && live.id === "place") { first = false; return; }
+    // A state stream's first message is the state the page already shows.
+    if (first) { first = false; return; }
     if (pending) clearTimeout(pending);
     pending = setTimeout(redraw, 150);
   }
-  ["message", "ticket", "ticket.issued", "ticket.called", "ticket.changed", "queue.changed",
-   "appointment.booked", "appointment.cancelled", "appointment.rescheduled", "appointment.status_changed"]
-    .forEach(function (name) { source.addEventListener(name, changed); });
-  live.setAttribute("data-live", "1");
+  // The desk follows its location's board stream, "my place" its ticket's: both send the whole
+  // state on connecting and after every change.
+  ["message", "ticket", "board"].forEach(function (name) { source.addEventListener(name, changed); });
+  source.addEventListener("open", function () { live.setAttribute("data-live", "1"); });
+  // Leaving the page closes the stream at once: a browser allows a handful of connections per
+  // site, and a desk that posts a form every minute must not use them up.
+  window.addEventListener("pagehide", function () { source.close(); });
+  // What no queue event announces (a booking for today) shows within a minute.
+  setInterval(function () { if (!pending) redraw(); }, 60000);
 })();

@@ -277,7 +277,9 @@ async fn render(
         columns,
         queues,
         practitioners: practitioners.into_iter().filter(|p| p.active).map(|p| (p.id.to_string(), p.name)).collect(),
-        stream: format!("/api/v1/clinics/{}/events", ctx.clinic.id),
+        // The location's board stream: a message on connecting and after every change to a
+        // queue here (shared by every screen of the location, one read per change).
+        stream: format!("/api/v1/clinics/{}/locations/{location}/board/events", ctx.clinic.id),
         page: &page,
     };
     let html = view.render();
