@@ -267,3 +267,17 @@ pub async fn signout(State(state): State<AppState>, asked: Asked, me: Result<May
         Err(e) => super::errors::error_page(Page::new(&asked, lang, None), e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn sign_in_sends_nowhere_but_this_site() {
+        assert_eq!(safe_next(Some("/desk/demo?location=x")), "/desk/demo?location=x");
+        for evil in ["//evil.test", "https://evil.test", "/\\evil.test", "evil", "/desk\r\nSet-Cookie: x", ""] {
+            assert_eq!(safe_next(Some(evil)), "/account", "{evil:?}");
+        }
+        assert_eq!(safe_next(None), "/account");
+    }
+}
