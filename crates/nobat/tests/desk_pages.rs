@@ -243,6 +243,23 @@ async fn the_account_page_changes_the_password_with_errors_at_the_fields() {
         post(&c, &format!("{}/signin", app.base), &[("email", &email), ("password", "a brand new passphrase")], None)
             .await;
     assert_eq!((s, location(&h)), (StatusCode::SEE_OTHER, "/account".to_owned()));
+
+    // A patient's account lists what they booked while signed in, each with its manage page.
+    let patient = "patient@desk.test";
+    let register = json!({ "email": patient, "password": STAFF_PASSWORD, "name": "Pat Ient" });
+    let (s, r) =
+        decode(app.anon.post(format!("{}/auth/register", app.api)).json(&register).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let pc = authed_client(&login(&app.anon, &app.api, patient, STAFF_PASSWORD).await);
+    let slot = slots(&app, &seed, &seed.consult, &day(2), None).await[0].clone();
+    let res = pc.post(format!("{}/clinics/{}/appointments", app.api, seed.slug)).json(&booking(&slot, "Pat Ient"));
+    let (s, a) = decode(res.send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let session = browser_session(&app, patient).await;
+    let (s, _, html) = get(&c, &format!("{}/account?lang=fa", app.base), Some(&session)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Consult · Dr.") && html.contains("href=\"/m/"), "{html}");
+    assert!(html.chars().any(|ch| ('۰'..='۹').contains(&ch)), "the time in Persian digits");
     app.stop().await;
 }
 
@@ -313,7 +330,7 @@ async fn the_desk_runs_the_day_with_plain_forms() {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body.contains("role=\"alert\""));
+    assert!(body.contains("role=\"alert\"") && body.contains("id=\"wi-name-error\""), "said at the field: {body}");
     for name in ["Walk In One", "Walk In Two"] {
         let (s, _, body) = post(
             &c,

@@ -98,6 +98,9 @@ struct DeskPage<'a> {
     keep: String,
     notice: Option<String>,
     error: Option<Shown>,
+    /// A refusal about a walk-in form field, said by that field too.
+    name_error: Option<String>,
+    phone_error: Option<String>,
     columns: Vec<Column>,
     queues: Vec<QueueView>,
     practitioners: Vec<(String, String)>,
@@ -264,7 +267,11 @@ async fn render(
     };
     let locations = ctx.locations.iter().map(|l| (l.id.to_string(), l.name.clone(), l.id == location)).collect();
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let at_field = |f: &str| error.as_ref().filter(|e| e.field.as_deref() == Some(f)).map(|e| e.detail.clone());
+    let (name_error, phone_error) = (at_field("name"), at_field("phone"));
     let view = DeskPage {
+        name_error,
+        phone_error,
         heading,
         today: nobat_i18n::format_civil_date(lang, today, nobat_i18n::CalendarPref::LocaleDefault),
         base: format!("/desk/{clinic}"),
