@@ -365,6 +365,13 @@ async fn the_desk_runs_the_day_with_plain_forms() {
         li.split("/tickets/").nth(1).unwrap().split('"').next().unwrap().to_owned()
     };
     let ticket_a = ticket_of(&html, &code_a);
+    // Its code links to the patient's own page (to show or print as a QR code).
+    let li = html.split("<li class=\"t-").find(|li| li.contains(&format!("data-ticket=\"{code_a}\""))).unwrap();
+    let place = li.split("href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(place.starts_with("/q/"), "{li}");
+    let (s, _, mine) = get(&c, &format!("{}{place}", app.base), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(mine.contains(&code_a) && mine.contains("Room 1"), "called to desk one's room: {mine}");
     let act = |action: &'static str| {
         let url = format!("{desk}/tickets/{ticket_a}");
         let (c, one, csrf) = (c.clone(), one.clone(), csrf_one.clone());

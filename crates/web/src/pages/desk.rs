@@ -69,6 +69,8 @@ pub struct Column {
 pub struct TicketRow {
     pub id: String,
     pub code: String,
+    /// The patient's "my place" page, to show or hand over (its QR code is the same address).
+    pub place: String,
     pub patient: String,
     pub status: String,
     pub status_key: &'static str,
@@ -314,6 +316,7 @@ fn ticket_row(page: &Page, status: TicketStatus, v: TicketDto, tz: &jiff::tz::Ti
         .map(|a| (a.as_str(), page.t(&format!("pages-desk-action-{}", a.as_str()))))
         .collect();
     TicketRow {
+        place: format!("/q/{}", v.token),
         id: v.id,
         code: v.code,
         patient: v.patient_name.unwrap_or_default(),
