@@ -343,6 +343,7 @@ pub fn print_urls(addr: SocketAddr) {
         "  availability:  {base}/api/v1/clinics/{SLUG}/availability?service=SERVICE_ID&from=YYYY-MM-DD&to=YYYY-MM-DD"
     );
     println!("  API document:  {base}/api/v1/openapi.json");
+    println!("  reception:     {base}/desk/{SLUG}  (sign in as the receptionist below)");
 }
 
 async fn run(store: &Store, cmd: Command) -> anyhow::Result<nobat_store::Output> {

@@ -5,7 +5,7 @@
 //! page and its CSV give the figures of known appointments; a full day offers a watch.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

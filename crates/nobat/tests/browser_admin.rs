@@ -5,8 +5,8 @@
 //! widths in English (LTR) and Persian (RTL), and the booking page's watch form on a full day.
 #![allow(clippy::unwrap_used)]
 
-mod browser;
-mod common;
+use crate::browser;
+use crate::common;
 
 use browser::*;
 use common::*;

@@ -95,6 +95,18 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/admin/{clinic}/{form}"),
     ("get", "/admin/{clinic}/reports"),
     ("get", "/admin/{clinic}/reports.csv"),
+    ("get", "/signin"),
+    ("post", "/signin"),
+    ("post", "/signin/code"),
+    ("post", "/signout"),
+    ("get", "/account"),
+    ("post", "/account/password"),
+    ("get", "/desk/{clinic}"),
+    ("post", "/desk/{clinic}/check-in"),
+    ("post", "/desk/{clinic}/walk-in"),
+    ("post", "/desk/{clinic}/queues/{queue}/call-next"),
+    ("post", "/desk/{clinic}/tickets/{ticket}"),
+    ("get", "/q/{token}"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -1216,11 +1228,80 @@ async fn page_routes(app: &TestApp, attacker: &Tenant, target: &Tenant) -> usize
                 ));
                 v
             }
+            // Signing in: an address with no account, a forged second step; never a way in.
+            ("get", "/signin") => vec![("/signin?next=//evil.test".into(), vec![], &[StatusCode::OK][..])],
+            ("post", "/signin") => vec![(
+                "/signin".into(),
+                vec![("email", "nobody@nowhere.test".into()), ("password", "wrong password".into())],
+                &[StatusCode::UNAUTHORIZED][..],
+            )],
+            ("post", "/signin/code") => vec![(
+                "/signin/code".into(),
+                vec![("pending", tampered.clone()), ("totp_code", "123456".into())],
+                &[StatusCode::UNAUTHORIZED][..],
+            )],
+            // The caller's own account: nothing of another clinic is named. A bearer caller is
+            // not a browser (the form neither ends its session nor changes its password).
+            ("post", "/signout") => vec![("/signout".into(), vec![], &[StatusCode::SEE_OTHER][..])],
+            ("get", "/account") => {
+                vec![("/account".into(), vec![], &[StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::SEE_OTHER][..])]
+            }
+            ("post", "/account/password") => vec![(
+                "/account/password".into(),
+                vec![("current_password", "x".into()), ("new_password", "y".into())],
+                &[StatusCode::SEE_OTHER][..],
+            )],
+            // The desk: the target's desk is refused; the attacker's own desk with the target's
+            // objects finds none of them (a guest or an API token is sent to sign in).
+            ("get", "/desk/{clinic}") => vec![
+                (format!("/desk/{}", target.seed.slug), vec![], &[StatusCode::FORBIDDEN, StatusCode::SEE_OTHER][..]),
+                (
+                    format!("/desk/{a}?location={}", t.location),
+                    vec![],
+                    &[StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::SEE_OTHER][..],
+                ),
+            ],
+            ("post", "/desk/{clinic}/check-in") => vec![(
+                format!("/desk/{a}/check-in"),
+                vec![("appointment", t.appointment.clone())],
+                &[StatusCode::NOT_FOUND, StatusCode::FORBIDDEN, StatusCode::SEE_OTHER][..],
+            )],
+            ("post", "/desk/{clinic}/walk-in") => vec![(
+                format!("/desk/{a}/walk-in"),
+                vec![("name", "Intruder".into()), ("practitioner", t.practitioner.clone())],
+                &[
+                    StatusCode::NOT_FOUND,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    StatusCode::FORBIDDEN,
+                    StatusCode::SEE_OTHER,
+                ][..],
+            )],
+            ("post", "/desk/{clinic}/queues/{queue}/call-next") => vec![(
+                format!("/desk/{a}/queues/{}/call-next", t.queue),
+                vec![],
+                &[StatusCode::NOT_FOUND, StatusCode::FORBIDDEN, StatusCode::SEE_OTHER][..],
+            )],
+            ("post", "/desk/{clinic}/tickets/{ticket}") => vec![(
+                format!("/desk/{a}/tickets/{}", t.ticket),
+                vec![("action", "absent".into())],
+                &[StatusCode::NOT_FOUND, StatusCode::FORBIDDEN, StatusCode::SEE_OTHER][..],
+            )],
+            // "My place": forged tokens find nothing; the genuine one shows no name.
+            ("get", "/q/{token}") => vec![
+                ("/q/not-a-ticket-token".into(), vec![], &[StatusCode::NOT_FOUND][..]),
+                (format!("/q/{}", t.ticket_token), vec![], &[StatusCode::OK][..]),
+            ],
             (m, p) => panic!("page route {m} {p} has no attack here"),
         };
+        // Routes about the caller's own account name nothing of a clinic: a guest is enough
+        // (and the staff's sessions must survive the rest of the test).
+        let own_account = matches!(*path, "/signout" | "/account/password");
         for (target_path, form, allowed) in attempts {
             let url = format!("{}{target_path}", app.base);
             for (who, client) in &callers {
+                if own_account && who != "nobody" {
+                    continue;
+                }
                 let req = if *method == "post" {
                     client.post(&url).header("content-type", "application/x-www-form-urlencoded").body(
                         form_urlencoded::Serializer::new(String::new())

@@ -106,3 +106,51 @@
     });
   }
 })();
+
+// The reception desk and "my place": follow an event stream and redraw the live part of the
+// page from the page itself (fetched again), so the markup stays the server's. Without this
+// script the desk's forms still work and "my place" reloads itself (<noscript> refresh).
+(function () {
+  "use strict";
+  var live = document.getElementById("live") || document.getElementById("place");
+  if (!live || !live.getAttribute("data-stream") || !window.EventSource || !window.fetch) return;
+  var pending = null;
+  function busy() {
+    // Someone typing a reason in the live part: wait, do not wipe it.
+    var a = document.activeElement;
+    return a && live.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA") && a.value !== "";
+  }
+  function redraw() {
+    pending = null;
+    if (busy()) { pending = setTimeout(redraw, 2000); return; }
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById(live.id);
+        if (!fresh) return;
+        live.className = fresh.className;
+        live.innerHTML = fresh.innerHTML;
+        live.setAttribute("data-updated", String(Date.now()));
+      })
+      .catch(function () { /* the next message tries again */ });
+  }
+  var first = true;
+  var source = new EventSource(live.getAttribute("data-stream"));
+  function changed() {
+    // A state stream's first message is the state the page already shows.
+    if (first) { first = false; return; }
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(redraw, 150);
+  }
+  // The desk follows its location's board stream, "my place" its ticket's: both send the whole
+  // state on connecting and after every change.
+  ["message", "ticket", "board"].forEach(function (name) { source.addEventListener(name, changed); });
+  source.addEventListener("open", function () { live.setAttribute("data-live", "1"); });
+  // Leaving the page closes the stream at once: a browser allows a handful of connections per
+  // site, and a desk that posts a form every minute must not use them up.
+  window.addEventListener("pagehide", function () { source.close(); });
+  // What no queue event announces (a booking for today) shows within a minute.
+  setInterval(function () { if (!pending) redraw(); }, 60000);
+})();

@@ -121,6 +121,34 @@ pub fn open_join(keys: &Keys, token: &str) -> Option<(ClinicId, nobat_core::Join
     Some((ClinicId(clinic), nobat_core::JoinLinkId(link)))
 }
 
+/// The sign-in page's second step: proof that whoever holds it gave `user`'s password a moment
+/// ago (until `until`), so the page asks for the two-factor code without carrying the password
+/// in the form. It is bound to the password hash: a password changed meanwhile voids it.
+pub fn second_step_token(keys: &Keys, user: nobat_core::UserId, password_hash: &str, until: Timestamp) -> String {
+    let mut body = until.as_second().to_be_bytes().to_vec();
+    body.extend_from_slice(user.0.as_bytes());
+    body.extend_from_slice(&contact_digest(password_hash));
+    sign(keys, b"signin-2fa", &body)
+}
+
+/// The user a second-step token names, if genuine, unexpired and still matching `password_hash`
+/// (read by the caller once the user is known, through `matches`).
+pub fn open_second_step(keys: &Keys, token: &str, now: Timestamp) -> Option<(nobat_core::UserId, [u8; 16])> {
+    let body = open(keys, b"signin-2fa", token, 40)?;
+    if expiry(&body)? <= now {
+        return None;
+    }
+    let user = Uuid::from_slice(&body[8..24]).ok()?;
+    let mut bound = [0u8; 16];
+    bound.copy_from_slice(&body[24..40]);
+    Some((nobat_core::UserId(user), bound))
+}
+
+/// Whether a second-step token's binding is `password_hash`'s.
+pub fn second_step_matches(bound: &[u8; 16], password_hash: &str) -> bool {
+    subtle::ConstantTimeEq::ct_eq(&bound[..], &contact_digest(password_hash)[..]).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +198,23 @@ mod tests {
         assert!(!check_contact_proof(&k, &proof, clinic, "phone:+212600000000", until));
         let manage = manage_token(&k, clinic, AppointmentId::new(), until);
         assert!(!check_contact_proof(&k, &manage, clinic, "phone:+212600000000", now), "purposes do not mix");
+    }
+
+    #[test]
+    fn a_second_step_token_is_bound_to_its_password_and_expires() {
+        let keys = Keys::from_master(&[9u8; 32]);
+        let user = nobat_core::UserId(Uuid::now_v7());
+        let now = Timestamp::from_second(1_800_000_000).expect("a time");
+        let until = Timestamp::from_second(1_800_000_300).expect("a time");
+        let token = second_step_token(&keys, user, "$argon2id$old", until);
+        let (who, bound) = open_second_step(&keys, &token, now).expect("it opens");
+        assert_eq!(who, user);
+        assert!(second_step_matches(&bound, "$argon2id$old"));
+        assert!(!second_step_matches(&bound, "$argon2id$new"), "a changed password voids it");
+        assert!(open_second_step(&keys, &token, until).is_none(), "expired");
+        // Another purpose's token (same length) is not a second step.
+        let ticket =
+            ticket_token(&keys, nobat_core::ClinicId(Uuid::now_v7()), nobat_core::TicketId(Uuid::now_v7()), until);
+        assert!(open_second_step(&keys, &ticket, now).is_none());
     }
 }

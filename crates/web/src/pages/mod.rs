@@ -6,15 +6,19 @@
 //! so no rule lives here. Every page route is listed in [`ROUTES`], which the tenant-isolation
 //! test reads the way it reads the OpenAPI document for the API.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod board;
 pub mod book;
+pub mod desk;
 pub mod directory;
 pub mod errors;
 pub mod form;
 pub mod manage;
 pub mod page;
+pub mod place;
+pub mod signin;
 pub mod slots;
 pub mod watch;
 
@@ -29,7 +33,9 @@ pub enum Access {
     Public,
     /// Anyone holding the capability in the path (a manage link's signed token).
     Capability,
-    /// Signed-in staff of the clinic in the path, holding the capability the handler asks for.
+    /// A signed-in session (a guest is sent to sign in).
+    SignedIn,
+    /// Signed-in staff of the clinic in the path holding the handler's capability.
     Staff,
 }
 
@@ -48,6 +54,19 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("get", "/m/{token}/calendar.ics", Access::Capability),
     // Codes and desks only, like the board API.
     ("get", "/board/{location}", Access::Public),
+    ("get", "/signin", Access::Public),
+    ("post", "/signin", Access::Public),
+    ("post", "/signin/code", Access::Public),
+    ("post", "/signout", Access::SignedIn),
+    ("get", "/account", Access::SignedIn),
+    ("post", "/account/password", Access::SignedIn),
+    // RunQueues, like the queue API the desk's forms call.
+    ("get", "/desk/{clinic}", Access::Staff),
+    ("post", "/desk/{clinic}/check-in", Access::Staff),
+    ("post", "/desk/{clinic}/walk-in", Access::Staff),
+    ("post", "/desk/{clinic}/queues/{queue}/call-next", Access::Staff),
+    ("post", "/desk/{clinic}/tickets/{ticket}", Access::Staff),
+    ("get", "/q/{token}", Access::Capability),
     // Clinic admin and reports (`admin`): ManageClinic to see, each form its API route's grant.
     // A guest's watch for an earlier time, made from the booking page (like the watches API).
     ("post", "/c/{clinic}/watch", Access::Public),
@@ -71,6 +90,17 @@ pub fn router() -> Router<AppState> {
         .route(ROUTES[8].1, post(manage::reschedule))
         .route(ROUTES[9].1, get(manage::calendar))
         .route(ROUTES[10].1, get(board::board))
+        .route(ROUTES[11].1, get(signin::show).post(signin::submit))
+        .route(ROUTES[13].1, post(signin::code))
+        .route(ROUTES[14].1, post(signin::signout))
+        .route(ROUTES[15].1, get(account::view))
+        .route(ROUTES[16].1, post(account::password))
+        .route(ROUTES[17].1, get(desk::view))
+        .route(ROUTES[18].1, post(desk::check_in))
+        .route(ROUTES[19].1, post(desk::walk_in))
+        .route(ROUTES[20].1, post(desk::call_next))
+        .route(ROUTES[21].1, post(desk::ticket))
+        .route(ROUTES[22].1, get(place::view))
         .route("/c/{clinic}/watch", post(watch::create))
         .route("/admin/{clinic}", get(admin::view))
         .route("/admin/{clinic}/{form}", post(admin::actions::post))

@@ -64,7 +64,7 @@ pub struct SessionDto {
     pub token: Option<String>,
 }
 
-fn invalid_credentials() -> ApiError {
+pub(crate) fn invalid_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid-credentials",
@@ -121,6 +121,18 @@ pub async fn login(
         let factor = SecondFactor { code: input.totp_code.as_deref(), recovery: input.recovery_code.as_deref() };
         second_factor(&state, &user, sealed, factor, &key, now).await?;
     }
+    open_session(&state, user, key, input.bearer, now).await
+}
+
+/// Starts a session for `user`, who has passed every factor (the API's sign-in and the sign-in
+/// page's second step): the cookie for a browser, the secret in the body for `bearer` clients.
+pub(crate) async fn open_session(
+    state: &AppState,
+    user: User,
+    key: LoginKey,
+    bearer: bool,
+    now: Timestamp,
+) -> ApiResult<(HeaderMap, Json<SessionDto>)> {
     let secret = format!("{SESSION_PREFIX}{}", keys::random_b64(32));
     let session = Session {
         id_hash: state.auth.keys.token_hash(&secret),
@@ -132,8 +144,8 @@ pub async fn login(
     };
     state.store.execute(Command::CreateSession(session.clone(), Box::new(user.clone()), Some(key))).await?;
     let mut headers = HeaderMap::new();
-    if !input.bearer {
-        headers.insert(header::SET_COOKIE, session_cookie(&state, &secret, state.auth.session_idle.as_secs())?);
+    if !bearer {
+        headers.insert(header::SET_COOKIE, session_cookie(state, &secret, state.auth.session_idle.as_secs())?);
     }
     Ok((
         headers,
@@ -141,7 +153,7 @@ pub async fn login(
             user: UserDto::new(&user),
             csrf_token: session.csrf_token,
             expires_at: session.expires_at.to_string(),
-            token: input.bearer.then_some(secret),
+            token: bearer.then_some(secret),
         }),
     ))
 }

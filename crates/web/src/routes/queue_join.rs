@@ -176,6 +176,8 @@ pub struct Joined {
     pub my_place: String,
     /// Its stream.
     pub my_place_events: String,
+    /// The same as a page for a phone (`/q/{token}`): what a patient opens or a QR code holds.
+    pub my_place_page: String,
 }
 
 async fn open_link(state: &AppState, token: &str) -> ApiResult<(ClinicCtx, JoinLink)> {
@@ -234,6 +236,12 @@ pub async fn join(
     let my_place = format!("{}/api/v1/tickets/{}", state.auth.public_url, ticket.token);
     Ok((
         StatusCode::CREATED,
-        Json(Joined { token: ticket.token.clone(), my_place_events: format!("{my_place}/events"), my_place, ticket }),
+        Json(Joined {
+            token: ticket.token.clone(),
+            my_place_events: format!("{my_place}/events"),
+            my_place_page: format!("{}/q/{}", state.auth.public_url, ticket.token),
+            my_place,
+            ticket,
+        }),
     ))
 }

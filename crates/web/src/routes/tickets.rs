@@ -30,7 +30,7 @@ pub struct TicketActionInput {
     pub position: Option<u32>,
 }
 
-async fn act(
+pub(crate) async fn act(
     state: AppState,
     staff: Staff<RunQueues>,
     ticket: String,
