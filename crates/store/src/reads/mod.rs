@@ -13,6 +13,7 @@ mod messages;
 mod privacy;
 mod queue_messages;
 mod sources;
+mod telegram_staff;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
@@ -22,3 +23,4 @@ pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;
 pub use queue_messages::TicketFacts;
 pub use sources::{SourceStatus, StoredFile};
+pub use telegram_staff::{PendingAlert, StaffChat};

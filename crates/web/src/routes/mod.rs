@@ -31,6 +31,7 @@ pub mod staff_admin;
 pub mod tickets;
 pub mod transfer;
 pub mod verification;
+pub mod telegram_link;
 pub mod watches;
 
 use crate::AppState;
@@ -97,6 +98,7 @@ pub fn account() -> OpenApiRouter<AppState> {
         .routes(routes!(me::my_tokens))
         .routes(routes!(me::my_access_log))
         .routes(routes!(me::erase_me))
+        .routes(routes!(telegram_link::mint, telegram_link::unlink))
 }
 
 /// Clinic staff (and instance operators, for creating clinics).
