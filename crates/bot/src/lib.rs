@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod conversation;
+pub mod flood;
 pub mod staff;
 pub mod update;
 

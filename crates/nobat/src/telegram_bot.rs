@@ -191,7 +191,13 @@ impl Poller {
                     None => None,
                 };
                 let (mut next, replies) = match staff {
-                    Some(replies) => (conversation, replies),
+                    Some(replies) => {
+                        // Remember the language spoken, for messages sent outside an update (alerts).
+                        let mut next = conversation;
+                        let lang = next.lang(incoming.language_code.as_deref());
+                        next.lang.get_or_insert_with(|| lang.code().to_owned());
+                        (next, replies)
+                    }
                     None => nobat_bot::handle(self.messages, &conversation, &incoming),
                 };
                 for reply in replies {
