@@ -157,7 +157,8 @@ async fn a_receptionist_links_telegram_and_runs_the_queue_in_persian() {
     tg.send_text(&user, "رضا احمدی");
     let added = tg.wait_for_reply(user.id, WAIT).await;
     assert!(added.text.contains("رضا احمدی") && added.text.contains("در صف است"), "{}", added.text);
-    assert!(added.text.contains("۲ در انتظار") || added.text.contains("2 در انتظار"), "{}", added.text);
+    // Two waiting, in Persian digits.
+    assert!(added.text.contains("۲\u{2069} در انتظار"), "{}", added.text);
 
     // Today's appointments and figures answer in Persian.
     tg.send_text(&user, "/figures");
