@@ -157,7 +157,8 @@ impl Poller {
             }
             Err(e) => return Err(e.into()),
         };
-        crate::telegram_staff::alerts::after_poll(&self.store, &self.api, &self.bot, &self.named, self.messages).await?;
+        crate::telegram_staff::alerts::after_poll(&self.store, &self.api, &self.bot, &self.named, self.messages)
+            .await?;
         for update in updates {
             match self.one(&update).await {
                 Ok(()) => {}

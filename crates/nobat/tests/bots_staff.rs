@@ -48,8 +48,9 @@ async fn queue_with_walk_in(app: &TestApp, seed: &Seed, name: &str) -> (String, 
     let (s, q) = app.post(&format!("/clinics/{}/queues", seed.slug), json!({ "location": seed.tehran })).await;
     assert!(s.is_success(), "{q}");
     let queue = q["id"].as_str().unwrap().to_owned();
-    let (s, t) =
-        app.post(&format!("/clinics/{}/queues/{queue}/tickets", seed.slug), json!({ "patient": { "name": name } })).await;
+    let (s, t) = app
+        .post(&format!("/clinics/{}/queues/{queue}/tickets", seed.slug), json!({ "patient": { "name": name } }))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     (queue, t["ticket"]["id"].as_str().unwrap().to_owned())
 }
@@ -79,14 +80,13 @@ fn edit_of(lines: &[TranscriptLine]) -> &TranscriptLine {
 
 async fn audit_rows(app: &TestApp, action: &str, entity_id: &str) -> Vec<(String, String)> {
     let db = app.db().await;
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT actor, actor_label FROM audit_events WHERE action = $1 AND entity_id = $2 ORDER BY seq",
-    )
-    .bind(action)
-    .bind(entity_id)
-    .fetch_all(&db)
-    .await
-    .unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor, actor_label FROM audit_events WHERE action = $1 AND entity_id = $2 ORDER BY seq")
+            .bind(action)
+            .bind(entity_id)
+            .fetch_all(&db)
+            .await
+            .unwrap();
     db.close().await;
     rows
 }

@@ -94,13 +94,21 @@ mod tests {
         assert_eq!(parse(&Input::Text("/logout".into())), Some(StaffInput::Logout));
         assert_eq!(parse(&Input::Text("hello".into())), None);
         let q = "0190a3c4-0000-7000-8000-000000000001".to_owned();
-        for i in [StaffInput::CallNext(q.clone()), StaffInput::WalkIn(q.clone()), StaffInput::Absent(q.clone()), StaffInput::Return(q)] {
+        for i in [
+            StaffInput::CallNext(q.clone()),
+            StaffInput::WalkIn(q.clone()),
+            StaffInput::Absent(q.clone()),
+            StaffInput::Return(q),
+        ] {
             let d = data(&i);
             assert!(d.len() <= 64, "{d}");
             assert_eq!(parse(&Input::Callback { id: "x".into(), data: d, message_id: None }), Some(i));
         }
         assert_eq!(parse(&Input::Callback { id: "x".into(), data: "lang:fa".into(), message_id: None }), None);
         // A forged or old staff button is still staff's: it gets the staff help, not the patient flow.
-        assert_eq!(parse(&Input::Callback { id: "x".into(), data: "st:zz".into(), message_id: None }), Some(StaffInput::Help));
+        assert_eq!(
+            parse(&Input::Callback { id: "x".into(), data: "st:zz".into(), message_id: None }),
+            Some(StaffInput::Help)
+        );
     }
 }

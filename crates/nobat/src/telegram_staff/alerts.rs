@@ -40,7 +40,9 @@ pub async fn after_poll(
         match api.send_message(alert.chat_id, &text, None).await {
             Ok(_) => {}
             // The chat blocked the bot or is gone: nothing a retry changes; do not loop on it.
-            Err(ApiError::Refused { .. }) => tracing::warn!(chat = alert.chat_id, "a staff alert was refused by Telegram"),
+            Err(ApiError::Refused { .. }) => {
+                tracing::warn!(chat = alert.chat_id, "a staff alert was refused by Telegram")
+            }
             // Unreachable or rate-limited beyond the inline wait: try again next round.
             Err(e) => {
                 tracing::warn!(error = %e, "staff alert not sent; trying again next round");

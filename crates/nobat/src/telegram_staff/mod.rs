@@ -121,7 +121,8 @@ impl StaffDesk {
             StaffInput::Return(ticket) => Some(self.ticket_action(&principal, &ticket, Action::Return).await),
             StaffInput::WalkIn(q) => match self.runnable_queue(&principal, &q).await? {
                 Ok(_) => {
-                    let op = TelegramStaffOp::SetAwaiting { bot: bot.to_owned(), chat: incoming.chat_id, awaiting: Some(q) };
+                    let op =
+                        TelegramStaffOp::SetAwaiting { bot: bot.to_owned(), chat: incoming.chat_id, awaiting: Some(q) };
                     store.execute(Command::TelegramStaff(op)).await?;
                     let text = t(self.messages, lang, "bot-staff-walk-in-name", &none);
                     // A new message, so the question is the last thing in the chat.
@@ -275,17 +276,22 @@ impl StaffDesk {
         let op = TelegramStaffOp::SetAwaiting { bot: bot.to_owned(), chat: incoming.chat_id, awaiting: None };
         self.state.store.execute(Command::TelegramStaff(op)).await?;
         let Some(principal) = self.principal(bot, incoming.chat_id, chat).await? else {
-            return Ok(vec![Reply::Send { text: t(self.messages, lang, "bot-staff-not-linked", &Args::new()), keyboard: None }]);
+            return Ok(vec![Reply::Send {
+                text: t(self.messages, lang, "bot-staff-not-linked", &Args::new()),
+                keyboard: None,
+            }]);
         };
         let outcome = match self.runnable_queue(&principal, queue).await? {
             Err(r) => Err(r),
-            Ok((staff, queue)) => match nobat_core::queue::walk_in_contact(name.trim(), None, None, Some(lang.code())) {
-                Err(_) => Err(Refusal::Failed),
-                Ok(patient) => {
-                    let op = QueueOp::WalkIn { queue: queue.id, patient, service: None, priority: 0 };
-                    self.run(&staff, op).await.map(|t| Done::WalkIn(t.code, t.patient_name))
+            Ok((staff, queue)) => {
+                match nobat_core::queue::walk_in_contact(name.trim(), None, None, Some(lang.code())) {
+                    Err(_) => Err(Refusal::Failed),
+                    Ok(patient) => {
+                        let op = QueueOp::WalkIn { queue: queue.id, patient, service: None, priority: 0 };
+                        self.run(&staff, op).await.map(|t| Done::WalkIn(t.code, t.patient_name))
+                    }
                 }
-            },
+            }
         };
         let notice = match outcome {
             Ok(done) => self.done_text(lang, &done),

@@ -6,14 +6,20 @@ use super::{StaffDesk, Viewer, t};
 use nobat_bot::Keyboard;
 use nobat_bot::staff::{self, StaffInput};
 use nobat_core::AppointmentStatus;
+use nobat_core::access::RunQueues;
 use nobat_core::queue::TicketStatus;
-use nobat_i18n::catalog::Args;
 use nobat_i18n::Lang;
+use nobat_i18n::catalog::Args;
 use nobat_store::model::AppointmentFilter;
+use nobat_web::auth::grant::grant;
 use nobat_web::auth::principal::Principal;
+use nobat_web::routes::queues::check_runs;
 
 /// Today's window `[start, end)` at one location.
-fn today(viewer: &Viewer, location: nobat_core::LocationId) -> Option<(jiff::civil::Date, jiff::Timestamp, jiff::Timestamp)> {
+fn today(
+    viewer: &Viewer,
+    location: nobat_core::LocationId,
+) -> Option<(jiff::civil::Date, jiff::Timestamp, jiff::Timestamp)> {
     let tz = viewer.ctx.tz(location);
     let date = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     let start = date.to_zoned(tz.clone()).ok()?.timestamp();
@@ -31,6 +37,9 @@ pub(crate) async fn queues(desk: &StaffDesk, principal: &Principal, lang: Lang) 
     let viewers: Vec<Viewer> = desk.grants(principal).await?;
     let several = viewers.len() > 1;
     for viewer in &viewers {
+        // Buttons only where they would work: the member runs queues here, and (a
+        // practitioner) this one is theirs. The action checks again when pressed.
+        let runner = grant::<RunQueues>(&desk.state, principal, viewer.ctx.clone()).await.ok();
         for location in &viewer.ctx.locations {
             let Some((date, _, _)) = today(viewer, location.id) else { continue };
             for q in store.queues(viewer.ctx.clinic.id, date, Some(location.id)).await? {
@@ -44,6 +53,13 @@ pub(crate) async fn queues(desk: &StaffDesk, principal: &Principal, lang: Lang) 
                     .num("called", i64::from(q.called))
                     .num("served", i64::from(q.served));
                 lines.push(format!("• {}", t(messages, lang, "bot-staff-queue-line", &args)));
+                let runs = match &runner {
+                    Some(r) => check_runs(&desk.state, r, &q).await.is_ok(),
+                    None => false,
+                };
+                if !runs {
+                    continue;
+                }
                 let id = q.id.to_string();
                 let label = |key: &str| t(messages, lang, key, &Args::new().str("name", q.name.clone()));
                 rows.push(vec![
@@ -85,8 +101,13 @@ pub(crate) async fn appointments(desk: &StaffDesk, principal: &Principal, lang: 
     for viewer in desk.grants::<nobat_core::access::ViewAppointments>(principal).await? {
         for location in &viewer.ctx.locations {
             let Some((_, from, to)) = today(&viewer, location.id) else { continue };
-            let filter =
-                AppointmentFilter { location: Some(location.id), from: Some(from), to: Some(to), limit: 100, ..Default::default() };
+            let filter = AppointmentFilter {
+                location: Some(location.id),
+                from: Some(from),
+                to: Some(to),
+                limit: 100,
+                ..Default::default()
+            };
             for a in desk.state.store.appointments(viewer.ctx.clinic.id, &filter).await? {
                 let local = a.start.to_zoned(viewer.ctx.tz(location.id));
                 found.push((a.start, format!("{} · {}", local.strftime("%H:%M"), status_label(desk, lang, a.status))));
@@ -121,8 +142,13 @@ pub(crate) async fn figures(desk: &StaffDesk, principal: &Principal, lang: Lang)
         let (mut booked, mut cancelled, mut noshow, mut waiting, mut served) = (0i64, 0i64, 0i64, 0i64, 0i64);
         for location in &viewer.ctx.locations {
             let Some((date, from, to)) = today(&viewer, location.id) else { continue };
-            let filter =
-                AppointmentFilter { location: Some(location.id), from: Some(from), to: Some(to), limit: 500, ..Default::default() };
+            let filter = AppointmentFilter {
+                location: Some(location.id),
+                from: Some(from),
+                to: Some(to),
+                limit: 500,
+                ..Default::default()
+            };
             for a in desk.state.store.appointments(viewer.ctx.clinic.id, &filter).await? {
                 booked += 1;
                 match a.status {

@@ -26,13 +26,21 @@ impl Store {
     /// The account `(bot, chat)` is bound to, if any.
     pub async fn telegram_staff_chat(&self, bot: &str, chat: i64) -> StoreResult<Option<StaffChat>> {
         let mut conn = self.reader().await?;
-        let row = crate::db::query("SELECT user_id, alerts, awaiting FROM telegram_staff_chats WHERE bot_id = $1 AND chat_id = $2")
-            .bind(bot)
-            .bind(chat)
-            .fetch_optional(&mut conn)
-            .await?;
-        row.map(|r| Ok(StaffChat { user: rows::parse(&r, "user_id")?, alerts: rows::int(&r, "alerts")? == 1, awaiting: rows::opt_text(&r, "awaiting")? }))
-            .transpose()
+        let row = crate::db::query(
+            "SELECT user_id, alerts, awaiting FROM telegram_staff_chats WHERE bot_id = $1 AND chat_id = $2",
+        )
+        .bind(bot)
+        .bind(chat)
+        .fetch_optional(&mut conn)
+        .await?;
+        row.map(|r| {
+            Ok(StaffChat {
+                user: rows::parse(&r, "user_id")?,
+                alerts: rows::int(&r, "alerts")? == 1,
+                awaiting: rows::opt_text(&r, "awaiting")?,
+            })
+        })
+        .transpose()
     }
 
     /// How many chats are bound to `user`.
@@ -68,7 +76,13 @@ impl Store {
         .await?;
         found
             .iter()
-            .map(|r| Ok(PendingAlert { id: rows::text(r, "id")?, chat_id: rows::int(r, "chat_id")?, facts: rows::json(r, "facts")? }))
+            .map(|r| {
+                Ok(PendingAlert {
+                    id: rows::text(r, "id")?,
+                    chat_id: rows::int(r, "chat_id")?,
+                    facts: rows::json(r, "facts")?,
+                })
+            })
             .collect()
     }
 

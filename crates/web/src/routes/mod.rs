@@ -28,10 +28,10 @@ pub mod smart;
 pub mod source_watches;
 pub mod sources;
 pub mod staff_admin;
+pub mod telegram_link;
 pub mod tickets;
 pub mod transfer;
 pub mod verification;
-pub mod telegram_link;
 pub mod watches;
 
 use crate::AppState;

@@ -76,7 +76,10 @@ pub async fn mint(
     if let Some(sealed) = &user.totp_secret {
         let code = input.totp_code.as_deref().filter(|c| !c.trim().is_empty());
         if code.is_none() {
-            return Err(ApiError::invalid("totp_code", "this account has two-factor authentication: send a current code"));
+            return Err(ApiError::invalid(
+                "totp_code",
+                "this account has two-factor authentication: send a current code",
+            ));
         }
         let key = login_key(&state, &user.email, network);
         second_factor(&state, &user, sealed, SecondFactor { code, recovery: None }, &key, Timestamp::now()).await?;
