@@ -88,7 +88,8 @@ impl StaffDesk {
             return Ok(Some(answer(callback, message_id, text, None, true)));
         };
         let notice = match request {
-            StaffInput::Link(_) => unreachable_link(),
+            // Answered above; kept total without a panic.
+            StaffInput::Link(_) => None,
             StaffInput::Logout => {
                 let op = TelegramStaffOp::UnlinkChat { bot: bot.to_owned(), chat: incoming.chat_id };
                 store.execute(Command::TelegramStaff(op)).await?;
@@ -243,7 +244,7 @@ impl StaffDesk {
         let memberships = self.state.store.memberships_of(principal.user.id).await.map_err(|_| Refusal::Failed)?;
         for m in memberships {
             let Ok(ticket) = self.state.store.ticket(m.membership.clinic, id).await else { continue };
-            let (staff, queue) = match self.runnable_queue(principal, &ticket.queue.to_string()).await {
+            let (staff, _queue) = match self.runnable_queue(principal, &ticket.queue.to_string()).await {
                 Ok(Ok(found)) => found,
                 Ok(Err(r)) => return Err(r),
                 Err(_) => return Err(Refusal::Failed),
@@ -252,7 +253,6 @@ impl StaffDesk {
                 Action::Absent => nobat_core::queue::Action::Absent,
                 Action::Return => nobat_core::queue::Action::Return,
             };
-            let _ = queue;
             let op = QueueOp::Act { ticket: id, action: core, reason: None, to_queue: None, position: None };
             let t = self.run(&staff, op).await?;
             return Ok(match action {
@@ -351,11 +351,6 @@ enum Done {
     WalkIn(String, String),
 }
 
-fn unreachable_link() -> Option<Result<Done, Refusal>> {
-    // `Link` returned above; kept total without a panic.
-    None
-}
-
 /// A reply to a command (a new message) or to a button (its spinner stopped, its message
 /// edited in place).
 fn answer(
@@ -376,5 +371,5 @@ fn answer(
     replies
 }
 
-/// The view used for [`ViewAppointments`] grants, re-exported for `views`.
+/// A member's reading grant in one clinic, what the views list from.
 pub(crate) type Viewer = Staff<ViewAppointments>;
