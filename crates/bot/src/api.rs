@@ -66,6 +66,8 @@ pub struct BotApi {
     http: Http,
     /// `getUpdates` long polls outlive the usual request deadline.
     poll_http: Http,
+    /// Sending limits and the 429 cooldown, shared by every clone (`flood.rs`).
+    flood: std::sync::Arc<crate::flood::Flood>,
 }
 
 impl std::fmt::Debug for BotApi {
@@ -82,6 +84,7 @@ impl BotApi {
             token: token.to_owned(),
             http: Http::new(Duration::from_secs(15)),
             poll_http: Http::new(Duration::from_secs(60)),
+            flood: std::sync::Arc::new(crate::flood::Flood::new(crate::flood::Limits::default())),
         }
     }
 
@@ -120,9 +123,18 @@ impl BotApi {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // Messages keep the limits (per chat and overall); answers to buttons do not count.
+            if matches!(method, "sendMessage" | "editMessageText")
+                && let Some(chat) = params["chat_id"].as_i64()
+            {
+                self.flood.acquire(chat).await;
+            }
             match self.call_once(method, params).await {
                 Err(ApiError::RetryAfter(wait)) if attempt < ATTEMPTS && wait <= MAX_INLINE_WAIT => {
                     tracing::info!(method, ?wait, "Telegram flood limit; waiting as asked");
+                    // Every send of this bot waits, not just this one: the next message would
+                    // only be refused too.
+                    self.flood.cooldown(wait);
                     tokio::time::sleep(wait).await;
                 }
                 Err(ApiError::Network(reason)) if attempt < ATTEMPTS => {
@@ -227,6 +239,23 @@ mod tests {
         api.send_message(502, "hi", None).await.unwrap();
         assert!(started.elapsed() >= Duration::from_secs(1), "sent before retry_after");
         assert_eq!(tg.sent().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_clients_own_limits_keep_telegram_from_refusing() {
+        let tg = TelegramFake::start(TOKEN).await.unwrap();
+        let api = BotApi::new(&tg.api_url(), TOKEN);
+        tg.start_command(&TgUser::new(503, "A"), None);
+        tg.start_command(&TgUser::new(504, "B"), None);
+        tg.set_flood_limits(Some(nobat_testkit::telegram::FloodLimits::default()));
+        let started = std::time::Instant::now();
+        for i in 0..3 {
+            api.send_message(503, &format!("m{i}"), None).await.unwrap();
+        }
+        api.send_message(504, "other", None).await.unwrap();
+        assert_eq!(tg.sent().len(), 4);
+        assert_eq!(tg.requests().len(), 4, "no message was refused (429) and sent again");
+        assert!(started.elapsed() >= Duration::from_secs(2), "one chat's three messages spaced a second apart");
     }
 
     #[tokio::test]

@@ -14,6 +14,8 @@
 
 pub mod api;
 pub mod conversation;
+pub mod flood;
+pub mod staff;
 pub mod update;
 
 pub use api::{ApiError, BotApi, Keyboard};

@@ -51,6 +51,10 @@ pub struct Poller {
     /// Held for a whole round, so shutdown waits for the update being answered to be
     /// finished (its state stored) instead of cutting it between reply and commit.
     busy: Arc<tokio::sync::Mutex<()>>,
+    /// The staff desk (telegram_staff/): staff commands, buttons and link tokens go there.
+    staff: Option<crate::telegram_staff::StaffDesk>,
+    /// Whether the bot's @username was recorded (getMe, once per process).
+    named: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Poller {
@@ -66,7 +70,15 @@ impl Poller {
             pause_ms: Arc::new(AtomicU64::new(0)),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             busy: Arc::new(tokio::sync::Mutex::new(())),
+            staff: None,
+            named: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
+    }
+
+    /// Serves staff too (linked chats, their queue buttons and alerts) with the API's grants.
+    pub fn with_staff(mut self, state: nobat_web::AppState) -> Self {
+        self.staff = Some(crate::telegram_staff::StaffDesk { state, messages: self.messages });
+        self
     }
 
     /// After a successful round: at once when polling, longer on standby or when revoked.
@@ -145,6 +157,8 @@ impl Poller {
             }
             Err(e) => return Err(e.into()),
         };
+        crate::telegram_staff::alerts::after_poll(&self.store, &self.api, &self.bot, &self.named, self.messages)
+            .await?;
         for update in updates {
             match self.one(&update).await {
                 Ok(()) => {}
@@ -171,7 +185,22 @@ impl Poller {
         let state = match (taken, incoming) {
             (TelegramOutput::Taken(Some(stored)), Some(incoming)) => {
                 let conversation = Conversation::from_json(stored.as_deref());
-                let (mut next, replies) = nobat_bot::handle(self.messages, &conversation, &incoming);
+                // Staff matters (linked chats' commands and buttons, staff link tokens) go to
+                // the staff desk; everything else to the conversation core.
+                let staff = match &self.staff {
+                    Some(desk) => desk.handle(&self.bot, &conversation, &incoming).await?,
+                    None => None,
+                };
+                let (mut next, replies) = match staff {
+                    Some(replies) => {
+                        // Remember the language spoken, for messages sent outside an update (alerts).
+                        let mut next = conversation;
+                        let lang = next.lang(incoming.language_code.as_deref());
+                        next.lang.get_or_insert_with(|| lang.code().to_owned());
+                        (next, replies)
+                    }
+                    None => nobat_bot::handle(self.messages, &conversation, &incoming),
+                };
                 for reply in replies {
                     // Renewed before each reply too: a flood-limit wait (up to a minute) must
                     // not let the lease run out while this process is still answering.

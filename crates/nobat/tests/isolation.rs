@@ -274,6 +274,8 @@ const ACCOUNT_ROUTES: &[(&str, &str, Account)] = &[
     ("post", "/api/v1/me/2fa/confirm", Account::Write),
     ("post", "/api/v1/me/2fa/disable", Account::Write),
     ("post", "/api/v1/me/erase", Account::Write),
+    ("post", "/api/v1/me/telegram-link", Account::Write),
+    ("delete", "/api/v1/me/telegram-link", Account::Write),
     ("post", "/api/v1/auth/logout", Account::Write),
     ("post", "/api/v1/sources", Account::Operator),
     ("get", "/api/v1/sources/{id}", Account::Operator),

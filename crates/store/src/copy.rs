@@ -63,6 +63,9 @@ const TABLES: &[&str] = &[
     "telegram_bots",
     "telegram_chats",
     "telegram_updates",
+    "telegram_link_tokens",
+    "telegram_staff_chats",
+    "telegram_staff_alerts",
     "queue_join_links",
 ];
 

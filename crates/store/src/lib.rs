@@ -37,7 +37,7 @@ pub mod watches;
 mod writer;
 
 pub use audit::AuditActor;
-pub use commands::{Command, Output, TelegramOp, TelegramOutput};
+pub use commands::{Command, Output, TelegramOp, TelegramOutput, TelegramStaffOp, TelegramStaffOutput};
 pub use directory_cache::ClinicContext;
 pub use engine::{Engine, sqlite_url_in};
 pub use error::{StoreError, StoreResult};

@@ -128,6 +128,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_telegram_bots.sql"),
         postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
     },
+    Migration {
+        version: 23,
+        name: "telegram_staff",
+        sqlite: include_str!("../migrations/sqlite/0023_telegram_staff.sql"),
+        postgres: include_str!("../migrations/postgres/0023_telegram_staff.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -299,6 +299,8 @@ pub(crate) async fn alert(
             fallback: None,
         };
         insert(tx, &clinic.to_string(), &alert).await?;
+        // Staff who linked Telegram and opted in get it there too (issue 14).
+        super::telegram_staff::queue_alert(tx, &rows::text(a, "id")?, &alert.source, &alert.facts).await?;
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ mod schedule;
 mod slot_lock;
 mod sources;
 mod telegram;
+mod telegram_staff;
 mod transfer;
 mod watch_match;
 mod watches;
@@ -54,6 +55,7 @@ pub use reminders::REMINDER;
 pub use schedule::NewException;
 pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
 pub use telegram::{TelegramOp, TelegramOutput};
+pub use telegram_staff::{LINK_TTL as TELEGRAM_LINK_TTL, TelegramStaffOp, TelegramStaffOutput};
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
 pub use watch_match::SWEEP_DAYS as WATCH_SWEEP_DAYS;
 pub use watches::{NewWatch, WATCH_EXPIRE, WatchOp};
@@ -274,6 +276,8 @@ pub enum Command {
     CalendarFeeds(FeedCommand),
     /// Telegram bots: polling lease, offset, conversations, taken updates (`telegram.rs`).
     Telegram(TelegramOp),
+    /// Staff on Telegram: link tokens, linked chats, alerts (`telegram_staff.rs`).
+    TelegramStaff(TelegramStaffOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -312,6 +316,7 @@ pub enum Output {
     SourceClaim(Option<ClaimedSource>),
     Watch(Box<crate::watches::Watch>),
     Telegram(TelegramOutput),
+    TelegramStaff(TelegramStaffOutput),
 }
 
 impl Command {
@@ -407,6 +412,7 @@ impl Command {
             Command::Watch(_) => "watch",
             Command::CalendarFeeds(_) => "calendar_feeds",
             Command::Telegram(_) => "telegram",
+            Command::TelegramStaff(_) => "telegram_staff",
         }
     }
 }
@@ -499,5 +505,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Watch(op) => watches::apply(tx, op).await,
         Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
         Command::Telegram(op) => telegram::apply(tx, op).await,
+        Command::TelegramStaff(op) => telegram_staff::apply(tx, op).await,
     }
 }

@@ -14,6 +14,7 @@ mod privacy;
 mod queue_messages;
 mod reports;
 mod sources;
+mod telegram_staff;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
@@ -23,3 +24,4 @@ pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;
 pub use queue_messages::TicketFacts;
 pub use sources::{SourceStatus, StoredFile};
+pub use telegram_staff::{PendingAlert, StaffChat};

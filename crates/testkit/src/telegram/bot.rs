@@ -222,6 +222,17 @@ impl TelegramBot {
     /// returns the callback query id. Panics when the message has no such button, so a test
     /// cannot press a button the bot never showed.
     pub fn press(&self, user: &TgUser, message_id: i64, callback_data: &str) -> String {
+        self.press_checked(user, message_id, callback_data, true)
+    }
+
+    /// A tampered client: a callback query with any `callback_data` under a real bot message
+    /// (Telegram does not check that the data was one of the message's buttons). For tests that
+    /// the bot refuses forged buttons.
+    pub fn press_forged(&self, user: &TgUser, message_id: i64, callback_data: &str) -> String {
+        self.press_checked(user, message_id, callback_data, false)
+    }
+
+    fn press_checked(&self, user: &TgUser, message_id: i64, callback_data: &str, checked: bool) -> String {
         let mut st = self.inner.lock();
         let message = st
             .chats
@@ -230,10 +241,12 @@ impl TelegramBot {
             .cloned()
             .unwrap_or_else(|| panic!("chat {} has no message {message_id}", user.id));
         let buttons = Button::from_markup(&message["reply_markup"]);
-        let Some(button) = buttons.iter().flatten().find(|b| b.callback_data.as_deref() == Some(callback_data)) else {
-            panic!("message {message_id} has no button with data {callback_data:?}: {buttons:?}");
+        let found = buttons.iter().flatten().find(|b| b.callback_data.as_deref() == Some(callback_data));
+        let label = match found {
+            Some(button) => button.text.clone(),
+            None if !checked => format!("forged {callback_data}"),
+            None => panic!("message {message_id} has no button with data {callback_data:?}: {buttons:?}"),
         };
-        let label = button.text.clone();
         let id = format!("{}{:06}", user.id, st.next_callback);
         st.next_callback += 1;
         st.open_callbacks.insert(id.clone(), user.id);

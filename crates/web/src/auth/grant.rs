@@ -59,7 +59,7 @@ pub async fn grant<C: Capability>(state: &AppState, principal: &Principal, ctx: 
             ));
         }
         (Via::Token(t), Some(_)) => t.role,
-        (Via::Session { .. }, Some(m)) => m.role,
+        (Via::Session { .. } | Via::Telegram { .. }, Some(m)) => m.role,
     };
     if !C::allows(role) {
         return Err(forbidden("forbidden", "Not allowed", format!("a {role} may not do this (it needs {})", C::NAME)));

@@ -31,6 +31,9 @@ pub enum Via {
     Session { id_hash: String, csrf_token: String, cookie: bool, expires_at: Timestamp },
     /// An API token, good for one clinic and one role.
     Token(ApiToken),
+    /// A Telegram chat bound to the account by a one-time link (issue 14): the bot acts as the
+    /// member, through the same grants as a session.
+    Telegram { bot: String, chat: i64 },
 }
 
 /// An authenticated caller.
@@ -51,9 +54,14 @@ impl Principal {
             (Via::Session { .. }, Some(role)) => {
                 AuditActor::new(format!("user:{}", self.user.id), format!("{} ({role})", self.user.name))
             }
+            (Via::Telegram { .. }, Some(role)) => {
+                AuditActor::new(format!("user:{}", self.user.id), format!("{} ({role}, Telegram)", self.user.name))
+            }
             // Acting on their own account (perhaps a patient's): named by id only, so erasing the
             // account leaves nothing personal in the chained trail.
-            (Via::Session { .. }, None) => AuditActor::new(format!("user:{}", self.user.id), "the account holder"),
+            (Via::Session { .. } | Via::Telegram { .. }, None) => {
+                AuditActor::new(format!("user:{}", self.user.id), "the account holder")
+            }
         }
     }
 

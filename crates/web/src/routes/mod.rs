@@ -28,6 +28,7 @@ pub mod smart;
 pub mod source_watches;
 pub mod sources;
 pub mod staff_admin;
+pub mod telegram_link;
 pub mod tickets;
 pub mod transfer;
 pub mod verification;
@@ -97,6 +98,7 @@ pub fn account() -> OpenApiRouter<AppState> {
         .routes(routes!(me::my_tokens))
         .routes(routes!(me::my_access_log))
         .routes(routes!(me::erase_me))
+        .routes(routes!(telegram_link::mint, telegram_link::unlink))
 }
 
 /// Clinic staff (and instance operators, for creating clinics).

@@ -66,7 +66,7 @@ pub struct CallNextInput {
 }
 
 /// Refuses a practitioner acting on a colleague's queue (403).
-pub(crate) async fn check_runs<C: nobat_core::access::Capability>(
+pub async fn check_runs<C: nobat_core::access::Capability>(
     state: &AppState,
     staff: &Staff<C>,
     queue: &Queue,
