@@ -51,6 +51,8 @@ pub struct Poller {
     /// Held for a whole round, so shutdown waits for the update being answered to be
     /// finished (its state stored) instead of cutting it between reply and commit.
     busy: Arc<tokio::sync::Mutex<()>>,
+    /// Signs the manage links the bot hands out after a booking (`telegram_patient.rs`).
+    links: Option<crate::telegram_patient::Links>,
 }
 
 impl Poller {
@@ -66,7 +68,34 @@ impl Poller {
             pause_ms: Arc::new(AtomicU64::new(0)),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             busy: Arc::new(tokio::sync::Mutex::new(())),
+            links: None,
         })
+    }
+
+    /// With the instance's auth keys, so bookings made in a chat come with their manage link.
+    pub fn with_links(mut self, auth: Arc<nobat_web::auth::AuthConfig>) -> Poller {
+        self.links = Some(crate::telegram_patient::Links { auth });
+        self
+    }
+
+    /// Runs the conversation core, answering the data it asks for (`Reply::Need`) with the
+    /// store and calling it again, so the core itself does no I/O.
+    async fn converse(
+        &self,
+        conversation: &Conversation,
+        incoming: &Incoming,
+    ) -> anyhow::Result<(Conversation, Vec<Reply>)> {
+        let mut facts = nobat_bot::Facts::default();
+        // Each need is answered once; a flow needs at most a handful (clinics, services,
+        // practitioners, slots, a booking, slots again after a taken slot).
+        for _ in 0..12 {
+            let (next, replies) = nobat_bot::handle_with(self.messages, conversation, incoming, &facts);
+            let Some(Reply::Need(need)) = replies.first() else { return Ok((next, replies)) };
+            let links = self.links.as_ref();
+            crate::telegram_patient::answer(&self.store, links, &self.bot, incoming.update_id, need.clone(), &mut facts)
+                .await?;
+        }
+        anyhow::bail!("the conversation core kept asking for data")
     }
 
     /// After a successful round: at once when polling, longer on standby or when revoked.
@@ -171,7 +200,15 @@ impl Poller {
         let state = match (taken, incoming) {
             (TelegramOutput::Taken(Some(stored)), Some(incoming)) => {
                 let conversation = Conversation::from_json(stored.as_deref());
-                let (mut next, replies) = nobat_bot::handle(self.messages, &conversation, &incoming);
+                let (mut next, replies) = match self.converse(&conversation, &incoming).await {
+                    Ok(done) => done,
+                    Err(e) => {
+                        // A read or a booking failed outright (the database away): the user
+                        // hears the hint rather than silence, and the state stays as it was.
+                        tracing::warn!(error = %e, "a bot conversation step failed");
+                        nobat_bot::handle(self.messages, &conversation, &Incoming { input: nobat_bot::Input::Other, ..incoming.clone() })
+                    }
+                };
                 for reply in replies {
                     // Renewed before each reply too: a flood-limit wait (up to a minute) must
                     // not let the lease run out while this process is still answering.
@@ -206,6 +243,8 @@ impl Poller {
                 self.api.edit_message_text(chat_id, message_id, &text, keyboard.as_ref()).await?;
             }
             Reply::AnswerCallback { id, text } => self.api.answer_callback_query(&id, text.as_deref()).await?,
+            // Answered by `converse` before replies are performed; never reaches here.
+            Reply::Need(_) => {}
         }
         Ok(())
     }
