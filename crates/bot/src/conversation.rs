@@ -45,9 +45,19 @@ pub struct Conversation {
 /// state through [`Conversation::remember_sent`] (the poller calls it with the id Telegram gave).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Send { text: String, keyboard: Option<Keyboard> },
-    Edit { message_id: i64, text: String, keyboard: Option<Keyboard> },
-    AnswerCallback { id: String, text: Option<String> },
+    Send {
+        text: String,
+        keyboard: Option<Keyboard>,
+    },
+    Edit {
+        message_id: i64,
+        text: String,
+        keyboard: Option<Keyboard>,
+    },
+    AnswerCallback {
+        id: String,
+        text: Option<String>,
+    },
     /// Not a reply: the core needs data first. The poller answers it into [`Facts`] and calls
     /// [`handle_with`] again with the same update; it comes alone, with the state unchanged.
     Need(Need),
@@ -146,7 +156,12 @@ pub fn handle_with(
 }
 
 /// `/start`, the language choice and the hint.
-fn core(messages: &Messages, state: &Conversation, incoming: &Incoming, mut next: Conversation) -> (Conversation, Vec<Reply>) {
+fn core(
+    messages: &Messages,
+    state: &Conversation,
+    incoming: &Incoming,
+    mut next: Conversation,
+) -> (Conversation, Vec<Reply>) {
     let code = incoming.language_code.as_deref();
     let lang = state.lang(code);
     let none = Args::new();
@@ -251,7 +266,8 @@ mod tests {
     fn garbage_gets_a_hint_in_the_users_language_and_forged_buttons_a_short_answer() {
         let m = messages();
         let nothing = Facts { search: Some(vec![]), ..Facts::default() };
-        let (_, replies) = handle_with(m, &Conversation::default(), &incoming(Some("tr"), Input::Text("???".into())), &nothing);
+        let (_, replies) =
+            handle_with(m, &Conversation::default(), &incoming(Some("tr"), Input::Text("???".into())), &nothing);
         assert!(matches!(&replies[0], Reply::Send { text, .. } if text.starts_with("Üzgünüm")));
         let forged = Input::Callback { id: "q".into(), data: "drop table".into(), message_id: Some(1) };
         let (state, replies) = handle(m, &Conversation::default(), &incoming(None, forged));

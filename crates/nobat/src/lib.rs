@@ -258,7 +258,8 @@ impl Application {
                     .telegram_api_url
                     .clone()
                     .unwrap_or_else(|| "https://api.telegram.org".into());
-                let poller = telegram_bot::Poller::new(self.store.clone(), &url, token)?.with_links(self.state.auth.clone());
+                let poller =
+                    telegram_bot::Poller::new(self.store.clone(), &url, token)?.with_links(self.state.auth.clone());
                 let (p, pace) = (poller.clone(), poller.clone());
                 let task = tokio::spawn(supervisor::supervise_paced(
                     "telegram-bot",

@@ -92,8 +92,15 @@ impl Poller {
             let (next, replies) = nobat_bot::handle_with(self.messages, conversation, incoming, &facts);
             let Some(Reply::Need(need)) = replies.first() else { return Ok((next, replies)) };
             let links = self.links.as_ref();
-            crate::telegram_patient::answer(&self.store, links, &self.bot, incoming.update_id, need.clone(), &mut facts)
-                .await?;
+            crate::telegram_patient::answer(
+                &self.store,
+                links,
+                &self.bot,
+                incoming.update_id,
+                need.clone(),
+                &mut facts,
+            )
+            .await?;
         }
         anyhow::bail!("the conversation core kept asking for data")
     }
@@ -206,7 +213,11 @@ impl Poller {
                         // A read or a booking failed outright (the database away): the user
                         // hears the hint rather than silence, and the state stays as it was.
                         tracing::warn!(error = %e, "a bot conversation step failed");
-                        nobat_bot::handle(self.messages, &conversation, &Incoming { input: nobat_bot::Input::Other, ..incoming.clone() })
+                        nobat_bot::handle(
+                            self.messages,
+                            &conversation,
+                            &Incoming { input: nobat_bot::Input::Other, ..incoming.clone() },
+                        )
                     }
                 };
                 for reply in replies {
@@ -236,8 +247,13 @@ impl Poller {
     async fn perform(&self, chat_id: i64, reply: Reply, next: &mut Conversation) -> Result<(), ApiError> {
         match reply {
             Reply::Send { text, keyboard } => {
+                let menu = matches!(keyboard, Some(nobat_bot::Keyboard::Inline(_)));
                 let id = self.api.send_message(chat_id, &text, keyboard.as_ref()).await?;
-                next.remember_sent(id);
+                // Only a message with inline buttons can be the menu later edited in place (a
+                // notice sent just before a new menu must not take its place).
+                if menu {
+                    next.remember_sent(id);
+                }
             }
             Reply::Edit { message_id, text, keyboard } => {
                 self.api.edit_message_text(chat_id, message_id, &text, keyboard.as_ref()).await?;

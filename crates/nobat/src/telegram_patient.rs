@@ -17,7 +17,10 @@ use std::sync::Arc;
 
 /// How far ahead the bot looks for free time, and how many slots it reads at most.
 const DAYS_AHEAD: i64 = 14;
-const MAX_SLOTS: usize = 400;
+/// Days with free time the bot reads: one menu's worth.
+const DAYS_WANTED: usize = 7;
+/// Per day; a day with more slots than this is refused by the store (no clinic has one).
+const MAX_SLOTS: usize = 1000;
 /// Clinics searched by text at most (an instance with more should be searched on the web).
 const MAX_CLINICS: usize = 200;
 
@@ -82,7 +85,12 @@ async fn search(store: &Store, q: &str) -> anyhow::Result<Vec<Found>> {
 }
 
 /// The next free slots a patient may book, in the clinic's own availability.
-async fn slots(store: &Store, clinic: &str, service: &str, practitioner: Option<&str>) -> anyhow::Result<Vec<SlotFact>> {
+async fn slots(
+    store: &Store,
+    clinic: &str,
+    service: &str,
+    practitioner: Option<&str>,
+) -> anyhow::Result<Vec<SlotFact>> {
     let clinic: ClinicId = clinic.parse()?;
     let service = store.service(clinic, service.parse::<ServiceId>()?).await?;
     let practitioner = practitioner.map(str::parse::<PractitionerId>).transpose()?;
@@ -97,22 +105,33 @@ async fn slots(store: &Store, clinic: &str, service: &str, practitioner: Option<
     // "Today" where the clinic is (its first location), a day early so no zone misses today.
     let zone = locations.first().and_then(|l| zones.get(&l.id.to_string())).cloned().unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned(zone).date();
-    let from = today.checked_sub(1.day()).unwrap_or(today);
-    let days = DAYS_AHEAD.min(i64::from(service.horizon_days.max(1)));
-    let to = today.checked_add(days.days()).unwrap_or(today);
-    let q = AvailabilityQuery {
-        from,
-        to,
-        practitioner,
-        location: None,
-        now,
-        audience: Audience::Patient,
-        max_slots: MAX_SLOTS,
-    };
-    let found = store.availability(clinic, &service, q).await?;
+    let last = today.checked_add(DAYS_AHEAD.min(i64::from(service.horizon_days.max(1))).days()).unwrap_or(today);
+    // One day at a time (a fortnight of "anyone" easily passes the per-query cap), until a
+    // menu's worth of days with free time is found. From yesterday where the clinic is, so a
+    // location ahead of the first one loses none of its today.
+    let mut day = today.checked_sub(1.day()).unwrap_or(today);
+    let mut found = Vec::new();
+    let mut days_with_room = 0;
+    while day <= last && days_with_room < DAYS_WANTED {
+        let q = AvailabilityQuery {
+            from: day,
+            to: day,
+            practitioner,
+            location: None,
+            now,
+            audience: Audience::Patient,
+            max_slots: MAX_SLOTS,
+        };
+        let mut these = store.availability(clinic, &service, q).await?;
+        these.retain(|s| s.start > now);
+        if !these.is_empty() {
+            days_with_room += 1;
+        }
+        found.extend(these);
+        day = day.checked_add(1.day())?;
+    }
     Ok(found
         .into_iter()
-        .filter(|s| s.start > now)
         .map(|s| {
             let loc = s.location.to_string();
             let offset = zones.get(&loc).map(|z| z.to_offset(s.start).seconds()).unwrap_or(0);

@@ -67,10 +67,18 @@ pub enum Booked {
 pub enum Need {
     Clinics,
     Search(String),
-    Services { clinic: String },
-    Practitioners { clinic: String },
+    Services {
+        clinic: String,
+    },
+    Practitioners {
+        clinic: String,
+    },
     /// The next free slots (two weeks at most), of one practitioner or of anyone.
-    Slots { clinic: String, service: String, practitioner: Option<String> },
+    Slots {
+        clinic: String,
+        service: String,
+        practitioner: Option<String>,
+    },
     Book(Order),
 }
 

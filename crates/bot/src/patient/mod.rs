@@ -271,7 +271,10 @@ pub fn on_text(ctx: &Ctx, st: &mut PatientState, text: &str) -> Option<Step> {
                 let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
                 let count = name.chars().count();
                 if text.starts_with('/') || !(2..=100).contains(&count) {
-                    return Some(Ok(vec![Reply::Send { text: ctx.t("bot-name-invalid", &Args::new()), keyboard: None }]));
+                    return Some(Ok(vec![Reply::Send {
+                        text: ctx.t("bot-name-invalid", &Args::new()),
+                        keyboard: None,
+                    }]));
                 }
                 st.profile = Some(Profile { name, phone: st.profile.as_ref().and_then(|p| p.phone.clone()) });
                 return Some(if st.profile.as_ref().is_some_and(|p| p.phone.is_some()) {
@@ -379,7 +382,10 @@ fn book(ctx: &Ctx, st: &mut PatientState, flow: &mut Flow, place: Place) -> Step
             let note = ctx.t("bot-slot-taken", &Args::new());
             let mut replies = Vec::new();
             if after_contact {
-                replies.push(Reply::Send { text: ctx.t("bot-phone-saved", &Args::new()), keyboard: Some(Keyboard::Remove) });
+                replies.push(Reply::Send {
+                    text: ctx.t("bot-phone-saved", &Args::new()),
+                    keyboard: Some(Keyboard::Remove),
+                });
             }
             replies.extend(enter(ctx, st, flow, place, Stage::Time, Some(note))?);
             Ok(replies)
@@ -400,7 +406,6 @@ fn book(ctx: &Ctx, st: &mut PatientState, flow: &mut Flow, place: Place) -> Step
 pub fn menu_keyboard(ctx: &Ctx) -> Keyboard {
     Keyboard::Inline(vec![vec![(ctx.t("bot-menu-book", &Args::new()), MENU_BOOK.to_owned())]])
 }
-
 
 #[cfg(test)]
 mod tests;

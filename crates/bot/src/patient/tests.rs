@@ -21,7 +21,11 @@ fn slot(start_us: i64, doctor: &str) -> SlotFact {
 }
 
 /// Runs the core the way the poller does: answering each need from `answer` until it replies.
-fn run(state: &Conversation, input: Input, answer: &dyn Fn(&Need, &mut Facts)) -> (Conversation, Vec<Reply>, Vec<Need>) {
+fn run(
+    state: &Conversation,
+    input: Input,
+    answer: &dyn Fn(&Need, &mut Facts),
+) -> (Conversation, Vec<Reply>, Vec<Need>) {
     let mut facts = Facts::default();
     let mut asked = Vec::new();
     for _ in 0..8 {
@@ -50,9 +54,13 @@ fn world(booked: Booked) -> impl Fn(&Need, &mut Facts) {
         Need::Services { .. } => {
             facts.services = Some(vec![Item::new("s1", "Cardiology"), Item::new("s2", "Dentistry")])
         }
-        Need::Practitioners { .. } => facts.practitioners = Some(vec![Item::new("d1", "Dr A"), Item::new("d2", "Dr B")]),
+        Need::Practitioners { .. } => {
+            facts.practitioners = Some(vec![Item::new("d1", "Dr A"), Item::new("d2", "Dr B")])
+        }
         // 2026-03-21 06:30 UTC = 10:00 in Tehran (1 Farvardin 1405), and 06:30 + 30 min.
-        Need::Slots { .. } => facts.slots = Some(vec![slot(1_774_074_600_000_000, "d1"), slot(1_774_076_400_000_000, "d1")]),
+        Need::Slots { .. } => {
+            facts.slots = Some(vec![slot(1_774_074_600_000_000, "d1"), slot(1_774_076_400_000_000, "d1")])
+        }
         Need::Book(_) => facts.booked = Some(booked.clone()),
     }
 }

@@ -10,7 +10,10 @@ use nobat_i18n::catalog::Args;
 use nobat_i18n::datetime::{CalendarPref, format_civil_date, format_time};
 
 pub(super) enum Menu {
-    Show { text: String, keyboard: Option<Keyboard> },
+    Show {
+        text: String,
+        keyboard: Option<Keyboard>,
+    },
     /// Nothing to choose: the text says why, and the flow ends.
     Done(String),
     /// Every choice is made and the profile is known: book now.
