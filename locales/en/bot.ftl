@@ -28,7 +28,7 @@ bot-booked = Booked ✅
     { $when }
     { $clinic }
 
-    To cancel or change it: { $link }
+    To cancel or change it:
 bot-slot-taken = Sorry, that time was just taken by someone else. Here are the next free ones:
 bot-book-failed = Sorry, this booking could not be made. Please send /book to choose another time.
 bot-stale = This menu is out of date. Send /book to start again.

@@ -27,7 +27,7 @@ bot-booked = Rendez-vous pris ✅
     { $when }
     { $clinic }
 
-    Pour l'annuler ou le modifier : { $link }
+    Pour l'annuler ou le modifier :
 bot-slot-taken = Désolé, ce créneau vient d'être pris par quelqu'un d'autre. Voici les suivants :
 bot-book-failed = Désolé, ce rendez-vous n'a pas pu être pris. Envoyez /book pour choisir un autre créneau.
 bot-stale = Ce menu n'est plus à jour. Envoyez /book pour recommencer.

@@ -27,7 +27,7 @@ bot-booked = Randevunuz alındı ✅
     { $when }
     { $clinic }
 
-    İptal etmek ya da değiştirmek için: { $link }
+    İptal etmek ya da değiştirmek için:
 bot-slot-taken = Üzgünüm, bu saat az önce başka biri tarafından alındı. Sıradaki boş saatler:
 bot-book-failed = Üzgünüm, bu randevu alınamadı. Başka bir saat seçmek için /book gönderin.
 bot-stale = Bu menü güncel değil. Yeniden başlamak için /book gönderin.

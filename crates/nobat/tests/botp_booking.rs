@@ -256,7 +256,7 @@ async fn a_booking_started_before_a_restart_is_finished_by_a_new_process() {
     let mut cmd = spawn::nobat(&db_url, dir.path());
     cmd.arg("serve").env("NOBAT_TELEGRAM_BOT_TOKEN", TOKEN).env("NOBAT_TELEGRAM_API_URL", tg.api_url());
     let mut proc = spawn::start(cmd).unwrap();
-    let lines = tg.wait_for_replies(user.id, 1, Duration::from_secs(40)).await;
+    let lines = tg.wait_for_replies(user.id, 2, Duration::from_secs(40)).await;
     let days = match lines.iter().find(|l| l.kind == "edit") {
         Some(d) => d.clone(),
         None => panic!("{}\n--- the process said:\n{}", tg.transcript_text(user.id), proc.stdout()),

@@ -367,10 +367,11 @@ fn book(ctx: &Ctx, st: &mut PatientState, flow: &mut Flow, place: Place) -> Step
                 .str("service", service.name.clone())
                 .str("practitioner", slot.practitioner.name.clone())
                 .str("when", view::when(ctx, slot))
-                .str("clinic", clinic.name.clone())
-                .str("link", manage_url);
+                .str("clinic", clinic.name.clone());
             st.flow = None;
-            let text = ctx.t("bot-booked", &args);
+            // The link goes after the text, not in a placeable: right-to-left catalogues wrap
+            // placeables in isolation marks, which must not end up inside a URL.
+            let text = format!("{}\n{manage_url}", ctx.t("bot-booked", &args));
             let keyboard = after_contact.then_some(Keyboard::Remove);
             Ok(vec![match place {
                 Place::Edit(message_id) => Reply::Edit { message_id, text, keyboard: None },
