@@ -61,7 +61,7 @@ pub async fn answer(
         Need::Slots { clinic, service, practitioner } => {
             facts.slots = Some(slots(store, &clinic, &service, practitioner.as_deref()).await?);
         }
-        Need::Book(order) => facts.booked = Some(book(store, links, bot, update_id, order).await?),
+        Need::Book(order) => facts.booked = Some(book(store, links, bot, update_id, *order).await?),
     }
     Ok(())
 }

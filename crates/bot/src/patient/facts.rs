@@ -79,7 +79,8 @@ pub enum Need {
         service: String,
         practitioner: Option<String>,
     },
-    Book(Order),
+    /// Boxed: an order is much larger than the other needs.
+    Book(Box<Order>),
 }
 
 /// The shell's answers, for the update being handled.

@@ -176,7 +176,7 @@ pub fn start(ctx: &Ctx, st: &mut PatientState, edit: Option<i64>) -> Step {
 
 /// Shows `stage` (or the first later stage with a choice to make) and stores the flow.
 fn enter(ctx: &Ctx, st: &mut PatientState, flow: &mut Flow, place: Place, stage: Stage, note: Option<String>) -> Step {
-    match view::menu(ctx, st, flow, stage)? {
+    match view::menu(ctx, flow, stage)? {
         view::Menu::Show { text, keyboard } => {
             let text = match note {
                 Some(n) => format!("{n}\n\n{text}"),
@@ -361,7 +361,7 @@ fn book(ctx: &Ctx, st: &mut PatientState, flow: &mut Flow, place: Place) -> Step
     };
     // After the contact button Telegram keeps showing that keyboard until a message removes it.
     let after_contact = matches!(place, Place::New);
-    match need(&ctx.facts.booked, Need::Book(order))? {
+    match need(&ctx.facts.booked, Need::Book(Box::new(order)))? {
         Booked::Done { manage_url } => {
             let args = Args::new()
                 .str("service", service.name.clone())

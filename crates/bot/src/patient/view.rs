@@ -1,7 +1,7 @@
 //! The booking flow's menus: text and buttons for a stage, in the user's language, with dates
 //! in their calendar (Solar Hijri for `fa`) through nobat-i18n like every other text.
 
-use super::{BOOK, Ctx, Flow, MAX_DAYS, MAX_TIMES, Need, PatientState, SlotFact, Stage, need};
+use super::{BOOK, Ctx, Flow, MAX_DAYS, MAX_TIMES, Need, SlotFact, Stage, need};
 use crate::api::Keyboard;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -69,7 +69,7 @@ fn buttons(flow: &mut Flow, stage: Stage, labels: Vec<(String, String)>) -> Vec<
         .collect()
 }
 
-pub(super) fn menu(ctx: &Ctx, st: &PatientState, flow: &mut Flow, stage: Stage) -> Result<Menu, Need> {
+pub(super) fn menu(ctx: &Ctx, flow: &mut Flow, stage: Stage) -> Result<Menu, Need> {
     flow.stage = stage;
     let none = Args::new();
     match stage {
@@ -80,7 +80,7 @@ pub(super) fn menu(ctx: &Ctx, st: &PatientState, flow: &mut Flow, stage: Stage) 
                 [] => Ok(Menu::Done(ctx.t("bot-no-clinics", &none))),
                 [only] => {
                     flow.clinic = Some(only.clone());
-                    menu(ctx, st, flow, Stage::Service)
+                    menu(ctx, flow, Stage::Service)
                 }
                 all => {
                     let labels = all.iter().map(|c| (c.name.clone(), json(c))).collect();
@@ -96,7 +96,7 @@ pub(super) fn menu(ctx: &Ctx, st: &PatientState, flow: &mut Flow, stage: Stage) 
                 [] => Ok(Menu::Done(with_header(flow, ctx.t("bot-no-services", &none)))),
                 [only] => {
                     flow.service = Some(only.clone());
-                    menu(ctx, st, flow, Stage::Practitioner)
+                    menu(ctx, flow, Stage::Practitioner)
                 }
                 all => {
                     let labels = all.iter().map(|s| (s.name.clone(), json(s))).collect();
@@ -111,7 +111,7 @@ pub(super) fn menu(ctx: &Ctx, st: &PatientState, flow: &mut Flow, stage: Stage) 
             let people = need(&ctx.facts.practitioners, Need::Practitioners { clinic: clinic.id })?;
             if people.len() <= 1 {
                 flow.practitioner = people.first().cloned();
-                return menu(ctx, st, flow, Stage::Day);
+                return menu(ctx, flow, Stage::Day);
             }
             let labels = people.iter().map(|p| (p.name.clone(), json(p))).collect();
             let mut rows = buttons(flow, stage, labels);
@@ -149,7 +149,7 @@ pub(super) fn menu(ctx: &Ctx, st: &PatientState, flow: &mut Flow, stage: Stage) 
             if times.is_empty() {
                 // The day filled up meanwhile: back to the days that still have room.
                 flow.day = None;
-                return menu(ctx, st, flow, Stage::Day);
+                return menu(ctx, flow, Stage::Day);
             }
             let labels: Vec<(String, String)> = times
                 .iter()
