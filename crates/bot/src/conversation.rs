@@ -11,6 +11,7 @@
 //! the session report): they are new [`Step`]s and callback prefixes here.
 
 use crate::api::Keyboard;
+use crate::patient::{self, Facts, Need, PatientState};
 use crate::update::{Incoming, Input};
 use nobat_i18n::catalog::Args;
 use nobat_i18n::{Lang, Messages};
@@ -35,15 +36,31 @@ pub struct Conversation {
     pub lang: Option<String>,
     #[serde(default)]
     pub step: Step,
+    /// The patient's side: remembered name and phone, a booking under way (`patient`).
+    #[serde(default)]
+    pub patient: PatientState,
 }
 
 /// Something to do in the chat. `SendMessage` replies remember their message id in the
 /// state through [`Conversation::remember_sent`] (the poller calls it with the id Telegram gave).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Send { text: String, keyboard: Option<Keyboard> },
-    Edit { message_id: i64, text: String, keyboard: Option<Keyboard> },
-    AnswerCallback { id: String, text: Option<String> },
+    Send {
+        text: String,
+        keyboard: Option<Keyboard>,
+    },
+    Edit {
+        message_id: i64,
+        text: String,
+        keyboard: Option<Keyboard>,
+    },
+    AnswerCallback {
+        id: String,
+        text: Option<String>,
+    },
+    /// Not a reply: the core needs data first. The poller answers it into [`Facts`] and calls
+    /// [`handle_with`] again with the same update; it comes alone, with the state unchanged.
+    Need(Need),
 }
 
 /// Callback data prefixes (kept short: Telegram allows 64 bytes of `callback_data`).
@@ -88,6 +105,7 @@ impl Conversation {
         if let Step::ChoosingLanguage { message_id: m @ None } = &mut self.step {
             *m = Some(message_id);
         }
+        self.patient.remember_sent(message_id);
     }
 }
 
@@ -104,9 +122,46 @@ fn language_keyboard() -> Keyboard {
     Keyboard::Inline(buttons.chunks(2).map(|c| c.to_vec()).collect())
 }
 
-/// Handles one update: the new state and what to send.
+/// Handles one update with no facts (a step that needs data answers `Reply::Need`).
 pub fn handle(messages: &Messages, state: &Conversation, incoming: &Incoming) -> (Conversation, Vec<Reply>) {
+    handle_with(messages, state, incoming, &Facts::default())
+}
+
+/// Handles one update: the new state and what to send; or, when a step needs data the shell
+/// has not given yet in `facts`, the unchanged state and a single `Reply::Need`.
+pub fn handle_with(
+    messages: &Messages,
+    state: &Conversation,
+    incoming: &Incoming,
+    facts: &Facts,
+) -> (Conversation, Vec<Reply>) {
     let mut next = state.clone();
+    let lang = state.lang(incoming.language_code.as_deref());
+    let ctx = patient::Ctx { messages, lang, facts };
+    // The patient flows (patient/): each returns `None` when the input is not theirs.
+    let flows = match &incoming.input {
+        Input::Callback { id, data, message_id } if data.starts_with(patient::BOOK) || data == patient::MENU_BOOK => {
+            Some(patient::on_callback(&ctx, &mut next.patient, id, data, *message_id))
+        }
+        Input::Text(text) => patient::on_text(&ctx, &mut next.patient, text),
+        Input::Contact { phone } => patient::on_contact(&ctx, &mut next.patient, phone),
+        _ => None,
+    };
+    match flows {
+        Some(Ok(replies)) => return (next, replies),
+        Some(Err(need)) => return (state.clone(), vec![Reply::Need(need)]),
+        None => next = state.clone(),
+    }
+    core(messages, state, incoming, next)
+}
+
+/// `/start`, the language choice and the hint.
+fn core(
+    messages: &Messages,
+    state: &Conversation,
+    incoming: &Incoming,
+    mut next: Conversation,
+) -> (Conversation, Vec<Reply>) {
     let code = incoming.language_code.as_deref();
     let lang = state.lang(code);
     let none = Args::new();
@@ -115,6 +170,7 @@ pub fn handle(messages: &Messages, state: &Conversation, incoming: &Incoming) ->
             // Deep-link payloads (account linking) are for a later step; the greeting is the same.
             next.lang = Some(lang.code().to_owned());
             next.step = Step::ChoosingLanguage { message_id: None };
+            next.patient.flow = None;
             let name = if incoming.first_name.is_empty() { "🙂".to_owned() } else { incoming.first_name.clone() };
             let text = format!(
                 "{}\n\n{}",
@@ -130,13 +186,15 @@ pub fn handle(messages: &Messages, state: &Conversation, incoming: &Incoming) ->
                 let text = format!(
                     "{}\n\n{}",
                     t(messages, chosen, "bot-language-set", &none),
-                    t(messages, chosen, "bot-booking-soon", &none)
+                    t(messages, chosen, "bot-menu", &none)
                 );
+                let facts = Facts::default();
+                let menu = patient::menu_keyboard(&patient::Ctx { messages, lang: chosen, facts: &facts });
                 let mut replies = vec![Reply::AnswerCallback { id: id.clone(), text: None }];
                 // Edit the message the keyboard was under rather than adding another.
                 match message_id {
-                    Some(m) => replies.push(Reply::Edit { message_id: *m, text, keyboard: None }),
-                    None => replies.push(Reply::Send { text, keyboard: None }),
+                    Some(m) => replies.push(Reply::Edit { message_id: *m, text, keyboard: Some(menu) }),
+                    None => replies.push(Reply::Send { text, keyboard: Some(menu) }),
                 }
                 replies
             }
@@ -195,17 +253,21 @@ mod tests {
         assert_eq!(state.lang.as_deref(), Some("ru"));
         assert_eq!(replies[0], Reply::AnswerCallback { id: "q".into(), text: None });
         assert!(
-            matches!(&replies[1], Reply::Edit { message_id: 42, text, keyboard: None } if text.contains("по-русски"))
+            matches!(&replies[1], Reply::Edit { message_id: 42, text, keyboard: Some(_) } if text.contains("по-русски"))
         );
         // The choice outlives the app language: a later hint is in Russian.
-        let (_, replies) = handle(m, &state, &incoming(Some("fa"), Input::Text("asdf".into())));
+        // (A text is first a search; nothing matches it.)
+        let nothing = Facts { search: Some(vec![]), ..Facts::default() };
+        let (_, replies) = handle_with(m, &state, &incoming(Some("fa"), Input::Text("asdf".into())), &nothing);
         assert!(matches!(&replies[0], Reply::Send { text, .. } if text.starts_with("Извините")));
     }
 
     #[test]
     fn garbage_gets_a_hint_in_the_users_language_and_forged_buttons_a_short_answer() {
         let m = messages();
-        let (_, replies) = handle(m, &Conversation::default(), &incoming(Some("tr"), Input::Text("???".into())));
+        let nothing = Facts { search: Some(vec![]), ..Facts::default() };
+        let (_, replies) =
+            handle_with(m, &Conversation::default(), &incoming(Some("tr"), Input::Text("???".into())), &nothing);
         assert!(matches!(&replies[0], Reply::Send { text, .. } if text.starts_with("Üzgünüm")));
         let forged = Input::Callback { id: "q".into(), data: "drop table".into(), message_id: Some(1) };
         let (state, replies) = handle(m, &Conversation::default(), &incoming(None, forged));
@@ -215,7 +277,11 @@ mod tests {
 
     #[test]
     fn state_round_trips_and_unreadable_state_starts_afresh() {
-        let s = Conversation { lang: Some("fa".into()), step: Step::ChoosingLanguage { message_id: Some(3) } };
+        let s = Conversation {
+            lang: Some("fa".into()),
+            step: Step::ChoosingLanguage { message_id: Some(3) },
+            ..Conversation::default()
+        };
         assert_eq!(Conversation::from_json(Some(&s.to_json())), s);
         assert_eq!(Conversation::from_json(Some("{\"step\":\"from_the_future\"}")), Conversation::default());
     }

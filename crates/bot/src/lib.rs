@@ -8,6 +8,7 @@
 //!   `nobat_notify::http` (hyper + rustls with the ring provider) because reqwest's
 //!   provider-less rustls panics in this workspace (see crates/notify/Cargo.toml).
 //! * [`update`] — the parts of a Bot API `Update` the bot acts on.
+//! * [`patient`] — the patient flows (booking), pure like the rest: data through `Reply::Need`.
 //! * [`conversation`] — the conversation core: `(state, update) → (new state, replies)`, no
 //!   I/O, so every flow is unit-tested without a server. The poller (crates/nobat) stores the
 //!   state per (bot, chat) in the database and performs the replies.
@@ -15,9 +16,11 @@
 pub mod api;
 pub mod conversation;
 pub mod flood;
+pub mod patient;
 pub mod staff;
 pub mod update;
 
 pub use api::{ApiError, BotApi, Keyboard};
-pub use conversation::{Conversation, Reply, Step, handle};
+pub use conversation::{Conversation, Reply, Step, handle, handle_with};
+pub use patient::{Facts, Need};
 pub use update::{Incoming, Input};

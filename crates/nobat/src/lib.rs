@@ -17,6 +17,7 @@ pub mod serve;
 pub mod sources;
 pub mod supervisor;
 pub mod telegram_bot;
+pub mod telegram_patient;
 pub mod telegram_staff;
 pub mod timers;
 pub mod watch_matcher;
@@ -258,7 +259,9 @@ impl Application {
                     .telegram_api_url
                     .clone()
                     .unwrap_or_else(|| "https://api.telegram.org".into());
-                let poller = telegram_bot::Poller::new(self.store.clone(), &url, token)?.with_staff(self.state.clone());
+                let poller = telegram_bot::Poller::new(self.store.clone(), &url, token)?
+                    .with_staff(self.state.clone())
+                    .with_links(self.state.auth.clone());
                 let (p, pace) = (poller.clone(), poller.clone());
                 let task = tokio::spawn(supervisor::supervise_paced(
                     "telegram-bot",

@@ -55,6 +55,8 @@ pub struct Poller {
     staff: Option<crate::telegram_staff::StaffDesk>,
     /// Whether the bot's @username was recorded (getMe, once per process).
     named: Arc<std::sync::atomic::AtomicBool>,
+    /// Signs the manage links the bot hands out after a booking (`telegram_patient.rs`).
+    links: Option<crate::telegram_patient::Links>,
 }
 
 impl Poller {
@@ -71,6 +73,7 @@ impl Poller {
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             busy: Arc::new(tokio::sync::Mutex::new(())),
             staff: None,
+            links: None,
             named: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
@@ -79,6 +82,39 @@ impl Poller {
     pub fn with_staff(mut self, state: nobat_web::AppState) -> Self {
         self.staff = Some(crate::telegram_staff::StaffDesk { state, messages: self.messages });
         self
+    }
+
+    /// With the instance's auth keys, so bookings made in a chat come with their manage link.
+    pub fn with_links(mut self, auth: Arc<nobat_web::auth::AuthConfig>) -> Poller {
+        self.links = Some(crate::telegram_patient::Links { auth });
+        self
+    }
+
+    /// Runs the conversation core, answering the data it asks for (`Reply::Need`) with the
+    /// store and calling it again, so the core itself does no I/O.
+    async fn converse(
+        &self,
+        conversation: &Conversation,
+        incoming: &Incoming,
+    ) -> anyhow::Result<(Conversation, Vec<Reply>)> {
+        let mut facts = nobat_bot::Facts::default();
+        // Each need is answered once; a flow needs at most a handful (clinics, services,
+        // practitioners, slots, a booking, slots again after a taken slot).
+        for _ in 0..12 {
+            let (next, replies) = nobat_bot::handle_with(self.messages, conversation, incoming, &facts);
+            let Some(Reply::Need(need)) = replies.first() else { return Ok((next, replies)) };
+            let links = self.links.as_ref();
+            crate::telegram_patient::answer(
+                &self.store,
+                links,
+                &self.bot,
+                incoming.update_id,
+                need.clone(),
+                &mut facts,
+            )
+            .await?;
+        }
+        anyhow::bail!("the conversation core kept asking for data")
     }
 
     /// After a successful round: at once when polling, longer on standby or when revoked.
@@ -199,7 +235,19 @@ impl Poller {
                         next.lang.get_or_insert_with(|| lang.code().to_owned());
                         (next, replies)
                     }
-                    None => nobat_bot::handle(self.messages, &conversation, &incoming),
+                    None => match self.converse(&conversation, &incoming).await {
+                        Ok(done) => done,
+                        Err(e) => {
+                            // A read or a booking failed outright (the database away): the user
+                            // hears the hint rather than silence, and the state stays as it was.
+                            tracing::warn!(error = %e, "a bot conversation step failed");
+                            nobat_bot::handle(
+                                self.messages,
+                                &conversation,
+                                &Incoming { input: nobat_bot::Input::Other, ..incoming.clone() },
+                            )
+                        }
+                    },
                 };
                 for reply in replies {
                     // Renewed before each reply too: a flood-limit wait (up to a minute) must
@@ -228,13 +276,20 @@ impl Poller {
     async fn perform(&self, chat_id: i64, reply: Reply, next: &mut Conversation) -> Result<(), ApiError> {
         match reply {
             Reply::Send { text, keyboard } => {
+                let menu = matches!(keyboard, Some(nobat_bot::Keyboard::Inline(_)));
                 let id = self.api.send_message(chat_id, &text, keyboard.as_ref()).await?;
-                next.remember_sent(id);
+                // Only a message with inline buttons can be the menu later edited in place (a
+                // notice sent just before a new menu must not take its place).
+                if menu {
+                    next.remember_sent(id);
+                }
             }
             Reply::Edit { message_id, text, keyboard } => {
                 self.api.edit_message_text(chat_id, message_id, &text, keyboard.as_ref()).await?;
             }
             Reply::AnswerCallback { id, text } => self.api.answer_callback_query(&id, text.as_deref()).await?,
+            // Answered by `converse` before replies are performed; never reaches here.
+            Reply::Need(_) => {}
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! Transcripts go to `$CARGO_TARGET_DIR/transcripts/<test>.txt`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{Seed, TestApp, decode, member, seed};
 use nobat_core::access::Role;

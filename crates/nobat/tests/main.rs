@@ -29,6 +29,8 @@ mod background;
 mod bot_lease;
 mod bot_processes;
 mod bot_start;
+mod botp_booking;
+mod bots_staff;
 mod browser_admin;
 mod browser_board;
 mod browser_desk;
