@@ -128,6 +128,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_telegram_bots.sql"),
         postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
     },
+    Migration {
+        version: 26,
+        name: "watch_gaps",
+        sqlite: include_str!("../migrations/sqlite/0026_watch_gaps.sql"),
+        postgres: include_str!("../migrations/postgres/0026_watch_gaps.sql"),
+    },
 ];
 
 /// The schema version this binary expects.
