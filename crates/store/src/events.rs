@@ -92,6 +92,9 @@ kinds! {
     WatchBooked = "watch.booked",
     /// A watch's window ended without a slot; its watcher is told once.
     WatchExpired = "watch.expired",
+    /// An outside (source) watch's window ended; its watcher is told once. Instance wide (the
+    /// nil clinic); the outbox message names the watch.
+    SourceWatchExpired = "source_watch.expired",
 }
 
 impl EventKind {

@@ -43,6 +43,7 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
             ctx.recipient_name = fact("name");
             ctx.location = fact("location");
             ctx.link = fact("link");
+            ctx.stop_link = fact("stop");
             ctx.start = fact("start").and_then(|s| s.parse::<Timestamp>().ok());
             ctx.zone = Some(fact("time_zone").and_then(|z| nobat_core::zones::get(&z).ok()).unwrap_or(TimeZone::UTC));
         }

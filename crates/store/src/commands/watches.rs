@@ -257,7 +257,12 @@ pub(super) async fn finish(tx: &mut WriteTx<'_>, clinic: ClinicId, id: &str, sta
 }
 
 async fn stop(tx: &mut WriteTx<'_>, token_hash: &str) -> StoreResult<super::Output> {
-    let (clinic, id, _) = by_token(tx, token_hash).await?;
+    let (clinic, id, _) = match by_token(tx, token_hash).await {
+        Ok(found) => found,
+        // Not a watch on this clinic's slots: an outside (source) watch's token, perhaps.
+        Err(StoreError::NotFound(_)) => return super::sources::stop_watch(tx, token_hash).await,
+        Err(e) => return Err(e),
+    };
     if !finish(tx, clinic, &id, "stopped").await? {
         // Stopping a watch that already ended changes nothing: the link in an old message works.
         return Ok(super::Output::Done);

@@ -182,9 +182,24 @@ impl Store {
         .bind(schedule)
         .fetch_all(&mut conn)
         .await?;
-        found
-            .iter()
-            .map(|r| {
+        found.iter().map(source_watch).collect()
+    }
+
+    /// One outside watch by id, whatever its status (the message about its window's end).
+    pub async fn source_watch(&self, id: &str) -> StoreResult<Option<crate::commands::SourceWatch>> {
+        let mut conn = self.reader().await?;
+        let found = crate::db::query(
+            "SELECT id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, times, time_zone, \
+             name, email, phone, telegram_chat, language, after_seq FROM source_watches WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut conn)
+        .await?;
+        found.as_ref().map(source_watch).transpose()
+    }
+}
+
+fn source_watch(r: &crate::db::Row) -> StoreResult<crate::commands::SourceWatch> {
                 Ok(crate::commands::SourceWatch {
                     id: text(r, "id")?,
                     source: text(r, "source_id")?,
@@ -203,7 +218,4 @@ impl Store {
                     language: opt_text(r, "language")?,
                     after_seq: int(r, "after_seq")?,
                 })
-            })
-            .collect()
-    }
 }
