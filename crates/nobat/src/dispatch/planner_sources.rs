@@ -80,8 +80,9 @@ fn stop_link(d: &Dispatcher, watch: &str) -> String {
 /// `source_watch.expired` → the watcher is told, once, that their window ended (the same words
 /// as a local watch's end, the publisher's location standing for the service).
 pub async fn plan_expired(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMessage>> {
-    let Some(id) = item.payload.get("watch").and_then(|v| v.as_str()) else { return Ok(Vec::new()) };
-    let Some(w) = d.store.source_watch(id).await? else { return Ok(Vec::new()) };
+    let subjects: Subjects = serde_json::from_value(item.payload.clone()).unwrap_or_default();
+    let Some(id) = subjects.watch else { return Ok(Vec::new()) };
+    let Some(w) = d.store.source_watch(&id).await? else { return Ok(Vec::new()) };
     let channel = [(ChannelKind::Email, &w.email), (ChannelKind::Telegram, &w.telegram_chat), (ChannelKind::Sms, &w.phone)]
         .into_iter()
         .find_map(|(c, to)| to.as_ref().filter(|_| d.registry.has(c)).map(|to| (c, to.clone())));

@@ -413,8 +413,9 @@ pub(crate) async fn expire_watch(tx: &mut WriteTx<'_>, id: &str) -> StoreResult<
     .fetch_optional(&mut *tx.conn)
     .await?;
     if told.is_some() {
-        let subjects = Subjects { source: Some(rows::text(&row, "source_id")?), ..Subjects::default() };
-        tx.emit_with_message(SOURCES_CLINIC, EventKind::SourceWatchExpired, subjects, json!({ "watch": id })).await?;
+        let subjects =
+            Subjects { source: Some(rows::text(&row, "source_id")?), watch: Some(id.to_owned()), ..Subjects::default() };
+        tx.emit(SOURCES_CLINIC, EventKind::SourceWatchExpired, subjects).await?;
     }
     Ok(())
 }
