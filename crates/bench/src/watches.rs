@@ -76,7 +76,9 @@ pub async fn watches(nobat: &std::path::Path, scale: f64) -> anyhow::Result<(Fig
     // A schema with the time-of-day envelope (migration 0026) gets it filled as the API fills
     // it; an older server's schema (a "before" run) has no such columns.
     let (envelope,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM pragma_table_info('watches') WHERE name = 'tod_from'").fetch_one(&db).await?;
+        sqlx::query_as("SELECT COUNT(*) FROM pragma_table_info('watches') WHERE name = 'tod_from'")
+            .fetch_one(&db)
+            .await?;
     for chunk in rows.chunks(400) {
         let mut sql = String::from(
             "INSERT INTO watches (clinic_id, id, service_id, practitioner_id, locations, from_date, to_date, weekdays, \

@@ -124,10 +124,8 @@ async fn kill_9_of_the_matcher_mid_burst_loses_no_freed_slot_and_tells_no_watche
     sqlx::any::install_default_drivers();
     let db = sqlx::AnyPool::connect(&db_url).await.unwrap();
     let cancelled: BTreeSet<String> = {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM appointments WHERE status = 'cancelled'")
-            .fetch_all(&db)
-            .await
-            .unwrap();
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT id FROM appointments WHERE status = 'cancelled'").fetch_all(&db).await.unwrap();
         rows.into_iter().map(|(id,)| id).collect()
     };
     assert!(acknowledged.is_subset(&cancelled), "an acknowledged cancellation is missing");

@@ -37,10 +37,8 @@ async fn an_auto_booking_is_one_message_with_the_booking_in_it() {
     assert!(text.contains("/api/v1/manage/"), "it carries the manage link: {text}");
     assert!(mail.attachment_named(".ics").is_some(), "and the booking's calendar file");
     let db = app.db().await;
-    let kinds: Vec<(String,)> = sqlx::query_as("SELECT kind FROM messages WHERE recipient = 'auto@example.org'")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let kinds: Vec<(String,)> =
+        sqlx::query_as("SELECT kind FROM messages WHERE recipient = 'auto@example.org'").fetch_all(&db).await.unwrap();
     assert_eq!(kinds, vec![("watch_booked".to_owned(),)]);
     db.close().await;
     app.stop().await;

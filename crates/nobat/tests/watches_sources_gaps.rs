@@ -148,7 +148,12 @@ async fn an_outside_watch_ends_with_its_window_and_says_so_once() {
     let expected = last.tomorrow().unwrap().to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_microsecond();
     assert_eq!((ends, run_at), (expected, expected));
     let now = jiff::Timestamp::now().as_microsecond() - 1;
-    sqlx::query("UPDATE source_watches SET ends_at_us = $1 WHERE id = $2").bind(now).bind(id).execute(&db).await.unwrap();
+    sqlx::query("UPDATE source_watches SET ends_at_us = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db)
+        .await
+        .unwrap();
     sqlx::query("UPDATE jobs SET run_at_us = $1 WHERE kind = 'source_watch.expire'")
         .bind(now)
         .execute(&db)
@@ -158,7 +163,10 @@ async fn an_outside_watch_ends_with_its_window_and_says_so_once() {
     while mails_to(&smtp, "ending@example.test").is_empty() {
         if Instant::now() > until {
             let jobs: Vec<(String, String, i64, String, Option<String>)> =
-                sqlx::query_as("SELECT kind, key, run_at_us, status, last_error FROM jobs").fetch_all(&db).await.unwrap();
+                sqlx::query_as("SELECT kind, key, run_at_us, status, last_error FROM jobs")
+                    .fetch_all(&db)
+                    .await
+                    .unwrap();
             let w: Vec<(String, Option<i64>)> =
                 sqlx::query_as("SELECT status, ends_at_us FROM source_watches").fetch_all(&db).await.unwrap();
             let m: Vec<(String, String, Option<String>)> =

@@ -73,7 +73,12 @@ async fn every_trigger_that_frees_time_tells_its_watcher_once() {
     wait_mails_to(&smtp, "released@example.org", 1, Duration::from_secs(20)).await;
     let db = app.db().await;
     let now = jiff::Timestamp::now().as_microsecond() - 1;
-    sqlx::query("UPDATE holds SET expires_at_us = $1 WHERE id = $2").bind(now).bind(&holds[1]).execute(&db).await.unwrap();
+    sqlx::query("UPDATE holds SET expires_at_us = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&holds[1])
+        .execute(&db)
+        .await
+        .unwrap();
     sqlx::query("UPDATE jobs SET run_at_us = $1 WHERE kind = 'hold.expire' AND key = $2")
         .bind(now)
         .bind(&holds[1])

@@ -117,7 +117,8 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
     let Some(appointment) = subjects.appointment else { return Ok(Vec::new()) };
     // Auto-booked by a watch: the watcher hears it once, from the watch's message (which says
     // why it was booked and carries the manage link and the .ics), not also as a confirmation.
-    if matches!(trigger, Trigger::Booked | Trigger::Rescheduled) && d.store.booked_by_watch(item.clinic, appointment).await?
+    if matches!(trigger, Trigger::Booked | Trigger::Rescheduled)
+        && d.store.booked_by_watch(item.clinic, appointment).await?
     {
         return Ok(Vec::new());
     }

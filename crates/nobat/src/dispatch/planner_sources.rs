@@ -83,9 +83,10 @@ pub async fn plan_expired(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<V
     let subjects: Subjects = serde_json::from_value(item.payload.clone()).unwrap_or_default();
     let Some(id) = subjects.watch else { return Ok(Vec::new()) };
     let Some(w) = d.store.source_watch(&id).await? else { return Ok(Vec::new()) };
-    let channel = [(ChannelKind::Email, &w.email), (ChannelKind::Telegram, &w.telegram_chat), (ChannelKind::Sms, &w.phone)]
-        .into_iter()
-        .find_map(|(c, to)| to.as_ref().filter(|_| d.registry.has(c)).map(|to| (c, to.clone())));
+    let channel =
+        [(ChannelKind::Email, &w.email), (ChannelKind::Telegram, &w.telegram_chat), (ChannelKind::Sms, &w.phone)]
+            .into_iter()
+            .find_map(|(c, to)| to.as_ref().filter(|_| d.registry.has(c)).map(|to| (c, to.clone())));
     let Some((channel, recipient)) = channel else { return Ok(Vec::new()) };
     let lang = w.language.as_deref().and_then(Lang::from_tag).unwrap_or(Lang::En);
     let place = w.location.clone().or(w.schedule.clone()).unwrap_or_default();

@@ -324,13 +324,8 @@ pub(crate) async fn create_watch(tx: &mut WriteTx<'_>, w: &SourceWatch) -> Store
     // The window ends at the end of its last day in the watcher's zone: a durable timer then
     // marks the watch expired and tells the watcher once.
     let tz = nobat_core::zones::get(&w.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let ends = w
-        .to
-        .tomorrow()
-        .ok()
-        .and_then(|d| d.to_zoned(tz).ok())
-        .map(|z| z.timestamp())
-        .unwrap_or(jiff::Timestamp::MAX);
+    let ends =
+        w.to.tomorrow().ok().and_then(|d| d.to_zoned(tz).ok()).map(|z| z.timestamp()).unwrap_or(jiff::Timestamp::MAX);
     crate::db::query(
         "INSERT INTO source_watches (id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, \
          times, time_zone, name, email, phone, telegram_chat, language, status, created_at_us, after_seq, ends_at_us, \
@@ -413,8 +408,11 @@ pub(crate) async fn expire_watch(tx: &mut WriteTx<'_>, id: &str) -> StoreResult<
     .fetch_optional(&mut *tx.conn)
     .await?;
     if told.is_some() {
-        let subjects =
-            Subjects { source: Some(rows::text(&row, "source_id")?), watch: Some(id.to_owned()), ..Subjects::default() };
+        let subjects = Subjects {
+            source: Some(rows::text(&row, "source_id")?),
+            watch: Some(id.to_owned()),
+            ..Subjects::default()
+        };
         tx.emit(SOURCES_CLINIC, EventKind::SourceWatchExpired, subjects).await?;
     }
     Ok(())

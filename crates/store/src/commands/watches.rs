@@ -208,10 +208,7 @@ async fn create(tx: &mut WriteTx<'_>, w: &NewWatch) -> StoreResult<super::Output
 pub fn time_of_day_envelope(times: &[TimeWindow]) -> (i64, i64) {
     let minute = |t: jiff::civil::Time| i64::from(t.hour()) * 60 + i64::from(t.minute());
     let from = times.iter().map(|w| minute(w.from)).min();
-    let to = times
-        .iter()
-        .map(|w| minute(w.to) + i64::from(w.to.second() > 0 || w.to.subsec_nanosecond() > 0))
-        .max();
+    let to = times.iter().map(|w| minute(w.to) + i64::from(w.to.second() > 0 || w.to.subsec_nanosecond() > 0)).max();
     match (from, to) {
         (Some(a), Some(b)) => (a, b),
         _ => (0, 24 * 60),

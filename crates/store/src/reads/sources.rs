@@ -200,22 +200,22 @@ impl Store {
 }
 
 fn source_watch(r: &crate::db::Row) -> StoreResult<crate::commands::SourceWatch> {
-                Ok(crate::commands::SourceWatch {
-                    id: text(r, "id")?,
-                    source: text(r, "source_id")?,
-                    token_hash: text(r, "token_hash")?,
-                    location: opt_text(r, "location_id")?,
-                    schedule: opt_text(r, "schedule_id")?,
-                    from: crate::rows::parse(r, "from_date")?,
-                    to: crate::rows::parse(r, "to_date")?,
-                    weekdays: json(r, "weekdays")?,
-                    times: json(r, "times")?,
-                    time_zone: text(r, "time_zone")?,
-                    name: text(r, "name")?,
-                    email: opt_text(r, "email")?,
-                    phone: opt_text(r, "phone")?,
-                    telegram_chat: opt_text(r, "telegram_chat")?,
-                    language: opt_text(r, "language")?,
-                    after_seq: int(r, "after_seq")?,
-                })
+    Ok(crate::commands::SourceWatch {
+        id: text(r, "id")?,
+        source: text(r, "source_id")?,
+        token_hash: text(r, "token_hash")?,
+        location: opt_text(r, "location_id")?,
+        schedule: opt_text(r, "schedule_id")?,
+        from: crate::rows::parse(r, "from_date")?,
+        to: crate::rows::parse(r, "to_date")?,
+        weekdays: json(r, "weekdays")?,
+        times: json(r, "times")?,
+        time_zone: text(r, "time_zone")?,
+        name: text(r, "name")?,
+        email: opt_text(r, "email")?,
+        phone: opt_text(r, "phone")?,
+        telegram_chat: opt_text(r, "telegram_chat")?,
+        language: opt_text(r, "language")?,
+        after_seq: int(r, "after_seq")?,
+    })
 }
