@@ -103,7 +103,11 @@ async fn every_trigger_that_frees_time_tells_its_watcher_once() {
         let got = mails_to(&smtp, email);
         assert_eq!(got.len(), 1, "{email}");
         let text = got[0].mail().text_body().unwrap_or_default();
-        assert!(text.contains(hm), "{email} told about {hm}: {text}");
+        // English says "at 3:00 PM" (a narrow space before PM).
+        let (h, m): (u32, u32) = (hm[..2].parse().unwrap(), hm[3..].parse().unwrap());
+        let said = format!(" at {}:{m:02}", if h % 12 == 0 { 12 } else { h % 12 });
+        let half = if h < 12 { "AM" } else { "PM" };
+        assert!(text.contains(&said) && text.contains(half), "{email} told about {said} {half}: {text}");
     }
     assert_eq!(smtp.messages().len(), watchers.len());
     app.stop().await;
