@@ -130,6 +130,8 @@ source-slot-free-body =
     A time you were watching for is free at { $location }: { $date } at { $time }.
 
     It is booked with them, not with us, and others may take it first. To book it: { $link }
+
+    To stop watching: { $stop }
 ## Watches: a free time (notify), a booking made for the watcher (auto-book), the window's end.
 watch-free-subject = A time is free: { $service } on { $date }
 watch-free-body =

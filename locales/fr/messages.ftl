@@ -140,6 +140,8 @@ source-slot-free-body =
     Un créneau que vous surveilliez est libre à { $location } : { $date } à { $time }.
 
     La réservation se fait chez eux, pas chez nous, et d'autres peuvent le prendre avant vous. Pour réserver : { $link }
+
+    Pour ne plus être prévenu : { $stop }
 ## Alertes de créneau : un créneau libre, un rendez-vous pris pour vous, la fin de l'alerte.
 watch-free-subject = Un créneau s'est libéré : { $service } le { $date }
 watch-free-body =

@@ -131,6 +131,8 @@ source-slot-free-body =
     Beklediğiniz bir saat { $location } için boşaldı: { $date }, saat { $time }.
 
     Randevu bizde değil, onlarda alınır ve başkaları sizden önce alabilir. Randevu almak için: { $link }
+
+    Takibi durdurmak için: { $stop }
 ## Boş saat takibi: boşalan saat, sizin için alınan randevu, takibin sonu.
 watch-free-subject = Bir randevu saati boşaldı: { $service }, { $date }
 watch-free-body =

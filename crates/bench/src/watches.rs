@@ -68,17 +68,25 @@ pub async fn watches(nobat: &std::path::Path, scale: f64) -> anyhow::Result<(Fig
         let from = today.checked_add(jiff::Span::new().days(rng.random_range(0..30)))?;
         let to = from.checked_add(jiff::Span::new().days(rng.random_range(0..7)))?;
         let h = rng.random_range(0..20);
-        let times = format!("[[\"{h:02}:00\",\"{:02}:00\"]]", h + rng.random_range(1..4));
+        let end = h + rng.random_range(1..4);
+        let times = format!("[[\"{h:02}:00\",\"{end:02}:00\"]]");
         let weekdays = if rng.random_bool(0.5) { String::new() } else { format!("{}", rng.random_range(1..8)) };
-        rows.push((i, from, to, times, weekdays));
+        rows.push((i, from, to, times, weekdays, (h * 60, end * 60)));
     }
+    // A schema with the time-of-day envelope (migration 0026) gets it filled as the API fills
+    // it; an older server's schema (a "before" run) has no such columns.
+    let (envelope,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM pragma_table_info('watches') WHERE name = 'tod_from'")
+            .fetch_one(&db)
+            .await?;
     for chunk in rows.chunks(400) {
         let mut sql = String::from(
             "INSERT INTO watches (clinic_id, id, service_id, practitioner_id, locations, from_date, to_date, weekdays, \
              times, starts_at_us, ends_at_us, mode, status, patient_name, email, token_hash, contact_verified, \
-             created_at_us, updated_at_us) VALUES ",
+             created_at_us, updated_at_us",
         );
-        for (k, (i, from, to, times, weekdays)) in chunk.iter().enumerate() {
+        sql.push_str(if envelope > 0 { ", tod_from, tod_to) VALUES " } else { ") VALUES " });
+        for (k, (i, from, to, times, weekdays, tod)) in chunk.iter().enumerate() {
             let start = from.to_zoned(TimeZone::UTC)?.timestamp().as_microsecond();
             let end = to.tomorrow()?.to_zoned(TimeZone::UTC)?.timestamp().as_microsecond();
             if k > 0 {
@@ -86,10 +94,11 @@ pub async fn watches(nobat: &std::path::Path, scale: f64) -> anyhow::Result<(Fig
             }
             sql.push_str(&format!(
                 "('{c}', 'bulk-{i}', '{s}', NULL, '', '{from}', '{to}', '{weekdays}', '{times}', {start}, {end}, \
-                 'offer', 'active', 'Bulk {i}', 'bulk-{i}@bench.nobat.test', 'bulk-hash-{i}', 1, {at}, {at})",
+                 'offer', 'active', 'Bulk {i}', 'bulk-{i}@bench.nobat.test', 'bulk-hash-{i}', 1, {at}, {at}{env})",
                 c = clinic.id,
                 s = clinic.service,
                 at = now + *i as i64,
+                env = if envelope > 0 { format!(", {}, {}", tod.0, tod.1) } else { String::new() },
             ));
         }
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&db).await?;

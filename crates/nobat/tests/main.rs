@@ -76,7 +76,11 @@ mod sources_processes;
 mod timers;
 mod tzdb;
 mod watches_concurrency;
+mod watches_crash;
 mod watches_flow;
+mod watches_gaps;
+mod watches_sources_gaps;
+mod watches_triggers;
 mod webhooks;
 mod writer_limits;
 

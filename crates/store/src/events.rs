@@ -92,6 +92,9 @@ kinds! {
     WatchBooked = "watch.booked",
     /// A watch's window ended without a slot; its watcher is told once.
     WatchExpired = "watch.expired",
+    /// An outside (source) watch's window ended; its watcher is told once. Instance wide (the
+    /// nil clinic, which has no outbox messages of its own): `subjects.watch` names it.
+    SourceWatchExpired = "source_watch.expired",
 }
 
 impl EventKind {
@@ -172,6 +175,9 @@ pub struct Subjects {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot: Option<String>,
+    /// An outside (source) watch whose window ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
 }
 
 impl Subjects {

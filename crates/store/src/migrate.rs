@@ -134,6 +134,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_telegram_staff.sql"),
         postgres: include_str!("../migrations/postgres/0023_telegram_staff.sql"),
     },
+    Migration {
+        version: 26,
+        name: "watch_gaps",
+        sqlite: include_str!("../migrations/sqlite/0026_watch_gaps.sql"),
+        postgres: include_str!("../migrations/postgres/0026_watch_gaps.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -147,6 +147,21 @@ impl Store {
         settings_in(&mut conn, clinic).await
     }
 
+    /// Whether a watch booked (or moved) this appointment by itself (auto-book): its watcher
+    /// gets the watch's own message, which carries the booking (manage link, `.ics`), instead
+    /// of a second, ordinary confirmation.
+    pub async fn booked_by_watch(&self, clinic: ClinicId, appointment: AppointmentId) -> StoreResult<bool> {
+        let mut conn = self.reader().await?;
+        let row = crate::db::query(
+            "SELECT 1 AS one FROM watch_notices WHERE clinic_id = $1 AND appointment_id = $2 AND kind = 'booked'",
+        )
+        .bind(clinic.to_string())
+        .bind(appointment.to_string())
+        .fetch_optional(&mut conn)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// What a message about notice `notice` says (`None` when it is gone).
     pub async fn watch_notice_facts(&self, clinic: ClinicId, notice: &str) -> StoreResult<Option<NoticeFacts>> {
         let mut conn = self.reader().await?;

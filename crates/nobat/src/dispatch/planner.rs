@@ -106,6 +106,7 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
         // followed sources' in planner_sources.rs.
         // A followed source's slot freed up: its watchers (planner_sources.rs).
         "source.slot_free" => return super::planner_sources::plan(d, item).await,
+        "source_watch.expired" => return super::planner_sources::plan_expired(d, item).await,
         "watch.notified" | "watch.offered" | "watch.booked" | "watch.expired" => {
             return super::planner_watch::plan(d, item).await;
         }
@@ -114,6 +115,13 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
     };
     let subjects: Subjects = serde_json::from_value(item.payload.clone()).unwrap_or_default();
     let Some(appointment) = subjects.appointment else { return Ok(Vec::new()) };
+    // Auto-booked by a watch: the watcher hears it once, from the watch's message (which says
+    // why it was booked and carries the manage link and the .ics), not also as a confirmation.
+    if matches!(trigger, Trigger::Booked | Trigger::Rescheduled)
+        && d.store.booked_by_watch(item.clinic, appointment).await?
+    {
+        return Ok(Vec::new());
+    }
     // Gone (erased): nobody to tell.
     let Some(facts) = d.store.appointment_facts(item.clinic, appointment).await? else { return Ok(Vec::new()) };
     let trigger = match trigger {

@@ -9,7 +9,8 @@ use nobat_core::smart::{link, watch};
 use nobat_i18n::Lang;
 use nobat_notify::{ChannelKind, MessageKind};
 use nobat_store::Subjects;
-use nobat_store::commands::{NewMessage, OutboxItem};
+use nobat_store::commands::{NewMessage, OutboxItem, SOURCES_CLINIC};
+use nobat_web::routes::watches::{manage_url, watch_token};
 use serde_json::json;
 
 /// Who we are to the publisher: the `source` parameter of its deep links.
@@ -63,9 +64,47 @@ pub async fn plan(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
                 "start": slot.start.to_string(),
                 "time_zone": w.time_zone,
                 "link": target,
+                "stop": stop_link(d, &w.id),
             }),
             fallback: None,
         });
     }
     Ok(out)
+}
+
+/// The stop link of an outside watch (`DELETE /api/v1/watches/{token}`), as for local ones.
+fn stop_link(d: &Dispatcher, watch: &str) -> String {
+    manage_url(&d.public_url, &watch_token(&d.keys, SOURCES_CLINIC, watch))
+}
+
+/// `source_watch.expired` → the watcher is told, once, that their window ended (the same words
+/// as a local watch's end, the publisher's location standing for the service).
+pub async fn plan_expired(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMessage>> {
+    let subjects: Subjects = serde_json::from_value(item.payload.clone()).unwrap_or_default();
+    let Some(id) = subjects.watch else { return Ok(Vec::new()) };
+    let Some(w) = d.store.source_watch(&id).await? else { return Ok(Vec::new()) };
+    let channel =
+        [(ChannelKind::Email, &w.email), (ChannelKind::Telegram, &w.telegram_chat), (ChannelKind::Sms, &w.phone)]
+            .into_iter()
+            .find_map(|(c, to)| to.as_ref().filter(|_| d.registry.has(c)).map(|to| (c, to.clone())));
+    let Some((channel, recipient)) = channel else { return Ok(Vec::new()) };
+    let lang = w.language.as_deref().and_then(Lang::from_tag).unwrap_or(Lang::En);
+    let place = w.location.clone().or(w.schedule.clone()).unwrap_or_default();
+    Ok(vec![NewMessage {
+        appointment: None,
+        kind: MessageKind::WatchExpired.as_str().into(),
+        channel: channel.as_str().into(),
+        recipient,
+        language: lang.code().into(),
+        source: format!("source-watch-end:{}", w.id),
+        facts: json!({
+            "patient": w.name,
+            "service": place,
+            "zone": w.time_zone,
+            "last_day": w.to.to_string(),
+            "link": d.public_url.trim_end_matches('/'),
+            "stop": stop_link(d, &w.id),
+        }),
+        fallback: None,
+    }])
 }

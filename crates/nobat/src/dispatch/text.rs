@@ -43,6 +43,7 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
             ctx.recipient_name = fact("name");
             ctx.location = fact("location");
             ctx.link = fact("link");
+            ctx.stop_link = fact("stop");
             ctx.start = fact("start").and_then(|s| s.parse::<Timestamp>().ok());
             ctx.zone = Some(fact("time_zone").and_then(|z| nobat_core::zones::get(&z).ok()).unwrap_or(TimeZone::UTC));
         }
@@ -119,7 +120,10 @@ fn calendar_file(
     // 0, even when it is sent after a later change; a cancellation carries the sequence the
     // store counted (at least 1), the same number `GET /manage/{token}/calendar.ics` shows.
     let (method, sequence) = match kind {
-        MessageKind::BookingConfirmed | MessageKind::BookingRescheduled => (IcsMethod::Request, 0),
+        // A watch's auto-booking is the booking's only message: it carries the event too.
+        MessageKind::BookingConfirmed | MessageKind::BookingRescheduled | MessageKind::WatchBooked => {
+            (IcsMethod::Request, 0)
+        }
         MessageKind::BookingCancelled => (IcsMethod::Cancel, stored_sequence.max(1)),
         _ => return None,
     };

@@ -237,6 +237,7 @@ pub(crate) async fn run(tx: &mut WriteTx<'_>, job: &ClaimedJob) -> StoreResult<s
                 .await?;
         }
         super::reminders::REMINDER => super::reminders::run(tx, clinic()?, &job.payload).await?,
+        super::sources::SOURCE_WATCH_EXPIRE => super::sources::expire_watch(tx, &job.key).await?,
         super::queue::QUEUE_GRACE => {
             let ticket = job.key.parse().map_err(|_| StoreError::Corrupt(format!("ticket id {:?}", job.key)))?;
             super::queue_tickets::expire(tx, clinic()?, ticket).await?;

@@ -89,6 +89,12 @@ pub(crate) async fn plan(
     let clinic = delivery.clinic.to_string();
     let mut written = 0;
     for m in messages {
+        // An outside watcher: once per slot and within the rate limits, decided here.
+        if let Some((watch, slot)) = m.source.strip_prefix("source-watch:").and_then(|r| r.split_once(':'))
+            && !super::sources::watch_notice_allowed(tx, watch, slot).await?
+        {
+            continue;
+        }
         if m.channel == "sms" && !sms_budget_left(tx, &clinic).await? {
             alert_admins_once_a_month(tx, delivery.clinic).await?;
             let Some((channel, recipient)) = &m.fallback else { continue };

@@ -67,6 +67,7 @@ pub const CONSUMERS: &[Consumer] = &[
             WatchOffered,
             WatchBooked,
             WatchExpired,
+            SourceWatchExpired,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

@@ -231,6 +231,9 @@ pub(crate) async fn erase_patient(
         .execute(&mut *tx.conn)
         .await?;
     }
+    // Their watches stop and forget them (the contact is how a guest's watch is theirs).
+    let contacts: Vec<String> = [old.opt_text("phone")?, old.opt_text("email")?].into_iter().flatten().collect();
+    super::watches::erase_watchers(tx, clinic, patient, &contacts).await?;
     crate::db::query("DELETE FROM idempotency_keys WHERE clinic_id = $1 AND response LIKE $2 ESCAPE '\\'")
         .bind(&c)
         .bind(format!("%\"patient\":\"{p}\"%"))
@@ -317,6 +320,8 @@ pub(crate) async fn retention_sweep(tx: &mut WriteTx<'_>) -> StoreResult<super::
     .bind(now - 7 * day)
     .execute(&mut *tx.conn)
     .await?;
+    // Ended watches forget their watcher a week later.
+    super::watches::retention(tx).await?;
     // Delivered and dead outbox rows and events go after a week, a bounded batch per run.
     super::outbox::prune(tx, super::outbox::RETENTION, 1000).await?;
     crate::db::query("DELETE FROM idempotency_keys WHERE created_at_us <= $1")

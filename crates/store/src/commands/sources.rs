@@ -321,10 +321,16 @@ pub(crate) async fn create_watch(tx: &mut WriteTx<'_>, w: &SourceWatch) -> Store
         .fetch_one(&mut *tx.conn)
         .await?;
     let after_seq = rows::int(&last, "seq")?;
+    // The window ends at the end of its last day in the watcher's zone: a durable timer then
+    // marks the watch expired and tells the watcher once.
+    let tz = nobat_core::zones::get(&w.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let ends =
+        w.to.tomorrow().ok().and_then(|d| d.to_zoned(tz).ok()).map(|z| z.timestamp()).unwrap_or(jiff::Timestamp::MAX);
     crate::db::query(
         "INSERT INTO source_watches (id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, \
-         times, time_zone, name, email, phone, telegram_chat, language, status, created_at_us, after_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $16, $17)",
+         times, time_zone, name, email, phone, telegram_chat, language, status, created_at_us, after_seq, ends_at_us, \
+         updated_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', $16, $17, $18, $16)",
     )
     .bind(w.id.as_str())
     .bind(w.source.as_str())
@@ -343,7 +349,103 @@ pub(crate) async fn create_watch(tx: &mut WriteTx<'_>, w: &SourceWatch) -> Store
     .bind(w.language.clone())
     .bind(tx.now.as_microsecond())
     .bind(after_seq)
+    .bind(ends.as_microsecond())
     .execute(&mut *tx.conn)
     .await?;
+    let expiry = super::jobs::NewJob {
+        clinic: None,
+        kind: SOURCE_WATCH_EXPIRE,
+        key: w.id.clone(),
+        run_at: ends,
+        payload: json!({}),
+        if_scheduled: super::jobs::IfScheduled::Replace,
+    };
+    super::jobs::schedule_in(tx, &expiry).await?;
     Ok(super::Output::Count(position as u64))
+}
+
+/// Ends an outside watch at the end of its window; key: the watch id.
+pub const SOURCE_WATCH_EXPIRE: &str = "source_watch.expire";
+
+/// Stops the outside watch behind a token's hash (`DELETE /api/v1/watches/{token}`, the link in
+/// its messages). Stopping one that already ended changes nothing; no such watch: not found.
+pub(crate) async fn stop_watch(tx: &mut WriteTx<'_>, token_hash: &str) -> StoreResult<super::Output> {
+    let row = crate::db::query("SELECT id, status FROM source_watches WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&mut *tx.conn)
+        .await?
+        .ok_or(StoreError::NotFound("watch"))?;
+    let id = rows::text(&row, "id")?;
+    if rows::text(&row, "status")? == "active" {
+        crate::db::query("UPDATE source_watches SET status = 'stopped', updated_at_us = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(tx.now.as_microsecond())
+            .execute(&mut *tx.conn)
+            .await?;
+        super::jobs::cancel_in(tx, None, SOURCE_WATCH_EXPIRE, &id).await?;
+    }
+    Ok(super::Output::Done)
+}
+
+/// The `source_watch.expire` job: the window is over; the watcher is told once (the notice
+/// with the empty slot id is the window's end, under the same once-key as a slot).
+pub(crate) async fn expire_watch(tx: &mut WriteTx<'_>, id: &str) -> StoreResult<()> {
+    let ended = crate::db::query(
+        "UPDATE source_watches SET status = 'expired', updated_at_us = $2 \
+         WHERE id = $1 AND status = 'active' AND ends_at_us <= $2 RETURNING source_id",
+    )
+    .bind(id)
+    .bind(tx.now.as_microsecond())
+    .fetch_optional(&mut *tx.conn)
+    .await?;
+    let Some(row) = ended else { return Ok(()) };
+    let told = crate::db::query(
+        "INSERT INTO source_watch_notices (watch_id, slot_id, created_at_us) VALUES ($1, '', $2) \
+         ON CONFLICT (watch_id, slot_id) DO NOTHING RETURNING watch_id",
+    )
+    .bind(id)
+    .bind(tx.now.as_microsecond())
+    .fetch_optional(&mut *tx.conn)
+    .await?;
+    if told.is_some() {
+        let subjects = Subjects {
+            source: Some(rows::text(&row, "source_id")?),
+            watch: Some(id.to_owned()),
+            ..Subjects::default()
+        };
+        tx.emit(SOURCES_CLINIC, EventKind::SourceWatchExpired, subjects).await?;
+    }
+    Ok(())
+}
+
+/// Whether a message about slot `slot` may go to outside watcher `watch` now, recording it if
+/// so: once per (watch, slot), and within the per-watcher rate limits local watches have
+/// (`RateLimits::default()`: outside watches belong to no clinic and its settings). Decided in
+/// the transaction that writes the message, so concurrent plans cannot both pass the limit.
+pub(crate) async fn watch_notice_allowed(tx: &mut WriteTx<'_>, watch: &str, slot: &str) -> StoreResult<bool> {
+    let hour = tx.now.checked_sub(SignedDuration::from_hours(1)).unwrap_or(tx.now).as_microsecond();
+    let day = tx.now.checked_sub(SignedDuration::from_hours(24)).unwrap_or(tx.now).as_microsecond();
+    let counts = crate::db::query(
+        "SELECT COALESCE(SUM(CASE WHEN created_at_us > $2 THEN 1 ELSE 0 END), 0) AS last_hour, COUNT(*) AS last_day \
+         FROM source_watch_notices WHERE watch_id = $1 AND slot_id <> '' AND created_at_us > $3",
+    )
+    .bind(watch)
+    .bind(hour)
+    .bind(day)
+    .fetch_one(&mut *tx.conn)
+    .await?;
+    let n = |c: &str| -> StoreResult<u32> { Ok(u32::try_from(rows::int(&counts, c)?).unwrap_or(u32::MAX)) };
+    if !nobat_core::watch::RateLimits::default().allows(n("last_hour")?, n("last_day")?) {
+        return Ok(false);
+    }
+    let told = crate::db::query(
+        "INSERT INTO source_watch_notices (watch_id, slot_id, created_at_us) VALUES ($1, $2, $3) \
+         ON CONFLICT (watch_id, slot_id) DO NOTHING RETURNING watch_id",
+    )
+    .bind(watch)
+    .bind(slot)
+    .bind(tx.now.as_microsecond())
+    .fetch_optional(&mut *tx.conn)
+    .await?;
+    Ok(told.is_some())
 }

@@ -118,7 +118,9 @@ async fn active_practitioners(tx: &mut WriteTx<'_>, clinic: ClinicId) -> StoreRe
     found.iter().map(|r| rows::parse(r, "id")).collect()
 }
 
-/// The services with active watches that a slot of `p` within `[from, to)` could serve.
+/// The services with active watches that a slot of `p` within `[from, to)` could serve. One
+/// existence probe per service of the clinic, each a range of the line's index (clinic,
+/// service, status, end): never a walk over every active watch of the clinic.
 async fn watched_services(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
@@ -127,8 +129,9 @@ async fn watched_services(
     to: Timestamp,
 ) -> StoreResult<Vec<ServiceId>> {
     let found = crate::db::query(
-        "SELECT DISTINCT service_id FROM watches WHERE clinic_id = $1 AND status = 'active' \
-         AND ends_at_us > $3 AND starts_at_us < $4 AND (practitioner_id IS NULL OR practitioner_id = $2)",
+        "SELECT s.id FROM services s WHERE s.clinic_id = $1 AND EXISTS (SELECT 1 FROM watches w \
+         WHERE w.clinic_id = s.clinic_id AND w.service_id = s.id AND w.status = 'active' \
+         AND w.ends_at_us > $3 AND w.starts_at_us < $4 AND (w.practitioner_id IS NULL OR w.practitioner_id = $2))",
     )
     .bind(clinic.to_string())
     .bind(p.to_string())
@@ -136,7 +139,7 @@ async fn watched_services(
     .bind(to.as_microsecond())
     .fetch_all(&mut *tx.conn)
     .await?;
-    found.iter().map(|r| rows::parse(r, "service_id")).collect()
+    found.iter().map(|r| rows::parse(r, "id")).collect()
 }
 
 /// Gives the free slots of `p` overlapping `[from, to)` to their watchers; counts the actions.
@@ -214,16 +217,16 @@ async fn offer_freed(
         // Read the line a page at a time, earliest first, until an exclusive watcher can take
         // the slot (then nobody later matters) or the line is read to its end (notify: all).
         let mut line = Vec::new();
-        let mut page = 0;
+        let mut after = None;
         let actions = loop {
-            let more = candidates(tx, clinic, &slot, page).await?;
-            let last = (more.len() as i64) < MAX_CANDIDATES;
+            let (more, next) = candidates(tx, clinic, &slot, local, after.as_ref()).await?;
+            let last = next.is_none();
             line.extend(more);
             let actions = decide(slot.start, local, &line, settings.limits);
             if last || matches!(actions.first(), Some(Action::Offer(_) | Action::Book(_))) {
                 break actions;
             }
-            page += 1;
+            after = next;
         };
         for action in actions {
             given += u64::from(act(tx, clinic, &slot, &action, settings.offer_minutes).await?);
@@ -248,12 +251,38 @@ async fn lapse_offers(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot) -> St
     Ok(())
 }
 
-/// The active watches that could take `slot`, earliest first, with what was told to them.
-async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, page: i64) -> StoreResult<Vec<Candidate>> {
+/// The active watches that could take `slot` (`local`: its start on the location's clock),
+/// earliest first, a page after `after` (the last (order, id) of the previous page), with what
+/// was told to them; and where the next page starts, if there may be one.
+///
+/// The index of the line (`watches_line`) holds everything the filter needs — service, status,
+/// the window's instants, the time-of-day envelope and the weekdays — so a watch that cannot
+/// suit the slot is passed over in the index. The page is chosen first (the CTE) and only its
+/// rows get the per-watcher counts (notices this hour, this day, about this slot, open offers):
+/// counting for every watch the date window covers is what made a deep line slow.
+async fn candidates(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    slot: &Slot,
+    local: jiff::civil::DateTime,
+    after: Option<&(i64, String)>,
+) -> StoreResult<(Vec<Candidate>, Option<(i64, String)>)> {
     let hour = tx.now.checked_sub(SignedDuration::from_hours(1)).unwrap_or(tx.now).as_microsecond();
     let day = tx.now.checked_sub(SignedDuration::from_hours(24)).unwrap_or(tx.now).as_microsecond();
+    let minute = i64::from(local.hour()) * 60 + i64::from(local.minute());
+    let weekday = local.weekday().to_monday_one_offset();
+    let (after_order, after_id) = after.cloned().unwrap_or((i64::MIN, String::new()));
     let found = crate::db::query(
-        "SELECT w.id, w.mode, w.created_at_us, w.from_date, w.to_date, w.weekdays, w.times, w.earlier_than, \
+        "WITH line AS (SELECT w.clinic_id, w.id, w.service_id, w.mode, w.created_at_us, w.from_date, w.to_date, \
+           w.weekdays, w.times, w.earlier_than FROM watches w \
+           WHERE w.clinic_id = $1 AND w.service_id = $2 AND w.status = 'active' AND w.ends_at_us > $5 \
+             AND w.starts_at_us <= $5 AND w.tod_from <= $12 AND w.tod_to > $12 \
+             AND (w.weekdays = '' OR w.weekdays LIKE $13) \
+             AND (w.practitioner_id IS NULL OR w.practitioner_id = $3) \
+             AND (w.locations = '' OR w.locations LIKE $6) \
+             AND (w.created_at_us > $14 OR (w.created_at_us = $14 AND w.id > $11)) \
+           ORDER BY w.created_at_us, w.id LIMIT $9) \
+         SELECT w.id, w.mode, w.created_at_us, w.from_date, w.to_date, w.weekdays, w.times, w.earlier_than, \
            a.start_us AS appointment_start, a.status AS appointment_status, \
            (SELECT COUNT(*) FROM watch_notices n WHERE n.clinic_id = w.clinic_id AND n.watch_id = w.id \
               AND n.created_at_us > $7 AND n.kind <> 'expired') AS last_hour, \
@@ -263,11 +292,8 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, page: i
               AND n.practitioner_id = $3 AND n.location_id = $4 AND n.service_id = w.service_id AND n.start_us = $5) AS told, \
            (SELECT COUNT(*) FROM watch_notices n WHERE n.clinic_id = w.clinic_id AND n.watch_id = w.id \
               AND n.outcome = 'offered' AND n.expires_at_us > $10) AS open_offers \
-         FROM watches w LEFT JOIN appointments a ON a.clinic_id = w.clinic_id AND a.id = w.earlier_than \
-         WHERE w.clinic_id = $1 AND w.service_id = $2 AND w.status = 'active' AND w.ends_at_us > $5 \
-           AND w.starts_at_us <= $5 AND (w.practitioner_id IS NULL OR w.practitioner_id = $3) \
-           AND (w.locations = '' OR w.locations LIKE $6) \
-         ORDER BY w.created_at_us, w.id LIMIT $9 OFFSET $11",
+         FROM line w LEFT JOIN appointments a ON a.clinic_id = w.clinic_id AND a.id = w.earlier_than \
+         ORDER BY w.created_at_us, w.id",
     )
     .bind(clinic.to_string())
     .bind(slot.service.to_string())
@@ -279,9 +305,16 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, page: i
     .bind(day)
     .bind(MAX_CANDIDATES)
     .bind(tx.now.as_microsecond())
-    .bind(page * MAX_CANDIDATES)
+    .bind(after_id)
+    .bind(minute)
+    .bind(format!("%{weekday}%"))
+    .bind(after_order)
     .fetch_all(&mut *tx.conn)
     .await?;
+    let next = match found.last() {
+        Some(r) if found.len() as i64 >= MAX_CANDIDATES => Some((rows::int(r, "created_at_us")?, rows::text(r, "id")?)),
+        _ => None,
+    };
     let mut out = Vec::with_capacity(found.len());
     for r in &found {
         let earlier_than = match rows::opt_text(r, "earlier_than")? {
@@ -307,7 +340,7 @@ async fn candidates(tx: &mut WriteTx<'_>, clinic: ClinicId, slot: &Slot, page: i
             open_offer: n("open_offers")? > 0,
         });
     }
-    Ok(out)
+    Ok((out, next))
 }
 
 /// A stored watch's criteria (validated when it was created).

@@ -156,11 +156,13 @@ async fn create(tx: &mut WriteTx<'_>, w: &NewWatch) -> StoreResult<super::Output
         .iter()
         .map(|t| (t.from.strftime("%H:%M").to_string(), t.to.strftime("%H:%M").to_string()))
         .collect();
+    let (tod_from, tod_to) = time_of_day_envelope(&criteria.times);
     crate::db::query(
         "INSERT INTO watches (clinic_id, id, service_id, practitioner_id, locations, from_date, to_date, weekdays, times, \
          starts_at_us, ends_at_us, mode, status, patient_name, email, phone, telegram_chat, language, channel, token_hash, \
-         earlier_than, contact_verified, created_at_us, updated_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)",
+         earlier_than, contact_verified, created_at_us, updated_at_us, tod_from, tod_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+         $22, $22, $23, $24)",
     )
     .bind(w.clinic.to_string())
     .bind(w.id.as_str())
@@ -184,6 +186,8 @@ async fn create(tx: &mut WriteTx<'_>, w: &NewWatch) -> StoreResult<super::Output
     .bind(w.earlier_than.map(|a| a.to_string()))
     .bind(i64::from(w.contact_verified))
     .bind(tx.now.as_microsecond())
+    .bind(tod_from)
+    .bind(tod_to)
     .execute(&mut *tx.conn)
     .await?;
     let expiry = NewJob {
@@ -196,6 +200,19 @@ async fn create(tx: &mut WriteTx<'_>, w: &NewWatch) -> StoreResult<super::Output
     };
     jobs::schedule_in(tx, &expiry).await?;
     Ok(super::Output::Watch(Box::new(load(tx, w.clinic, &w.id).await?)))
+}
+
+/// The minutes of the local day a watch's time windows span: the earliest start and the latest
+/// end (rounded up), or the whole day when it has none. Stored so the candidate index can pass
+/// over a watch whose hours cannot suit a slot; the core still checks each window exactly.
+pub fn time_of_day_envelope(times: &[TimeWindow]) -> (i64, i64) {
+    let minute = |t: jiff::civil::Time| i64::from(t.hour()) * 60 + i64::from(t.minute());
+    let from = times.iter().map(|w| minute(w.from)).min();
+    let to = times.iter().map(|w| minute(w.to) + i64::from(w.to.second() > 0 || w.to.subsec_nanosecond() > 0)).max();
+    match (from, to) {
+        (Some(a), Some(b)) => (a, b),
+        _ => (0, 24 * 60),
+    }
 }
 
 async fn load(tx: &mut WriteTx<'_>, clinic: ClinicId, id: &str) -> StoreResult<crate::watches::Watch> {
@@ -237,7 +254,12 @@ pub(super) async fn finish(tx: &mut WriteTx<'_>, clinic: ClinicId, id: &str, sta
 }
 
 async fn stop(tx: &mut WriteTx<'_>, token_hash: &str) -> StoreResult<super::Output> {
-    let (clinic, id, _) = by_token(tx, token_hash).await?;
+    let (clinic, id, _) = match by_token(tx, token_hash).await {
+        Ok(found) => found,
+        // Not a watch on this clinic's slots: an outside (source) watch's token, perhaps.
+        Err(StoreError::NotFound(_)) => return super::sources::stop_watch(tx, token_hash).await,
+        Err(e) => return Err(e),
+    };
     if !finish(tx, clinic, &id, "stopped").await? {
         // Stopping a watch that already ended changes nothing: the link in an old message works.
         return Ok(super::Output::Done);
@@ -420,4 +442,81 @@ pub(super) async fn expire(tx: &mut WriteTx<'_>, clinic: ClinicId, id: &str) -> 
         tx.emit_with_message(clinic, EventKind::WatchExpired, subjects, json!({ "notice": notice })).await?;
     }
     Ok(())
+}
+
+/// Erasure of a patient reaches their watches: those on one of their contacts, and those
+/// waiting to move one of their appointments, stop (an offer they hold goes back to the line)
+/// and keep no name, contact or language. The watch rows stay, anonymous, as the notices'
+/// parents (the no-twice key and the clinic's statistics). Answers how many were blanked.
+pub(super) async fn erase_watchers(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    patient: nobat_core::PatientId,
+    contacts: &[String],
+) -> StoreResult<u64> {
+    let mut ids: Vec<String> = Vec::new();
+    for contact in contacts {
+        let found = crate::db::query("SELECT id FROM watches WHERE clinic_id = $1 AND (email = $2 OR phone = $2)")
+            .bind(clinic.to_string())
+            .bind(contact.as_str())
+            .fetch_all(&mut *tx.conn)
+            .await?;
+        for r in &found {
+            ids.push(rows::text(r, "id")?);
+        }
+    }
+    let moving = crate::db::query(
+        "SELECT w.id FROM watches w JOIN appointments a ON a.clinic_id = w.clinic_id AND a.id = w.earlier_than \
+         WHERE w.clinic_id = $1 AND a.patient_id = $2",
+    )
+    .bind(clinic.to_string())
+    .bind(patient.to_string())
+    .fetch_all(&mut *tx.conn)
+    .await?;
+    for r in &moving {
+        ids.push(rows::text(r, "id")?);
+    }
+    ids.sort();
+    ids.dedup();
+    for id in &ids {
+        if finish(tx, clinic, id, "stopped").await? {
+            withdraw_offers(tx, clinic, id).await?;
+        }
+        crate::db::query(format!("UPDATE watches SET {BLANK} WHERE clinic_id = $1 AND id = $2"))
+            .bind(clinic.to_string())
+            .bind(id.as_str())
+            .execute(&mut *tx.conn)
+            .await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+/// What an erased or long-ended watch keeps of its watcher: nothing.
+const BLANK: &str =
+    "patient_name = 'erased', email = NULL, phone = NULL, telegram_chat = NULL, language = NULL, channel = NULL";
+
+/// How long an ended watch keeps its watcher's contact (to answer "why was I told?"): a week,
+/// like a delivered message.
+const ENDED_KEPT: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 7);
+
+/// The retention sweep's part for watches: local and outside watches that ended (stopped,
+/// expired, fulfilled) more than [`ENDED_KEPT`] ago lose their watcher's name and contacts.
+/// Bounded per run by the caller's schedule (the sweep runs daily); answers the rows blanked.
+pub(super) async fn retention(tx: &mut WriteTx<'_>) -> StoreResult<u64> {
+    let before = tx.now.checked_sub(ENDED_KEPT).unwrap_or(tx.now).as_microsecond();
+    let local = crate::db::query(format!(
+        "UPDATE watches SET {BLANK} WHERE status IN ('stopped', 'expired', 'fulfilled') AND updated_at_us <= $1 \
+         AND patient_name <> 'erased'"
+    ))
+    .bind(before)
+    .execute(&mut *tx.conn)
+    .await?;
+    let outside = crate::db::query(
+        "UPDATE source_watches SET name = 'erased', email = NULL, phone = NULL, telegram_chat = NULL, language = NULL \
+         WHERE status <> 'active' AND COALESCE(updated_at_us, created_at_us) <= $1 AND name <> 'erased'",
+    )
+    .bind(before)
+    .execute(&mut *tx.conn)
+    .await?;
+    Ok(local + outside)
 }

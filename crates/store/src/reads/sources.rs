@@ -182,28 +182,40 @@ impl Store {
         .bind(schedule)
         .fetch_all(&mut conn)
         .await?;
-        found
-            .iter()
-            .map(|r| {
-                Ok(crate::commands::SourceWatch {
-                    id: text(r, "id")?,
-                    source: text(r, "source_id")?,
-                    token_hash: text(r, "token_hash")?,
-                    location: opt_text(r, "location_id")?,
-                    schedule: opt_text(r, "schedule_id")?,
-                    from: crate::rows::parse(r, "from_date")?,
-                    to: crate::rows::parse(r, "to_date")?,
-                    weekdays: json(r, "weekdays")?,
-                    times: json(r, "times")?,
-                    time_zone: text(r, "time_zone")?,
-                    name: text(r, "name")?,
-                    email: opt_text(r, "email")?,
-                    phone: opt_text(r, "phone")?,
-                    telegram_chat: opt_text(r, "telegram_chat")?,
-                    language: opt_text(r, "language")?,
-                    after_seq: int(r, "after_seq")?,
-                })
-            })
-            .collect()
+        found.iter().map(source_watch).collect()
     }
+
+    /// One outside watch by id, whatever its status (the message about its window's end).
+    pub async fn source_watch(&self, id: &str) -> StoreResult<Option<crate::commands::SourceWatch>> {
+        let mut conn = self.reader().await?;
+        let found = crate::db::query(
+            "SELECT id, source_id, token_hash, location_id, schedule_id, from_date, to_date, weekdays, times, time_zone, \
+             name, email, phone, telegram_chat, language, after_seq FROM source_watches WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut conn)
+        .await?;
+        found.as_ref().map(source_watch).transpose()
+    }
+}
+
+fn source_watch(r: &crate::db::Row) -> StoreResult<crate::commands::SourceWatch> {
+    Ok(crate::commands::SourceWatch {
+        id: text(r, "id")?,
+        source: text(r, "source_id")?,
+        token_hash: text(r, "token_hash")?,
+        location: opt_text(r, "location_id")?,
+        schedule: opt_text(r, "schedule_id")?,
+        from: crate::rows::parse(r, "from_date")?,
+        to: crate::rows::parse(r, "to_date")?,
+        weekdays: json(r, "weekdays")?,
+        times: json(r, "times")?,
+        time_zone: text(r, "time_zone")?,
+        name: text(r, "name")?,
+        email: opt_text(r, "email")?,
+        phone: opt_text(r, "phone")?,
+        telegram_chat: opt_text(r, "telegram_chat")?,
+        language: opt_text(r, "language")?,
+        after_seq: int(r, "after_seq")?,
+    })
 }

@@ -9,10 +9,8 @@ use crate::problem::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use base64::Engine;
 use nobat_store::commands::{SourceCommand, SourceWatch};
 use nobat_store::{Command, Output};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -61,7 +59,7 @@ pub struct SourceWatchCreated {
     pub status: String,
     /// The watcher's secret, shown once.
     pub token: String,
-    /// No manage page for outside watches yet.
+    /// `DELETE` it to stop watching (the link in every message about it).
     pub manage_url: Option<String>,
     /// How many active watches of the source there are, this one included.
     pub position: u64,
@@ -126,11 +124,12 @@ pub async fn create_watch(
         ),
         None => None,
     };
-    let mut secret = [0u8; 24];
-    rand::rng().fill_bytes(&mut secret);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    // Derived like a local watch's token (the instance key, the nil clinic, the id), so every
+    // message about it can carry the stop link; stored only as its keyed hash.
+    let id = uuid::Uuid::now_v7().to_string();
+    let token = super::watches::watch_token(&state.auth.keys, nobat_store::commands::SOURCES_CLINIC, &id);
     let watch = SourceWatch {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: id.clone(),
         source,
         token_hash: state.auth.keys.token_hash(&token),
         location,
@@ -147,11 +146,16 @@ pub async fn create_watch(
         language,
         after_seq: 0,
     };
-    let id = watch.id.clone();
     match state.store.execute(Command::Sources(SourceCommand::CreateWatch(Box::new(watch)))).await? {
         Output::Count(position) => Ok((
             StatusCode::CREATED,
-            Json(SourceWatchCreated { id, status: "active".into(), token, manage_url: None, position }),
+            Json(SourceWatchCreated {
+                id,
+                status: "active".into(),
+                manage_url: Some(super::watches::manage_url(&state.auth.public_url, &token)),
+                token,
+                position,
+            }),
         )),
         other => Err(super::unexpected(other)),
     }
