@@ -367,6 +367,7 @@ async fn location(
         address: address.into(),
         latitude: Some(lat),
         longitude: Some(lon),
+        phone: None,
     };
     run(store, Command::CreateLocation(l, actor())).await?;
     Ok(id)

@@ -145,6 +145,24 @@ async fn the_publication_is_strict_current_and_conditional() {
 async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
     let app = app().await;
     let seed = seed(&app).await;
+    // A phone typed the national way in an Iranian clinic is stored (and published) in E.164;
+    // one that cannot exist is refused naming the field.
+    let clinic = format!("/clinics/{}", seed.slug);
+    let (s, body) = app.patch(&clinic, json!({ "country": "IR" })).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = app.patch(&format!("{clinic}/locations/{}", seed.tehran), json!({ "phone": "12345" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("phone"), "{body}");
+    let (s, body) =
+        app.patch(&format!("{clinic}/locations/{}", seed.tehran), json!({ "phone": "021 8877 6655" })).await;
+    assert_eq!((s, body["phone"].as_str()), (StatusCode::OK, Some("+982188776655")), "{body}");
+    let (_, _, text) = fetch(&app, &format!("/smart/{}/locations.ndjson", seed.slug), &[]).await;
+    let tehran = lines(&text).into_iter().find(|l| l["id"] == seed.tehran.as_str()).unwrap();
+    assert_eq!(tehran["telecom"][0], json!({ "system": "phone", "value": "+982188776655" }), "{tehran}");
+    let (_, _, fhir) = fetch(&app, &format!("/fhir/{}/Location/{}", seed.slug, seed.tehran), &[]).await;
+    let fhir: Value = serde_json::from_str(&fhir).unwrap();
+    assert_eq!(fhir["telecom"][0]["value"], "+982188776655", "{fhir}");
+
     let base = format!("{}/smart/{}", app.base, seed.slug);
     let (s, body) = app.post("/sources", json!({ "kind": "smart", "url": format!("{base}/$bulk-publish") })).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -160,21 +178,32 @@ async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
     };
     assert_eq!(status["skipped_count"], 0, "our publication is clean: {status}");
     let (_, _, text) = fetch(&app, &format!("/smart/{}/slots.ndjson", seed.slug), &[]).await;
-    let published: BTreeSet<(String, jiff::Timestamp, u64, String)> = lines(&text)
+    let ext = |s: &Value, url: &str| -> Value {
+        s["extension"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["url"].as_str().unwrap().ends_with(url))
+            .cloned()
+            .unwrap_or_default()
+    };
+    type Row = (String, jiff::Timestamp, u64, String, Option<String>);
+    let published: BTreeSet<Row> = lines(&text)
         .iter()
         .filter(|s| s["status"] == "free")
         .map(|s| {
             (
                 s["id"].as_str().unwrap().to_owned(),
                 s["start"].as_str().unwrap().parse().unwrap(),
-                s["extension"][1]["valueInteger"].as_u64().unwrap(),
-                s["extension"][0]["valueUrl"].as_str().unwrap().to_owned(),
+                ext(s, "slot-capacity")["valueInteger"].as_u64().unwrap(),
+                ext(s, "booking-deep-link")["valueUrl"].as_str().unwrap().to_owned(),
+                ext(s, "booking-phone")["valueString"].as_str().map(str::to_owned),
             )
         })
         .collect();
     let (s, body) = app.get(&format!("/sources/{id}/slots?from=2000-01-01&to=2100-01-01")).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let imported: BTreeSet<(String, jiff::Timestamp, u64, String)> = body["slots"]
+    let imported: BTreeSet<Row> = body["slots"]
         .as_array()
         .unwrap()
         .iter()
@@ -184,9 +213,13 @@ async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
                 s["start"].as_str().unwrap().parse().unwrap(),
                 s["capacity"].as_u64().unwrap(),
                 s["booking_links"][0].as_str().unwrap().to_owned(),
+                s["booking_phone"].as_str().map(str::to_owned),
             )
         })
         .collect();
     assert!(!published.is_empty());
+    // Tehran's slots carry its number, Casablanca's (no phone given) none.
+    let phones: BTreeSet<Option<String>> = published.iter().map(|r| r.4.clone()).collect();
+    assert_eq!(phones, BTreeSet::from([None, Some("+982188776655".to_owned())]), "{phones:?}");
     assert_eq!(imported, published);
 }

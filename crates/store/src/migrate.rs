@@ -128,6 +128,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_telegram_bots.sql"),
         postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
     },
+    Migration {
+        version: 27,
+        name: "location_phone",
+        sqlite: include_str!("../migrations/sqlite/0027_location_phone.sql"),
+        postgres: include_str!("../migrations/postgres/0027_location_phone.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

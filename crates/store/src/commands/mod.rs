@@ -274,6 +274,9 @@ pub enum Command {
     CalendarFeeds(FeedCommand),
     /// Telegram bots: polling lease, offset, conversations, taken updates (`telegram.rs`).
     Telegram(TelegramOp),
+    /// Several records looked at together (a FHIR Patient search's page): one audit entry per
+    /// patient, in one transaction.
+    RecordAccesses(Vec<RecordAccess>),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -407,6 +410,7 @@ impl Command {
             Command::Watch(_) => "watch",
             Command::CalendarFeeds(_) => "calendar_feeds",
             Command::Telegram(_) => "telegram",
+            Command::RecordAccesses(_) => "record_accesses",
         }
     }
 }
@@ -499,5 +503,11 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Watch(op) => watches::apply(tx, op).await,
         Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
         Command::Telegram(op) => telegram::apply(tx, op).await,
+        Command::RecordAccesses(all) => {
+            for r in all {
+                privacy::record_access(tx, r).await?;
+            }
+            Ok(Output::Done)
+        }
     }
 }

@@ -225,8 +225,8 @@ pub async fn search(
             return search_appointments(&state, &ctx, &params, &url).await;
         }
         "Patient" => {
-            visitor.staff::<ViewPatients>(&state).await?;
-            return search_patients(&state, &ctx, &params, &url).await;
+            let staff = visitor.staff::<ViewPatients>(&state).await?;
+            return super::patients::search(&state, &ctx, staff.actor(), &params, &url).await;
         }
         other => return Err(unknown_type(other)),
     }
@@ -430,30 +430,6 @@ async fn search_appointments(state: &AppState, ctx: &ClinicCtx, params: &Params,
             let service = services.iter().find(|s| s.id == a.service);
             (format!("{base}/Appointment/{}", a.id), appointment::appointment(a, service, &ctx.tz(a.location)))
         })
-        .collect();
-    let this = bundle::page_url(url, &params.0, &[]);
-    Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, None)))
-}
-
-async fn search_patients(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &str) -> ApiResult<Fhir> {
-    let count = params.count(50, 500)?;
-    let after = params
-        .one("_cursor")?
-        .map(|v| v.parse::<PatientId>().map_err(|_| ApiError::invalid("_cursor", "use the `next` link as given")))
-        .transpose()?;
-    let ids: Vec<String> = params.any_of("_id");
-    let found = state.store.patients_page(ctx.clinic.id, after, u32::try_from(count).unwrap_or(50)).await?;
-    let next = match found.last() {
-        Some(last) if found.len() == count => {
-            Some(bundle::page_url(url, &params.0, &[("_cursor", last.id.to_string())]))
-        }
-        _ => None,
-    };
-    let base = base(state, &ctx.clinic.slug);
-    let page = found
-        .iter()
-        .filter(|p| ids.is_empty() || ids.contains(&p.id.to_string()))
-        .map(|p| (format!("{base}/Patient/{}", p.id), patient::patient(p)))
         .collect();
     let this = bundle::page_url(url, &params.0, &[]);
     Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, None)))

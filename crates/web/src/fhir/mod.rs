@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod handlers;
 pub mod operations;
 pub mod outcome;
+pub mod patients;
 pub mod resources;
 pub mod search;
 
