@@ -305,3 +305,125 @@ async fn another_clinics_staff_read_nothing_of_ours_over_fhir() {
     assert!(s == StatusCode::NOT_FOUND || s == StatusCode::UNPROCESSABLE_ENTITY, "{s}");
     app.stop().await;
 }
+
+/// Patient search for a scheduling client (staff only): by name (a word's start, `:contains`,
+/// `:exact`), by phone however typed, by telecom/email, by identifier and `_id`, in keyset
+/// pages; every patient a page shows is in the audit trail under that patient, and nobody
+/// else is. Another clinic's staff find nothing.
+#[tokio::test]
+async fn staff_find_patients_over_fhir_and_each_one_shown_is_in_their_access_log() {
+    let app = spawn_app().await;
+    let ours = seed(&app).await;
+    let theirs = seed(&app).await;
+    let (s, b) = app.patch(&format!("/clinics/{}", ours.slug), json!({ "country": "IR" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let free = slots(&app, &ours, &ours.consult, &day(1), None).await;
+    let people = [
+        json!({ "name": "Sara Karimi", "phone": "+989121234567" }),
+        json!({ "name": "Reza Karimi", "phone": "+989351112233" }),
+        json!({ "name": "Ali Rezaei", "email": "ali@example.test" }),
+        json!({ "name": "Zed Unseen", "phone": "+989131234567" }),
+    ];
+    let mut ids = Vec::new();
+    for (slot, who) in free.iter().zip(&people) {
+        let body = json!({ "service": slot["service"], "practitioner": slot["practitioner"], "start": slot["start"],
+                           "patient": who });
+        let (s, booked) = app.post(&format!("/clinics/{}/appointments", ours.slug), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        ids.push(booked["patient"].as_str().unwrap().to_owned());
+    }
+    let (sara, reza, ali, zed) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    let base = fhir(&app, &ours);
+    let staff = &app.client;
+    let find = |q: String| {
+        let url = format!("{base}/Patient?{q}");
+        async move {
+            let (s, b) = get(staff, &url).await;
+            assert_eq!(s, StatusCode::OK, "{url}: {b}");
+            let mut found: Vec<String> = entries(&b).iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+            found.sort();
+            found
+        }
+    };
+    let sorted = |v: &[&String]| {
+        let mut v: Vec<String> = v.iter().map(|s| (*s).clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(find("name=kar".into()).await, sorted(&[sara, reza]), "a word starting so, any case");
+    assert_eq!(find("name=ari".into()).await, Vec::<String>::new(), "not the middle of a word");
+    assert_eq!(find("name:contains=ARI".into()).await, sorted(&[sara, reza]));
+    assert_eq!(find("name:exact=Sara%20Karimi".into()).await, sorted(&[sara]));
+    assert_eq!(find("name:exact=sara%20karimi".into()).await, Vec::<String>::new());
+    assert_eq!(find("name=100%25".into()).await, Vec::<String>::new(), "LIKE wildcards are literal");
+    assert_eq!(find("phone=0912%20123%204567".into()).await, sorted(&[sara]), "typed the national way");
+    assert_eq!(find("telecom=phone%7C%2B989351112233".into()).await, sorted(&[reza]));
+    assert_eq!(find("telecom=email%7CALI@example.test".into()).await, sorted(&[ali]));
+    assert_eq!(find("email=ali@example.test&name=ali".into()).await, sorted(&[ali]));
+    assert_eq!(find("email=ali@example.test&name=sara".into()).await, Vec::<String>::new(), "criteria combine");
+    assert_eq!(find(format!("identifier=urn:nobat:patient%7C{reza}")).await, sorted(&[reza]));
+    assert_eq!(find(format!("_id={sara},{ali}")).await, sorted(&[sara, ali]));
+    assert_eq!(find("_id=not-an-id".into()).await, Vec::<String>::new(), "a bad id matches nothing");
+    for bad in ["identifier=http://other%7Cx", "phone=12", "name:fuzzy=sara", "birthdate=2000-01-01", "name="] {
+        let (s, b) = get(staff, &format!("{base}/Patient?{bad}")).await;
+        assert_eq!(
+            (s, b["resourceType"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("OperationOutcome")),
+            "{bad}: {b}"
+        );
+    }
+    // Paging: one a page, `next` until it is absent, each patient once.
+    let mut url = format!("{base}/Patient?name:contains=kar&_count=1");
+    let mut paged = Vec::new();
+    for _ in 0..5 {
+        let (_, b) = get(staff, &url).await;
+        paged.extend(entries(&b).iter().map(|p| p["id"].as_str().unwrap().to_owned()));
+        match next_link(&b) {
+            Some(n) => url = n,
+            None => break,
+        }
+    }
+    paged.sort();
+    assert_eq!(paged, sorted(&[sara, reza]));
+    let (_, shown) = get(staff, &format!("{base}/Patient?_id={sara}")).await;
+    assert_eq!(entries(&shown)[0]["identifier"][0], json!({ "system": "urn:nobat:patient", "value": sara }));
+
+    // Each one shown is in their own access log (the audit trail under that patient); the one
+    // never shown is not.
+    let searched = |p: &String| {
+        let path = format!("/clinics/{}/audit?patient={p}&action=search", ours.slug);
+        let app = &app;
+        async move {
+            let (s, log) = app.get(&path).await;
+            assert_eq!(s, StatusCode::OK, "{log}");
+            log.as_array().unwrap().len()
+        }
+    };
+    for p in [sara, reza, ali] {
+        assert!(searched(p).await > 0, "{p} was shown by a search");
+    }
+    assert_eq!(searched(zed).await, 0, "never shown, never logged");
+
+    // Another clinic's receptionist: refused at our base, nothing of ours at theirs.
+    invite_staff(
+        &app,
+        &app.client,
+        &format!("/clinics/{}", theirs.slug),
+        json!({ "email": "rec2@b.test", "role": "receptionist" }),
+    )
+    .await;
+    let token = login(&app.anon, &app.api, "rec2@b.test", STAFF_PASSWORD).await;
+    let intruder = authed_client(&token);
+    let (s, b) = get(&intruder, &format!("{base}/Patient?name=kar")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert!(!b.to_string().contains("Karimi"));
+    for q in ["name=kar", "phone=%2B989121234567", &format!("_id={sara}")] {
+        let (s, b) = get(&intruder, &format!("{}/Patient?{q}", fhir(&app, &theirs))).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert!(entries(&b).is_empty(), "{q}: {b}");
+    }
+    let (s, _) = get(&app.anon, &format!("{base}/Patient?name=kar")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    fhir_parsers_accept(&[shown]);
+    app.stop().await;
+}

@@ -36,6 +36,23 @@ impl IntoResponse for Fhir {
     }
 }
 
+/// A FHIR answer already serialised (typed resources written without a JSON tree).
+pub struct FhirBody(pub StatusCode, pub Vec<u8>);
+
+impl FhirBody {
+    pub fn of<T: serde::Serialize>(status: StatusCode, value: &T) -> Self {
+        Self(status, serde_json::to_vec(value).unwrap_or_default())
+    }
+}
+
+impl IntoResponse for FhirBody {
+    fn into_response(self) -> Response {
+        let mut res = (self.0, self.1).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(outcome::FHIR_JSON));
+        res
+    }
+}
+
 /// The FHIR base of a clinic, for `fullUrl`s and paging links.
 pub fn base(state: &AppState, clinic_slug: &str) -> String {
     format!("{}/fhir/{clinic_slug}", state.auth.public_url)
