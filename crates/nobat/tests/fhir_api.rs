@@ -427,3 +427,63 @@ async fn staff_find_patients_over_fhir_and_each_one_shown_is_in_their_access_log
     fhir_parsers_accept(&[shown]);
     app.stop().await;
 }
+
+/// `$hold` expires: its `hold-expires` says when (the configured TTL), the slot reads
+/// `busy-tentative` until then and `free` after, and the expired hold no longer books — the
+/// slot goes to whoever books it next.
+#[tokio::test]
+async fn a_fhir_hold_expires_when_it_says_and_then_books_nothing() {
+    let app = spawn_with(|c| c.hold_ttl_seconds = 2).await;
+    let seed = seed(&app).await;
+    let base = fhir(&app, &seed);
+    let d = day(1);
+    let (s, found) = get(
+        &app.anon,
+        &format!(
+            "{base}/Appointment/$find?practitioner=Practitioner/{}&service-type={}&{}",
+            seed.doctors[0],
+            seed.consult,
+            window(&d)
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    let first = entries(&found)[0].clone();
+    let slot_id = first["slot"][0]["reference"].as_str().unwrap().trim_start_matches("Slot/").to_owned();
+    let asked = jiff::Timestamp::now();
+    let (s, held) = post(&app.anon, &format!("{base}/Appointment/$hold"), &first).await;
+    assert_eq!(s, StatusCode::CREATED, "{held}");
+    let expires: jiff::Timestamp = held["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["url"] == "urn:nobat:fhir:hold-expires")
+        .and_then(|e| e["valueInstant"].as_str())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ttl = expires.duration_since(asked).as_secs_f64();
+    assert!((1.0..=3.5).contains(&ttl), "hold-expires is the TTL ahead: {ttl}s");
+    let (_, slot) = get(&app.anon, &format!("{base}/Slot/{slot_id}")).await;
+    assert_eq!(slot["status"], "busy-tentative", "{slot}");
+    // Wait for the expiry (a condition, not a fixed sleep).
+    let started = std::time::Instant::now();
+    loop {
+        let (_, slot) = get(&app.anon, &format!("{base}/Slot/{slot_id}")).await;
+        if slot["status"] == "free" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "the hold never expired: {slot}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(jiff::Timestamp::now() >= expires, "free no sooner than hold-expires");
+    let mut late = book_body(&slot_id, "Late Holder");
+    late["id"] = held["id"].clone();
+    late["extension"] = held["extension"].clone();
+    let (s, o) = post(&app.anon, &format!("{base}/Appointment/$book"), &late).await;
+    assert!(s.is_client_error(), "an expired hold books nothing: {s} {o}");
+    assert_eq!(o["resourceType"], "OperationOutcome", "{o}");
+    let (s, booked) = post(&app.anon, &format!("{base}/Appointment/$book"), &book_body(&slot_id, "Next Patient")).await;
+    assert_eq!((s, booked["status"].as_str()), (StatusCode::CREATED, Some("booked")), "{booked}");
+    app.stop().await;
+}

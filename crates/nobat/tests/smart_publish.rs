@@ -223,3 +223,30 @@ async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
     assert_eq!(phones, BTreeSet::from([Some("+982188776655".to_owned())]), "{phones:?}");
     assert_eq!(imported, published);
 }
+
+/// The published `booking-deep-link` is the booking page that places a hold when opened: the
+/// link as written in `slots.ndjson` (an offset instant, percent-encoded) redirects to the
+/// details form with a hold, and the next publication no longer offers that slot free.
+#[tokio::test]
+async fn the_published_deep_link_holds_its_slot_when_opened() {
+    let app = app().await;
+    let seed = seed(&app).await;
+    let file = format!("/smart/{}/slots.ndjson", seed.slug);
+    let (_, _, text) = fetch(&app, &file, &[]).await;
+    let consult = |s: &Value| s["status"] == "free" && s["extension"].to_string().contains(&seed.consult);
+    let slot = lines(&text).into_iter().find(consult).unwrap();
+    let link = slot["extension"][0]["valueUrl"].as_str().unwrap().to_owned();
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = browser.get(&link).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{link}");
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("/details?hold="), "{to}");
+    let (_, _, after) = fetch(&app, &file, &[]).await;
+    let now = lines(&after);
+    assert!(!now.iter().any(|s| s["id"] == slot["id"]), "the held slot is no longer published free");
+    assert!(
+        now.iter()
+            .any(|s| s["id"].as_str() == Some(&format!("{}-b", slot["id"].as_str().unwrap())) && s["status"] == "busy"),
+        "it is published busy"
+    );
+}
