@@ -487,3 +487,70 @@ async fn a_fhir_hold_expires_when_it_says_and_then_books_nothing() {
     assert_eq!((s, booked["status"].as_str()), (StatusCode::CREATED, Some("booked")), "{booked}");
     app.stop().await;
 }
+
+/// The CapabilityStatement lists exactly what is implemented: every search parameter it names,
+/// for every resource, is accepted with a value that matches something (and finds it), each
+/// paged Bundle has a `self` link, and a parameter it does not name is refused.
+#[tokio::test]
+async fn every_search_parameter_the_capability_statement_names_works() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let base = fhir(&app, &seed);
+    let d = day(1);
+    let doctor = &seed.doctors[0];
+    let free = slots(&app, &seed, &seed.consult, &d, Some(doctor)).await;
+    let (s, booked) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(&free[0], "Sara Karimi")).await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    let (appointment, patient) = (booked["id"].as_str().unwrap(), booked["patient"].as_str().unwrap());
+    let start = free[1]["start"].as_str().unwrap().replace('+', "%2B");
+    let (_, cap) = get(&app.anon, &format!("{base}/metadata")).await;
+    let value = |kind: &str, param: &str| -> String {
+        match (kind, param) {
+            ("Practitioner" | "PractitionerRole" | "Schedule", "_id") => doctor.clone(),
+            ("Location", "_id") => seed.tehran.clone(),
+            ("HealthcareService", "_id") => seed.consult.clone(),
+            ("Appointment", "_id") => appointment.to_owned(),
+            ("Patient", "_id") => patient.to_owned(),
+            (_, "active") => "true".into(),
+            (_, "practitioner") => format!("Practitioner/{doctor}"),
+            (_, "actor") => format!("Practitioner/{doctor}"),
+            (_, "schedule") => format!("Schedule/{doctor}"),
+            (_, "service-type") => format!("urn:nobat:service%7C{}", seed.consult),
+            ("Slot", "start") => format!("ge{start}"),
+            (_, "start" | "date") => format!("ge{d}"),
+            (_, "end") => "le2100-01-01".into(),
+            ("Slot", "status") => "free".into(),
+            (_, "status") => "booked".into(),
+            (_, "patient") => format!("Patient/{patient}"),
+            (_, "location") => format!("Location/{}", seed.tehran),
+            (_, "identifier") => format!("urn:nobat:patient%7C{patient}"),
+            (_, "name") => "sara".into(),
+            (_, "telecom") => "phone%7C%2B989121234567".into(),
+            (_, "phone") => "%2B989121234567".into(),
+            (_, "email") => "nobody@example.test".into(),
+            other => panic!("the test has no value for {other:?}: add one"),
+        }
+    };
+    let mut checked = 0;
+    for resource in cap["rest"][0]["resource"].as_array().unwrap() {
+        let kind = resource["type"].as_str().unwrap();
+        let client = if resource["documentation"].is_string() { &app.client } else { &app.anon };
+        for p in resource["searchParam"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            let url = format!("{base}/{kind}?{name}={}", value(kind, name));
+            let (s, b) = get(client, &url).await;
+            assert_eq!(s, StatusCode::OK, "{url}: {b}");
+            assert_eq!(b["link"][0]["relation"], "self", "{url}: {b}");
+            // `email` names nobody here: it must answer (and find nothing), not be refused.
+            assert_eq!(entries(&b).is_empty(), name == "email", "{url}: {b}");
+            checked += 1;
+        }
+        let (s, b) = get(client, &format!("{base}/{kind}?not-a-parameter=1")).await;
+        assert_eq!(
+            (s, b["issue"][0]["expression"][0].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("not-a-parameter"))
+        );
+    }
+    assert!(checked >= 30, "{checked}");
+    app.stop().await;
+}

@@ -267,7 +267,11 @@ pub(super) fn slot_window(params: &Params) -> ApiResult<(Range, Range)> {
     // Nothing starts in the past that can still be booked; a day of slack keeps `ge` of today.
     let day = jiff::SignedDuration::from_hours(24);
     let from = start.from.unwrap_or(now).max(now.checked_sub(day).unwrap_or(now));
-    let until = start.until.or(end.until).unwrap_or_else(|| from.checked_add(day * 7).unwrap_or(from));
+    // Without a `start` upper bound the window is the documented week; an `end` bound only
+    // narrows it (a slot ending by then starts before then). Taking a far `end` as the window
+    // refused `end=le2100-01-01` as "more than 31 days", naming `start`, which was not given.
+    let week = from.checked_add(day * 7).unwrap_or(from);
+    let until = start.until.unwrap_or_else(|| end.until.map_or(week, |e| e.min(week)));
     if until.duration_since(from) > jiff::SignedDuration::from_hours(24 * MAX_SLOT_WINDOW_DAYS) {
         return Err(ApiError::invalid("start", format!("search at most {MAX_SLOT_WINDOW_DAYS} days of slots at once")));
     }
