@@ -99,6 +99,7 @@ pages-admin-services = الخدمات
 pages-admin-name = الاسم
 pages-admin-time-zone = المنطقة الزمنية (مثل Asia/Tehran)
 pages-admin-address = العنوان
+pages-admin-phone = هاتف الحجز
 pages-admin-duration = المدة (بالدقائق)
 pages-admin-capacity = عدد المرضى لكل موعد
 pages-admin-add-location = إضافة الموقع

@@ -100,6 +100,7 @@ pages-admin-services = Services
 pages-admin-name = Name
 pages-admin-time-zone = Time zone (e.g. Asia/Tehran)
 pages-admin-address = Address
+pages-admin-phone = Booking phone
 pages-admin-duration = Duration (minutes)
 pages-admin-capacity = Patients per time
 pages-admin-add-location = Add the location

@@ -99,6 +99,7 @@ pages-admin-services = خدمات
 pages-admin-name = نام
 pages-admin-time-zone = منطقهٔ زمانی (مثلاً Asia/Tehran)
 pages-admin-address = نشانی
+pages-admin-phone = تلفن نوبت‌دهی
 pages-admin-duration = مدت (دقیقه)
 pages-admin-capacity = تعداد بیمار در هر نوبت
 pages-admin-add-location = افزودن مکان

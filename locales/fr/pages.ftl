@@ -99,6 +99,7 @@ pages-admin-services = Prestations
 pages-admin-name = Nom
 pages-admin-time-zone = Fuseau horaire (p. ex. Europe/Paris)
 pages-admin-address = Adresse
+pages-admin-phone = Téléphone de réservation
 pages-admin-duration = Durée (minutes)
 pages-admin-capacity = Patients par créneau
 pages-admin-add-location = Ajouter le lieu

@@ -99,6 +99,7 @@ pages-admin-services = Услуги
 pages-admin-name = Имя
 pages-admin-time-zone = Часовой пояс (например, Europe/Moscow)
 pages-admin-address = Адрес
+pages-admin-phone = Телефон для записи
 pages-admin-duration = Длительность (минуты)
 pages-admin-capacity = Пациентов на одно время
 pages-admin-add-location = Добавить филиал

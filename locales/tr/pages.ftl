@@ -99,6 +99,7 @@ pages-admin-services = Hizmetler
 pages-admin-name = Ad
 pages-admin-time-zone = Saat dilimi (ör. Europe/Istanbul)
 pages-admin-address = Adres
+pages-admin-phone = Randevu telefonu
 pages-admin-duration = Süre (dakika)
 pages-admin-capacity = Saat başına hasta
 pages-admin-add-location = Şubeyi ekle

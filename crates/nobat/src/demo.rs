@@ -368,6 +368,7 @@ async fn location(
         address: address.into(),
         latitude: Some(lat),
         longitude: Some(lon),
+        phone: None,
     };
     run(store, Command::CreateLocation(l, actor())).await?;
     Ok(id)

@@ -305,3 +305,252 @@ async fn another_clinics_staff_read_nothing_of_ours_over_fhir() {
     assert!(s == StatusCode::NOT_FOUND || s == StatusCode::UNPROCESSABLE_ENTITY, "{s}");
     app.stop().await;
 }
+
+/// Patient search for a scheduling client (staff only): by name (a word's start, `:contains`,
+/// `:exact`), by phone however typed, by telecom/email, by identifier and `_id`, in keyset
+/// pages; every patient a page shows is in the audit trail under that patient, and nobody
+/// else is. Another clinic's staff find nothing.
+#[tokio::test]
+async fn staff_find_patients_over_fhir_and_each_one_shown_is_in_their_access_log() {
+    let app = spawn_app().await;
+    let ours = seed(&app).await;
+    let theirs = seed(&app).await;
+    let (s, b) = app.patch(&format!("/clinics/{}", ours.slug), json!({ "country": "IR" })).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let free = slots(&app, &ours, &ours.consult, &day(1), None).await;
+    let people = [
+        json!({ "name": "Sara Karimi", "phone": "+989121234567" }),
+        json!({ "name": "Reza Karimi", "phone": "+989351112233" }),
+        json!({ "name": "Ali Rezaei", "email": "ali@example.test" }),
+        json!({ "name": "Zed Unseen", "phone": "+989131234567" }),
+    ];
+    let mut ids = Vec::new();
+    for (slot, who) in free.iter().zip(&people) {
+        let body = json!({ "service": slot["service"], "practitioner": slot["practitioner"], "start": slot["start"],
+                           "patient": who });
+        let (s, booked) = app.post(&format!("/clinics/{}/appointments", ours.slug), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{booked}");
+        ids.push(booked["patient"].as_str().unwrap().to_owned());
+    }
+    let (sara, reza, ali, zed) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    let base = fhir(&app, &ours);
+    let staff = &app.client;
+    let find = |q: String| {
+        let url = format!("{base}/Patient?{q}");
+        async move {
+            let (s, b) = get(staff, &url).await;
+            assert_eq!(s, StatusCode::OK, "{url}: {b}");
+            let mut found: Vec<String> = entries(&b).iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+            found.sort();
+            found
+        }
+    };
+    let sorted = |v: &[&String]| {
+        let mut v: Vec<String> = v.iter().map(|s| (*s).clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(find("name=kar".into()).await, sorted(&[sara, reza]), "a word starting so, any case");
+    assert_eq!(find("name=ari".into()).await, Vec::<String>::new(), "not the middle of a word");
+    assert_eq!(find("name:contains=ARI".into()).await, sorted(&[sara, reza]));
+    assert_eq!(find("name:exact=Sara%20Karimi".into()).await, sorted(&[sara]));
+    assert_eq!(find("name:exact=sara%20karimi".into()).await, Vec::<String>::new());
+    assert_eq!(find("name=100%25".into()).await, Vec::<String>::new(), "LIKE wildcards are literal");
+    assert_eq!(find("phone=0912%20123%204567".into()).await, sorted(&[sara]), "typed the national way");
+    assert_eq!(find("telecom=phone%7C%2B989351112233".into()).await, sorted(&[reza]));
+    assert_eq!(find("telecom=email%7CALI@example.test".into()).await, sorted(&[ali]));
+    assert_eq!(find("email=ali@example.test&name=ali".into()).await, sorted(&[ali]));
+    assert_eq!(find("email=ali@example.test&name=sara".into()).await, Vec::<String>::new(), "criteria combine");
+    assert_eq!(find(format!("identifier=urn:nobat:patient%7C{reza}")).await, sorted(&[reza]));
+    assert_eq!(find(format!("_id={sara},{ali}")).await, sorted(&[sara, ali]));
+    assert_eq!(find("_id=not-an-id".into()).await, Vec::<String>::new(), "a bad id matches nothing");
+    for bad in ["identifier=http://other%7Cx", "phone=12", "name:fuzzy=sara", "birthdate=2000-01-01", "name="] {
+        let (s, b) = get(staff, &format!("{base}/Patient?{bad}")).await;
+        assert_eq!(
+            (s, b["resourceType"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("OperationOutcome")),
+            "{bad}: {b}"
+        );
+    }
+    // Paging: one a page, `next` until it is absent, each patient once.
+    let mut url = format!("{base}/Patient?name:contains=kar&_count=1");
+    let mut paged = Vec::new();
+    for _ in 0..5 {
+        let (_, b) = get(staff, &url).await;
+        paged.extend(entries(&b).iter().map(|p| p["id"].as_str().unwrap().to_owned()));
+        match next_link(&b) {
+            Some(n) => url = n,
+            None => break,
+        }
+    }
+    paged.sort();
+    assert_eq!(paged, sorted(&[sara, reza]));
+    let (_, shown) = get(staff, &format!("{base}/Patient?_id={sara}")).await;
+    assert_eq!(entries(&shown)[0]["identifier"][0], json!({ "system": "urn:nobat:patient", "value": sara }));
+
+    // Each one shown is in their own access log (the audit trail under that patient); the one
+    // never shown is not.
+    let searched = |p: &String| {
+        let path = format!("/clinics/{}/audit?patient={p}&action=search", ours.slug);
+        let app = &app;
+        async move {
+            let (s, log) = app.get(&path).await;
+            assert_eq!(s, StatusCode::OK, "{log}");
+            log.as_array().unwrap().len()
+        }
+    };
+    for p in [sara, reza, ali] {
+        assert!(searched(p).await > 0, "{p} was shown by a search");
+    }
+    assert_eq!(searched(zed).await, 0, "never shown, never logged");
+
+    // Another clinic's receptionist: refused at our base, nothing of ours at theirs.
+    invite_staff(
+        &app,
+        &app.client,
+        &format!("/clinics/{}", theirs.slug),
+        json!({ "email": "rec2@b.test", "role": "receptionist" }),
+    )
+    .await;
+    let token = login(&app.anon, &app.api, "rec2@b.test", STAFF_PASSWORD).await;
+    let intruder = authed_client(&token);
+    let (s, b) = get(&intruder, &format!("{base}/Patient?name=kar")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert!(!b.to_string().contains("Karimi"));
+    for q in ["name=kar", "phone=%2B989121234567", &format!("_id={sara}")] {
+        let (s, b) = get(&intruder, &format!("{}/Patient?{q}", fhir(&app, &theirs))).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert!(entries(&b).is_empty(), "{q}: {b}");
+    }
+    let (s, _) = get(&app.anon, &format!("{base}/Patient?name=kar")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    fhir_parsers_accept(&[shown]);
+    app.stop().await;
+}
+
+/// `$hold` expires: its `hold-expires` says when (the configured TTL), the slot reads
+/// `busy-tentative` until then and `free` after, and the expired hold no longer books — the
+/// slot goes to whoever books it next.
+#[tokio::test]
+async fn a_fhir_hold_expires_when_it_says_and_then_books_nothing() {
+    let app = spawn_with(|c| c.hold_ttl_seconds = 2).await;
+    let seed = seed(&app).await;
+    let base = fhir(&app, &seed);
+    let d = day(1);
+    let (s, found) = get(
+        &app.anon,
+        &format!(
+            "{base}/Appointment/$find?practitioner=Practitioner/{}&service-type={}&{}",
+            seed.doctors[0],
+            seed.consult,
+            window(&d)
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    let first = entries(&found)[0].clone();
+    let slot_id = first["slot"][0]["reference"].as_str().unwrap().trim_start_matches("Slot/").to_owned();
+    let asked = jiff::Timestamp::now();
+    let (s, held) = post(&app.anon, &format!("{base}/Appointment/$hold"), &first).await;
+    assert_eq!(s, StatusCode::CREATED, "{held}");
+    let expires: jiff::Timestamp = held["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["url"] == "urn:nobat:fhir:hold-expires")
+        .and_then(|e| e["valueInstant"].as_str())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ttl = expires.duration_since(asked).as_secs_f64();
+    assert!((1.0..=3.5).contains(&ttl), "hold-expires is the TTL ahead: {ttl}s");
+    let (_, slot) = get(&app.anon, &format!("{base}/Slot/{slot_id}")).await;
+    assert_eq!(slot["status"], "busy-tentative", "{slot}");
+    // Wait for the expiry (a condition, not a fixed sleep).
+    let started = std::time::Instant::now();
+    loop {
+        let (_, slot) = get(&app.anon, &format!("{base}/Slot/{slot_id}")).await;
+        if slot["status"] == "free" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "the hold never expired: {slot}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(jiff::Timestamp::now() >= expires, "free no sooner than hold-expires");
+    let mut late = book_body(&slot_id, "Late Holder");
+    late["id"] = held["id"].clone();
+    late["extension"] = held["extension"].clone();
+    let (s, o) = post(&app.anon, &format!("{base}/Appointment/$book"), &late).await;
+    assert!(s.is_client_error(), "an expired hold books nothing: {s} {o}");
+    assert_eq!(o["resourceType"], "OperationOutcome", "{o}");
+    let (s, booked) = post(&app.anon, &format!("{base}/Appointment/$book"), &book_body(&slot_id, "Next Patient")).await;
+    assert_eq!((s, booked["status"].as_str()), (StatusCode::CREATED, Some("booked")), "{booked}");
+    app.stop().await;
+}
+
+/// The CapabilityStatement lists exactly what is implemented: every search parameter it names,
+/// for every resource, is accepted with a value that matches something (and finds it), each
+/// paged Bundle has a `self` link, and a parameter it does not name is refused.
+#[tokio::test]
+async fn every_search_parameter_the_capability_statement_names_works() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let base = fhir(&app, &seed);
+    let d = day(1);
+    let doctor = &seed.doctors[0];
+    let free = slots(&app, &seed, &seed.consult, &d, Some(doctor)).await;
+    let (s, booked) = app.post(&format!("/clinics/{}/appointments", seed.slug), booking(&free[0], "Sara Karimi")).await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    let (appointment, patient) = (booked["id"].as_str().unwrap(), booked["patient"].as_str().unwrap());
+    let start = free[1]["start"].as_str().unwrap().replace('+', "%2B");
+    let (_, cap) = get(&app.anon, &format!("{base}/metadata")).await;
+    let value = |kind: &str, param: &str| -> String {
+        match (kind, param) {
+            ("Practitioner" | "PractitionerRole" | "Schedule", "_id") => doctor.clone(),
+            ("Location", "_id") => seed.tehran.clone(),
+            ("HealthcareService", "_id") => seed.consult.clone(),
+            ("Appointment", "_id") => appointment.to_owned(),
+            ("Patient", "_id") => patient.to_owned(),
+            (_, "active") => "true".into(),
+            (_, "practitioner") => format!("Practitioner/{doctor}"),
+            (_, "actor") => format!("Practitioner/{doctor}"),
+            (_, "schedule") => format!("Schedule/{doctor}"),
+            (_, "service-type") => format!("urn:nobat:service%7C{}", seed.consult),
+            ("Slot", "start") => format!("ge{start}"),
+            (_, "start" | "date") => format!("ge{d}"),
+            (_, "end") => "le2100-01-01".into(),
+            ("Slot", "status") => "free".into(),
+            (_, "status") => "booked".into(),
+            (_, "patient") => format!("Patient/{patient}"),
+            (_, "location") => format!("Location/{}", seed.tehran),
+            (_, "identifier") => format!("urn:nobat:patient%7C{patient}"),
+            (_, "name") => "sara".into(),
+            (_, "telecom") => "phone%7C%2B989121234567".into(),
+            (_, "phone") => "%2B989121234567".into(),
+            (_, "email") => "nobody@example.test".into(),
+            other => panic!("the test has no value for {other:?}: add one"),
+        }
+    };
+    let mut checked = 0;
+    for resource in cap["rest"][0]["resource"].as_array().unwrap() {
+        let kind = resource["type"].as_str().unwrap();
+        let client = if resource["documentation"].is_string() { &app.client } else { &app.anon };
+        for p in resource["searchParam"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            let url = format!("{base}/{kind}?{name}={}", value(kind, name));
+            let (s, b) = get(client, &url).await;
+            assert_eq!(s, StatusCode::OK, "{url}: {b}");
+            assert_eq!(b["link"][0]["relation"], "self", "{url}: {b}");
+            // `email` names nobody here: it must answer (and find nothing), not be refused.
+            assert_eq!(entries(&b).is_empty(), name == "email", "{url}: {b}");
+            checked += 1;
+        }
+        let (s, b) = get(client, &format!("{base}/{kind}?not-a-parameter=1")).await;
+        assert_eq!(
+            (s, b["issue"][0]["expression"][0].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("not-a-parameter"))
+        );
+    }
+    assert!(checked >= 30, "{checked}");
+    app.stop().await;
+}

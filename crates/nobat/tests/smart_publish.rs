@@ -145,6 +145,24 @@ async fn the_publication_is_strict_current_and_conditional() {
 async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
     let app = app().await;
     let seed = seed(&app).await;
+    // A phone typed the national way in an Iranian clinic is stored (and published) in E.164;
+    // one that cannot exist is refused naming the field.
+    let clinic = format!("/clinics/{}", seed.slug);
+    let (s, body) = app.patch(&clinic, json!({ "country": "IR" })).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = app.patch(&format!("{clinic}/locations/{}", seed.tehran), json!({ "phone": "12345" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("phone"), "{body}");
+    let (s, body) =
+        app.patch(&format!("{clinic}/locations/{}", seed.tehran), json!({ "phone": "021 8877 6655" })).await;
+    assert_eq!((s, body["phone"].as_str()), (StatusCode::OK, Some("+982188776655")), "{body}");
+    let (_, _, text) = fetch(&app, &format!("/smart/{}/locations.ndjson", seed.slug), &[]).await;
+    let tehran = lines(&text).into_iter().find(|l| l["id"] == seed.tehran.as_str()).unwrap();
+    assert_eq!(tehran["telecom"][0], json!({ "system": "phone", "value": "+982188776655" }), "{tehran}");
+    let (_, _, fhir) = fetch(&app, &format!("/fhir/{}/Location/{}", seed.slug, seed.tehran), &[]).await;
+    let fhir: Value = serde_json::from_str(&fhir).unwrap();
+    assert_eq!(fhir["telecom"][0]["value"], "+982188776655", "{fhir}");
+
     let base = format!("{}/smart/{}", app.base, seed.slug);
     let (s, body) = app.post("/sources", json!({ "kind": "smart", "url": format!("{base}/$bulk-publish") })).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -160,21 +178,32 @@ async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
     };
     assert_eq!(status["skipped_count"], 0, "our publication is clean: {status}");
     let (_, _, text) = fetch(&app, &format!("/smart/{}/slots.ndjson", seed.slug), &[]).await;
-    let published: BTreeSet<(String, jiff::Timestamp, u64, String)> = lines(&text)
+    let ext = |s: &Value, url: &str| -> Value {
+        s["extension"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["url"].as_str().unwrap().ends_with(url))
+            .cloned()
+            .unwrap_or_default()
+    };
+    type Row = (String, jiff::Timestamp, u64, String, Option<String>);
+    let published: BTreeSet<Row> = lines(&text)
         .iter()
         .filter(|s| s["status"] == "free")
         .map(|s| {
             (
                 s["id"].as_str().unwrap().to_owned(),
                 s["start"].as_str().unwrap().parse().unwrap(),
-                s["extension"][1]["valueInteger"].as_u64().unwrap(),
-                s["extension"][0]["valueUrl"].as_str().unwrap().to_owned(),
+                ext(s, "slot-capacity")["valueInteger"].as_u64().unwrap(),
+                ext(s, "booking-deep-link")["valueUrl"].as_str().unwrap().to_owned(),
+                ext(s, "booking-phone")["valueString"].as_str().map(str::to_owned),
             )
         })
         .collect();
     let (s, body) = app.get(&format!("/sources/{id}/slots?from=2000-01-01&to=2100-01-01")).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let imported: BTreeSet<(String, jiff::Timestamp, u64, String)> = body["slots"]
+    let imported: BTreeSet<Row> = body["slots"]
         .as_array()
         .unwrap()
         .iter()
@@ -184,9 +213,40 @@ async fn our_own_publication_is_read_back_unchanged_by_our_own_consumer() {
                 s["start"].as_str().unwrap().parse().unwrap(),
                 s["capacity"].as_u64().unwrap(),
                 s["booking_links"][0].as_str().unwrap().to_owned(),
+                s["booking_phone"].as_str().map(str::to_owned),
             )
         })
         .collect();
     assert!(!published.is_empty());
+    // The seed's rules are all at Tehran: every free slot carries its number.
+    let phones: BTreeSet<Option<String>> = published.iter().map(|r| r.4.clone()).collect();
+    assert_eq!(phones, BTreeSet::from([Some("+982188776655".to_owned())]), "{phones:?}");
     assert_eq!(imported, published);
+}
+
+/// The published `booking-deep-link` is the booking page that places a hold when opened: the
+/// link as written in `slots.ndjson` (an offset instant, percent-encoded) redirects to the
+/// details form with a hold, and the next publication no longer offers that slot free.
+#[tokio::test]
+async fn the_published_deep_link_holds_its_slot_when_opened() {
+    let app = app().await;
+    let seed = seed(&app).await;
+    let file = format!("/smart/{}/slots.ndjson", seed.slug);
+    let (_, _, text) = fetch(&app, &file, &[]).await;
+    let consult = |s: &Value| s["status"] == "free" && s["extension"].to_string().contains(&seed.consult);
+    let slot = lines(&text).into_iter().find(consult).unwrap();
+    let link = slot["extension"][0]["valueUrl"].as_str().unwrap().to_owned();
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = browser.get(&link).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{link}");
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("/details?hold="), "{to}");
+    let (_, _, after) = fetch(&app, &file, &[]).await;
+    let now = lines(&after);
+    assert!(!now.iter().any(|s| s["id"] == slot["id"]), "the held slot is no longer published free");
+    assert!(
+        now.iter()
+            .any(|s| s["id"].as_str() == Some(&format!("{}-b", slot["id"].as_str().unwrap())) && s["status"] == "busy"),
+        "it is published busy"
+    );
 }

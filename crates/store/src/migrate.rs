@@ -140,6 +140,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_watch_gaps.sql"),
         postgres: include_str!("../migrations/postgres/0026_watch_gaps.sql"),
     },
+    Migration {
+        version: 27,
+        name: "location_phone",
+        sqlite: include_str!("../migrations/sqlite/0027_location_phone.sql"),
+        postgres: include_str!("../migrations/postgres/0027_location_phone.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -33,6 +33,10 @@ pub struct Location {
     pub address: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// E.164, read in the clinic's country when typed the national way (migration 0027):
+    /// SMART's `booking-phone` and the FHIR Location's `telecom`.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -81,7 +81,7 @@ pub(crate) fn clinic_security(row: &Row) -> StoreResult<crate::identity::ClinicS
     })
 }
 
-pub(crate) const LOCATION_COLS: &str = "clinic_id, id, name, time_zone, address, latitude, longitude";
+pub(crate) const LOCATION_COLS: &str = "clinic_id, id, name, time_zone, address, latitude, longitude, phone";
 
 pub(crate) fn location(row: &Row) -> StoreResult<Location> {
     Ok(Location {
@@ -92,6 +92,7 @@ pub(crate) fn location(row: &Row) -> StoreResult<Location> {
         address: text(row, "address")?,
         latitude: row.opt_real("latitude")?,
         longitude: row.opt_real("longitude")?,
+        phone: opt_text(row, "phone")?,
     })
 }
 

@@ -23,6 +23,8 @@ pub struct LocationDto {
     pub address: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// E.164 (`+212522123456`); published as SMART's `booking-phone`.
+    pub phone: Option<String>,
 }
 
 impl From<&Location> for LocationDto {
@@ -34,6 +36,7 @@ impl From<&Location> for LocationDto {
             address: l.address.clone(),
             latitude: l.latitude,
             longitude: l.longitude,
+            phone: l.phone.clone(),
         }
     }
 }

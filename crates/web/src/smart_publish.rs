@@ -107,7 +107,8 @@ pub async fn publication(state: &AppState, ctx: &ClinicCtx) -> ApiResult<Publica
                     start: g.start,
                     end: g.end,
                     booking_links: vec![deep_link],
-                    booking_phone: None,
+                    // The location's own number (migration 0027), for those who would rather call.
+                    booking_phone: ctx.locations.iter().find(|l| l.id == g.location).and_then(|l| l.phone.clone()),
                     capacity: free_left.min(total),
                 };
                 slots.push((slot, g.location));
@@ -135,7 +136,7 @@ pub async fn publication(state: &AppState, ctx: &ClinicCtx) -> ApiResult<Publica
             write::location(&Location {
                 id: l.id.to_string(),
                 name: format!("{} — {}", clinic.name, l.name),
-                phone: None,
+                phone: l.phone.clone(),
                 url: Some(format!("{base}/c/{}", clinic.slug)),
                 address: smart::Address {
                     lines: vec![l.address.clone()],

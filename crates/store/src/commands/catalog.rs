@@ -48,6 +48,26 @@ pub(super) fn validate_location(l: &Location) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A location's phone in E.164, as patients' phones are (read in the clinic's country when
+/// typed the national way); blank is none. Errors name `phone`.
+pub(super) async fn location_phone(
+    tx: &mut WriteTx<'_>,
+    clinic: nobat_core::ClinicId,
+    phone: Option<&str>,
+) -> StoreResult<Option<String>> {
+    let Some(raw) = phone.map(str::trim).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let row = crate::db::query("SELECT country FROM clinics WHERE id = $1")
+        .bind(clinic.to_string())
+        .fetch_optional(&mut *tx.conn)
+        .await?;
+    let country = match row {
+        Some(r) => crate::rows::opt_text(&r, "country")?,
+        None => None,
+    };
+    let region = country.as_deref().and_then(|c| nobat_core::phone::Country::parse("country", c).ok());
+    Ok(Some(nobat_core::phone::to_e164("phone", raw, region)?))
+}
+
 /// A clinic's default language is one of the six with a catalogue (stored as its bare code),
 /// so every message and error has a language to fall back to.
 pub(crate) fn clinic_language(tag: &str) -> StoreResult<String> {
@@ -116,9 +136,10 @@ pub(crate) async fn create_location(
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     validate_location(l)?;
+    let l = &Location { phone: location_phone(tx, l.clinic, l.phone.as_deref()).await?, ..l.clone() };
     crate::db::query(
-        "INSERT INTO locations (clinic_id, id, name, time_zone, address, latitude, longitude, created_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO locations (clinic_id, id, name, time_zone, address, latitude, longitude, created_at_us, phone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(l.clinic.to_string())
     .bind(l.id.to_string())
@@ -128,6 +149,7 @@ pub(crate) async fn create_location(
     .bind(l.latitude)
     .bind(l.longitude)
     .bind(tx.now.as_microsecond())
+    .bind(l.phone.as_deref())
     .execute(&mut *tx.conn)
     .await?;
     super::schedule::touch_practitioner(tx, l.clinic, None).await?;

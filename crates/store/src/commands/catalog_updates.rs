@@ -33,6 +33,8 @@ pub struct LocationPatch {
     pub address: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// An empty string clears it.
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -126,11 +128,15 @@ pub(crate) async fn update_location(
         address: patch.address.clone().unwrap_or_else(|| before.address.clone()),
         latitude: patch.latitude.or(before.latitude),
         longitude: patch.longitude.or(before.longitude),
+        phone: match patch.phone.as_deref() {
+            None => before.phone.clone(),
+            Some(p) => super::catalog::location_phone(tx, clinic, Some(p)).await?,
+        },
         ..before.clone()
     };
     validate_location(&after)?;
     crate::db::query(
-        "UPDATE locations SET name = $3, time_zone = $4, address = $5, latitude = $6, longitude = $7 \
+        "UPDATE locations SET name = $3, time_zone = $4, address = $5, latitude = $6, longitude = $7, phone = $8 \
          WHERE clinic_id = $1 AND id = $2",
     )
     .bind(clinic.to_string())
@@ -140,6 +146,7 @@ pub(crate) async fn update_location(
     .bind(&after.address)
     .bind(after.latitude)
     .bind(after.longitude)
+    .bind(after.phone.as_deref())
     .execute(&mut *tx.conn)
     .await?;
     tx.emit(clinic, EventKind::LocationChanged, Subjects { location: Some(location), ..Subjects::default() }).await?;

@@ -278,6 +278,9 @@ pub enum Command {
     Telegram(TelegramOp),
     /// Staff on Telegram: link tokens, linked chats, alerts (`telegram_staff.rs`).
     TelegramStaff(TelegramStaffOp),
+    /// Several records looked at together (a FHIR Patient search's page): one audit entry per
+    /// patient, in one transaction.
+    RecordAccesses(Vec<RecordAccess>),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -413,6 +416,7 @@ impl Command {
             Command::CalendarFeeds(_) => "calendar_feeds",
             Command::Telegram(_) => "telegram",
             Command::TelegramStaff(_) => "telegram_staff",
+            Command::RecordAccesses(_) => "record_accesses",
         }
     }
 }
@@ -506,5 +510,11 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
         Command::Telegram(op) => telegram::apply(tx, op).await,
         Command::TelegramStaff(op) => telegram_staff::apply(tx, op).await,
+        Command::RecordAccesses(all) => {
+            for r in all {
+                privacy::record_access(tx, r).await?;
+            }
+            Ok(Output::Done)
+        }
     }
 }

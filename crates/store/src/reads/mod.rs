@@ -18,7 +18,7 @@ mod telegram_staff;
 
 pub use availability::AvailabilityQuery;
 pub use channels::{StoredCredentials, WebhookEndpoint};
-pub use interop::CalendarFeed;
+pub use interop::{CalendarFeed, NameMatch, NameSearch, PatientSearch};
 pub use message_stats::{MessageCount, SmsBudget};
 pub use messages::{AppointmentFacts, MessageView};
 pub use privacy::PatientExport;

@@ -4,13 +4,14 @@
 
 use super::resources::{appointment, capability, directory, patient, slot};
 use super::search::{Params, Range, date_range, reference_id, token_code};
-use super::{Fhir, base, bundle};
+use super::{Fhir, FhirBody, base, bundle};
 use crate::AppState;
 use crate::auth::grant::Visitor;
 use crate::context::ClinicCtx;
 use crate::problem::{ApiError, ApiResult};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use jiff::{Timestamp, ToSpan};
 use nobat_core::access::{ViewAppointments, ViewPatients};
 use nobat_core::availability::Audience;
@@ -20,7 +21,7 @@ use nobat_store::model::AppointmentFilter;
 use nobat_store::reads::AvailabilityQuery;
 use nobat_store::{Command, Output};
 use serde_json::Value;
-use slot::SlotKey;
+use slot::{SlotKey, SlotResource};
 
 /// The widest Slot search: a month (the availability core allows 93 days a service).
 const MAX_SLOT_WINDOW_DAYS: i64 = 31;
@@ -156,7 +157,7 @@ pub async fn search(
     visitor: Visitor,
     Path((_clinic, kind)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Fhir> {
+) -> ApiResult<Response> {
     let params = Params::parse(query.as_deref());
     let ctx = visitor.ctx.clone();
     let c = ctx.clinic.id;
@@ -219,14 +220,16 @@ pub async fn search(
                 }
             }
         }
-        "Slot" => return search_slots(&state, &ctx, &params, &url).await,
+        "Slot" => return search_slots(&state, &ctx, &params, &url).await.map(IntoResponse::into_response),
         "Appointment" => {
             visitor.staff::<ViewAppointments>(&state).await?;
-            return search_appointments(&state, &ctx, &params, &url).await;
+            return search_appointments(&state, &ctx, &params, &url).await.map(IntoResponse::into_response);
         }
         "Patient" => {
-            visitor.staff::<ViewPatients>(&state).await?;
-            return search_patients(&state, &ctx, &params, &url).await;
+            let staff = visitor.staff::<ViewPatients>(&state).await?;
+            return super::patients::search(&state, &ctx, staff.actor(), &params, &url)
+                .await
+                .map(IntoResponse::into_response);
         }
         other => return Err(unknown_type(other)),
     }
@@ -238,7 +241,7 @@ pub async fn search(
     let next = (offset + count < total)
         .then(|| bundle::page_url(&url, &params.0, &[("_offset", (offset + count).to_string())]));
     let this = bundle::page_url(&url, &params.0, &[("_offset", offset.to_string())]);
-    Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, Some(total))))
+    Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, Some(total))).into_response())
 }
 
 /// The services a `service-type` parameter names (every active one when absent).
@@ -264,7 +267,11 @@ pub(super) fn slot_window(params: &Params) -> ApiResult<(Range, Range)> {
     // Nothing starts in the past that can still be booked; a day of slack keeps `ge` of today.
     let day = jiff::SignedDuration::from_hours(24);
     let from = start.from.unwrap_or(now).max(now.checked_sub(day).unwrap_or(now));
-    let until = start.until.or(end.until).unwrap_or_else(|| from.checked_add(day * 7).unwrap_or(from));
+    // Without a `start` upper bound the window is the documented week; an `end` bound only
+    // narrows it (a slot ending by then starts before then). Taking a far `end` as the window
+    // refused `end=le2100-01-01` as "more than 31 days", naming `start`, which was not given.
+    let week = from.checked_add(day * 7).unwrap_or(from);
+    let until = start.until.unwrap_or_else(|| end.until.map_or(week, |e| e.min(week)));
     if until.duration_since(from) > jiff::SignedDuration::from_hours(24 * MAX_SLOT_WINDOW_DAYS) {
         return Err(ApiError::invalid("start", format!("search at most {MAX_SLOT_WINDOW_DAYS} days of slots at once")));
     }
@@ -305,13 +312,13 @@ pub(super) async fn free_slots(
     Ok(out)
 }
 
-async fn search_slots(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &str) -> ApiResult<Fhir> {
+async fn search_slots(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &str) -> ApiResult<FhirBody> {
     let (start, end) = slot_window(params)?;
     let statuses = params.any_of("status");
     // Computed slots are free ones; busy time is not published as slots.
     if !statuses.is_empty() && !statuses.iter().any(|s| token_code(s) == "free") {
         let this = bundle::page_url(url, &params.0, &[]);
-        return Ok(Fhir(StatusCode::OK, bundle::searchset(&this, None, Vec::new(), Some(0))));
+        return Ok(FhirBody::of(StatusCode::OK, &bundle::typed_searchset::<Value>(&this, None, Vec::new(), Some(0))));
     }
     let schedules = params.any_of("schedule");
     if schedules.len() > 1 {
@@ -334,20 +341,23 @@ async fn search_slots(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &
     let total = slots.len();
     let base = base(state, &ctx.clinic.slug);
     let zones = Zones::of_clinic(ctx);
-    let page: Vec<(String, Value)> = slots
+    // Typed resources serialised straight into the body (no JSON tree per slot): this answer
+    // holds up to 20,000 of them (docs/performance.md).
+    let page: Vec<(String, SlotResource<'_>)> = slots
         .iter()
         .skip(offset)
         .take(count)
         .map(|(s, i)| {
             let key = SlotKey { practitioner: s.practitioner, service: s.service, start: s.start };
-            let r = slot::slot(&key, s.end, &services[*i], &zones.of(s.location), "free", Some(s.capacity_left));
-            (format!("{base}/Slot/{}", key.id()), r)
+            let r =
+                SlotResource::new(&key, s.end, &services[*i], zones.of_ref(s.location), "free", Some(s.capacity_left));
+            (format!("{base}/Slot/{}", r.id()), r)
         })
         .collect();
     let next = (offset + count < total)
         .then(|| bundle::page_url(url, &params.0, &[("_offset", (offset + count).to_string())]));
     let this = bundle::page_url(url, &params.0, &[("_offset", offset.to_string())]);
-    Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, Some(total))))
+    Ok(FhirBody::of(StatusCode::OK, &bundle::typed_searchset(&this, next.as_deref(), page, Some(total))))
 }
 
 async fn search_appointments(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &str) -> ApiResult<Fhir> {
@@ -435,30 +445,6 @@ async fn search_appointments(state: &AppState, ctx: &ClinicCtx, params: &Params,
     Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, None)))
 }
 
-async fn search_patients(state: &AppState, ctx: &ClinicCtx, params: &Params, url: &str) -> ApiResult<Fhir> {
-    let count = params.count(50, 500)?;
-    let after = params
-        .one("_cursor")?
-        .map(|v| v.parse::<PatientId>().map_err(|_| ApiError::invalid("_cursor", "use the `next` link as given")))
-        .transpose()?;
-    let ids: Vec<String> = params.any_of("_id");
-    let found = state.store.patients_page(ctx.clinic.id, after, u32::try_from(count).unwrap_or(50)).await?;
-    let next = match found.last() {
-        Some(last) if found.len() == count => {
-            Some(bundle::page_url(url, &params.0, &[("_cursor", last.id.to_string())]))
-        }
-        _ => None,
-    };
-    let base = base(state, &ctx.clinic.slug);
-    let page = found
-        .iter()
-        .filter(|p| ids.is_empty() || ids.contains(&p.id.to_string()))
-        .map(|p| (format!("{base}/Patient/{}", p.id), patient::patient(p)))
-        .collect();
-    let this = bundle::page_url(url, &params.0, &[]);
-    Ok(Fhir(StatusCode::OK, bundle::searchset(&this, next.as_deref(), page, None)))
-}
-
 /// Output the store gave for a command we did not expect.
 pub(super) fn unexpected(out: Output) -> ApiError {
     crate::routes::unexpected(out)
@@ -474,6 +460,11 @@ impl Zones {
     }
 
     pub(super) fn of(&self, location: LocationId) -> jiff::tz::TimeZone {
-        self.0.iter().find(|(l, _)| *l == location).map_or(jiff::tz::TimeZone::UTC, |(_, tz)| tz.clone())
+        self.of_ref(location).clone()
+    }
+
+    pub(super) fn of_ref(&self, location: LocationId) -> &jiff::tz::TimeZone {
+        static UTC: jiff::tz::TimeZone = jiff::tz::TimeZone::UTC;
+        self.0.iter().find(|(l, _)| *l == location).map_or(&UTC, |(_, tz)| tz)
     }
 }

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod handlers;
 pub mod operations;
 pub mod outcome;
+pub mod patients;
 pub mod resources;
 pub mod search;
 
@@ -30,6 +31,23 @@ pub struct Fhir(pub StatusCode, pub Value);
 impl IntoResponse for Fhir {
     fn into_response(self) -> Response {
         let mut res = (self.0, serde_json::to_vec(&self.1).unwrap_or_default()).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(outcome::FHIR_JSON));
+        res
+    }
+}
+
+/// A FHIR answer already serialised (typed resources written without a JSON tree).
+pub struct FhirBody(pub StatusCode, pub Vec<u8>);
+
+impl FhirBody {
+    pub fn of<T: serde::Serialize>(status: StatusCode, value: &T) -> Self {
+        Self(status, serde_json::to_vec(value).unwrap_or_default())
+    }
+}
+
+impl IntoResponse for FhirBody {
+    fn into_response(self) -> Response {
+        let mut res = (self.0, self.1).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(outcome::FHIR_JSON));
         res
     }

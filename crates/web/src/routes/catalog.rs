@@ -110,6 +110,9 @@ pub struct LocationInput {
     pub address: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The location's phone for booking by phone: E.164, or the national way in the clinic's
+    /// country; an empty string clears it (on a patch).
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -120,6 +123,9 @@ pub struct LocationPatch {
     pub address: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The location's phone for booking by phone: E.164, or the national way in the clinic's
+    /// country; an empty string clears it (on a patch).
+    pub phone: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic}/locations", tag = "staff", security(("bearer" = []), ("session" = [])),
@@ -141,6 +147,7 @@ pub async fn create_location(
         address: i.address,
         latitude: i.latitude,
         longitude: i.longitude,
+        phone: i.phone,
     };
     match state.store.execute(Command::CreateLocation(location, staff.actor())).await? {
         Output::Location(l) => Ok((StatusCode::CREATED, Json(LocationDto::from(&l)))),
@@ -166,6 +173,7 @@ pub async fn update_location(
         address: p.address,
         latitude: p.latitude,
         longitude: p.longitude,
+        phone: p.phone,
     };
     match state.store.execute(Command::UpdateLocation(clinic.id, id, patch, staff.actor())).await? {
         Output::Location(l) => Ok(Json(LocationDto::from(&l))),

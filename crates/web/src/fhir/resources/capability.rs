@@ -35,7 +35,17 @@ pub const RESOURCES: &[(&str, &[(&str, &str)])] = &[
             ("service-type", "token"),
         ],
     ),
-    ("Patient", &[("_id", "token")]),
+    (
+        "Patient",
+        &[
+            ("_id", "token"),
+            ("identifier", "token"),
+            ("name", "string"),
+            ("telecom", "token"),
+            ("phone", "token"),
+            ("email", "token"),
+        ],
+    ),
 ];
 
 /// The operations on Appointment (IHE ITI Scheduling's definitions).

@@ -46,6 +46,9 @@ pub fn location(l: &Location) -> Value {
     if !l.address.trim().is_empty() {
         r["address"] = json!({ "text": l.address });
     }
+    if let Some(phone) = l.phone.as_deref().filter(|p| !p.is_empty()) {
+        r["telecom"] = json!([{ "system": "phone", "value": phone, "use": "work" }]);
+    }
     if let (Some(lat), Some(lon)) = (l.latitude, l.longitude) {
         r["position"] = json!({ "latitude": lat, "longitude": lon });
     }
@@ -126,8 +129,10 @@ mod tests {
             address: " ".into(),
             latitude: Some(35.7),
             longitude: None,
+            phone: Some("+982188776655".into()),
         };
         let r = location(&l);
+        assert_eq!(r["telecom"], json!([{ "system": "phone", "value": "+982188776655", "use": "work" }]));
         assert_eq!(r["extension"][0]["valueCode"], "Asia/Tehran");
         assert!(r.get("address").is_none());
         assert!(r.get("position").is_none(), "a position needs both coordinates");

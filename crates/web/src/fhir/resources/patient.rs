@@ -2,8 +2,12 @@
 
 use serde_json::{Value, json};
 
+/// Our patients' identifier system: the value is the record's id (what `identifier` searches).
+pub const IDENTIFIER_SYSTEM: &str = "urn:nobat:patient";
+
 pub fn patient(p: &nobat_store::model::Patient) -> Value {
-    let mut r = json!({ "resourceType": "Patient", "id": p.id.to_string(), "active": true });
+    let mut r = json!({ "resourceType": "Patient", "id": p.id.to_string(), "active": true,
+                        "identifier": [{ "system": IDENTIFIER_SYSTEM, "value": p.id.to_string() }] });
     // An erased patient keeps the row with nothing in it; FHIR forbids empty strings.
     if !p.name.trim().is_empty() {
         r["name"] = json!([{ "text": p.name }]);

@@ -74,6 +74,7 @@ async fn apply(state: &AppState, v: &Visitor, clinic: &str, name: &str, p: &Post
                 name: p.get("name"),
                 time_zone: p.get("time_zone"),
                 address: p.get("address"),
+                phone: p.opt("phone"),
                 latitude: None,
                 longitude: None,
             };
