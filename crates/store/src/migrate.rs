@@ -128,6 +128,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_telegram_bots.sql"),
         postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
     },
+    Migration {
+        version: 20,
+        name: "clinical_records",
+        sqlite: include_str!("../migrations/sqlite/0020_clinical_records.sql"),
+        postgres: include_str!("../migrations/postgres/0020_clinical_records.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

@@ -9,9 +9,11 @@ mod catalog;
 mod catalog_updates;
 mod changes;
 mod channels;
+pub mod clinical;
 mod holds;
 mod idempotency;
 mod jobs;
+pub mod merge;
 mod message_templates;
 mod messages;
 mod messages_ops;
@@ -274,6 +276,13 @@ pub enum Command {
     CalendarFeeds(FeedCommand),
     /// Telegram bots: polling lease, offset, conversations, taken updates (`telegram.rs`).
     Telegram(TelegramOp),
+    /// Re-seal up to `batch` values sealed under an older data key (`sealed_columns.rs`).
+    Reseal {
+        keys: std::sync::Arc<crate::at_rest::DataKeys>,
+        batch: u32,
+    },
+    /// Visit notes, note templates, merges of patient records (`clinical.rs`).
+    Clinical(clinical::ClinicalOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -312,6 +321,7 @@ pub enum Output {
     SourceClaim(Option<ClaimedSource>),
     Watch(Box<crate::watches::Watch>),
     Telegram(TelegramOutput),
+    Clinical(Box<clinical::ClinicalOutput>),
 }
 
 impl Command {
@@ -407,6 +417,8 @@ impl Command {
             Command::Watch(_) => "watch",
             Command::CalendarFeeds(_) => "calendar_feeds",
             Command::Telegram(_) => "telegram",
+            Command::Reseal { .. } => "reseal",
+            Command::Clinical(_) => "clinical",
         }
     }
 }
@@ -499,5 +511,9 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Watch(op) => watches::apply(tx, op).await,
         Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
         Command::Telegram(op) => telegram::apply(tx, op).await,
+        Command::Reseal { keys, batch } => {
+            Ok(Output::Count(crate::sealed_columns::reseal_batch(tx, keys, *batch).await?))
+        }
+        Command::Clinical(op) => clinical::apply(tx, op).await,
     }
 }

@@ -32,6 +32,8 @@ pub mod tickets;
 pub mod transfer;
 pub mod verification;
 pub mod watches;
+pub mod notes;
+pub mod record;
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -168,6 +170,15 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(watches::get_watch_settings, watches::put_watch_settings))
         .routes(routes!(calendar::create_feed))
         .routes(routes!(calendar::revoke_feed))
+        .routes(routes!(notes::list_notes, notes::create_note))
+        .routes(routes!(notes::edit_draft))
+        .routes(routes!(notes::sign_note))
+        .routes(routes!(notes::amend_note))
+        .routes(routes!(notes::get_template, notes::put_template))
+        .routes(routes!(record::patient_record))
+        .routes(routes!(record::merge_patient))
+        .routes(routes!(record::unmerge_patient))
+        .routes(routes!(record::notes_csv))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
