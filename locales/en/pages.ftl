@@ -85,3 +85,27 @@ pages-board-go = Go to
 pages-board-next = Next
 pages-board-waiting = Waiting: { $count }
 pages-board-empty = No queue is open here today.
+
+## The printable patient record (staff).
+pages-record-title = Patient record: { $name }
+pages-record-contacts = Contacts
+pages-record-phone = Phone
+pages-record-email = Email
+pages-record-language = Preferred language
+pages-record-consents = Consents
+pages-record-timeline = Timeline
+pages-record-notes = Visit notes
+pages-record-subjective = Subjective
+pages-record-objective = Objective
+pages-record-assessment = Assessment
+pages-record-plan = Plan
+pages-record-version = Version { $n }
+pages-record-signed = Signed by { $who } at { $at }
+pages-record-draft = Draft, not signed
+pages-record-reason = Reason for the amendment: { $reason }
+pages-record-appointment = Appointment
+pages-record-queue = Queue visit
+pages-record-note = Visit note
+pages-record-admin-only = Clinical notes are shown to practitioners and owners only.
+pages-record-printed = Printed at { $at }
+pages-record-merged = Merged into another record

@@ -111,9 +111,9 @@ pub fn may_change(status: NoteStatus, action: NoteAction) -> Result<(), DomainEr
         (NoteStatus::Signed, NoteAction::Sign | NoteAction::EditDraft) => {
             Err(DomainError::Refused("this note is signed: it cannot be changed, only amended".into()))
         }
-        (NoteStatus::Draft, NoteAction::Amend) => {
-            Err(DomainError::Refused("this note is a draft: change it and sign it; only signed notes are amended".into()))
-        }
+        (NoteStatus::Draft, NoteAction::Amend) => Err(DomainError::Refused(
+            "this note is a draft: change it and sign it; only signed notes are amended".into(),
+        )),
     }
 }
 
@@ -154,7 +154,9 @@ mod tests {
     fn sections_are_checked_and_changes_named() {
         assert!(Soap::parse(" ", "", "", "").is_err());
         let long = "x".repeat(MAX_SECTION + 1);
-        assert!(matches!(Soap::parse("a", "", &long, ""), Err(DomainError::Invalid { field, .. }) if field == "assessment"));
+        assert!(
+            matches!(Soap::parse("a", "", &long, ""), Err(DomainError::Invalid { field, .. }) if field == "assessment")
+        );
         let a = Soap::parse("خواب کم", "", "", "تمرین").unwrap();
         let b = Soap::parse("خواب کم", "", "بهتر", "تمرین روزانه").unwrap();
         assert_eq!(b.changed_from(&a), vec!["assessment", "plan"]);

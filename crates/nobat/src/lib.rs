@@ -8,6 +8,7 @@ pub mod clinic_channels;
 pub mod config;
 pub mod data_keys;
 pub mod demo;
+pub mod demo_notes;
 pub mod demo_queue;
 pub mod dispatch;
 pub mod import_cli;
@@ -183,6 +184,11 @@ impl Application {
 
     pub fn store(&self) -> Store {
         self.store.clone()
+    }
+
+    /// The data key ring sealing clinical content (what `state.data_keys` holds).
+    pub fn data_keys(&self) -> std::sync::Arc<nobat_store::at_rest::DataKeys> {
+        self.state.data_keys.clone()
     }
 
     /// Serves until `shutdown` completes, then stops taking requests, lets in-flight ones

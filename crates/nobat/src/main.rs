@@ -207,6 +207,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             if demo {
                 demo::ensure(&app.store(), &config.data_dir).await?;
                 nobat::demo_queue::today(&app.store()).await?;
+                nobat::demo_notes::ensure(&app.store(), app.data_keys()).await?;
                 demo::print_urls(addr);
                 demo::print_credentials(&config.data_dir);
             } else if !app.store().has_users().await? {

@@ -46,7 +46,14 @@ pub enum ClinicalOp {
         keys: Arc<DataKeys>,
     },
     /// Rewrites a draft (its only version).
-    EditDraft { clinic: ClinicId, patient: PatientId, note: NoteId, soap: Soap, writer: NoteWriter, keys: Arc<DataKeys> },
+    EditDraft {
+        clinic: ClinicId,
+        patient: PatientId,
+        note: NoteId,
+        soap: Soap,
+        writer: NoteWriter,
+        keys: Arc<DataKeys>,
+    },
     /// Signs a draft: from now on it is only amended.
     Sign { clinic: ClinicId, patient: PatientId, note: NoteId, writer: NoteWriter },
     /// A new signed version of a signed note, with the reason.
@@ -77,8 +84,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &ClinicalOp) -> StoreResult<
             create(tx, *clinic, *patient, *id, *appointment, soap, *sign, writer, keys).await?
         }
         ClinicalOp::EditDraft { clinic, patient, note, soap, writer, keys } => {
-            let n = load(tx, *clinic, *patient, *note, writer).await?;
-            may_change(n.status, NoteAction::EditDraft)?;
+            let n = load(tx, *clinic, *patient, *note, writer, NoteAction::EditDraft).await?;
             let body = SealedBody { soap: soap.clone(), reason: None };
             let sealed = seal(keys, *clinic, *note, n.version, &body)?;
             crate::db::query(
@@ -98,16 +104,14 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &ClinicalOp) -> StoreResult<
             ClinicalOutput::Note(*note)
         }
         ClinicalOp::Sign { clinic, patient, note, writer } => {
-            let n = load(tx, *clinic, *patient, *note, writer).await?;
-            may_change(n.status, NoteAction::Sign)?;
+            let n = load(tx, *clinic, *patient, *note, writer, NoteAction::Sign).await?;
             sign_version(tx, *clinic, *note, n.version, &writer.actor).await?;
             touch(tx, *clinic, *note, NoteStatus::Signed, n.version).await?;
             trail(tx, *clinic, &writer.actor, "sign", *note, *patient, n.version, &[]);
             ClinicalOutput::Note(*note)
         }
         ClinicalOp::Amend { clinic, patient, note, soap, reason, writer, keys } => {
-            let n = load(tx, *clinic, *patient, *note, writer).await?;
-            may_change(n.status, NoteAction::Amend)?;
+            let n = load(tx, *clinic, *patient, *note, writer, NoteAction::Amend).await?;
             let before = current_body(tx, keys, *clinic, *note, n.version).await?;
             let changed = soap.changed_from(&before.soap);
             if changed.is_empty() {
@@ -198,17 +202,19 @@ async fn create(
 }
 
 struct NoteHead {
-    status: NoteStatus,
     version: i64,
 }
 
-/// The note, checked to be this patient's in this clinic and writable by `writer`.
+/// The note, checked to be this patient's in this clinic, in a state that allows `action`,
+/// and writable by `writer` (the state first: whether a note is signed is no secret to anyone
+/// who may read notes, and a signed note refuses a second signature whoever asks).
 async fn load(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
     patient: PatientId,
     note: NoteId,
     writer: &NoteWriter,
+    action: NoteAction,
 ) -> StoreResult<NoteHead> {
     let lock = match tx.engine {
         crate::Engine::Postgres => " FOR UPDATE",
@@ -224,13 +230,14 @@ async fn load(
     .fetch_optional(&mut *tx.conn)
     .await?
     .ok_or(StoreError::NotFound("note"))?;
+    let status = NoteStatus::parse(&row.text("status")?)
+        .ok_or_else(|| StoreError::Corrupt(format!("note {note} has an unknown status")))?;
+    may_change(status, action)?;
     let practitioner: PractitionerId = crate::rows::parse(&row, "practitioner_id")?;
     if !may_write_note(writer.role, writer.practitioner, practitioner) {
         return Err(DomainError::NotYours("a practitioner changes notes only of their own appointments".into()).into());
     }
-    let status = NoteStatus::parse(&row.text("status")?)
-        .ok_or_else(|| StoreError::Corrupt(format!("note {note} has an unknown status")))?;
-    Ok(NoteHead { status, version: row.int("version")? })
+    Ok(NoteHead { version: row.int("version")? })
 }
 
 async fn current_body(
@@ -299,7 +306,13 @@ async fn sign_version(
     Ok(())
 }
 
-async fn touch(tx: &mut WriteTx<'_>, clinic: ClinicId, note: NoteId, status: NoteStatus, version: i64) -> StoreResult<()> {
+async fn touch(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    note: NoteId,
+    status: NoteStatus,
+    version: i64,
+) -> StoreResult<()> {
     crate::db::query(
         "UPDATE clinical_notes SET status = $3, version = $4, updated_at_us = $5 WHERE clinic_id = $1 AND id = $2",
     )

@@ -23,7 +23,9 @@ pub enum MergeOp {
 
 pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &MergeOp) -> StoreResult<super::Output> {
     match op {
-        MergeOp::Merge { clinic, id, kept, duplicate, actor } => merge(tx, *clinic, *id, *kept, *duplicate, actor).await,
+        MergeOp::Merge { clinic, id, kept, duplicate, actor } => {
+            merge(tx, *clinic, *id, *kept, *duplicate, actor).await
+        }
         MergeOp::Unmerge { clinic, id, actor } => unmerge(tx, *clinic, *id, actor).await,
     }
 }
@@ -99,7 +101,12 @@ async fn merge(
     Ok(super::Output::Clinical(Box::new(super::clinical::ClinicalOutput::Merge(id))))
 }
 
-async fn unmerge(tx: &mut WriteTx<'_>, clinic: ClinicId, id: MergeId, actor: &AuditActor) -> StoreResult<super::Output> {
+async fn unmerge(
+    tx: &mut WriteTx<'_>,
+    clinic: ClinicId,
+    id: MergeId,
+    actor: &AuditActor,
+) -> StoreResult<super::Output> {
     let row = crate::db::query(
         "SELECT kept_id, merged_id, moved, undone_at_us FROM patient_merges WHERE clinic_id = $1 AND id = $2",
     )
@@ -112,8 +119,8 @@ async fn unmerge(tx: &mut WriteTx<'_>, clinic: ClinicId, id: MergeId, actor: &Au
         return Err(DomainError::Refused("this merge was already undone".into()).into());
     }
     let (kept, duplicate) = (row.text("kept_id")?, row.text("merged_id")?);
-    let moved: BTreeMap<String, Vec<String>> =
-        serde_json::from_str(&row.text("moved")?).map_err(|e| StoreError::Corrupt(format!("patient_merges.moved: {e}")))?;
+    let moved: BTreeMap<String, Vec<String>> = serde_json::from_str(&row.text("moved")?)
+        .map_err(|e| StoreError::Corrupt(format!("patient_merges.moved: {e}")))?;
     for (table, ids) in &moved {
         // Only tables this binary knows: the JSON came from our own merge, but a table name is
         // never taken from stored data into SQL unchecked.

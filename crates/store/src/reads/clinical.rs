@@ -2,11 +2,11 @@
 //! patient's timeline. Recording that someone read them is the caller's job (a
 //! `RecordAccess` command), so a read that fails records nothing.
 
+use crate::Store;
 use crate::at_rest::DataKeys;
 use crate::commands::clinical::SealedBody;
 use crate::error::StoreResult;
 use crate::rows::{opt_int, parse, text, ts};
-use crate::Store;
 use jiff::Timestamp;
 use nobat_core::clinical::{NoteStatus, Soap};
 use nobat_core::{AppointmentId, ClinicId, NoteId, PatientId, PractitionerId, ServiceId};
@@ -55,7 +55,12 @@ const NOTE_COLS: &str = "clinic_id, id, patient_id, appointment_id, practitioner
 
 impl Store {
     /// A patient's notes, newest first, every version opened.
-    pub async fn notes_of_patient(&self, keys: &DataKeys, clinic: ClinicId, patient: PatientId) -> StoreResult<Vec<Note>> {
+    pub async fn notes_of_patient(
+        &self,
+        keys: &DataKeys,
+        clinic: ClinicId,
+        patient: PatientId,
+    ) -> StoreResult<Vec<Note>> {
         self.notes_where(keys, clinic, "patient_id = $2 ORDER BY created_at_us DESC, id", &[patient.to_string()]).await
     }
 
@@ -85,10 +90,17 @@ impl Store {
         self.notes_where(keys, clinic, &filter, &[]).await
     }
 
-    async fn notes_where(&self, keys: &DataKeys, clinic: ClinicId, filter: &str, args: &[String]) -> StoreResult<Vec<Note>> {
+    async fn notes_where(
+        &self,
+        keys: &DataKeys,
+        clinic: ClinicId,
+        filter: &str,
+        args: &[String],
+    ) -> StoreResult<Vec<Note>> {
         let mut conn = self.reader().await?;
-        let mut q = crate::db::query(format!("SELECT {NOTE_COLS} FROM clinical_notes WHERE clinic_id = $1 AND {filter}"))
-            .bind(clinic.to_string());
+        let mut q =
+            crate::db::query(format!("SELECT {NOTE_COLS} FROM clinical_notes WHERE clinic_id = $1 AND {filter}"))
+                .bind(clinic.to_string());
         for a in args {
             q = q.bind(a.as_str());
         }
@@ -106,8 +118,13 @@ impl Store {
             .iter()
             .map(|v| {
                 let version = v.int("version")?;
-                let body: SealedBody =
-                    crate::commands::clinical::open(keys, &clinic.to_string(), &id.to_string(), version, &text(v, "body")?)?;
+                let body: SealedBody = crate::commands::clinical::open(
+                    keys,
+                    &clinic.to_string(),
+                    &id.to_string(),
+                    version,
+                    &text(v, "body")?,
+                )?;
                 let changed = text(v, "changed")?;
                 Ok(NoteVersion {
                     version,
@@ -212,7 +229,12 @@ impl TimelineEntry {
 impl Store {
     /// A patient's timeline: appointments, queue visits and (with `clinical`) notes, newest
     /// first, at most 500 of each kind.
-    pub async fn timeline(&self, clinic: ClinicId, patient: PatientId, clinical: bool) -> StoreResult<Vec<TimelineEntry>> {
+    pub async fn timeline(
+        &self,
+        clinic: ClinicId,
+        patient: PatientId,
+        clinical: bool,
+    ) -> StoreResult<Vec<TimelineEntry>> {
         let mut conn = self.reader().await?;
         let mut out = Vec::new();
         for r in crate::db::query(

@@ -19,10 +19,13 @@ pub mod me;
 pub mod message_budget;
 pub mod message_templates;
 pub mod messages;
+pub mod notes;
 pub mod patients;
 pub mod queue_join;
 pub mod queue_live;
 pub mod queues;
+pub mod record;
+pub mod record_print;
 pub mod schedule;
 pub mod smart;
 pub mod source_watches;
@@ -32,8 +35,6 @@ pub mod tickets;
 pub mod transfer;
 pub mod verification;
 pub mod watches;
-pub mod notes;
-pub mod record;
 
 use crate::AppState;
 use crate::problem::ApiError;
@@ -179,6 +180,7 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(record::merge_patient))
         .routes(routes!(record::unmerge_patient))
         .routes(routes!(record::notes_csv))
+        .routes(routes!(record_print::print_record))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

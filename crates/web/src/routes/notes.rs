@@ -308,8 +308,8 @@ pub struct NoteTemplateDto {
 }
 
 /// The SOAP headings a service's notes start from (empty sections when none is set).
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/services/{service}/note-template", tag = "patients", security(("bearer" = []), ("session" = [])),
-    params(("clinic" = String, Path), ("service" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/services/{id}/note-template", tag = "patients", security(("bearer" = []), ("session" = [])),
+    params(("clinic" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = NoteTemplateDto)))]
 pub async fn get_template(
     State(state): State<AppState>,
@@ -318,12 +318,17 @@ pub async fn get_template(
 ) -> ApiResult<Json<NoteTemplateDto>> {
     let service: ServiceId = parse_id("service", &service)?;
     let t = state.store.note_template(staff.ctx.clinic.id, service).await?.unwrap_or_default();
-    Ok(Json(NoteTemplateDto { subjective: t.subjective, objective: t.objective, assessment: t.assessment, plan: t.plan }))
+    Ok(Json(NoteTemplateDto {
+        subjective: t.subjective,
+        objective: t.objective,
+        assessment: t.assessment,
+        plan: t.plan,
+    }))
 }
 
 /// Set a service's note template; all four sections empty removes it.
-#[utoipa::path(put, path = "/api/v1/clinics/{clinic}/services/{service}/note-template", tag = "patients", security(("bearer" = []), ("session" = [])),
-    params(("clinic" = String, Path), ("service" = String, Path)), request_body = NoteTemplateDto,
+#[utoipa::path(put, path = "/api/v1/clinics/{clinic}/services/{id}/note-template", tag = "patients", security(("bearer" = []), ("session" = [])),
+    params(("clinic" = String, Path), ("id" = String, Path)), request_body = NoteTemplateDto,
     responses((status = 200, body = NoteTemplateDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_template(
     State(state): State<AppState>,
@@ -338,5 +343,10 @@ pub async fn put_template(
     let op = ClinicalOp::SetTemplate { clinic: staff.ctx.clinic.id, service, soap: soap.clone(), actor: staff.actor() };
     state.store.execute(Command::Clinical(op)).await?;
     let t = soap.unwrap_or_default();
-    Ok(Json(NoteTemplateDto { subjective: t.subjective, objective: t.objective, assessment: t.assessment, plan: t.plan }))
+    Ok(Json(NoteTemplateDto {
+        subjective: t.subjective,
+        objective: t.objective,
+        assessment: t.assessment,
+        plan: t.plan,
+    }))
 }

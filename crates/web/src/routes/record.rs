@@ -170,7 +170,9 @@ pub async fn notes_csv(
     }
     let clinic = staff.ctx.clinic.clone();
     let notes = state.store.notes_between(&state.data_keys, clinic.id, from, to, MAX_CSV_NOTES).await?;
-    let mut out = String::from("\u{feff}note,patient,appointment,practitioner,status,version,created_at,signed_by,signed_at,subjective,objective,assessment,plan\r\n");
+    let mut out = String::from(
+        "\u{feff}note,patient,appointment,practitioner,status,version,created_at,signed_by,signed_at,subjective,objective,assessment,plan\r\n",
+    );
     for n in &notes {
         let Some(v) = n.current() else { continue };
         let row = [
