@@ -825,6 +825,8 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("patch", "/patients/{id}/notes/{note}") => json!({ "subjective": "Taken over" }),
         ("post", "/patients/{id}/notes/{note}/amend") => json!({ "subjective": "Taken over", "reason": "taken over" }),
         ("put", "/services/{id}/note-template") => json!({ "subjective": "Taken over" }),
+        ("post", "/patients/{id}/merge") => json!({ "duplicate": t.ids.patient }),
+        ("post", "/patients/{id}/unmerge") => json!({ "merge": t.ids.patient }),
         _ => json!({}),
     })
 }

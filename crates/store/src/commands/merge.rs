@@ -17,8 +17,20 @@ pub const PATIENT_TABLES: &[&str] = &["appointments", "consents", "tickets", "cl
 
 #[derive(Debug, Clone)]
 pub enum MergeOp {
-    Merge { clinic: ClinicId, id: MergeId, kept: PatientId, duplicate: PatientId, actor: AuditActor },
-    Unmerge { clinic: ClinicId, id: MergeId, actor: AuditActor },
+    Merge {
+        clinic: ClinicId,
+        id: MergeId,
+        kept: PatientId,
+        duplicate: PatientId,
+        actor: AuditActor,
+    },
+    /// Undoes merge `id`, which must have kept `kept` (the record in the request's path).
+    Unmerge {
+        clinic: ClinicId,
+        id: MergeId,
+        kept: PatientId,
+        actor: AuditActor,
+    },
 }
 
 pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &MergeOp) -> StoreResult<super::Output> {
@@ -26,7 +38,7 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, op: &MergeOp) -> StoreResult<sup
         MergeOp::Merge { clinic, id, kept, duplicate, actor } => {
             merge(tx, *clinic, *id, *kept, *duplicate, actor).await
         }
-        MergeOp::Unmerge { clinic, id, actor } => unmerge(tx, *clinic, *id, actor).await,
+        MergeOp::Unmerge { clinic, id, kept, actor } => unmerge(tx, *clinic, *id, *kept, actor).await,
     }
 }
 
@@ -51,10 +63,11 @@ async fn merge(
     duplicate: PatientId,
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
+    // Existence first: another clinic's ids are a 404 whatever else is wrong.
+    live_patient(tx, clinic, kept, "into").await?;
     if kept == duplicate {
         return Err(DomainError::invalid("duplicate", "a record cannot be merged into itself").into());
     }
-    live_patient(tx, clinic, kept, "into").await?;
     live_patient(tx, clinic, duplicate, "duplicate").await?;
     let mut moved: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for table in PATIENT_TABLES {
@@ -105,6 +118,7 @@ async fn unmerge(
     tx: &mut WriteTx<'_>,
     clinic: ClinicId,
     id: MergeId,
+    kept_in_path: PatientId,
     actor: &AuditActor,
 ) -> StoreResult<super::Output> {
     let row = crate::db::query(
@@ -119,6 +133,9 @@ async fn unmerge(
         return Err(DomainError::Refused("this merge was already undone".into()).into());
     }
     let (kept, duplicate) = (row.text("kept_id")?, row.text("merged_id")?);
+    if kept != kept_in_path.to_string() {
+        return Err(StoreError::NotFound("merge"));
+    }
     let moved: BTreeMap<String, Vec<String>> = serde_json::from_str(&row.text("moved")?)
         .map_err(|e| StoreError::Corrupt(format!("patient_merges.moved: {e}")))?;
     for (table, ids) in &moved {

@@ -169,6 +169,8 @@ pub async fn create_note(
     body: ApiJson<NewNoteInput>,
 ) -> ApiResult<(StatusCode, Json<NoteDto>)> {
     let patient: PatientId = parse_id("patient", &id)?;
+    // Another clinic's patient is a 404 here, whatever the body says.
+    state.store.patient(staff.ctx.clinic.id, patient).await?;
     let b = body.value;
     let appointment: AppointmentId = crate::context::body_id("appointment", &b.appointment)?;
     let soap = Soap::parse(&b.subjective, &b.objective, &b.assessment, &b.plan)?;
@@ -317,6 +319,7 @@ pub async fn get_template(
     Path((_clinic, service)): Path<(String, String)>,
 ) -> ApiResult<Json<NoteTemplateDto>> {
     let service: ServiceId = parse_id("service", &service)?;
+    state.store.service(staff.ctx.clinic.id, service).await?;
     let t = state.store.note_template(staff.ctx.clinic.id, service).await?.unwrap_or_default();
     Ok(Json(NoteTemplateDto {
         subjective: t.subjective,

@@ -125,11 +125,12 @@ pub struct UnmergeInput {
 pub async fn unmerge_patient(
     State(state): State<AppState>,
     staff: Staff<ManagePatientData>,
-    Path((_clinic, _id)): Path<(String, String)>,
+    Path((_clinic, id)): Path<(String, String)>,
     body: ApiJson<UnmergeInput>,
 ) -> ApiResult<Json<MergeDto>> {
+    let kept: PatientId = parse_id("patient", &id)?;
     let merge: MergeId = crate::context::body_id("merge", &body.value.merge)?;
-    let op = MergeOp::Unmerge { clinic: staff.ctx.clinic.id, id: merge, actor: staff.actor() };
+    let op = MergeOp::Unmerge { clinic: staff.ctx.clinic.id, id: merge, kept, actor: staff.actor() };
     Ok(Json(merge_id(state.store.execute(Command::Clinical(ClinicalOp::Merge(op))).await?)?))
 }
 
