@@ -113,7 +113,7 @@ pub async fn print_record(
                     signed: match (&v.signed_by_label, v.signed_at) {
                         (Some(who), Some(at)) => page.ta(
                             "pages-record-signed",
-                            &Args::new().str("who", who).str("at", &at.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+                            &Args::new().str("who", who).str("at", at.strftime("%Y-%m-%d %H:%M UTC").to_string()),
                         ),
                         _ => page.t("pages-record-draft"),
                     },
