@@ -82,10 +82,14 @@ pub async fn print_record(
     let rows = timeline
         .iter()
         .map(|e| {
-            let (kind, detail) = match e {
-                TimelineEntry::Appointment { status, .. } => ("pages-record-appointment", status.clone()),
-                TimelineEntry::QueueVisit { status, .. } => ("pages-record-queue", status.clone()),
-                TimelineEntry::Note { status, version, .. } => ("pages-record-note", format!("{status} v{version}")),
+            let kind = match e {
+                TimelineEntry::Appointment { .. } => "pages-record-appointment",
+                TimelineEntry::QueueVisit { .. } => "pages-record-queue",
+                TimelineEntry::Note { .. } => "pages-record-note",
+            };
+            let detail = match e {
+                TimelineEntry::Appointment { status, .. } | TimelineEntry::QueueVisit { status, .. } => status.clone(),
+                TimelineEntry::Note { status, version, .. } => format!("{status} v{version}"),
             };
             (e.at().strftime("%Y-%m-%d %H:%M UTC").to_string(), page.t(kind), detail)
         })
