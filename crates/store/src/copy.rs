@@ -64,6 +64,10 @@ const TABLES: &[&str] = &[
     "telegram_chats",
     "telegram_updates",
     "queue_join_links",
+    "clinical_notes",
+    "clinical_note_versions",
+    "note_templates",
+    "patient_merges",
 ];
 
 /// Rows copied per table, in copy order.

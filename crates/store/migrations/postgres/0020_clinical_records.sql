@@ -10,10 +10,10 @@ CREATE TABLE clinical_notes (
     appointment_id  TEXT    NOT NULL,
     practitioner_id TEXT    NOT NULL,   -- the appointment's practitioner (who may write it)
     status          TEXT    NOT NULL,   -- 'draft' or 'signed'
-    version         BIGINT  NOT NULL,   -- the current version
+    version         BIGINT NOT NULL,   -- the current version
     created_by      TEXT    NOT NULL,   -- audit actor id
-    created_at_us   BIGINT  NOT NULL,
-    updated_at_us   BIGINT  NOT NULL,
+    created_at_us   BIGINT NOT NULL,
+    updated_at_us   BIGINT NOT NULL,
     PRIMARY KEY (clinic_id, id),
     FOREIGN KEY (clinic_id, patient_id) REFERENCES patients (clinic_id, id),
     FOREIGN KEY (clinic_id, appointment_id) REFERENCES appointments (clinic_id, id)
@@ -26,7 +26,7 @@ CREATE INDEX clinical_notes_by_time ON clinical_notes (clinic_id, created_at_us)
 CREATE TABLE clinical_note_versions (
     clinic_id       TEXT    NOT NULL,
     note_id         TEXT    NOT NULL,
-    version         BIGINT  NOT NULL,
+    version         BIGINT NOT NULL,
     body            TEXT    NOT NULL,   -- sealed JSON {subjective, objective, assessment, plan, reason}
     changed         TEXT    NOT NULL,   -- SOAP fields changed from the previous version, comma-separated
     author          TEXT    NOT NULL,   -- audit actor id
@@ -34,7 +34,7 @@ CREATE TABLE clinical_note_versions (
     signed_by       TEXT,
     signed_by_label TEXT,
     signed_at_us    BIGINT,
-    created_at_us   BIGINT  NOT NULL,
+    created_at_us   BIGINT NOT NULL,
     PRIMARY KEY (clinic_id, note_id, version),
     FOREIGN KEY (clinic_id, note_id) REFERENCES clinical_notes (clinic_id, id)
 );
@@ -45,7 +45,7 @@ CREATE TABLE note_templates (
     clinic_id       TEXT    NOT NULL,
     service_id      TEXT    NOT NULL,
     body            TEXT    NOT NULL,   -- JSON {subjective, objective, assessment, plan}
-    updated_at_us   BIGINT  NOT NULL,
+    updated_at_us   BIGINT NOT NULL,
     PRIMARY KEY (clinic_id, service_id),
     FOREIGN KEY (clinic_id, service_id) REFERENCES services (clinic_id, id)
 );
