@@ -148,6 +148,15 @@ async fn notes_by_role_signed_notes_amend_with_history_and_reads_are_logged() {
     assert!(r["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "note"), "{r}");
     assert_eq!(r["notes"][0]["versions"].as_array().map(Vec::len), Some(3), "{r}");
 
+    // The printable record: in Farsi, right to left, notes for clinicians only.
+    let print = format!("{}/clinics/{}/patients/{patient}/record/print?lang=fa", app.api, seed.slug);
+    let res = mine.get(&print).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("dir=\"rtl\"") && html.contains("بهبود نسبی") && html.contains("ارزیابی جلسه دوم"), "{html}");
+    let html = desk.get(&print).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Sara Ahmadi") && !html.contains("تمرین"), "reception's printout has no notes: {html}");
+
     // The personal-data export carries the notes, opened.
     let (s, e) = app.get(&format!("/clinics/{}/patients/{patient}/export", seed.slug)).await;
     assert_eq!(s, StatusCode::OK, "{e}");
