@@ -129,6 +129,10 @@ capabilities! {
     TransferData => [Owner, Admin];
     /// See the clinic's watches (who waits for what) and its watch settings.
     ViewWatches => [Owner, Admin, Receptionist];
+    /// Read and write clinical content: visit notes, note templates, the full record (a
+    /// practitioner writes notes only for their own appointments, see
+    /// `clinical::may_write_note`). Reception and admins keep the administrative fields.
+    ClinicalNotes => [Owner, Practitioner];
 }
 
 #[cfg(test)]

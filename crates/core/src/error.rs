@@ -52,6 +52,10 @@ pub enum DomainError {
     /// A patient joining by link a queue whose day is closed (or not open to remote joining).
     #[error("this queue is not taking patients now")]
     QueueClosed,
+    /// A member asked for something their role allows in general but not here (a
+    /// practitioner writing a note about another practitioner's appointment): a 403.
+    #[error("{0}")]
+    NotYours(String),
 }
 
 impl DomainError {

@@ -111,3 +111,11 @@ id_type!(
     /// A link (and QR code) patients join a queue from.
     JoinLinkId
 );
+id_type!(
+    /// A visit note (its versions share the id).
+    NoteId
+);
+id_type!(
+    /// A merge of a duplicate patient record into another.
+    MergeId
+);

@@ -24,6 +24,7 @@
 pub mod access;
 pub mod availability;
 pub mod booking;
+pub mod clinical;
 pub mod error;
 pub mod hold;
 pub mod ids;

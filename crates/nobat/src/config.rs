@@ -47,6 +47,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The master secret (base64url, 32+ bytes); generated into `data_dir/secret.key` if unset.
     pub secret_key: Option<String>,
+    /// The data key ring sealing clinical content (`ID:BASE64URL,…`); generated into
+    /// `data_dir/data.keys` if unset.
+    pub data_keys: Option<String>,
     /// Rate limits, requests per minute; 0 turns one off.
     pub limits: nobat_web::auth::limits::LimitSettings,
     /// Most active holds per owner and per clinic (`hold_limit_per_owner`, `hold_limit_per_clinic`).
@@ -102,6 +105,7 @@ pub struct FileConfig {
     pub backup_keep_weekly: Option<usize>,
     pub public_url: Option<String>,
     pub secret_key: Option<String>,
+    pub data_keys: Option<String>,
     pub rate_limit_api: Option<u32>,
     pub rate_limit_login: Option<u32>,
     pub rate_limit_login_account: Option<u32>,
@@ -186,6 +190,9 @@ pub struct Overrides {
     /// Master secret (base64url, 32+ bytes) [default: generated into DATA_DIR/secret.key].
     #[arg(long, env = "NOBAT_SECRET_KEY", global = true, hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Data key ring for clinical content (`1:BASE64URL,2:…`) [default: generated into DATA_DIR/data.keys].
+    #[arg(long, env = "NOBAT_DATA_KEYS", global = true, hide_env_values = true)]
+    pub data_keys: Option<String>,
     /// SMTP relay for email: smtp://host:port, smtps://…, smtp://…?tls=required [default: no email].
     #[arg(long, env = "NOBAT_SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
@@ -241,6 +248,7 @@ impl Config {
             backup_keep_weekly: file.backup_keep_weekly.unwrap_or(4),
             public_url: o.public_url.clone().or(file.public_url),
             secret_key: o.secret_key.clone().or(file.secret_key),
+            data_keys: o.data_keys.clone().or(file.data_keys),
             limits: nobat_web::auth::limits::LimitSettings {
                 api_per_ip: file.rate_limit_api.unwrap_or(600),
                 login_per_ip: file.rate_limit_login.unwrap_or(10),
@@ -361,6 +369,9 @@ impl Config {
         if let Some(key) = &self.secret_key {
             nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"))?;
         }
+        if let Some(ring) = &self.data_keys {
+            nobat_store::at_rest::DataKeys::parse(ring).map_err(|e| anyhow::anyhow!("data_keys: {e}"))?;
+        }
         Ok(())
     }
 
@@ -415,6 +426,7 @@ impl fmt::Debug for Config {
             .field("backup_keep_weekly", &self.backup_keep_weekly)
             .field("public_url", &self.public_url)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("data_keys", &self.data_keys.as_ref().map(|_| "***"))
             .field("limits", &self.limits)
             .field("hold_caps", &self.hold_caps)
             .field("header_read_timeout_seconds", &self.header_read_timeout_seconds)

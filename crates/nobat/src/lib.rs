@@ -6,7 +6,9 @@ pub mod backups;
 pub mod channels_config;
 pub mod clinic_channels;
 pub mod config;
+pub mod data_keys;
 pub mod demo;
+pub mod demo_notes;
 pub mod demo_queue;
 pub mod dispatch;
 pub mod import_cli;
@@ -99,6 +101,7 @@ impl Application {
             .with_context(|| format!("opening {}", config::redact_url(&config.database_url)))?;
         let master = secrets::load(config.secret_key.as_deref(), &config.data_dir)?;
         secrets::check_fingerprint(&config.database_url, &master).await?;
+        let data_keys = std::sync::Arc::new(data_keys::load(config.data_keys.as_deref(), &config.data_dir)?);
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
         let public_url = config
@@ -135,6 +138,7 @@ impl Application {
             webhooks_allow_private: config.channels.webhook_allow_private_addresses,
             smart: config.smart,
             smart_stale: SignedDuration::from_secs(config.sources.stale_seconds as i64),
+            data_keys,
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {
@@ -182,6 +186,11 @@ impl Application {
 
     pub fn store(&self) -> Store {
         self.store.clone()
+    }
+
+    /// The data key ring sealing clinical content (what `state.data_keys` holds).
+    pub fn data_keys(&self) -> std::sync::Arc<nobat_store::at_rest::DataKeys> {
+        self.state.data_keys.clone()
     }
 
     /// Serves until `shutdown` completes, then stops taking requests, lets in-flight ones

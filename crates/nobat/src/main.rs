@@ -78,6 +78,29 @@ enum Cmd {
         /// A file written by `nobat backup`.
         file: std::path::PathBuf,
     },
+    /// The data key ring that seals clinical content (docs/records.md). Stop the servers first.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum KeysAction {
+    /// Add a key, make it current and re-seal every sealed value under it (in batches; run
+    /// again with --resume after an interruption). With --retire, then drop the old keys if
+    /// nothing is sealed under them any more.
+    Rotate {
+        /// Do not add a key: finish re-sealing under the current one.
+        #[arg(long, conflicts_with = "retire")]
+        resume: bool,
+        /// Do not add a key: finish re-sealing, then drop every key but the current one.
+        #[arg(long)]
+        retire: bool,
+        /// Values re-sealed per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +207,7 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
             if demo {
                 demo::ensure(&app.store(), &config.data_dir).await?;
                 nobat::demo_queue::today(&app.store()).await?;
+                nobat::demo_notes::ensure(&app.store(), app.data_keys()).await?;
                 demo::print_urls(addr);
                 demo::print_credentials(&config.data_dir);
             } else if !app.store().has_users().await? {
@@ -338,6 +362,37 @@ async fn run(cmd: Cmd, config: Config) -> anyhow::Result<()> {
                 checked.schema_version,
                 checked.appointments
             );
+            Ok(())
+        }
+        Cmd::Keys { action: KeysAction::Rotate { resume, retire, batch } } => {
+            // On SQLite the data directory's lock proves no server runs on it; on PostgreSQL
+            // the operator stops them (docs/records.md).
+            let _lock = if config.database_url.starts_with("sqlite:") {
+                Some(nobat::lock_data_dir(&config.data_dir)?)
+            } else {
+                None
+            };
+            let what = match (resume, retire) {
+                (_, true) => nobat::data_keys::Rotation::Retire,
+                (true, false) => nobat::data_keys::Rotation::Resume,
+                (false, false) => nobat::data_keys::Rotation::Add,
+            };
+            let store = open_store(&config).await?;
+            let result =
+                nobat::data_keys::rotate(&store, config.data_keys.as_deref(), &config.data_dir, what, batch).await;
+            store.close().await;
+            let r = result?;
+            println!(
+                "current key {}; {} value(s) re-sealed; {} still under an old key",
+                r.current, r.resealed, r.stale_left
+            );
+            if !r.retired.is_empty() {
+                println!("retired key(s) {:?}", r.retired);
+            }
+            if let Some(ring) = r.configured_ring {
+                println!("data_keys comes from the configuration: set it to the ring below on every process");
+                print!("{ring}");
+            }
             Ok(())
         }
         Cmd::Restore { file } => {

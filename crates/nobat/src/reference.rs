@@ -146,6 +146,12 @@ pub const KEYS: &[Key] = &[
         meaning: "Master secret (base64url, 32+ bytes) for session/token hashes, manage links and TOTP encryption. If unset, generated once into `data_dir/secret.key` (mode 0600). Several processes on one PostgreSQL must share it: a process whose secret differs from the one the database first saw refuses to start. Never printed.",
     },
     Key {
+        name: "data_keys",
+        flag: Some(("--data-keys", "NOBAT_DATA_KEYS")),
+        default: "generated",
+        meaning: "Key ring sealing clinical content at rest (visit notes, form answers, messages, attachments): `ID:BASE64URL` entries of 32-byte keys separated by commas or newlines; the highest id is current. If unset, generated once into `data_dir/data.keys` (mode 0600). Several processes on one PostgreSQL must use the same ring. Rotate with `nobat keys rotate` (docs/records.md). Losing it loses the notes: back it up apart from the database. Never printed.",
+    },
+    Key {
         name: "rate_limit_api",
         flag: None,
         default: "600",
@@ -489,6 +495,7 @@ mod tests {
             "log_format" => "\"json\"",
             "public_url" => "\"https://x.example\"",
             "secret_key" => "\"k\"",
+            "data_keys" => "\"1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"",
             "smtp_url" => "\"smtp://127.0.0.1:25\"",
             "smtp_from" => "\"a@b.example\"",
             "trust_forwarded_for" | "webhook_allow_private_addresses" => "true",

@@ -623,36 +623,46 @@ async fn api_tokens_are_scoped_capped_revocable_and_stored_hashed() {
     app.stop().await;
 }
 
-/// A token carries one role: a receptionist may make a narrower "practitioner" token (say, for
-/// a read-only integration), and that token must not do what practitioners may not.
+/// A token carries one role: an admin may make a narrower "receptionist" token (say, for a
+/// desk integration), and that token must not do what receptionists may not. A receptionist
+/// may not make a "practitioner" token: practitioners read clinical notes, reception does not.
 #[tokio::test]
 async fn a_narrower_token_does_not_act_with_its_creators_wider_role() {
     let app = spawn_app().await;
     let seed = seed(&app).await;
     let (_, desk) = staff_member(&app, &seed.slug, "desk@test.nobat", "receptionist").await;
+    let (_, manager) = staff_member(&app, &seed.slug, "manager@test.nobat", "admin").await;
     let api = &app.api;
-    let exceptions = format!("{api}/clinics/{}/schedule/exceptions", seed.slug);
-    let closed = json!({ "date": day(30), "kind": "closed", "note": "via narrow token" });
+    let services = format!("{api}/clinics/{}/services", seed.slug);
+    let new_service = json!({ "name": "via narrow token", "duration_min": 30 });
 
-    let (s, created) = post_with(
+    let (s, p) = post_with(
         &desk,
         format!("{api}/clinics/{}/tokens", seed.slug),
-        json!({ "name": "read-only", "role": "practitioner", "password": STAFF_PASSWORD }),
+        json!({ "name": "clinical", "role": "practitioner", "password": STAFF_PASSWORD }),
     )
     .await;
-    assert_eq!((s, created["role"].as_str()), (StatusCode::CREATED, Some("practitioner")), "{created}");
+    assert_eq!((s, problem(&p)), (StatusCode::FORBIDDEN, "forbidden"), "a receptionist minted a clinical token: {p}");
+
+    let (s, created) = post_with(
+        &manager,
+        format!("{api}/clinics/{}/tokens", seed.slug),
+        json!({ "name": "desk", "role": "receptionist", "password": STAFF_PASSWORD }),
+    )
+    .await;
+    assert_eq!((s, created["role"].as_str()), (StatusCode::CREATED, Some("receptionist")), "{created}");
     let narrow = authed_client(created["token"].as_str().unwrap());
-    // What a practitioner may do, it does.
+    // What a receptionist may do, it does.
     assert_eq!(get_with(&narrow, format!("{api}/clinics/{}/appointments", seed.slug)).await.0, StatusCode::OK);
-    // Practitioners may not change schedules (ManageSchedules is owner/admin/receptionist).
-    let (s, p) = post_with(&narrow, exceptions.clone(), closed).await;
+    // Receptionists may not change the services (ManageClinic is owner/admin).
+    let (s, p) = post_with(&narrow, services.clone(), new_service).await;
     assert_eq!(
         (s, problem(&p)),
         (StatusCode::FORBIDDEN, "forbidden"),
-        "a practitioner token changed the schedule with its creator's receptionist rights: {p}"
+        "a receptionist token changed the services with its creator's admin rights: {p}"
     );
-    let (_, list) = app.get(&format!("/clinics/{}/schedule/exceptions", seed.slug)).await;
-    assert_eq!(list["exceptions"].as_array().map(Vec::len), Some(0), "nothing was written: {list}");
+    let (_, list) = app.get(&format!("/clinics/{}/services", seed.slug)).await;
+    assert!(!list.to_string().contains("via narrow token"), "nothing was written: {list}");
     app.stop().await;
 }
 

@@ -129,6 +129,7 @@ const POLICY: &[(&str, &[Role])] = &[
     ("RunQueues", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
     ("TransferData", &[Role::Owner, Role::Admin]),
     ("ViewWatches", &[Role::Owner, Role::Admin, Role::Receptionist]),
+    ("ClinicalNotes", &[Role::Owner, Role::Practitioner]),
 ];
 
 /// How a clinic route decides access.
@@ -231,6 +232,18 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("put", "/watch-settings", "ManageClinic", Gate::Staff),
     ("post", "/calendar-feeds", "ViewAppointments", Gate::Staff),
     ("delete", "/calendar-feeds/{id}", "ViewAppointments", Gate::Staff),
+    ("get", "/patients/{id}/notes", "ClinicalNotes", Gate::Staff),
+    ("post", "/patients/{id}/notes", "ClinicalNotes", Gate::Staff),
+    ("patch", "/patients/{id}/notes/{note}", "ClinicalNotes", Gate::Staff),
+    ("post", "/patients/{id}/notes/{note}/sign", "ClinicalNotes", Gate::Staff),
+    ("post", "/patients/{id}/notes/{note}/amend", "ClinicalNotes", Gate::Staff),
+    ("get", "/services/{id}/note-template", "ClinicalNotes", Gate::Staff),
+    ("put", "/services/{id}/note-template", "ClinicalNotes", Gate::Staff),
+    ("get", "/patients/{id}/record", "ViewPatients", Gate::Staff),
+    ("post", "/patients/{id}/merge", "ManagePatientData", Gate::Staff),
+    ("post", "/patients/{id}/unmerge", "ManagePatientData", Gate::Staff),
+    ("get", "/exports-clinical/notes", "ClinicalNotes", Gate::Staff),
+    ("get", "/patients/{id}/record/print", "ViewPatients", Gate::Staff),
 ];
 
 /// FHIR (`/fhir/{clinic}`, not in the OpenAPI document): the staff-only reads and searches,
@@ -353,6 +366,7 @@ struct Ids {
     join_link: String,
     join_token: String,
     calendar_feed: String,
+    note: String,
 }
 
 impl Ids {
@@ -395,6 +409,7 @@ impl Ids {
             ("token", "watches") => &self.manage,
             ("offer", "offers") => &self.hold,
             ("id", "calendar-feeds") => &self.calendar_feed,
+            ("note", "notes") => &self.note,
             _ => return None,
         })
     }
@@ -590,18 +605,19 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
         assert_eq!(s, StatusCode::CREATED, "{t}");
         assert_eq!(t["role"], role.as_str());
         if role == Role::Admin {
-            // A token may carry less than its maker: it must act with that lesser role.
+            // A token may carry less than its maker: it must act with that lesser role. (Not
+            // a practitioner's: practitioners read clinical notes, which admins do not.)
             let (s, low) = post(
                 app,
                 &session,
                 &format!("{c}/tokens"),
-                json!({ "name": format!("{label} admin's practitioner token"), "role": "practitioner", "password": STAFF_PASSWORD }),
+                json!({ "name": format!("{label} admin's receptionist token"), "role": "receptionist", "password": STAFF_PASSWORD }),
             )
             .await;
             assert_eq!(s, StatusCode::CREATED, "{low}");
             staff.push(Cred {
-                label: format!("{label} admin's practitioner token"),
-                role: Role::Practitioner,
+                label: format!("{label} admin's receptionist token"),
+                role: Role::Receptionist,
                 token: true,
                 member_elsewhere: false,
                 client: authed_client(low["token"].as_str().unwrap()),
@@ -720,6 +736,16 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     secrets.push(walk_in);
     let (s, join) = app.post(&format!("{c}/join-links"), json!({ "location": seed.tehran })).await;
     assert_eq!(s, StatusCode::CREATED, "{join}");
+    // A signed visit note whose text is this clinic's secret.
+    let note_text = format!("{label}-Secret clinical finding");
+    let (s, note) = app
+        .post(
+            &format!("{c}/patients/{patient}/notes"),
+            json!({ "appointment": booked["id"], "subjective": note_text, "plan": "rest", "sign": true }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{note}");
+    secrets.push(note_text);
     secrets.extend([
         bot_token,
         text(&webhook["secret"]),
@@ -751,6 +777,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             join_link: text(&join["id"]),
             join_token: text(&join["token"]),
             calendar_feed: text(&feed["id"]),
+            note: text(&note["id"]),
         },
         seed,
         staff,
@@ -811,6 +838,14 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("post", "/tickets/{ticket}/transfer") => json!({ "queue": t.ids.queue }),
         ("post", "/tickets/{ticket}/emergency") => json!({ "reason": "taken over" }),
         ("post", "/tickets/{ticket}/reorder") => json!({ "position": 1, "reason": "taken over" }),
+        ("post", "/patients/{id}/notes") => {
+            json!({ "appointment": t.ids.appointment, "subjective": "Taken over", "sign": true })
+        }
+        ("patch", "/patients/{id}/notes/{note}") => json!({ "subjective": "Taken over" }),
+        ("post", "/patients/{id}/notes/{note}/amend") => json!({ "subjective": "Taken over", "reason": "taken over" }),
+        ("put", "/services/{id}/note-template") => json!({ "subjective": "Taken over" }),
+        ("post", "/patients/{id}/merge") => json!({ "duplicate": t.ids.patient }),
+        ("post", "/patients/{id}/unmerge") => json!({ "merge": t.ids.patient }),
         _ => json!({}),
     })
 }

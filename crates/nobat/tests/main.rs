@@ -67,6 +67,7 @@ mod queue_api;
 mod queue_concurrency;
 mod queue_day;
 mod queue_join;
+mod records_notes;
 mod reminders;
 mod serving;
 mod smart_publish;

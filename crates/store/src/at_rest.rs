@@ -104,6 +104,11 @@ impl DataKeys {
         self.current
     }
 
+    /// The ids of the keys in the ring, ascending.
+    pub fn ids(&self) -> Vec<u32> {
+        self.keys.iter().map(|(id, _)| *id).collect()
+    }
+
     fn key(&self, id: u32) -> Option<&[u8; 32]> {
         self.keys.iter().find(|(k, _)| *k == id).map(|(_, key)| key)
     }

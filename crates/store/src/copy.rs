@@ -67,6 +67,10 @@ const TABLES: &[&str] = &[
     "telegram_staff_chats",
     "telegram_staff_alerts",
     "queue_join_links",
+    "clinical_notes",
+    "clinical_note_versions",
+    "note_templates",
+    "patient_merges",
 ];
 
 /// Rows copied per table, in copy order.

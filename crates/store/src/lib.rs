@@ -30,6 +30,7 @@ pub mod queues;
 pub mod reads;
 mod relay;
 mod rows;
+pub mod sealed_columns;
 pub mod settings;
 pub mod transfer;
 mod tx;

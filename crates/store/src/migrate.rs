@@ -129,6 +129,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
     },
     Migration {
+        version: 20,
+        name: "clinical_records",
+        sqlite: include_str!("../migrations/sqlite/0020_clinical_records.sql"),
+        postgres: include_str!("../migrations/postgres/0020_clinical_records.sql"),
+    },
+    Migration {
         version: 23,
         name: "telegram_staff",
         sqlite: include_str!("../migrations/sqlite/0023_telegram_staff.sql"),

@@ -53,6 +53,9 @@ pub struct AppState {
     pub smart: smart_publish::Publishing,
     /// A followed source with no successful poll for this long is flagged stale.
     pub smart_stale: jiff::SignedDuration,
+    /// The key ring sealing clinical content at rest (notes, forms, messages, attachments):
+    /// seal with `state.data_keys.seal(aad, bytes)`, open with `.open(aad, sealed)`.
+    pub data_keys: Arc<nobat_store::at_rest::DataKeys>,
 }
 
 #[derive(OpenApi)]

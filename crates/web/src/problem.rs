@@ -191,6 +191,7 @@ impl From<DomainError> for ApiError {
                     .with_field("to")
             }
             DomainError::Refused(_) => ApiError::new(S::CONFLICT, "refused", "Not possible", detail),
+            DomainError::NotYours(_) => ApiError::new(S::FORBIDDEN, "forbidden", "Not allowed", detail),
             DomainError::IllegalTransition { from, to } => {
                 ApiError::new(S::CONFLICT, "illegal-transition", "The appointment cannot change that way", detail)
                     .arg("from", from)

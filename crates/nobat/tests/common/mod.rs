@@ -69,6 +69,7 @@ pub fn config(dir: &std::path::Path, db_url: &str) -> Config {
         backup_keep_weekly: 4,
         public_url: None,
         secret_key: None,
+        data_keys: None,
         limits: nobat_web::auth::limits::LimitSettings::off(),
         hold_caps: Default::default(),
         header_read_timeout_seconds: 10,

@@ -9,9 +9,11 @@ mod catalog;
 mod catalog_updates;
 mod changes;
 mod channels;
+pub mod clinical;
 mod holds;
 mod idempotency;
 mod jobs;
+pub mod merge;
 mod message_templates;
 mod messages;
 mod messages_ops;
@@ -281,6 +283,13 @@ pub enum Command {
     /// Several records looked at together (a FHIR Patient search's page): one audit entry per
     /// patient, in one transaction.
     RecordAccesses(Vec<RecordAccess>),
+    /// Re-seal up to `batch` values sealed under an older data key (`sealed_columns.rs`).
+    Reseal {
+        keys: std::sync::Arc<crate::at_rest::DataKeys>,
+        batch: u32,
+    },
+    /// Visit notes, note templates, merges of patient records (`clinical.rs`).
+    Clinical(clinical::ClinicalOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -320,6 +329,7 @@ pub enum Output {
     Watch(Box<crate::watches::Watch>),
     Telegram(TelegramOutput),
     TelegramStaff(TelegramStaffOutput),
+    Clinical(Box<clinical::ClinicalOutput>),
 }
 
 impl Command {
@@ -417,6 +427,8 @@ impl Command {
             Command::Telegram(_) => "telegram",
             Command::TelegramStaff(_) => "telegram_staff",
             Command::RecordAccesses(_) => "record_accesses",
+            Command::Reseal { .. } => "reseal",
+            Command::Clinical(_) => "clinical",
         }
     }
 }
@@ -516,5 +528,9 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
             }
             Ok(Output::Done)
         }
+        Command::Reseal { keys, batch } => {
+            Ok(Output::Count(crate::sealed_columns::reseal_batch(tx, keys, *batch).await?))
+        }
+        Command::Clinical(op) => clinical::apply(tx, op).await,
     }
 }

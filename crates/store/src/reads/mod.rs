@@ -5,6 +5,7 @@ mod accounts;
 mod appointments;
 mod availability;
 mod channels;
+pub mod clinical;
 mod directory;
 mod interop;
 mod jobs;

@@ -19,10 +19,13 @@ pub mod me;
 pub mod message_budget;
 pub mod message_templates;
 pub mod messages;
+pub mod notes;
 pub mod patients;
 pub mod queue_join;
 pub mod queue_live;
 pub mod queues;
+pub mod record;
+pub mod record_print;
 pub mod schedule;
 pub mod smart;
 pub mod source_watches;
@@ -170,6 +173,16 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(watches::get_watch_settings, watches::put_watch_settings))
         .routes(routes!(calendar::create_feed))
         .routes(routes!(calendar::revoke_feed))
+        .routes(routes!(notes::list_notes, notes::create_note))
+        .routes(routes!(notes::edit_draft))
+        .routes(routes!(notes::sign_note))
+        .routes(routes!(notes::amend_note))
+        .routes(routes!(notes::get_template, notes::put_template))
+        .routes(routes!(record::patient_record))
+        .routes(routes!(record::merge_patient))
+        .routes(routes!(record::unmerge_patient))
+        .routes(routes!(record::notes_csv))
+        .routes(routes!(record_print::print_record))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.

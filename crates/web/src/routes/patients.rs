@@ -137,6 +137,8 @@ pub struct ExportDto {
     pub consents: Vec<ConsentDto>,
     /// Every audit entry about this patient, newest first: changes and who looked.
     pub history: Vec<AuditEntryDto>,
+    /// The patient's visit notes with every version, opened (the right of access covers them).
+    pub notes: Vec<super::notes::NoteDto>,
 }
 
 /// Everything the clinic holds about one patient, as JSON (the right of access and of data
@@ -154,6 +156,7 @@ pub async fn export_patient(
     state.store.patient(clinic, id).await?;
     record(&state, clinic, id, "export", staff.actor()).await?;
     let e = state.store.patient_export(clinic, id).await?;
+    let notes = state.store.notes_of_patient(&state.data_keys, clinic, id).await?;
     Ok(Json(ExportDto {
         patient: PatientDto::new(&e.patient),
         appointments: e
@@ -163,6 +166,7 @@ pub async fn export_patient(
             .collect(),
         consents: e.consents.iter().map(ConsentDto::new).collect(),
         history: e.history.into_iter().map(AuditEntryDto::new).collect(),
+        notes: notes.iter().map(super::notes::NoteDto::new).collect(),
     }))
 }
 
