@@ -52,6 +52,9 @@ pub enum DomainError {
     /// A patient joining by link a queue whose day is closed (or not open to remote joining).
     #[error("this queue is not taking patients now")]
     QueueClosed,
+    /// Check-in refused: the clinic asks for these intake forms first (their titles).
+    #[error("the patient must fill in these forms before check-in: {0}")]
+    FormsRequired(String),
 }
 
 impl DomainError {

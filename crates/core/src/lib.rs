@@ -27,6 +27,7 @@ pub mod booking;
 pub mod error;
 pub mod hold;
 pub mod ids;
+pub mod intake;
 pub mod jobs;
 pub mod minutes;
 pub mod net;

@@ -92,6 +92,11 @@ kinds! {
     WatchBooked = "watch.booked",
     /// A watch's window ended without a slot; its watcher is told once.
     WatchExpired = "watch.expired",
+    /// A patient's answers to an intake form were stored (ids only; the answers are sealed).
+    FormAnswered = "form.answered",
+    /// A secure message was posted; `user` is set when staff wrote it (the dispatcher tells
+    /// the patient, without the content). Never the body.
+    SecureMessagePosted = "secure_message.posted",
 }
 
 impl EventKind {
@@ -172,6 +177,12 @@ pub struct Subjects {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot: Option<String>,
+    /// The patient a form answer or secure message is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<nobat_core::PatientId>,
+    /// A secure message's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Subjects {

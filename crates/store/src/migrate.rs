@@ -128,6 +128,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_telegram_bots.sql"),
         postgres: include_str!("../migrations/postgres/0019_telegram_bots.sql"),
     },
+    Migration {
+        version: 21,
+        name: "forms_messages",
+        sqlite: include_str!("../migrations/sqlite/0021_forms_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0021_forms_messages.sql"),
+    },
 ];
 
 /// The schema version this binary expects.

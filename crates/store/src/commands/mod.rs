@@ -11,6 +11,7 @@ mod changes;
 mod channels;
 mod holds;
 mod idempotency;
+pub mod intake;
 mod jobs;
 mod message_templates;
 mod messages;
@@ -25,6 +26,7 @@ mod queue_join;
 mod queue_tickets;
 mod reminders;
 mod schedule;
+mod secure_messages;
 mod slot_lock;
 mod sources;
 mod telegram;
@@ -43,6 +45,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use channels::{ChannelCommand, MAX_WEBHOOKS, NewWebhook};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
+pub use intake::{IntakeOp, IntakeOutput, NewAnswers, NewMessage as NewSecureMessage};
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChange};
 pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
@@ -52,6 +55,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_CLOSE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use secure_messages::MAX_BODY as MAX_SECURE_MESSAGE;
 pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
 pub use telegram::{TelegramOp, TelegramOutput};
 pub use transfer::{ImportBatch, ImportData, ImportOutcome, ImportRow};
@@ -274,6 +278,8 @@ pub enum Command {
     CalendarFeeds(FeedCommand),
     /// Telegram bots: polling lease, offset, conversations, taken updates (`telegram.rs`).
     Telegram(TelegramOp),
+    /// Intake forms and secure messages (`intake.rs`, `secure_messages.rs`).
+    Intake(IntakeOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -312,6 +318,7 @@ pub enum Output {
     SourceClaim(Option<ClaimedSource>),
     Watch(Box<crate::watches::Watch>),
     Telegram(TelegramOutput),
+    Intake(IntakeOutput),
 }
 
 impl Command {
@@ -407,6 +414,7 @@ impl Command {
             Command::Watch(_) => "watch",
             Command::CalendarFeeds(_) => "calendar_feeds",
             Command::Telegram(_) => "telegram",
+            Command::Intake(_) => "intake",
         }
     }
 }
@@ -499,5 +507,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
         Command::Watch(op) => watches::apply(tx, op).await,
         Command::CalendarFeeds(c) => calendar_feeds::apply(tx, c).await,
         Command::Telegram(op) => telegram::apply(tx, op).await,
+        Command::Intake(op) => intake::apply(tx, op).await,
     }
 }
