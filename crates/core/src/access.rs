@@ -129,6 +129,14 @@ capabilities! {
     TransferData => [Owner, Admin];
     /// See the clinic's watches (who waits for what) and its watch settings.
     ViewWatches => [Owner, Admin, Receptionist];
+    /// Define intake forms and their new versions.
+    ManageForms => [Owner, Admin, Practitioner];
+    /// See the clinic's forms and fill one in for a patient at the desk.
+    FillForms => [Owner, Admin, Practitioner, Receptionist];
+    /// Read patients' form answers (clinical content: not reception's).
+    ViewFormAnswers => [Owner, Admin, Practitioner];
+    /// Read and write secure messages with patients.
+    SecureMessaging => [Owner, Admin, Practitioner, Receptionist];
 }
 
 #[cfg(test)]

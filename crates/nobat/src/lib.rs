@@ -6,6 +6,7 @@ pub mod backups;
 pub mod channels_config;
 pub mod clinic_channels;
 pub mod config;
+pub mod data_keys;
 pub mod demo;
 pub mod demo_queue;
 pub mod dispatch;
@@ -133,6 +134,8 @@ impl Application {
             webhooks_allow_private: config.channels.webhook_allow_private_addresses,
             smart: config.smart,
             smart_stale: SignedDuration::from_secs(config.sources.stale_seconds as i64),
+            data_keys: data_keys::load(&config.data_dir)?,
+            data_dir: config.data_dir.clone(),
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {

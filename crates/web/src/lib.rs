@@ -53,6 +53,10 @@ pub struct AppState {
     pub smart: smart_publish::Publishing,
     /// A followed source with no successful poll for this long is flagged stale.
     pub smart_stale: jiff::SignedDuration,
+    /// The key ring that seals clinical content (form answers, secure messages, attachments).
+    pub data_keys: nobat_store::at_rest::DataKeys,
+    /// The data directory (attachments live under `attachments/`, outside the database).
+    pub data_dir: std::path::PathBuf,
 }
 
 #[derive(OpenApi)]

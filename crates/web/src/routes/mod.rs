@@ -13,6 +13,7 @@ pub mod events;
 pub mod front_desk;
 pub mod health;
 pub mod holds;
+pub mod intake;
 pub mod invitations;
 pub mod manage;
 pub mod me;
@@ -24,6 +25,7 @@ pub mod queue_join;
 pub mod queue_live;
 pub mod queues;
 pub mod schedule;
+pub mod secure_messages;
 pub mod smart;
 pub mod source_watches;
 pub mod sources;
@@ -81,6 +83,9 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(watches::get_watch, watches::stop_watch))
         .routes(routes!(watches::accept_offer))
         .routes(routes!(calendar::manage_calendar))
+        .routes(routes!(intake::manage_forms))
+        .routes(routes!(intake::manage_answer))
+        .routes(routes!(secure_messages::patient_thread, secure_messages::patient_post))
 }
 
 /// The signed-in user's own account.
@@ -168,6 +173,12 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(watches::get_watch_settings, watches::put_watch_settings))
         .routes(routes!(calendar::create_feed))
         .routes(routes!(calendar::revoke_feed))
+        .routes(routes!(intake::list_forms, intake::create_form))
+        .routes(routes!(intake::get_form))
+        .routes(routes!(intake::patient_answers))
+        .routes(routes!(intake::desk_answer))
+        .routes(routes!(secure_messages::staff_thread, secure_messages::staff_post))
+        .routes(routes!(secure_messages::unread))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
