@@ -12,6 +12,7 @@ pub mod book;
 pub mod directory;
 pub mod errors;
 pub mod form;
+pub mod intake_form;
 pub mod manage;
 pub mod page;
 pub mod slots;
@@ -44,6 +45,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("get", "/m/{token}/calendar.ics", Access::Capability),
     // Codes and desks only, like the board API.
     ("get", "/board/{location}", Access::Public),
+    // An intake form from the manage link: the token is the capability.
+    ("get", "/m/{token}/forms/{form}", Access::Capability),
+    ("post", "/m/{token}/forms/{form}", Access::Capability),
 ];
 
 /// The page routes. Form posts pass through [`form::csrf_from_form`] first.
@@ -59,7 +63,8 @@ pub fn router() -> Router<AppState> {
         .route(ROUTES[7].1, post(manage::cancel))
         .route(ROUTES[8].1, post(manage::reschedule))
         .route(ROUTES[9].1, get(manage::calendar))
-        .route(ROUTES[10].1, get(board::board));
+        .route(ROUTES[10].1, get(board::board))
+        .route(ROUTES[11].1, get(intake_form::view).post(intake_form::submit));
     r.route_layer(axum::middleware::from_fn(form::csrf_from_form))
 }
 
