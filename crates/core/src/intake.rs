@@ -383,7 +383,9 @@ mod tests {
     #[test]
     fn check_in_waits_for_required_forms() {
         let required = vec![("f1".to_owned(), Labels::from([("fa".into(), "پذیرش".into())]))];
-        assert!(matches!(check_in_allowed(&required, &[], "fa"), Err(DomainError::FormsRequired(s)) if s.contains("پذیرش")));
+        assert!(
+            matches!(check_in_allowed(&required, &[], "fa"), Err(DomainError::FormsRequired(s)) if s.contains("پذیرش"))
+        );
         assert_eq!(check_in_allowed(&required, &["f1".to_owned()], "fa"), Ok(()));
         assert_eq!(check_in_allowed(&[], &[], "fa"), Ok(()));
     }

@@ -183,8 +183,12 @@ pub fn parse_persian_date(raw: &str) -> Option<civil::Date> {
         return None;
     }
     let iso = Date::try_new_persian(y, m, d).ok()?.to_calendar(icu_calendar::Iso);
-    civil::Date::new(i16::try_from(iso.year().extended_year()).ok()?, iso.month().ordinal as i8, iso.day_of_month().0 as i8)
-        .ok()
+    civil::Date::new(
+        i16::try_from(iso.year().extended_year()).ok()?,
+        iso.month().ordinal as i8,
+        iso.day_of_month().0 as i8,
+    )
+    .ok()
 }
 
 /// The Solar Hijri `year/month/day` of an ISO date, in Latin digits (what a Farsi form shows

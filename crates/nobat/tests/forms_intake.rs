@@ -61,10 +61,8 @@ async fn anon_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
 
 async fn count(app: &TestApp, table: &str) -> i64 {
     let db = app.db().await;
-    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&db).await.unwrap();
     db.close().await;
     n
 }
@@ -84,8 +82,10 @@ async fn stored_bytes(app: &TestApp) -> Vec<u8> {
     let db = app.db().await;
     let mut all = Vec::new();
     for table in ["form_answers", "secure_messages", "audit_log", "outbox", "events"] {
-        let rows: Vec<(String,)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t"))).fetch_all(&db).await.unwrap_or_default();
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t")))
+            .fetch_all(&db)
+            .await
+            .unwrap_or_default();
         for (r,) in rows {
             all.extend(r.into_bytes());
         }
@@ -121,7 +121,9 @@ async fn farsi_intake_round_trips_is_sealed_versions_and_gates_check_in() {
     // Invalid answers: 422 naming the field, nothing stored.
     let good = json!({"complaint": COMPLAINT, "birth": "۱۳۷۰/۰۶/۳۱", "pain": "۷", "hand": "right", "meds": "no",
                       "sign": "مریم احمدی"});
-    for (key, bad) in [("birth", json!("1370/13/01")), ("pain", json!(11)), ("hand", json!("both")), ("sign", json!(""))] {
+    for (key, bad) in
+        [("birth", json!("1370/13/01")), ("pain", json!(11)), ("hand", json!("both")), ("sign", json!(""))]
+    {
         let mut answers = good.clone();
         answers[key] = bad;
         let (s, p) = anon_post(&app, &format!("/manage/{token}/forms/{form_id}"), json!({"answers": answers})).await;
@@ -176,7 +178,10 @@ async fn farsi_intake_round_trips_is_sealed_versions_and_gates_check_in() {
     assert_eq!((s, r["from_staff"].as_bool()), (StatusCode::CREATED, Some(true)), "{r}");
     let (s, mine) = anon_get(&app, &format!("/manage/{token}/messages")).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(mine.as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect::<Vec<_>>(), [MESSAGE, REPLY]);
+    assert_eq!(
+        mine.as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect::<Vec<_>>(),
+        [MESSAGE, REPLY]
+    );
     let (s, p) = app.post(&format!("{c}/patients/{patient}/messages"), json!({"body": "  "})).await;
     assert_eq!((s, p["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("body")), "{p}");
 
@@ -231,7 +236,9 @@ async fn another_clinic_and_another_patient_reach_no_forms_answers_or_messages()
         let (s, _) = decode(bravo_owner.get(format!("{}{path}", app.api)).send().await.unwrap()).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{path}");
     }
-    for path in [format!("{b}/forms/{form_id}"), format!("{b}/patients/{p1}/forms"), format!("{b}/patients/{p1}/messages")] {
+    for path in
+        [format!("{b}/forms/{form_id}"), format!("{b}/patients/{p1}/forms"), format!("{b}/patients/{p1}/messages")]
+    {
         let (s, v) = decode(bravo_owner.get(format!("{}{path}", app.api)).send().await.unwrap()).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {v}");
     }
@@ -246,7 +253,12 @@ async fn another_clinic_and_another_patient_reach_no_forms_answers_or_messages()
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = decode(
-        bravo_owner.post(format!("{}{b}/patients/{p1}/messages", app.api)).json(&json!({"body": "x"})).send().await.unwrap(),
+        bravo_owner
+            .post(format!("{}{b}/patients/{p1}/messages", app.api))
+            .json(&json!({"body": "x"}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -256,7 +268,11 @@ async fn another_clinic_and_another_patient_reach_no_forms_answers_or_messages()
     let (s, _) = decode(desk.get(format!("{}{a}/patients/{p1}/forms", app.api)).send().await.unwrap()).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, v) = decode(
-        desk.post(format!("{}{a}/patients/{p1}/forms/{form_id}", app.api)).json(&json!({"answers": answers})).send().await.unwrap(),
+        desk.post(format!("{}{a}/patients/{p1}/forms/{form_id}", app.api))
+            .json(&json!({"answers": answers}))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");

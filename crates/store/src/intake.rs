@@ -123,7 +123,12 @@ impl Store {
     }
 
     /// A patient's form answers, newest first, opened with `keys`.
-    pub async fn form_answers(&self, clinic: ClinicId, patient: PatientId, keys: &DataKeys) -> StoreResult<Vec<AnswerSet>> {
+    pub async fn form_answers(
+        &self,
+        clinic: ClinicId,
+        patient: PatientId,
+        keys: &DataKeys,
+    ) -> StoreResult<Vec<AnswerSet>> {
         let mut conn = self.reader().await?;
         let rows = crate::db::query(
             "SELECT id, form_id, form_version, appointment_id, answers_sealed, submitted_by, created_at_us \
@@ -210,7 +215,13 @@ impl Store {
     }
 
     /// One attachment of a patient's thread (the caller checked access to the thread).
-    pub async fn attachment(&self, clinic: ClinicId, patient: PatientId, id: &str, keys: &DataKeys) -> StoreResult<Attachment> {
+    pub async fn attachment(
+        &self,
+        clinic: ClinicId,
+        patient: PatientId,
+        id: &str,
+        keys: &DataKeys,
+    ) -> StoreResult<Attachment> {
         let mut conn = self.reader().await?;
         let row = crate::db::query(
             "SELECT id, address, media_type, size_bytes, name_sealed FROM message_attachments \

@@ -195,14 +195,15 @@ pub(crate) async fn check_in_gate(tx: &mut WriteTx<'_>, clinic: ClinicId, patien
         let spec: FormSpec = rows::json(row, "spec")?;
         forms.push((rows::text(row, "id")?, spec.title));
     }
-    let answered = crate::db::query("SELECT DISTINCT form_id FROM form_answers WHERE clinic_id = $1 AND patient_id = $2")
-        .bind(clinic.to_string())
-        .bind(patient.to_string())
-        .fetch_all(&mut *tx.conn)
-        .await?
-        .iter()
-        .map(|r| rows::text(r, "form_id"))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let answered =
+        crate::db::query("SELECT DISTINCT form_id FROM form_answers WHERE clinic_id = $1 AND patient_id = $2")
+            .bind(clinic.to_string())
+            .bind(patient.to_string())
+            .fetch_all(&mut *tx.conn)
+            .await?
+            .iter()
+            .map(|r| rows::text(r, "form_id"))
+            .collect::<StoreResult<Vec<_>>>()?;
     let lang = crate::db::query("SELECT default_language FROM clinics WHERE id = $1")
         .bind(clinic.to_string())
         .fetch_optional(&mut *tx.conn)

@@ -99,7 +99,13 @@ fn spec_of(raw: Value) -> ApiResult<FormSpec> {
     serde_json::from_value(raw).map_err(|e| ApiError::invalid("fields", format!("not a form definition: {e}")))
 }
 
-async fn define(state: &AppState, clinic: ClinicId, id: Option<String>, spec: FormSpec, actor: AuditActor) -> ApiResult<Form> {
+async fn define(
+    state: &AppState,
+    clinic: ClinicId,
+    id: Option<String>,
+    spec: FormSpec,
+    actor: AuditActor,
+) -> ApiResult<Form> {
     match state.store.execute(Command::Intake(IntakeOp::DefineForm { clinic, id, spec, actor })).await? {
         Output::Intake(IntakeOutput::Form(f)) => Ok(f),
         other => Err(super::unexpected(other)),
@@ -214,10 +220,18 @@ pub struct PatientFormDto {
     params(("token" = String, Path)),
     responses((status = 200, body = Vec<PatientFormDto>), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json")))]
-pub async fn manage_forms(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Vec<PatientFormDto>>> {
+pub async fn manage_forms(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<Vec<PatientFormDto>>> {
     let (ctx, a) = manage::open(&state, &token).await?;
-    let answered: Vec<String> =
-        state.store.form_answers(ctx.clinic.id, a.patient, &state.data_keys).await?.into_iter().map(|s| s.form).collect();
+    let answered: Vec<String> = state
+        .store
+        .form_answers(ctx.clinic.id, a.patient, &state.data_keys)
+        .await?
+        .into_iter()
+        .map(|s| s.form)
+        .collect();
     let forms = state.store.intake_forms(ctx.clinic.id).await?;
     Ok(Json(
         forms.iter().map(|f| PatientFormDto { form: FormDto::new(f), answered: answered.contains(&f.id) }).collect(),
