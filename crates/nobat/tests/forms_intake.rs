@@ -278,3 +278,64 @@ async fn another_clinic_and_another_patient_reach_no_forms_answers_or_messages()
     assert_eq!(s, StatusCode::CREATED, "{v}");
     app.stop().await;
 }
+
+/// The manage-link page: a Farsi form renders right-to-left with its Farsi labels, takes a
+/// Solar Hijri date typed in Persian digits without JavaScript (a plain form post), and a
+/// refused answer re-shows the form naming the field, storing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_farsi_form_page_renders_rtl_and_round_trips_without_javascript() {
+    let app = spawn_app().await;
+    let seed = seed(&app).await;
+    let c = format!("/clinics/{}", seed.slug);
+    let (_, form) = app.post(&format!("{c}/forms"), farsi_form(false)).await;
+    let form_id = form["id"].as_str().unwrap().to_owned();
+    let (appt, _, token) = book(&app, &seed, "مریم احمدی", "+989121110005", 0).await;
+    let patient = patient_of(&app, &seed, &appt).await;
+    let page = format!("{}/m/{token}/forms/{form_id}", app.base);
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let res = no_redirect.get(&page).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="fa" dir="rtl">"#), "the patient booked in Farsi: {html}");
+    for label in ["فرم پذیرش کاردرمانی", "تاریخ تولد", "دست غالب", "راست", "بله"]
+    {
+        assert!(html.contains(label), "{label} missing");
+    }
+    // A plain HTML form: what the posts below send is what a browser without scripts sends.
+    assert!(html.contains(&format!(r#"<form method="post" action="/m/{token}/forms/{form_id}""#)), "{html}");
+
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        no_redirect.post(&page).header("content-type", "application/x-www-form-urlencoded").body(body).send()
+    };
+    let res = post(vec![("complaint", COMPLAINT), ("birth", "۱۳۷۰/۱۳/۰۱"), ("sign", "مریم احمدی"), ("_csrf", "")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"class="field invalid""#) && html.contains(COMPLAINT), "typed text is kept: {html}");
+    assert_eq!(count(&app, "form_answers").await, 0);
+
+    let res = post(vec![
+        ("complaint", COMPLAINT),
+        ("birth", "۱۳۷۰/۰۶/۳۱"),
+        ("pain", "۶"),
+        ("hand", "left"),
+        ("meds", "yes"),
+        ("sign", "مریم احمدی"),
+        ("_csrf", ""),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let done = res.headers()["location"].to_str().unwrap().to_owned();
+    let html = no_redirect.get(format!("{}{done}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("پاسخ‌های شما دریافت شد"), "{html}");
+    let (_, list) = app.get(&format!("{c}/patients/{patient}/forms")).await;
+    assert_eq!(list[0]["answers"]["birth"], "1991-09-22");
+    assert_eq!(list[0]["answers"]["hand"], "left");
+    assert_eq!(list[0]["answers"]["meds"], true);
+    assert_eq!(list[0]["answers"]["pain"], 6);
+    app.stop().await;
+}

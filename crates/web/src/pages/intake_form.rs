@@ -151,7 +151,7 @@ async fn render(
                 FieldKind::Date { calendar: DateCalendar::Gregorian } => ("date_iso", Vec::new(), 0, 0, None),
             };
             FieldView {
-                invalid: bad_field.as_deref() == Some(&format!("answers.{}", field.key)),
+                invalid: bad_field.as_deref() == Some(field.key.as_str()),
                 key: field.key.clone(),
                 label: label(&field.label, code).to_owned(),
                 kind,
