@@ -67,6 +67,8 @@ pub const CONSUMERS: &[Consumer] = &[
             WatchOffered,
             WatchBooked,
             WatchExpired,
+            // A staff secure message: the patient is told there is one (never its text).
+            SecureMessagePosted,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

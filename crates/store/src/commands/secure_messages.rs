@@ -78,7 +78,13 @@ pub(crate) async fn post(tx: &mut WriteTx<'_>, m: &NewMessage) -> StoreResult<In
     let subjects = Subjects { patient: Some(m.patient), message: Some(id.clone()), ..Subjects::default() };
     if m.from_staff {
         // The dispatcher tells the patient through their channel, without the content.
-        tx.emit_with_message(m.clinic, EventKind::SecureMessagePosted, subjects, json!({ "from_staff": true })).await?;
+        tx.emit_with_message(
+            m.clinic,
+            EventKind::SecureMessagePosted,
+            subjects,
+            json!({ "from_staff": true, "patient": m.patient.to_string(), "message": id }),
+        )
+        .await?;
     } else {
         tx.emit(m.clinic, EventKind::SecureMessagePosted, subjects).await?;
     }
