@@ -304,6 +304,7 @@ pub fn label<'a>(labels: &'a Labels, lang: &str) -> &'a str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
