@@ -122,4 +122,4 @@ problem-queue-closed-detail = هذا الطابور مغلق اليوم أو ل�
 problem-not-acceptable-title = لا يُقدَّم إلا JSON
 problem-not-acceptable-detail = يجيب هذا الخادم بصيغة application/fhir+json أو application/json فقط.
 problem-forms-required-title = يجب ملء النماذج أولاً
-problem-forms-required-detail = تطلب العيادة هذه النماذج قبل تسجيل الحضور: { $forms }.
+problem-forms-required-detail = تطلب العيادة بعض النماذج قبل تسجيل الحضور؛ يمكن للمريض ملؤها من رابط موعده أو في الاستقبال.

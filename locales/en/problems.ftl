@@ -115,4 +115,4 @@ problem-queue-closed-detail = This queue is closed for today or does not take pa
 problem-not-acceptable-title = Only JSON is served
 problem-not-acceptable-detail = This server answers application/fhir+json or application/json only.
 problem-forms-required-title = Forms to fill in first
-problem-forms-required-detail = The clinic asks for these forms before check-in: { $forms }.
+problem-forms-required-detail = The clinic asks for some forms before check-in; the patient can fill them from their appointment link or at the desk.

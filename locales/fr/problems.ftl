@@ -114,4 +114,4 @@ problem-queue-closed-detail = Cette file est fermée pour aujourd'hui ou n'accep
 problem-not-acceptable-title = Seul le JSON est servi
 problem-not-acceptable-detail = Ce serveur ne répond qu'en application/fhir+json ou application/json.
 problem-forms-required-title = Formulaires à remplir d'abord
-problem-forms-required-detail = La clinique demande ces formulaires avant l'enregistrement de l'arrivée : { $forms }.
+problem-forms-required-detail = La clinique demande certains formulaires avant l'enregistrement de l'arrivée ; le patient peut les remplir depuis le lien de son rendez-vous ou à l'accueil.

@@ -106,4 +106,4 @@ problem-queue-closed-detail = Bu sıra bugün için kapalı ya da bağlantıyla 
 problem-not-acceptable-title = Yalnızca JSON sunulur
 problem-not-acceptable-detail = Bu sunucu yalnızca application/fhir+json veya application/json ile yanıt verir.
 problem-forms-required-title = Önce formları doldurun
-problem-forms-required-detail = Klinik, giriş kaydından önce şu formları istiyor: { $forms }.
+problem-forms-required-detail = Klinik, giriş kaydından önce bazı formlar istiyor; hasta bunları randevu bağlantısından ya da danışmada doldurabilir.

@@ -121,10 +121,10 @@ async fn render(
         .map(|field| {
             let value = typed.get(&field.key).cloned().unwrap_or_default();
             let (kind, options, min, max, hint) = match &field.kind {
-                FieldKind::Text { multiline: true } => ("multiline", Vec::new(), 0, 0, None),
-                FieldKind::Text { .. } => ("text", Vec::new(), 0, 0, None),
-                FieldKind::Signature => ("signature", Vec::new(), 0, 0, Some(page.t("pages-form-signature"))),
-                FieldKind::Choice { options } => (
+                FieldKind::Text { multiline: true } => shape("multiline", Vec::new(), 0, 0, None),
+                FieldKind::Text { .. } => shape("text", Vec::new(), 0, 0, None),
+                FieldKind::Signature => shape("signature", Vec::new(), 0, 0, Some(page.t("pages-form-signature"))),
+                FieldKind::Choice { options } => shape(
                     "choice",
                     options
                         .iter()
@@ -134,7 +134,7 @@ async fn render(
                     0,
                     None,
                 ),
-                FieldKind::YesNo => (
+                FieldKind::YesNo => shape(
                     "yes_no",
                     vec![
                         ("yes".to_owned(), page.t("pages-form-yes"), value == "yes"),
@@ -144,11 +144,11 @@ async fn render(
                     0,
                     None,
                 ),
-                FieldKind::Scale { min, max } => ("scale", Vec::new(), *min, *max, None),
+                FieldKind::Scale { min, max } => shape("scale", Vec::new(), *min, *max, None),
                 FieldKind::Date { calendar: DateCalendar::Persian } => {
-                    ("date_persian", Vec::new(), 0, 0, Some(page.t("pages-form-date-persian")))
+                    shape("date_persian", Vec::new(), 0, 0, Some(page.t("pages-form-date-persian")))
                 }
-                FieldKind::Date { calendar: DateCalendar::Gregorian } => ("date_iso", Vec::new(), 0, 0, None),
+                FieldKind::Date { calendar: DateCalendar::Gregorian } => shape("date_iso", Vec::new(), 0, 0, None),
             };
             FieldView {
                 invalid: bad_field.as_deref() == Some(field.key.as_str()),
@@ -175,4 +175,11 @@ async fn render(
         back: format!("/m/{token}"),
     };
     page.respond(status, view.render())
+}
+
+/// How one field is drawn: its input kind, choices, bounds and hint.
+type Shape = (&'static str, Vec<(String, String, bool)>, i32, i32, Option<String>);
+
+fn shape(kind: &'static str, options: Vec<(String, String, bool)>, min: i32, max: i32, hint: Option<String>) -> Shape {
+    (kind, options, min, max, hint)
 }
