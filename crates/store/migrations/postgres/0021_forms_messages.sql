@@ -9,10 +9,10 @@
 CREATE TABLE intake_forms (
     clinic_id                TEXT    NOT NULL REFERENCES clinics (id),
     id                       TEXT    NOT NULL,
-    version                  BIGINT  NOT NULL,
+    version                  BIGINT NOT NULL,
     spec                     TEXT    NOT NULL,
-    required_before_check_in BIGINT  NOT NULL,
-    created_at_us            BIGINT  NOT NULL,
+    required_before_check_in BIGINT NOT NULL,
+    created_at_us            BIGINT NOT NULL,
     PRIMARY KEY (clinic_id, id, version)
 );
 
@@ -22,12 +22,12 @@ CREATE TABLE form_answers (
     clinic_id      TEXT    NOT NULL REFERENCES clinics (id),
     id             TEXT    NOT NULL,
     form_id        TEXT    NOT NULL,
-    form_version   BIGINT  NOT NULL,
+    form_version   BIGINT NOT NULL,
     patient_id     TEXT    NOT NULL,
     appointment_id TEXT,
     answers_sealed TEXT    NOT NULL,
     submitted_by   TEXT    NOT NULL,
-    created_at_us  BIGINT  NOT NULL,
+    created_at_us  BIGINT NOT NULL,
     PRIMARY KEY (clinic_id, id)
 );
 CREATE INDEX form_answers_patient ON form_answers (clinic_id, patient_id, form_id);
@@ -39,10 +39,10 @@ CREATE TABLE secure_messages (
     clinic_id     TEXT    NOT NULL REFERENCES clinics (id),
     id            TEXT    NOT NULL,
     patient_id    TEXT    NOT NULL,
-    from_staff    BIGINT  NOT NULL,
+    from_staff    BIGINT NOT NULL,
     author        TEXT    NOT NULL,
     body_sealed   TEXT    NOT NULL,
-    created_at_us BIGINT  NOT NULL,
+    created_at_us BIGINT NOT NULL,
     read_at_us    BIGINT,
     PRIMARY KEY (clinic_id, id)
 );
@@ -58,9 +58,9 @@ CREATE TABLE message_attachments (
     patient_id     TEXT    NOT NULL,
     address        TEXT    NOT NULL,
     media_type     TEXT    NOT NULL,
-    size_bytes     BIGINT  NOT NULL,
+    size_bytes     BIGINT NOT NULL,
     name_sealed    TEXT    NOT NULL,
-    created_at_us  BIGINT  NOT NULL,
+    created_at_us  BIGINT NOT NULL,
     PRIMARY KEY (clinic_id, id)
 );
 CREATE INDEX message_attachments_message ON message_attachments (clinic_id, message_id);
