@@ -172,3 +172,9 @@ watch-expired-body =
 
     لإيقاف أي رسالة أخرى عنها: { $stop }
 alert-telegram-token-revoked = رفض تيليغرام رمز البوت (أُلغي أو غير صحيح)، فتوقف البوت عن الرد. ضع رمزًا جديدًا من @BotFather في NOBAT_TELEGRAM_BOT_TOKEN وأعد تشغيل الخادم.
+# A secure message from the clinic: the notice never carries the message itself.
+secure-message-subject = رسالة جديدة من { $clinic }
+secure-message-body =
+    مرحباً { $patient }،
+
+    أرسلت إليك { $clinic } رسالة. لقراءتها افتح: { $link }

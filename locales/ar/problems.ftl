@@ -121,3 +121,5 @@ problem-queue-closed-title = الطابور لا يستقبل مرضى
 problem-queue-closed-detail = هذا الطابور مغلق اليوم أو لا يقبل الانضمام عبر الرابط؛ يرجى السؤال في الاستقبال.
 problem-not-acceptable-title = لا يُقدَّم إلا JSON
 problem-not-acceptable-detail = يجيب هذا الخادم بصيغة application/fhir+json أو application/json فقط.
+problem-forms-required-title = يجب ملء النماذج أولاً
+problem-forms-required-detail = تطلب العيادة بعض النماذج قبل تسجيل الحضور؛ يمكن للمريض ملؤها من رابط موعده أو في الاستقبال.

@@ -162,3 +162,9 @@ watch-expired-body =
     To stop any other message about it: { $stop }
 # The instance Telegram bot was refused by Telegram (crates/nobat/src/telegram_bot.rs).
 alert-telegram-token-revoked = Telegram refused the bot's token (revoked or wrong): the bot stopped answering. Set a new token from @BotFather in NOBAT_TELEGRAM_BOT_TOKEN and restart the server.
+# A secure message from the clinic: the notice never carries the message itself.
+secure-message-subject = New message from { $clinic }
+secure-message-body =
+    Hello { $patient },
+
+    { $clinic } sent you a message. To read it, open: { $link }

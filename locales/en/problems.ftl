@@ -114,3 +114,5 @@ problem-queue-closed-title = The queue is not taking patients
 problem-queue-closed-detail = This queue is closed for today or does not take patients by link; please ask at the desk.
 problem-not-acceptable-title = Only JSON is served
 problem-not-acceptable-detail = This server answers application/fhir+json or application/json only.
+problem-forms-required-title = Forms to fill in first
+problem-forms-required-detail = The clinic asks for some forms before check-in; the patient can fill them from their appointment link or at the desk.

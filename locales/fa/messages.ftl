@@ -149,3 +149,9 @@ watch-expired-body =
 
     برای توقف پیام‌های دیگر: { $stop }
 alert-telegram-token-revoked = تلگرام توکن ربات را نپذیرفت (باطل شده یا نادرست است)؛ ربات دیگر پاسخ نمی‌دهد. توکن تازه‌ای از @BotFather در NOBAT_TELEGRAM_BOT_TOKEN بگذارید و سرور را دوباره راه‌اندازی کنید.
+# A secure message from the clinic: the notice never carries the message itself.
+secure-message-subject = پیام تازه از { $clinic }
+secure-message-body =
+    { $patient } گرامی،
+
+    { $clinic } برای شما پیامی فرستاده است. برای خواندن آن این پیوند را باز کنید: { $link }

@@ -105,3 +105,5 @@ problem-queue-closed-title = این صف نوبت نمی‌گیرد
 problem-queue-closed-detail = این صف برای امروز بسته است یا از راه پیوند نوبت نمی‌دهد؛ لطفاً از پذیرش بپرسید.
 problem-not-acceptable-title = فقط JSON پاسخ داده می‌شود
 problem-not-acceptable-detail = این سرور فقط با application/fhir+json یا application/json پاسخ می‌دهد.
+problem-forms-required-title = ابتدا فرم‌ها را پر کنید
+problem-forms-required-detail = مطب پیش از پذیرش چند فرم می‌خواهد؛ بیمار می‌تواند آن‌ها را از پیوند نوبت خود یا در پذیرش پر کند.

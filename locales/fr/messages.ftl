@@ -171,3 +171,9 @@ watch-expired-body =
 
     Pour ne plus recevoir de message à son sujet : { $stop }
 alert-telegram-token-revoked = Telegram a refusé le jeton du bot (révoqué ou erroné) : le bot ne répond plus. Placez un nouveau jeton obtenu auprès de @BotFather dans NOBAT_TELEGRAM_BOT_TOKEN et redémarrez le serveur.
+# A secure message from the clinic: the notice never carries the message itself.
+secure-message-subject = Nouveau message de { $clinic }
+secure-message-body =
+    Bonjour { $patient },
+
+    { $clinic } vous a envoyé un message. Pour le lire, ouvrez : { $link }

@@ -113,3 +113,5 @@ problem-queue-closed-title = La file ne prend pas de patients
 problem-queue-closed-detail = Cette file est fermée pour aujourd'hui ou n'accepte pas d'inscription par lien ; adressez-vous à l'accueil.
 problem-not-acceptable-title = Seul le JSON est servi
 problem-not-acceptable-detail = Ce serveur ne répond qu'en application/fhir+json ou application/json.
+problem-forms-required-title = Formulaires à remplir d'abord
+problem-forms-required-detail = La clinique demande certains formulaires avant l'enregistrement de l'arrivée ; le patient peut les remplir depuis le lien de son rendez-vous ou à l'accueil.

@@ -180,3 +180,9 @@ watch-expired-body =
 
     Чтобы не получать о нём сообщений: { $stop }
 alert-telegram-token-revoked = Telegram отклонил токен бота (отозван или неверен): бот перестал отвечать. Укажите новый токен от @BotFather в NOBAT_TELEGRAM_BOT_TOKEN и перезапустите сервер.
+# A secure message from the clinic: the notice never carries the message itself.
+secure-message-subject = Новое сообщение от { $clinic }
+secure-message-body =
+    Здравствуйте, { $patient }!
+
+    { $clinic } отправила вам сообщение. Чтобы прочитать его, откройте: { $link }

@@ -117,3 +117,5 @@ problem-queue-closed-title = Очередь не принимает пациен
 problem-queue-closed-detail = Эта очередь на сегодня закрыта или не принимает запись по ссылке; обратитесь, пожалуйста, к регистратуре.
 problem-not-acceptable-title = Отдаётся только JSON
 problem-not-acceptable-detail = Этот сервер отвечает только в формате application/fhir+json или application/json.
+problem-forms-required-title = Сначала заполните анкеты
+problem-forms-required-detail = Перед регистрацией прихода клиника просит заполнить анкеты; пациент может сделать это по ссылке на запись или в регистратуре.

@@ -162,3 +162,9 @@ watch-expired-body =
 
     Bununla ilgili başka mesaj almamak için: { $stop }
 alert-telegram-token-revoked = Telegram botun jetonunu reddetti (iptal edilmiş ya da yanlış): bot yanıt vermeyi bıraktı. @BotFather'dan alınan yeni jetonu NOBAT_TELEGRAM_BOT_TOKEN içine yazın ve sunucuyu yeniden başlatın.
+# A secure message from the clinic: the notice never carries the message itself.
+secure-message-subject = { $clinic } size mesaj gönderdi
+secure-message-body =
+    Merhaba { $patient },
+
+    { $clinic } size bir mesaj gönderdi. Okumak için açın: { $link }

@@ -105,3 +105,5 @@ problem-queue-closed-title = Sıra hasta almıyor
 problem-queue-closed-detail = Bu sıra bugün için kapalı ya da bağlantıyla hasta almıyor; lütfen danışmaya sorun.
 problem-not-acceptable-title = Yalnızca JSON sunulur
 problem-not-acceptable-detail = Bu sunucu yalnızca application/fhir+json veya application/json ile yanıt verir.
+problem-forms-required-title = Önce formları doldurun
+problem-forms-required-detail = Klinik, giriş kaydından önce bazı formlar istiyor; hasta bunları randevu bağlantısından ya da danışmada doldurabilir.

@@ -133,6 +133,14 @@ capabilities! {
     /// practitioner writes notes only for their own appointments, see
     /// `clinical::may_write_note`). Reception and admins keep the administrative fields.
     ClinicalNotes => [Owner, Practitioner];
+    /// Define intake forms and their new versions.
+    ManageForms => [Owner, Admin, Practitioner];
+    /// See the clinic's forms and fill one in for a patient at the desk.
+    FillForms => [Owner, Admin, Practitioner, Receptionist];
+    /// Read patients' form answers (clinical content: not reception's).
+    ViewFormAnswers => [Owner, Admin, Practitioner];
+    /// Read and write secure messages with patients.
+    SecureMessaging => [Owner, Admin, Practitioner, Receptionist];
 }
 
 #[cfg(test)]

@@ -56,6 +56,9 @@ pub enum DomainError {
     /// practitioner writing a note about another practitioner's appointment): a 403.
     #[error("{0}")]
     NotYours(String),
+    /// Check-in refused: the clinic asks for these intake forms first (their titles).
+    #[error("the patient must fill in these forms before check-in: {0}")]
+    FormsRequired(String),
 }
 
 impl DomainError {

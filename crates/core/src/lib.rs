@@ -28,6 +28,7 @@ pub mod clinical;
 pub mod error;
 pub mod hold;
 pub mod ids;
+pub mod intake;
 pub mod jobs;
 pub mod minutes;
 pub mod net;

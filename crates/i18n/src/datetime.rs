@@ -167,3 +167,60 @@ pub fn format_time(lang: Lang, instant: Timestamp, zone: &TimeZone) -> String {
     })();
     formatted.unwrap_or_else(|| c.strftime("%H:%M").to_string())
 }
+
+/// A Solar Hijri date as a patient writes it (`1405/01/15`, `۱۴۰۵-۰۱-۱۵`, Persian, Arabic-Indic
+/// or Latin digits), as the ISO civil date it names; `None` if it is not a real date of that
+/// calendar (month 1–12, day within the month, 30 Esfand only in a leap year).
+pub fn parse_persian_date(raw: &str) -> Option<civil::Date> {
+    let digits: String = raw.trim().chars().map(latin_digit).collect();
+    let mut parts = digits.split(['/', '-', '.']);
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || [y, m, d].iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let (y, m, d): (i32, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=9999).contains(&y) {
+        return None;
+    }
+    let iso = Date::try_new_persian(y, m, d).ok()?.to_calendar(icu_calendar::Iso);
+    civil::Date::new(
+        i16::try_from(iso.year().extended_year()).ok()?,
+        iso.month().ordinal as i8,
+        iso.day_of_month().0 as i8,
+    )
+    .ok()
+}
+
+/// The Solar Hijri `year/month/day` of an ISO date, in Latin digits (what a Farsi form shows
+/// back in its date field).
+pub fn persian_ymd(date: civil::Date) -> Option<(i32, u8, u8)> {
+    let iso = Date::try_new_iso(i32::from(date.year()), date.month() as u8, date.day() as u8).ok()?;
+    let p = iso.to_calendar(icu_calendar::cal::Persian);
+    Some((p.year().extended_year(), p.month().ordinal, p.day_of_month().0))
+}
+
+/// Persian (U+06F0…) and Arabic-Indic (U+0660…) digits to Latin; anything else unchanged.
+fn latin_digit(c: char) -> char {
+    match c {
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod persian_tests {
+    use super::*;
+
+    #[test]
+    fn solar_hijri_dates_convert_both_ways_and_impossible_ones_are_refused() {
+        // Nowruz 1405 is 21 March 2026.
+        assert_eq!(parse_persian_date("1405/01/01"), Some(civil::date(2026, 3, 21)));
+        assert_eq!(parse_persian_date("۱۴۰۵/۰۱/۱۵"), Some(civil::date(2026, 4, 4)));
+        assert_eq!(parse_persian_date("١٤٠٥-٠١-١٥"), Some(civil::date(2026, 4, 4)));
+        assert_eq!(persian_ymd(civil::date(2026, 4, 4)), Some((1405, 1, 15)));
+        for bad in ["1405/13/01", "1405/07/31", "1405/01", "1405/01/01/01", "abc", "", "1405/1a/01"] {
+            assert_eq!(parse_persian_date(bad), None, "{bad}");
+        }
+    }
+}

@@ -139,6 +139,7 @@ impl Application {
             smart: config.smart,
             smart_stale: SignedDuration::from_secs(config.sources.stale_seconds as i64),
             data_keys,
+            data_dir: config.data_dir.clone(),
         };
         let metrics = match config.metrics_listen {
             Some(addr) => {

@@ -74,6 +74,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/api/v1/watches/{token}"),
     ("delete", "/api/v1/watches/{token}"),
     ("post", "/api/v1/watches/{token}/offers/{offer}/accept"),
+    // Intake forms and secure messages from the manage link: the token is the capability.
+    ("get", "/api/v1/manage/{token}/forms"),
+    ("post", "/api/v1/manage/{token}/forms/{form}"),
+    ("get", "/api/v1/manage/{token}/messages"),
+    ("post", "/api/v1/manage/{token}/messages"),
 ];
 
 /// The page routes (`nobat_web::pages::ROUTES`), each with the way [`page_routes`] attacks it.
@@ -107,6 +112,8 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/desk/{clinic}/queues/{queue}/call-next"),
     ("post", "/desk/{clinic}/tickets/{ticket}"),
     ("get", "/q/{token}"),
+    ("get", "/m/{token}/forms/{form}"),
+    ("post", "/m/{token}/forms/{form}"),
 ];
 
 /// Who holds which capability — the policy this test expects, written out independently of
@@ -130,6 +137,10 @@ const POLICY: &[(&str, &[Role])] = &[
     ("TransferData", &[Role::Owner, Role::Admin]),
     ("ViewWatches", &[Role::Owner, Role::Admin, Role::Receptionist]),
     ("ClinicalNotes", &[Role::Owner, Role::Practitioner]),
+    ("ManageForms", &[Role::Owner, Role::Admin, Role::Practitioner]),
+    ("FillForms", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
+    ("ViewFormAnswers", &[Role::Owner, Role::Admin, Role::Practitioner]),
+    ("SecureMessaging", &[Role::Owner, Role::Admin, Role::Practitioner, Role::Receptionist]),
 ];
 
 /// How a clinic route decides access.
@@ -244,6 +255,14 @@ const CLINIC_ROUTES: &[(&str, &str, &str, Gate)] = &[
     ("post", "/patients/{id}/unmerge", "ManagePatientData", Gate::Staff),
     ("get", "/exports-clinical/notes", "ClinicalNotes", Gate::Staff),
     ("get", "/patients/{id}/record/print", "ViewPatients", Gate::Staff),
+    ("get", "/forms", "FillForms", Gate::Staff),
+    ("post", "/forms", "ManageForms", Gate::Staff),
+    ("get", "/forms/{form}", "FillForms", Gate::Staff),
+    ("get", "/patients/{id}/forms", "ViewFormAnswers", Gate::Staff),
+    ("post", "/patients/{id}/forms/{form}", "FillForms", Gate::Staff),
+    ("get", "/patients/{id}/messages", "SecureMessaging", Gate::Staff),
+    ("post", "/patients/{id}/messages", "SecureMessaging", Gate::Staff),
+    ("get", "/messages/unread", "SecureMessaging", Gate::Staff),
 ];
 
 /// FHIR (`/fhir/{clinic}`, not in the OpenAPI document): the staff-only reads and searches,
@@ -367,6 +386,7 @@ struct Ids {
     join_token: String,
     calendar_feed: String,
     note: String,
+    form: String,
 }
 
 impl Ids {
@@ -410,6 +430,7 @@ impl Ids {
             ("offer", "offers") => &self.hold,
             ("id", "calendar-feeds") => &self.calendar_feed,
             ("note", "notes") => &self.note,
+            ("form", "forms") => &self.form,
             _ => return None,
         })
     }
@@ -726,6 +747,15 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
     let (s, feed) = app.post(&format!("{c}/calendar-feeds"), json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{feed}");
     secrets.push(text(&feed["url"]));
+    let form_title = format!("Intake {label}-Secret");
+    let (s, form) = app
+        .post(
+            &format!("{c}/forms"),
+            json!({ "title": { "en": form_title }, "fields": [{ "key": "why", "type": "text", "label": { "en": "Why" } }] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{form}");
+    secrets.push(form_title);
     let (s, queue) = app.post(&format!("{c}/queues"), json!({ "location": seed.tehran })).await;
     assert_eq!(s, StatusCode::OK, "{queue}");
     let walk_in = format!("Walker {label}-Secret");
@@ -778,6 +808,7 @@ async fn tenant(app: &TestApp, label: &'static str) -> Tenant {
             join_token: text(&join["token"]),
             calendar_feed: text(&feed["id"]),
             note: text(&note["id"]),
+            form: text(&form["id"]),
         },
         seed,
         staff,
@@ -846,6 +877,11 @@ fn attack_body(method: &str, path: &str, t: &Tenant) -> Option<Value> {
         ("put", "/services/{id}/note-template") => json!({ "subjective": "Taken over" }),
         ("post", "/patients/{id}/merge") => json!({ "duplicate": t.ids.patient }),
         ("post", "/patients/{id}/unmerge") => json!({ "merge": t.ids.patient }),
+        ("post", "/forms") => {
+            json!({ "title": { "en": "Taken over" }, "fields": [{ "key": "x", "type": "yes_no", "label": { "en": "x" } }] })
+        }
+        ("post", "/patients/{id}/forms/{form}" | "/forms/{form}") => json!({ "answers": { "why": "taken over" } }),
+        ("post", "/patients/{id}/messages" | "/messages") => json!({ "body": "taken over" }),
         _ => json!({}),
     })
 }
@@ -1204,6 +1240,25 @@ async fn page_routes(app: &TestApp, attacker: &Tenant, target: &Tenant) -> usize
                     .iter()
                     .map(|tok| (format!("/m/{tok}{tail}"), vec![("slot", slot.clone())], &[StatusCode::NOT_FOUND][..]))
                     .collect()
+            }
+            // Forged links open no form; the attacker's genuine link does not open the target's.
+            ("get" | "post", "/m/{token}/forms/{form}") => {
+                let mut v: Vec<PageAttempt> = ["not-a-manage-token", tampered.as_str()]
+                    .iter()
+                    .map(|tok| {
+                        (
+                            format!("/m/{tok}/forms/{}", t.form),
+                            vec![("why", "x".to_owned())],
+                            &[StatusCode::NOT_FOUND][..],
+                        )
+                    })
+                    .collect();
+                v.push((
+                    format!("/m/{}/forms/{}", attacker.ids.manage, t.form),
+                    vec![("why", "x".to_owned())],
+                    &[StatusCode::NOT_FOUND][..],
+                ));
+                v
             }
             ("get", "/m/{token}/calendar.ics") => ["not-a-manage-token", tampered.as_str()]
                 .iter()

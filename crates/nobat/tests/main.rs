@@ -44,6 +44,8 @@ mod events;
 mod fhir_api;
 mod fhir_race;
 mod first_run;
+mod forms_intake;
+mod forms_notice;
 mod front_desk;
 mod frozen_process;
 mod guards;

@@ -30,10 +30,12 @@ pub enum MessageKind {
     WatchBooked,
     /// Watches: the window ended without a time; the watch is over.
     WatchExpired,
+    /// Secure messages: the clinic wrote to the patient (the notice never carries the text).
+    SecureMessage,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 14] = [
+    pub const ALL: [MessageKind; 15] = [
         MessageKind::BookingConfirmed,
         MessageKind::BookingRescheduled,
         MessageKind::BookingCancelled,
@@ -48,6 +50,7 @@ impl MessageKind {
         MessageKind::WatchFree,
         MessageKind::WatchBooked,
         MessageKind::WatchExpired,
+        MessageKind::SecureMessage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +69,7 @@ impl MessageKind {
             MessageKind::WatchFree => "watch_free",
             MessageKind::WatchBooked => "watch_booked",
             MessageKind::WatchExpired => "watch_expired",
+            MessageKind::SecureMessage => "secure_message",
         }
     }
 

@@ -39,6 +39,7 @@ pub fn keys(kind: MessageKind) -> (Option<&'static str>, &'static str) {
         MessageKind::WatchFree => (Some("watch-free-subject"), "watch-free-body"),
         MessageKind::WatchBooked => (Some("watch-booked-subject"), "watch-booked-body"),
         MessageKind::WatchExpired => (Some("watch-expired-subject"), "watch-expired-body"),
+        MessageKind::SecureMessage => (Some("secure-message-subject"), "secure-message-body"),
     }
 }
 

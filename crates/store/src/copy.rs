@@ -55,6 +55,7 @@ const TABLES: &[&str] = &[
     "source_files",
     "source_slots",
     "source_watches",
+    "source_watch_notices",
     "watches",
     "watch_notices",
     "watch_settings",
@@ -71,6 +72,10 @@ const TABLES: &[&str] = &[
     "clinical_note_versions",
     "note_templates",
     "patient_merges",
+    "intake_forms",
+    "form_answers",
+    "secure_messages",
+    "message_attachments",
 ];
 
 /// Rows copied per table, in copy order.

@@ -95,6 +95,11 @@ kinds! {
     /// An outside (source) watch's window ended; its watcher is told once. Instance wide (the
     /// nil clinic, which has no outbox messages of its own): `subjects.watch` names it.
     SourceWatchExpired = "source_watch.expired",
+    /// A patient's answers to an intake form were stored (ids only; the answers are sealed).
+    FormAnswered = "form.answered",
+    /// A secure message was posted; `user` is set when staff wrote it (the dispatcher tells
+    /// the patient, without the content). Never the body.
+    SecureMessagePosted = "secure_message.posted",
 }
 
 impl EventKind {
@@ -178,6 +183,12 @@ pub struct Subjects {
     /// An outside (source) watch whose window ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<String>,
+    /// The patient a form answer or secure message is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient: Option<nobat_core::PatientId>,
+    /// A secure message's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Subjects {

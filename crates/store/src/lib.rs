@@ -23,6 +23,7 @@ mod engine;
 mod error;
 pub mod events;
 pub mod identity;
+pub mod intake;
 pub mod message_templates;
 pub mod migrate;
 pub mod model;

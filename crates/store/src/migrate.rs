@@ -135,6 +135,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0020_clinical_records.sql"),
     },
     Migration {
+        version: 21,
+        name: "forms_messages",
+        sqlite: include_str!("../migrations/sqlite/0021_forms_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0021_forms_messages.sql"),
+    },
+    Migration {
         version: 23,
         name: "telegram_staff",
         sqlite: include_str!("../migrations/sqlite/0023_telegram_staff.sql"),

@@ -34,12 +34,37 @@ fn note_version_aad(k: &[String]) -> String {
 }
 
 /// Every sealed column. Append, never reorder (the list is also the rotation's order).
-pub const SEALED_COLUMNS: &[SealedColumn] = &[SealedColumn {
-    table: "clinical_note_versions",
-    keys: &["clinic_id", "note_id", "CAST(version AS TEXT)"],
-    column: "body",
-    aad: note_version_aad,
-}];
+pub const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "clinical_note_versions",
+        keys: &["clinic_id", "note_id", "CAST(version AS TEXT)"],
+        column: "body",
+        aad: note_version_aad,
+    },
+    SealedColumn {
+        table: "form_answers",
+        keys: &["clinic_id", "id"],
+        column: "answers_sealed",
+        aad: |k| format!("clinic/{}/form_answer/{}/answers", part(k, 0), part(k, 1)),
+    },
+    SealedColumn {
+        table: "secure_messages",
+        keys: &["clinic_id", "id"],
+        column: "body_sealed",
+        aad: |k| format!("clinic/{}/secure_message/{}/body", part(k, 0), part(k, 1)),
+    },
+    SealedColumn {
+        table: "message_attachments",
+        keys: &["clinic_id", "id"],
+        column: "name_sealed",
+        aad: |k| format!("clinic/{}/attachment/{}/name", part(k, 0), part(k, 1)),
+    },
+];
+
+/// The `i`th key value ("" when missing, so a malformed row fails to open instead of panicking).
+fn part(k: &[String], i: usize) -> &str {
+    k.get(i).map_or("", String::as_str)
+}
 
 fn stale_filter(col: &SealedColumn, current: u32) -> String {
     // `nb1.1.%` does not match `nb1.12.…`: the id is followed by its dot.
@@ -103,5 +128,27 @@ impl crate::Store {
             n += crate::db::query(sql).fetch_one(&mut conn).await?.int("n")? as u64;
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod aad_tests {
+    use super::*;
+    use nobat_core::ClinicId;
+
+    /// The rotation must rebuild exactly the `aad` each writer sealed with, or it fails on
+    /// every row of that column.
+    #[test]
+    fn each_columns_aad_is_its_writers() {
+        let clinic = ClinicId::new();
+        let c = clinic.to_string();
+        let by_table = |t: &str| SEALED_COLUMNS.iter().find(|col| col.table == t).map(|col| col.aad);
+        let keys = vec![c.clone(), "row-1".to_owned()];
+        let aad = |t: &str| by_table(t).map(|f| f(&keys));
+        assert_eq!(aad("form_answers"), Some(crate::commands::intake::answers_aad(clinic, "row-1")));
+        assert_eq!(aad("secure_messages"), Some(crate::commands::intake::message_aad(clinic, "row-1")));
+        assert_eq!(aad("message_attachments"), Some(crate::intake::attachment_name_aad(clinic, "row-1")));
+        let note = by_table("clinical_note_versions").map(|f| f(&[c.clone(), "n".into(), "2".into()]));
+        assert_eq!(note, Some(note_aad(&c, "n", 2)));
     }
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     /// The key ring sealing clinical content at rest (notes, forms, messages, attachments):
     /// seal with `state.data_keys.seal(aad, bytes)`, open with `.open(aad, sealed)`.
     pub data_keys: Arc<nobat_store::at_rest::DataKeys>,
+    /// The data directory (attachments live under `attachments/`, outside the database).
+    pub data_dir: std::path::PathBuf,
 }
 
 #[derive(OpenApi)]

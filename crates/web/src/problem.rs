@@ -205,6 +205,9 @@ impl From<DomainError> for ApiError {
             DomainError::QueueClosed => {
                 ApiError::new(S::CONFLICT, "queue-closed", "The queue is not taking patients", detail)
             }
+            DomainError::FormsRequired(forms) => {
+                ApiError::new(S::CONFLICT, "forms-required", "Forms to fill in first", detail).arg("forms", forms)
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod planner;
 mod planner_queue;
+mod planner_secure;
 mod planner_sources;
 mod planner_watch;
 mod sender;

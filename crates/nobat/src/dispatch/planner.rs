@@ -107,6 +107,7 @@ async fn plan_one(d: &Dispatcher, item: &OutboxItem) -> anyhow::Result<Vec<NewMe
         // A followed source's slot freed up: its watchers (planner_sources.rs).
         "source.slot_free" => return super::planner_sources::plan(d, item).await,
         "source_watch.expired" => return super::planner_sources::plan_expired(d, item).await,
+        "secure_message.posted" => return super::planner_secure::plan(d, item).await,
         "watch.notified" | "watch.offered" | "watch.booked" | "watch.expired" => {
             return super::planner_watch::plan(d, item).await;
         }

@@ -50,6 +50,10 @@ pub async fn render(d: &Dispatcher, m: &ClaimedMessage, lang: Lang) -> anyhow::R
         MessageKind::WatchFree | MessageKind::WatchOffer | MessageKind::WatchBooked | MessageKind::WatchExpired => {
             super::planner_watch::context(&mut ctx, &m.facts, lang);
         }
+        MessageKind::SecureMessage => {
+            ctx.recipient_name = fact("patient");
+            ctx.link = fact("link");
+        }
         MessageKind::AdminAlert => {
             ctx.alert_key = fact("alert_key").map(|k| alert_sentence(&k).to_owned());
             ctx.detail = Some(fact("detail").unwrap_or_default());

@@ -189,6 +189,11 @@ pub(crate) async fn set_status(tx: &mut WriteTx<'_>, r: &StatusRequest) -> Store
     }
     let before = locked_appointment(tx, r.clinic, r.appointment).await?;
     let status = before.status.transition(r.status)?;
+    if matches!(status, AppointmentStatus::Arrived | AppointmentStatus::CheckedIn) {
+        // The clinic may ask for intake forms before anyone is checked in (queue check-in comes
+        // through here too).
+        super::intake::check_in_gate(tx, r.clinic, before.patient).await?;
+    }
     if status.occupies_time() && !before.status.occupies_time() {
         // Taking time back needs the capacity check of a booking.
         return Err(DomainError::IllegalTransition { from: before.status.as_str(), to: status.as_str() }.into());

@@ -13,7 +13,15 @@ use std::collections::BTreeMap;
 
 /// The tables whose rows follow a patient (`patient_id`). Append when a table gets one
 /// (forms, messages): a merge moves them, an unmerge moves them back.
-pub const PATIENT_TABLES: &[&str] = &["appointments", "consents", "tickets", "clinical_notes"];
+pub const PATIENT_TABLES: &[&str] = &[
+    "appointments",
+    "consents",
+    "tickets",
+    "clinical_notes",
+    "form_answers",
+    "secure_messages",
+    "message_attachments",
+];
 
 #[derive(Debug, Clone)]
 pub enum MergeOp {

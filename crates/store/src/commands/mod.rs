@@ -12,6 +12,7 @@ mod channels;
 pub mod clinical;
 mod holds;
 mod idempotency;
+pub mod intake;
 mod jobs;
 pub mod merge;
 mod message_templates;
@@ -27,6 +28,7 @@ mod queue_join;
 mod queue_tickets;
 mod reminders;
 mod schedule;
+mod secure_messages;
 mod slot_lock;
 mod sources;
 mod telegram;
@@ -46,6 +48,7 @@ pub use changes::{CancelRequest, RescheduleRequest, StatusRequest};
 pub use channels::{ChannelCommand, MAX_WEBHOOKS, NewWebhook};
 pub use holds::HoldRequest;
 pub use idempotency::Idempotency;
+pub use intake::{IntakeOp, IntakeOutput, NewAnswers, NewMessage as NewSecureMessage};
 pub use jobs::{ClaimedJob, HOLD_EXPIRE, INSTANCE, IfScheduled, NewJob, PROBE, RETENTION, RETENTION_KEY};
 pub use message_templates::{ReminderChange, ServiceReminderChange, TemplateChange};
 pub use messages::{Attempt, ClaimedMessage, DEFAULT_SMS_BUDGET, INSTANCE as INSTANCE_CLINIC, NewMessage};
@@ -55,6 +58,7 @@ pub use privacy::{MAX_CODE_ATTEMPTS, RecordAccess};
 pub use queue::{DEBOUNCE, QUEUE_CLOSE, QUEUE_GRACE, QueueOp, QueueRequest};
 pub use reminders::REMINDER;
 pub use schedule::NewException;
+pub use secure_messages::MAX_BODY as MAX_SECURE_MESSAGE;
 pub use sources::{ClaimedSource, FetchedFile, ImportedSlot, PollOutcome, SOURCES_CLINIC, SourceCommand, SourceWatch};
 pub use telegram::{TelegramOp, TelegramOutput};
 pub use telegram_staff::{LINK_TTL as TELEGRAM_LINK_TTL, TelegramStaffOp, TelegramStaffOutput};
@@ -290,6 +294,8 @@ pub enum Command {
     },
     /// Visit notes, note templates, merges of patient records (`clinical.rs`).
     Clinical(clinical::ClinicalOp),
+    /// Intake forms and secure messages (`intake.rs`, `secure_messages.rs`).
+    Intake(IntakeOp),
 }
 
 /// What a command produced. `replayed` is true when an Idempotency-Key matched an earlier
@@ -330,6 +336,7 @@ pub enum Output {
     Telegram(TelegramOutput),
     TelegramStaff(TelegramStaffOutput),
     Clinical(Box<clinical::ClinicalOutput>),
+    Intake(IntakeOutput),
 }
 
 impl Command {
@@ -429,6 +436,7 @@ impl Command {
             Command::RecordAccesses(_) => "record_accesses",
             Command::Reseal { .. } => "reseal",
             Command::Clinical(_) => "clinical",
+            Command::Intake(_) => "intake",
         }
     }
 }
@@ -532,5 +540,6 @@ pub(crate) async fn apply(tx: &mut WriteTx<'_>, cmd: &Command) -> StoreResult<Ou
             Ok(Output::Count(crate::sealed_columns::reseal_batch(tx, keys, *batch).await?))
         }
         Command::Clinical(op) => clinical::apply(tx, op).await,
+        Command::Intake(op) => intake::apply(tx, op).await,
     }
 }

@@ -68,6 +68,8 @@ pub const CONSUMERS: &[Consumer] = &[
             WatchBooked,
             WatchExpired,
             SourceWatchExpired,
+            // A staff secure message: the patient is told there is one (never its text).
+            SecureMessagePosted,
         ],
         max_attempts: 8,
         max_age: SignedDuration::from_hours(24),

@@ -15,6 +15,7 @@ pub mod desk;
 pub mod directory;
 pub mod errors;
 pub mod form;
+pub mod intake_form;
 pub mod manage;
 pub mod page;
 pub mod place;
@@ -74,6 +75,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("post", "/admin/{clinic}/{form}", Access::Staff),
     ("get", "/admin/{clinic}/reports", Access::Staff),
     ("get", "/admin/{clinic}/reports.csv", Access::Staff),
+    // An intake form from the manage link: the token is the capability.
+    ("get", "/m/{token}/forms/{form}", Access::Capability),
+    ("post", "/m/{token}/forms/{form}", Access::Capability),
 ];
 
 /// The page routes. Form posts pass through [`form::csrf_from_form`] first.
@@ -105,7 +109,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{clinic}", get(admin::view))
         .route("/admin/{clinic}/{form}", post(admin::actions::post))
         .route("/admin/{clinic}/reports", get(admin::reports::view))
-        .route("/admin/{clinic}/reports.csv", get(admin::reports::export));
+        .route("/admin/{clinic}/reports.csv", get(admin::reports::export))
+        .route("/m/{token}/forms/{form}", get(intake_form::view).post(intake_form::submit));
     r.route_layer(axum::middleware::from_fn(form::csrf_from_form))
 }
 

@@ -13,6 +13,7 @@ pub mod events;
 pub mod front_desk;
 pub mod health;
 pub mod holds;
+pub mod intake;
 pub mod invitations;
 pub mod manage;
 pub mod me;
@@ -27,6 +28,7 @@ pub mod queues;
 pub mod record;
 pub mod record_print;
 pub mod schedule;
+pub mod secure_messages;
 pub mod smart;
 pub mod source_watches;
 pub mod sources;
@@ -85,6 +87,9 @@ pub fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(watches::get_watch, watches::stop_watch))
         .routes(routes!(watches::accept_offer))
         .routes(routes!(calendar::manage_calendar))
+        .routes(routes!(intake::manage_forms))
+        .routes(routes!(intake::manage_answer))
+        .routes(routes!(secure_messages::patient_thread, secure_messages::patient_post))
 }
 
 /// The signed-in user's own account.
@@ -183,6 +188,12 @@ pub fn staff() -> OpenApiRouter<AppState> {
         .routes(routes!(record::unmerge_patient))
         .routes(routes!(record::notes_csv))
         .routes(routes!(record_print::print_record))
+        .routes(routes!(intake::list_forms, intake::create_form))
+        .routes(routes!(intake::get_form))
+        .routes(routes!(intake::patient_answers))
+        .routes(routes!(intake::desk_answer))
+        .routes(routes!(secure_messages::staff_thread, secure_messages::staff_post))
+        .routes(routes!(secure_messages::unread))
 }
 
 /// The store answered a command with an output of the wrong kind: a bug, so a 500.
