@@ -310,7 +310,7 @@ pub struct NoteTemplateDto {
 }
 
 /// The SOAP headings a service's notes start from (empty sections when none is set).
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/services/{id}/note-template", tag = "patients", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic}/services/{id}/note-template", operation_id = "get_note_template", tag = "patients", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = NoteTemplateDto)))]
 pub async fn get_template(
@@ -330,7 +330,7 @@ pub async fn get_template(
 }
 
 /// Set a service's note template; all four sections empty removes it.
-#[utoipa::path(put, path = "/api/v1/clinics/{clinic}/services/{id}/note-template", tag = "patients", security(("bearer" = []), ("session" = [])),
+#[utoipa::path(put, path = "/api/v1/clinics/{clinic}/services/{id}/note-template", operation_id = "put_note_template", tag = "patients", security(("bearer" = []), ("session" = [])),
     params(("clinic" = String, Path), ("id" = String, Path)), request_body = NoteTemplateDto,
     responses((status = 200, body = NoteTemplateDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_template(
