@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use nobat_store::at_rest::DataKeys;
 use nobat_store::{Command, Output, Store};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,23 +21,12 @@ pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<DataKey
     if let Some(text) = configured {
         return DataKeys::parse(text).map_err(|e| anyhow::anyhow!("data_keys: {e}"));
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let path = data_dir.join(FILE);
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
-        Ok(mut f) => {
-            f.write_all(DataKeys::generate().to_text().as_bytes())
-                .and_then(|()| f.sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
-            tracing::info!(path = %path.display(), "generated the data key ring (back it up, apart from the database)");
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
-    }
-    let meta = std::fs::metadata(&path).with_context(|| format!("reading {}", path.display()))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        bail!("{} is readable by other users; run `chmod 600 {}`", path.display(), path.display());
-    }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (path, text) = crate::secrets::read_or_create(
+        data_dir,
+        FILE,
+        || DataKeys::generate().to_text(),
+        |path| tracing::info!(path = %path.display(), "generated the data key ring (back it up, apart from the database)"),
+    )?;
     DataKeys::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
@@ -138,6 +127,7 @@ pub async fn rotate(
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
     use super::*;
 
     #[test]

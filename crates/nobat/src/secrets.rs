@@ -6,7 +6,7 @@
 use anyhow::{Context, bail};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub const FILE: &str = "secret.key";
 
@@ -15,14 +15,33 @@ pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>
     if let Some(key) = configured {
         return nobat_web::auth::keys::parse_master(key).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
     }
+    let (path, text) = read_or_create(
+        data_dir,
+        FILE,
+        nobat_web::auth::keys::new_master,
+        |path| tracing::info!(path = %path.display(), "generated the instance secret (back it up with the data directory)"),
+    )?;
+    nobat_web::auth::keys::parse_master(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Reads `data_dir/file`, first creating it with `generate()`'s text (mode 0600, synced;
+/// `created` hears about it) when it does not exist. A file other users can read is refused:
+/// it holds a secret. Creation is `create_new`, so two processes starting at once on one data
+/// directory never overwrite each other's secret.
+pub fn read_or_create(
+    data_dir: &Path,
+    file: &str,
+    generate: impl FnOnce() -> String,
+    created: impl FnOnce(&Path),
+) -> anyhow::Result<(PathBuf, String)> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let path = data_dir.join(FILE);
+    let path = data_dir.join(file);
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
         Ok(mut f) => {
-            f.write_all(nobat_web::auth::keys::new_master().as_bytes())
+            f.write_all(generate().as_bytes())
                 .and_then(|()| f.sync_all())
                 .with_context(|| format!("writing {}", path.display()))?;
-            tracing::info!(path = %path.display(), "generated the instance secret (back it up with the data directory)");
+            created(&path);
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
@@ -32,7 +51,7 @@ pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>
         bail!("{} is readable by other users; run `chmod 600 {}`", path.display(), path.display());
     }
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    nobat_web::auth::keys::parse_master(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    Ok((path, text))
 }
 
 /// Makes sure every process on the database runs with the same secret: the first start stores
