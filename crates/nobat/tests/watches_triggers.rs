@@ -1,6 +1,6 @@
 //! Every trigger of issue 13 that frees time reaches a watcher: an appointment marked
-//! entered-in-error or no-show, new (extra) hours, a released hold and an expired one; a raised
-//! capacity does not yet (the ignored test below shows it). (Cancellation, reschedule and a lapsed offer are in watches_flow.rs.) Each
+//! entered-in-error or no-show, new (extra) hours, a released hold and an expired one, a raised
+//! capacity. (Cancellation, reschedule and a lapsed offer are in watches_flow.rs.) Each
 //! watcher waits for one time only, so each message names its trigger.
 
 #![allow(clippy::unwrap_used)]
@@ -113,12 +113,11 @@ async fn every_trigger_that_frees_time_tells_its_watcher_once() {
     app.stop().await;
 }
 
-/// Found while closing issue 13's gaps and left open: raising a group service's capacity emits
-/// `service.changed`, the matcher sweeps, but the seat that opened is not offered (the sweep
-/// computes slots from the practitioner's cached calendar, keyed by its schedule version,
-/// which a service change does not bump — the likely cause, not yet confirmed).
+/// Raising a group service's capacity emits `service.changed` and the matcher sweeps; the seat
+/// that opened is told. (Once ignored as a gap, suspected to be the matcher's cached calendar;
+/// but a service change bumps every practitioner's schedule version, `update_service` →
+/// `touch_practitioner`, so the cache reloads, and the test passes on both engines.)
 #[tokio::test]
-#[ignore = "raised capacity does not reach watchers yet (issue 13)"]
 async fn a_raised_capacity_tells_its_watcher() {
     let smtp = SmtpFake::start().await.unwrap();
     let (app, seed) = setup(&smtp).await;
