@@ -127,8 +127,8 @@ pub async fn rotate(
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn generated_once_with_owner_only_permissions_and_reused() -> anyhow::Result<()> {
