@@ -5,29 +5,12 @@
 
 use crate::common;
 
+use crate::watches::{free_ids, mails_to, wait_until};
 use common::*;
 use nobat_testkit::{SmartFeed, SmtpFake};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
-    let start = Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < Duration::from_secs(30), "waited for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn free_ids(app: &TestApp, id: &str) -> Vec<String> {
-    let (s, body) = app.get(&format!("/sources/{id}/slots?from=2000-01-01&to=2100-01-01")).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    body["slots"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
-}
-
-fn mails_to(smtp: &SmtpFake, to: &str) -> Vec<nobat_testkit::smtp::SmtpMessage> {
-    smtp.messages().all().into_iter().filter(|m| m.rcpt_to.iter().any(|r| r == to)).collect()
-}
 
 /// An app following the messy SMART feed (its slots a week ahead), mailing to `smtp`; the
 /// source's id and the watch window (from, to).

@@ -148,3 +148,19 @@ pub async fn lapse_offers_now(app: &TestApp) {
     sqlx::query("UPDATE jobs SET run_at_us = $1 WHERE kind = 'hold.expire'").bind(now).execute(&db).await.unwrap();
     db.close().await;
 }
+
+/// Waits (up to 30 s) until `check` holds; panics naming `what` otherwise.
+pub async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let start = std::time::Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < Duration::from_secs(30), "waited for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The ids of outside source `id`'s free slots, as the API lists them.
+pub async fn free_ids(app: &TestApp, id: &str) -> Vec<String> {
+    let (s, body) = app.get(&format!("/sources/{id}/slots?from=2000-01-01&to=2100-01-01")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    body["slots"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
+}
